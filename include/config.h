@@ -1,0 +1,91 @@
+/*
+ * config.h - the INI config file (CONTRACT.md section 2), parsed with inih.
+ *
+ * config_load reads and validates the whole file and reports every error it
+ * finds, one per line, as "PATH:LINE: [section] key: reason". A config is
+ * immutable once loaded; SIGHUP builds a new one and swaps it in only when it
+ * validates, so a running server never sees a half-read file.
+ *
+ * Ownership: config_load returns a heap struct config that owns every string
+ * and array in it; config_free releases all of it.
+ */
+#ifndef NEUVO_CONFIG_H
+#define NEUVO_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "hours.h"
+
+#define CONFIG_MAX_LIST 32      /* origins, languages, topics */
+#define CONFIG_ID_MAX 32        /* one language or topic id */
+
+struct config {
+	char *path;                     /* the file as given */
+
+	/* [server] */
+	char *listen;                   /* "127.0.0.1" */
+	int port;                       /* 1..65535 */
+	char *tls_cert;                 /* "" = no TLS */
+	char *tls_key;
+	char *allowed_origins[CONFIG_MAX_LIST];
+	int n_allowed_origins;
+	char *database;                 /* "var/neuvo.db" */
+	char *web_root;                 /* "client-web" */
+	bool insecure_http;             /* allow non-loopback listen without TLS */
+	int max_connections_per_ip;     /* 100; WebSocket connections, in memory */
+
+	/* [hours] and [exceptions] */
+	struct hours hours;
+
+	/* [queue] */
+	int max_length;                 /* 50 */
+	int max_chats_per_advisor;      /* 3 */
+	bool auto_assign;               /* no */
+	int resume_grace_s;             /* 120 */
+	int idle_timeout_s;             /* 900 */
+
+	/* [chat] */
+	int max_message_chars;          /* 2000 */
+	char languages[CONFIG_MAX_LIST][CONFIG_ID_MAX];
+	int n_languages;
+	char default_language[CONFIG_ID_MAX];
+	char topics[CONFIG_MAX_LIST][CONFIG_ID_MAX];
+	int n_topics;
+
+	/* [transcripts] */
+	int retention_days;             /* 365 */
+
+	/* [smtp] */
+	char *smtp_url;                 /* "" = email copies disabled */
+	char *smtp_from;
+	char *smtp_username;
+	char *smtp_password;
+	bool smtp_starttls_required;    /* starttls = required | no */
+	int smtp_max_per_hour;          /* 200 */
+};
+
+/*
+ * Read and validate PATH. On success returns 0 and sets *out (caller frees
+ * with config_free). On failure returns -1, *out is NULL and *errors is a
+ * heap string of one or more "PATH:LINE: [section] key: reason\n" lines
+ * (LINE 0 when the error is not tied to a line, e.g. a missing file);
+ * the caller frees it. Also checks cross-key rules: default_language among
+ * languages, both or neither TLS path, non-loopback listen needs TLS or
+ * insecure_http = yes.
+ */
+int config_load(const char *path, struct config **out, char **errors);
+
+/* Defaults only (as CONTRACT.md section 2), for tests. NULL on OOM. */
+struct config *config_defaults(void);
+
+void config_free(struct config *cfg);
+
+/* Is lang / topic one of the configured ids? */
+bool config_has_language(const struct config *cfg, const char *lang);
+bool config_has_topic(const struct config *cfg, const char *topic);
+
+/* Is the listen address a loopback one (127.0.0.0/8, ::1, localhost)? */
+bool config_listen_is_loopback(const char *listen);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * net.h - the libwebsockets glue: HTTP + WebSocket on one port.
+ *
+ * net.c is the only module that knows libwebsockets. It owns one struct
+ * net_conn per WebSocket connection, reassembles fragments up to
+ * PROTO_MAX_FRAME, keeps a bounded send queue per connection and writes one
+ * queued frame per WRITEABLE callback. The service (service.h) sees
+ * connections only through the functions below.
+ *
+ * Everything here runs on the event-loop thread.
+ *
+ * Sealing: frames queued by net_send are held back until net_release, which
+ * the main loop calls once per turn after the store has committed, so that
+ * nothing reaches a peer before it is on disk.
+ */
+#ifndef NEUVO_NET_H
+#define NEUVO_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lws_context;
+struct config;
+struct svc;
+struct uv_loop_s;
+
+/* One per WebSocket connection, owned by net.c; valid from the service's
+ * svc_on_open until its svc_on_close returns. */
+struct net_conn;
+
+#define NET_QUEUE_MAX_FRAMES 512          /* frames waiting for one peer */
+#define NET_QUEUE_MAX_BYTES (1024 * 1024) /* bytes waiting for one peer */
+
+/*
+ * Create the lws context on `loop` for cfg: the listening socket, TLS when
+ * configured, static files from web_root, /api/status, /healthz, /metrics,
+ * /ws. Returns NULL (logged) on failure.
+ */
+struct lws_context *net_start(struct uv_loop_s *loop, const struct config *cfg,
+			      struct svc *svc);
+
+/* Point the glue at a reloaded config (origins, limits). */
+void net_set_config(const struct config *cfg);
+
+/* Begin destroying the context; finishes asynchronously on the loop. */
+void net_stop(struct lws_context *ctx);
+
+/*
+ * Queue text (a JSON frame) for c; takes ownership of `text` (heap, NUL-
+ * terminated) in every case. When c's queue is full the peer is not reading:
+ * it is dropped (and may resume later) and -1 returned.
+ */
+int net_send(struct net_conn *c, char *text);
+
+/* Close c with a WebSocket close code once what is queued for it has been
+ * written. Further net_send calls are dropped. */
+void net_close(struct net_conn *c, int code, const char *reason);
+
+/* Release frames queued this turn to the peers (after a commit). */
+void net_release(void);
+
+/* Drop frames queued this turn that were not released (commit failed). */
+void net_discard_unreleased(void);
+
+/* The service's per-connection data. */
+void net_conn_set_user(struct net_conn *c, void *user);
+void *net_conn_user(const struct net_conn *c);
+
+/* Counts for /metrics. */
+struct net_stats {
+	uint64_t connections_total;
+	uint64_t connections_open;
+	uint64_t frames_in, frames_out;
+	uint64_t dropped_slow;            /* peers dropped for not reading */
+	uint64_t refused_origin;
+	uint64_t refused_protocol;
+	uint64_t refused_per_ip;
+};
+const struct net_stats *net_get_stats(void);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * store.h - everything neuvo keeps on disk, in one SQLite file (WAL mode,
+ * synchronous = FULL, secure_delete on).
+ *
+ * The only module that speaks SQL. It holds chats, messages (already
+ * redacted), tags, feedback, anonymous events for statistics, and advisor
+ * accounts. It never holds an IP address, user agent, cookie, resident token
+ * or email address (CONTRACT.md section 5): nothing in this API accepts one.
+ *
+ * Durability costs one sync per event-loop turn: the first write of a turn
+ * opens a transaction, store_commit (called once at the end of the turn)
+ * ends it. Callers release what they relayed only after store_commit
+ * succeeds, so nothing is shown to anyone that is not on disk.
+ *
+ * Single-threaded: one struct store is used by one thread. Every function
+ * returns 0 on success and -1 on a database error (logged here), unless it
+ * says otherwise.
+ */
+#ifndef NEUVO_STORE_H
+#define NEUVO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+#define STORE_NAME_MAX 128      /* advisor display name */
+#define STORE_USER_MAX 64       /* advisor username */
+
+/* Open (creating the file, its parent directory and the schema as needed).
+ * busy_ms: how long to wait for another process's lock (the admin tool). */
+int store_open(const char *path, int busy_ms, struct store **out);
+
+/* Commit any open transaction; then close. NULL is a no-op. */
+void store_close(struct store *st);
+
+/* Is a transaction open (something written this turn)? */
+bool store_pending(const struct store *st);
+
+/* Commit this turn's transaction, if any. On failure it is rolled back and
+ * -1 returned: the caller must not show what it wrote. */
+int store_commit(struct store *st);
+
+/* --- chats --- */
+
+/* A new chat; *id is its number (shown to advisors, never secret). */
+int store_chat_create(struct store *st, int64_t at, const char *lang,
+		      const char *topic, int64_t *id);
+int store_chat_taken(struct store *st, int64_t id, int64_t at);
+/* A chat handed back to the queue (its advisor left): served again later. */
+int store_chat_requeued(struct store *st, int64_t id);
+int store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by);
+/* Replace the chat's tags. */
+int store_chat_tag(struct store *st, int64_t id, const char *const *topics,
+		   int n_topics, const char *outcome);
+int store_chat_feedback(struct store *st, int64_t id, int rating);
+
+/* Chats left open by a crash or kill: end them as by = "restart". */
+int store_close_orphans(struct store *st, int64_t now);
+
+/* Mean handling time (take to end) of the last `n` served chats; returns 1
+ * and sets *mean_s, or 0 when there are none. */
+int store_recent_handle_time(struct store *st, int n, double *mean_s);
+
+/* --- messages --- */
+
+struct store_msg {
+	int64_t seq;            /* the MSG id, rising within a chat */
+	const char *from;       /* "resident" | "advisor" */
+	const char *text;       /* redacted */
+	int64_t at;
+	bool redacted;
+};
+
+int store_message_add(struct store *st, int64_t chat_id,
+		      const struct store_msg *m);
+
+/* Call fn for each message of a chat in order. fn returns 0 to go on.
+ * The strings are valid only during the call. */
+int store_messages_each(struct store *st, int64_t chat_id,
+			int (*fn)(void *ctx, const struct store_msg *m),
+			void *ctx);
+
+/* --- anonymous events (no identifiers): "queue_full", "closed_attempt" --- */
+
+int store_event_add(struct store *st, int64_t at, const char *kind);
+
+/* --- advisor accounts --- */
+
+struct store_advisor {
+	int64_t id;
+	char username[STORE_USER_MAX];
+	char name[STORE_NAME_MAX];
+	char phc[160];
+	int64_t created_at;
+};
+
+/* Returns 0, 1 when the username exists already, or -1. */
+int store_advisor_add(struct store *st, const char *username,
+		      const char *name, const char *phc, int64_t at);
+/* Returns 0 and fills *out, 1 when there is no such advisor, or -1. */
+int store_advisor_get(struct store *st, const char *username,
+		      struct store_advisor *out);
+/* Returns 0, 1 when there is no such advisor, or -1. */
+int store_advisor_set_password(struct store *st, const char *username,
+			       const char *phc);
+int store_advisor_remove(struct store *st, const char *username);
+/* Call fn for each advisor by username (phc left empty). */
+int store_advisor_each(struct store *st,
+		       int (*fn)(void *ctx, const struct store_advisor *a),
+		       void *ctx);
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * main.c - neuvo-server: reads the config, opens the store, and runs the
+ * service on one libuv loop shared with libwebsockets.
+ *
+ * The loop owns four handles of ours besides lws's own:
+ *  - a check handle, run after every poll: the end of a "turn", where the
+ *    store commits and queued frames are released (one sync per turn);
+ *  - a 250 ms timer driving coalesced pushes and timeouts (svc_tick);
+ *  - signal handles: SIGHUP reloads the config, SIGTERM/SIGINT stop.
+ * Signals arrive through the loop, so no handler ever runs inside a
+ * callback.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <libwebsockets.h>
+#include <uv.h>
+
+#include "config.h"
+#include "hours.h"
+#include "log.h"
+#include "net.h"
+#include "service.h"
+#include "store.h"
+
+#define TICK_MS 250
+#define DRAIN_MS 1500           /* time for close frames on SIGTERM */
+
+/* Everything the process runs; one, on main's stack. */
+struct server {
+	uv_loop_t loop;
+	uv_check_t turn;
+	uv_timer_t tick;
+	uv_timer_t drain;
+	uv_signal_t sighup, sigterm, sigint;
+	struct config *cfg;
+	struct store *st;
+	struct svc *svc;
+	struct lws_context *lws;
+	bool stopping;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: neuvo-server --config PATH [--check]\n");
+}
+
+static int
+parse_args(int argc, char **argv, const char **path, bool *check)
+{
+	int i;
+
+	*path = NULL;
+	*check = false;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			*path = argv[++i];
+		} else if (!strcmp(argv[i], "--check")) {
+			*check = true;
+		} else {
+			fprintf(stderr, "neuvo-server: unknown argument '%s'\n",
+				argv[i]);
+			return -1;
+		}
+	}
+	if (!*path) {
+		fprintf(stderr, "neuvo-server: --config PATH is required\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Load and validate; prints every error. Returns the config or NULL. */
+static struct config *
+load_config(const char *path)
+{
+	struct config *cfg;
+	char *errors = NULL;
+
+	if (config_load(path, &cfg, &errors)) {
+		fputs(errors ? errors : "config: out of memory\n", stderr);
+		free(errors);
+		return NULL;
+	}
+	if (hours_tz_apply(&cfg->hours)) {
+		fprintf(stderr, "%s: cannot apply timezone %s\n", path,
+			cfg->hours.timezone);
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+static void
+warn_restart_needed(const struct config *old, const struct config *new)
+{
+	if (strcmp(old->listen, new->listen) || old->port != new->port ||
+	    strcmp(old->tls_cert, new->tls_cert) ||
+	    strcmp(old->tls_key, new->tls_key) ||
+	    strcmp(old->database, new->database) ||
+	    strcmp(old->web_root, new->web_root))
+		log_warn("config: listen, port, TLS, database and web_root "
+			 "changes take effect at the next restart");
+}
+
+static void
+reload(struct server *srv)
+{
+	struct config *cfg;
+	char *errors = NULL;
+
+	log_info("SIGHUP: reloading %s", srv->cfg->path);
+	if (config_load(srv->cfg->path, &cfg, &errors)) {
+		log_err("config reload refused, keeping the running config:");
+		log_err("%s", errors ? errors : "out of memory");
+		free(errors);
+		return;
+	}
+	if (hours_tz_apply(&cfg->hours)) {
+		log_err("config reload refused: cannot apply timezone");
+		(void)hours_tz_apply(&srv->cfg->hours);
+		config_free(cfg);
+		return;
+	}
+	warn_restart_needed(srv->cfg, cfg);
+	svc_set_config(srv->svc, cfg);
+	net_set_config(cfg);
+	config_free(srv->cfg);
+	srv->cfg = cfg;
+	log_info("config reloaded");
+}
+
+static void
+on_turn_end(uv_check_t *h)
+{
+	struct server *srv = h->data;
+
+	svc_end_turn(srv->svc);
+}
+
+static void
+on_tick(uv_timer_t *h)
+{
+	struct server *srv = h->data;
+
+	svc_tick(srv->svc);
+}
+
+/* Close our handles; lws closes its own as its context goes, and the loop
+ * then runs dry. */
+static void
+close_handles(struct server *srv)
+{
+	uv_handle_t *h[] = {
+		(uv_handle_t *)&srv->turn, (uv_handle_t *)&srv->tick,
+		(uv_handle_t *)&srv->drain, (uv_handle_t *)&srv->sighup,
+		(uv_handle_t *)&srv->sigterm, (uv_handle_t *)&srv->sigint,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		if (!uv_is_closing(h[i]))
+			uv_close(h[i], NULL);
+}
+
+static void
+on_drained(uv_timer_t *h)
+{
+	struct server *srv = h->data;
+
+	net_stop(srv->lws);
+	srv->lws = NULL;
+	uv_check_stop(&srv->turn);
+	svc_end_turn(srv->svc);
+	close_handles(srv);
+}
+
+static void
+stop(struct server *srv)
+{
+	if (srv->stopping)
+		return;
+	srv->stopping = true;
+	log_info("stopping: closing connections");
+	svc_shutdown(srv->svc);
+	svc_end_turn(srv->svc);
+	uv_timer_stop(&srv->tick);
+	uv_timer_start(&srv->drain, on_drained, DRAIN_MS, 0);
+}
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	struct server *srv = h->data;
+
+	if (signum == SIGHUP)
+		reload(srv);
+	else
+		stop(srv);
+}
+
+/* 10,000 connections need more descriptors than the usual soft limit. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			log_warn("cannot raise the open file limit");
+	}
+}
+
+static int
+init_loop(struct server *srv)
+{
+	if (uv_loop_init(&srv->loop) ||
+	    uv_check_init(&srv->loop, &srv->turn) ||
+	    uv_timer_init(&srv->loop, &srv->tick) ||
+	    uv_timer_init(&srv->loop, &srv->drain) ||
+	    uv_signal_init(&srv->loop, &srv->sighup) ||
+	    uv_signal_init(&srv->loop, &srv->sigterm) ||
+	    uv_signal_init(&srv->loop, &srv->sigint))
+		return -1;
+	srv->turn.data = srv->tick.data = srv->drain.data = srv;
+	srv->sighup.data = srv->sigterm.data = srv->sigint.data = srv;
+	if (uv_check_start(&srv->turn, on_turn_end) ||
+	    uv_timer_start(&srv->tick, on_tick, TICK_MS, TICK_MS) ||
+	    uv_signal_start(&srv->sighup, on_signal, SIGHUP) ||
+	    uv_signal_start(&srv->sigterm, on_signal, SIGTERM) ||
+	    uv_signal_start(&srv->sigint, on_signal, SIGINT))
+		return -1;
+	return 0;
+}
+
+static int
+run(struct server *srv)
+{
+	if (store_open(srv->cfg->database, 200, &srv->st) ||
+	    store_close_orphans(srv->st, (int64_t)time(NULL)))
+		return 1;
+	if (init_loop(srv)) {
+		log_err("cannot set up the event loop");
+		return 1;
+	}
+	srv->svc = svc_new(&srv->loop, srv->cfg, srv->st);
+	if (!srv->svc)
+		return 1;
+	srv->lws = net_start(&srv->loop, srv->cfg, srv->svc);
+	if (!srv->lws)
+		return 1;
+	log_info("neuvo-server listening on %s port %d%s", srv->cfg->listen,
+		 srv->cfg->port, srv->cfg->tls_cert[0] ? " (TLS)" : "");
+	uv_run(&srv->loop, UV_RUN_DEFAULT);
+	log_info("stopped");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server srv;
+	const char *path;
+	bool check;
+	int rc;
+
+	if (parse_args(argc, argv, &path, &check)) {
+		usage();
+		return 2;
+	}
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = load_config(path);
+	if (!srv.cfg)
+		return 1;
+	if (check) {
+		printf("ok\n");
+		config_free(srv.cfg);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	lws_set_log_level(LLL_ERR, NULL);
+	raise_fd_limit();
+	rc = run(&srv);
+	if (srv.lws) {
+		net_stop(srv.lws);
+		uv_run(&srv.loop, UV_RUN_DEFAULT);
+	}
+	uv_loop_close(&srv.loop);
+	svc_free(srv.svc);
+	store_close(srv.st);
+	config_free(srv.cfg);
+	return rc;
+}

@@ -1,0 +1,666 @@
+/*
+ * net.c - libwebsockets glue: one port for static files, the JSON
+ * endpoints and the WebSocket protocols (see net.h).
+ *
+ * lws runs on the caller's libuv loop (the "foreign loop"), so thousands of
+ * idle connections cost nothing per wake-up. Hardening choices, each for a
+ * reason written down in the README's security section:
+ *  - ALPN offers only http/1.1 (the HTTP/2 HPACK bug of 4.1.x stays shut);
+ *  - no WebSocket extension is offered (permessage-deflate costs ~300 KB per
+ *    connection and opens compression side channels);
+ *  - LWS_CALLBACK_HTTP_CONFIRM_UPGRADE is never handled (CVE-2025-11677);
+ *  - the Origin allow-list and the subprotocol are checked in
+ *    FILTER_PROTOCOL_CONNECTION, answered with a plain 403.
+ *
+ * The state below is one per process and touched only on the loop thread.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+#include <uv.h>
+
+#include "config.h"
+#include "iplimit.h"
+#include "log.h"
+#include "net.h"
+#include "protocol.h"
+#include "service.h"
+
+/* One queued outgoing frame; owned by its connection's queue. */
+struct frame {
+	struct frame *next;
+	size_t len;
+	unsigned char data[];           /* LWS_PRE headroom, then the text */
+};
+
+/* One per WebSocket connection (see net.h). Freed at LWS_CALLBACK_CLOSED. */
+struct net_conn {
+	struct lws *wsi;
+	void *user;                     /* the service's struct peer */
+	struct frame *head, *tail;
+	size_t frames, bytes;
+	size_t released;                /* frames from head that may go out */
+	char rx[PROTO_MAX_FRAME];       /* reassembly of one message */
+	size_t rx_len;
+	int close_code;                 /* 0 = stay open */
+	char close_reason[64];
+	char addr[IPLIMIT_ADDR_MAX];    /* peer address, memory only; "" = not counted */
+	bool dead;                      /* being killed; sends are dropped */
+	bool dirty;                     /* on the release list */
+	struct net_conn *dirty_next;
+};
+
+/* Per-session data lws allocates for every connection. */
+struct session {
+	struct net_conn *conn;          /* WebSocket protocols */
+	unsigned char *body;            /* HTTP: response body, LWS_PRE ahead */
+	size_t body_len;
+};
+
+static const struct config *cfg;        /* current config (net_set_config) */
+static struct svc *service;
+static struct net_conn *dirty_list;     /* connections queued to this turn */
+static struct net_stats stats;
+static struct iplimit per_ip;           /* connections per peer address */
+
+enum { PROTO_ID_HTTP, PROTO_ID_RESIDENT, PROTO_ID_ADVISOR };
+
+/* ------------------------------------------------------------ send queue */
+
+static void
+mark_dirty(struct net_conn *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = true;
+	c->dirty_next = dirty_list;
+	dirty_list = c;
+}
+
+static void
+unmark_dirty(struct net_conn *c)
+{
+	struct net_conn **pp;
+
+	if (!c->dirty)
+		return;
+	for (pp = &dirty_list; *pp; pp = &(*pp)->dirty_next) {
+		if (*pp == c) {
+			*pp = c->dirty_next;
+			break;
+		}
+	}
+	c->dirty = false;
+}
+
+static void
+free_frames(struct frame *f)
+{
+	while (f) {
+		struct frame *next = f->next;
+		free(f);
+		f = next;
+	}
+}
+
+/* Drop a peer that does not read: its queue is full. lws kills it on its
+ * next service; the service hears svc_on_close and keeps the chat for the
+ * resume grace. */
+static void
+kill_slow(struct net_conn *c)
+{
+	c->dead = true;
+	stats.dropped_slow++;
+	log_info("net: dropping a connection that stopped reading");
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+int
+net_send(struct net_conn *c, char *text)
+{
+	size_t len = strlen(text);
+	struct frame *f;
+
+	if (c->dead || c->close_code) {
+		free(text);
+		return 0;
+	}
+	if (c->frames >= NET_QUEUE_MAX_FRAMES ||
+	    c->bytes + len > NET_QUEUE_MAX_BYTES) {
+		free(text);
+		kill_slow(c);
+		return -1;
+	}
+	f = malloc(sizeof(*f) + LWS_PRE + len);
+	if (!f) {
+		free(text);
+		kill_slow(c);
+		return -1;
+	}
+	f->next = NULL;
+	f->len = len;
+	memcpy(f->data + LWS_PRE, text, len);
+	free(text);
+	if (c->tail)
+		c->tail->next = f;
+	else
+		c->head = f;
+	c->tail = f;
+	c->frames++;
+	c->bytes += len;
+	mark_dirty(c);
+	return 0;
+}
+
+void
+net_close(struct net_conn *c, int code, const char *reason)
+{
+	if (c->dead || c->close_code)
+		return;
+	c->close_code = code;
+	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+	mark_dirty(c);
+}
+
+void
+net_release(void)
+{
+	struct net_conn *c = dirty_list, *next;
+
+	dirty_list = NULL;
+	for (; c; c = next) {
+		next = c->dirty_next;
+		c->dirty = false;
+		c->released = c->frames;
+		if (!c->dead)
+			lws_callback_on_writable(c->wsi);
+	}
+}
+
+void
+net_discard_unreleased(void)
+{
+	struct net_conn *c;
+
+	for (c = dirty_list; c; c = c->dirty_next) {
+		struct frame **pp = &c->head;
+		size_t i;
+
+		for (i = 0; i < c->released && *pp; i++)
+			pp = &(*pp)->next;
+		free_frames(*pp);
+		*pp = NULL;
+		c->frames = c->released;
+		c->tail = NULL;
+		c->bytes = 0;
+		for (struct frame *f = c->head; f; f = f->next) {
+			c->tail = f;
+			c->bytes += f->len;
+		}
+	}
+	net_release();
+}
+
+void
+net_conn_set_user(struct net_conn *c, void *user)
+{
+	c->user = user;
+}
+
+void *
+net_conn_user(const struct net_conn *c)
+{
+	return c->user;
+}
+
+const struct net_stats *
+net_get_stats(void)
+{
+	return &stats;
+}
+
+void
+net_set_config(const struct config *c)
+{
+	cfg = c;
+}
+
+/* Write one released frame, or the close once the queue is empty.
+ * Returns -1 to have lws close the connection. */
+static int
+write_one(struct net_conn *c)
+{
+	struct frame *f = c->head;
+
+	if (c->dead)
+		return -1;
+	if (f && c->released > 0) {
+		c->head = f->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->frames--;
+		c->released--;
+		c->bytes -= f->len;
+		if (lws_write(c->wsi, f->data + LWS_PRE, f->len,
+			      LWS_WRITE_TEXT) < (int)f->len) {
+			free(f);
+			return -1;
+		}
+		free(f);
+		stats.frames_out++;
+		if (c->released > 0 || (c->close_code && !c->head))
+			lws_callback_on_writable(c->wsi);
+		return 0;
+	}
+	if (c->close_code && !c->head) {
+		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+				 (unsigned char *)c->close_reason,
+				 strlen(c->close_reason));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- handshake */
+
+static bool
+origin_allowed(struct lws *wsi)
+{
+	char origin[256];
+	int i, n;
+
+	n = lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN);
+	if (n <= 0)
+		return n == 0;  /* no Origin: not a browser, nothing to forge */
+	for (i = 0; i < cfg->n_allowed_origins; i++)
+		if (!strcmp(origin, cfg->allowed_origins[i]))
+			return true;
+	return false;
+}
+
+/* Answer a refused upgrade with a real HTTP status. The connection has
+ * already switched to the ws role, whose lws_write passes LWS_WRITE_HTTP
+ * through unframed. */
+static void
+refuse_upgrade(struct lws *wsi, const char *status)
+{
+	unsigned char buf[LWS_PRE + 256];
+	int n;
+
+	n = snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
+		     "HTTP/1.1 %s\r\nContent-Length: 0\r\n"
+		     "Connection: close\r\n\r\n", status);
+	if (n > 0)
+		(void)lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP);
+}
+
+static int
+max_per_ip(void)
+{
+	return cfg->max_connections_per_ip;
+}
+
+static void
+peer_address(struct lws *wsi, char *buf, size_t n)
+{
+	if (!lws_get_peer_simple(wsi, buf, n))
+		buf[0] = '\0';
+}
+
+static int
+filter_upgrade(struct lws *wsi, int proto_id)
+{
+	char addr[IPLIMIT_ADDR_MAX];
+
+	if (proto_id != PROTO_ID_RESIDENT && proto_id != PROTO_ID_ADVISOR) {
+		stats.refused_protocol++;
+		refuse_upgrade(wsi, "400 Bad Request");
+		return 1;
+	}
+	if (!origin_allowed(wsi)) {
+		stats.refused_origin++;
+		refuse_upgrade(wsi, "403 Forbidden");
+		return 1;
+	}
+	peer_address(wsi, addr, sizeof(addr));
+	if (iplimit_count(&per_ip, addr) >= max_per_ip()) {
+		stats.refused_per_ip++;
+		refuse_upgrade(wsi, "429 Too Many Requests");
+		return 1;
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------- WebSocket protocols */
+
+static int
+on_receive(struct net_conn *c, struct lws *wsi, const void *in, size_t len)
+{
+	if (lws_frame_is_binary(wsi)) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+				 (unsigned char *)"text frames only", 16);
+		return -1;
+	}
+	if (c->rx_len + len > sizeof(c->rx)) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+				 (unsigned char *)"frame over 16 KiB", 17);
+		return -1;
+	}
+	memcpy(c->rx + c->rx_len, in, len);
+	c->rx_len += len;
+	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+		return 0;
+	stats.frames_in++;
+	len = c->rx_len;
+	c->rx_len = 0;
+	svc_on_frame(service, c, c->rx, len);
+	return 0;
+}
+
+static int
+on_established(struct session *pss, struct lws *wsi, int proto_id)
+{
+	struct net_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -1;
+	peer_address(wsi, c->addr, sizeof(c->addr));
+	/* Checked at the handshake too; this catches a race of two at once. */
+	if (!iplimit_acquire(&per_ip, c->addr, max_per_ip())) {
+		stats.refused_per_ip++;
+		free(c);
+		return -1;
+	}
+	c->wsi = wsi;
+	pss->conn = c;
+	stats.connections_total++;
+	stats.connections_open++;
+	svc_on_open(service, c, proto_id == PROTO_ID_ADVISOR ? PROTO_ADVISOR
+							     : PROTO_RESIDENT);
+	return 0;
+}
+
+static void
+on_closed(struct session *pss)
+{
+	struct net_conn *c = pss->conn;
+
+	if (!c)
+		return;
+	pss->conn = NULL;
+	svc_on_close(service, c);
+	unmark_dirty(c);
+	free_frames(c->head);
+	iplimit_release(&per_ip, c->addr);
+	free(c);
+	stats.connections_open--;
+}
+
+static int
+ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+	    void *in, size_t len)
+{
+	struct session *pss = user;
+	int proto_id = (int)lws_get_protocol(wsi)->id;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return filter_upgrade(wsi, proto_id);
+	case LWS_CALLBACK_ESTABLISHED:
+		return on_established(pss, wsi, proto_id);
+	case LWS_CALLBACK_RECEIVE:
+		return pss->conn ? on_receive(pss->conn, wsi, in, len) : -1;
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return pss->conn ? write_one(pss->conn) : -1;
+	case LWS_CALLBACK_CLOSED:
+		on_closed(pss);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* ------------------------------------------------------------------- HTTP */
+
+static void
+free_body(struct session *pss)
+{
+	free(pss->body);
+	pss->body = NULL;
+	pss->body_len = 0;
+}
+
+/* Build the body for one of our endpoints; NULL when the path is not ours. */
+static char *
+endpoint_body(const char *path, const char **type)
+{
+	*type = "application/json";
+	if (!strcmp(path, "/api/status"))
+		return svc_status_json(service);
+	if (!strcmp(path, "/healthz"))
+		return strdup("{\"status\":\"ok\"}");
+	if (!strcmp(path, "/metrics")) {
+		*type = "text/plain; version=0.0.4; charset=utf-8";
+		return svc_metrics_text(service);
+	}
+	return NULL;
+}
+
+static int
+http_request(struct session *pss, struct lws *wsi)
+{
+	unsigned char head[LWS_PRE + 1024], *p = head + LWS_PRE;
+	unsigned char *end = head + sizeof(head) - 1;
+	char path[128], *text;
+	const char *type;
+	size_t len;
+
+	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0) {
+		lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	text = endpoint_body(path, &type);
+	if (!text) {
+		lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+		return lws_http_transaction_completed(wsi) ? -1 : 0;
+	}
+	len = strlen(text);
+	free_body(pss);
+	pss->body = malloc(LWS_PRE + len);
+	if (!pss->body) {
+		free(text);
+		return -1;
+	}
+	memcpy(pss->body + LWS_PRE, text, len);
+	pss->body_len = len;
+	free(text);
+	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, type, len, &p,
+					end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)
+					"cache-control:", (const unsigned char *)
+					"no-store", 8, &p, end) ||
+	    lws_finalize_write_http_header(wsi, head + LWS_PRE, &p, end))
+		return -1;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static int
+http_writeable(struct session *pss, struct lws *wsi)
+{
+	int n;
+
+	if (!pss->body)
+		return 0;
+	n = lws_write(wsi, pss->body + LWS_PRE, pss->body_len,
+		      LWS_WRITE_HTTP_FINAL);
+	free_body(pss);
+	if (n < 0)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int
+http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+	      void *in, size_t len)
+{
+	struct session *pss = user;
+
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		/* An upgrade with no subprotocol lands on the default one. */
+		return filter_upgrade(wsi, PROTO_ID_HTTP);
+	case LWS_CALLBACK_HTTP:
+		return http_request(pss, wsi);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return http_writeable(pss, wsi);
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (pss)
+			free_body(pss);
+		return 0;
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
+}
+
+/* ------------------------------------------------------------------ setup */
+
+static const struct lws_protocols protocols[] = {
+	{ "http", http_callback, sizeof(struct session), 0, PROTO_ID_HTTP,
+	  NULL, 0 },
+	{ "neuvo.resident.v1", ws_callback, sizeof(struct session),
+	  PROTO_MAX_FRAME, PROTO_ID_RESIDENT, NULL, 0 },
+	{ "neuvo.advisor.v1", ws_callback, sizeof(struct session),
+	  PROTO_MAX_FRAME, PROTO_ID_ADVISOR, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 }
+};
+
+/* Ping after 30 s of silence; hang up after 60 s without a pong, so a phone
+ * that vanished frees its place and its resident can resume elsewhere. */
+static const lws_retry_bo_t keepalive = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 60,
+};
+
+#define CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
+	    "img-src 'self' data:; connect-src 'self'; media-src 'self' data:; " \
+	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+static struct lws_protocol_vhost_options hdr_hsts = {
+	NULL, NULL, "strict-transport-security:",
+	"max-age=31536000; includeSubDomains"
+};
+static struct lws_protocol_vhost_options hdr_frame = {
+	NULL, NULL, "x-frame-options:", "DENY"
+};
+static struct lws_protocol_vhost_options hdr_referrer = {
+	&hdr_frame, NULL, "referrer-policy:", "no-referrer"
+};
+static struct lws_protocol_vhost_options hdr_nosniff = {
+	&hdr_referrer, NULL, "x-content-type-options:", "nosniff"
+};
+static struct lws_protocol_vhost_options hdr_csp = {
+	&hdr_nosniff, NULL, "content-security-policy:", CSP
+};
+
+static const struct lws_protocol_vhost_options mime_json = {
+	NULL, NULL, ".json", "application/json"
+};
+static const struct lws_protocol_vhost_options mime_mjs = {
+	&mime_json, NULL, ".mjs", "text/javascript"
+};
+static const struct lws_protocol_vhost_options mime_svg = {
+	&mime_mjs, NULL, ".svg", "image/svg+xml"
+};
+static const struct lws_protocol_vhost_options mime_webmanifest = {
+	&mime_svg, NULL, ".webmanifest", "application/manifest+json"
+};
+
+static struct lws_http_mount mounts[5];
+static char web_root[4096], advisor_root[4096];
+
+static void
+mount_endpoint(struct lws_http_mount *m, const char *path,
+	       const struct lws_http_mount *next)
+{
+	memset(m, 0, sizeof(*m));
+	m->mount_next = next;
+	m->mountpoint = path;
+	m->mountpoint_len = (unsigned char)strlen(path);
+	m->origin = "http";
+	m->origin_protocol = LWSMPRO_CALLBACK;
+}
+
+static void
+mount_files(struct lws_http_mount *m, const char *path, const char *dir,
+	    const struct lws_http_mount *next)
+{
+	memset(m, 0, sizeof(*m));
+	m->mount_next = next;
+	m->mountpoint = path;
+	m->mountpoint_len = (unsigned char)strlen(path);
+	m->origin = dir;
+	m->def = "index.html";
+	m->origin_protocol = LWSMPRO_FILE;
+	m->extra_mimetypes = &mime_webmanifest;
+	m->cache_max_age = 0;
+}
+
+static void
+set_mounts(const struct config *c)
+{
+	snprintf(web_root, sizeof(web_root), "%s", c->web_root);
+	snprintf(advisor_root, sizeof(advisor_root), "%s/advisor", c->web_root);
+	mount_endpoint(&mounts[4], "/metrics", NULL);
+	mount_endpoint(&mounts[3], "/healthz", &mounts[4]);
+	mount_endpoint(&mounts[2], "/api/status", &mounts[3]);
+	mount_files(&mounts[1], "/advisor", advisor_root, &mounts[2]);
+	mount_files(&mounts[0], "/", web_root, &mounts[1]);
+}
+
+struct lws_context *
+net_start(struct uv_loop_s *loop, const struct config *c, struct svc *svc)
+{
+	struct lws_context_creation_info info;
+	struct lws_context *ctx;
+	void *loops[1] = { loop };
+	bool tls = c->tls_cert[0] != '\0';
+
+	cfg = c;
+	service = svc;
+	set_mounts(c);
+	hdr_frame.next = tls ? &hdr_hsts : NULL;
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_LIBUV |
+		       LWS_SERVER_OPTION_VALIDATE_UTF8;
+	if (tls)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.foreign_loops = loops;
+	info.port = c->port;
+	info.iface = c->listen;
+	info.protocols = protocols;
+	info.mounts = &mounts[0];
+	info.headers = &hdr_csp;
+	info.alpn = "http/1.1";
+	info.retry_and_idle_policy = &keepalive;
+	info.timeout_secs = 5;
+	info.timeout_secs_ah_idle = 5;
+	info.ssl_cert_filepath = tls ? c->tls_cert : NULL;
+	info.ssl_private_key_filepath = tls ? c->tls_key : NULL;
+	info.vhost_name = "neuvo";
+	info.server_string = "neuvo";
+	ctx = lws_create_context(&info);
+	if (!ctx)
+		log_err("net: cannot listen on %s port %d", c->listen, c->port);
+	return ctx;
+}
+
+void
+net_stop(struct lws_context *ctx)
+{
+	if (ctx)
+		lws_context_destroy(ctx);
+	iplimit_clear(&per_ip);
+}

@@ -1,0 +1,518 @@
+/*
+ * store.c - the SQLite store (see store.h for the contract).
+ *
+ * Schema changes go through the `migrations` array: each entry runs once,
+ * in order, and PRAGMA user_version records how far a file has come, so an
+ * old database is brought up to date on open and never recreated.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+/* One per open database; owned by whoever called store_open. */
+struct store {
+	sqlite3 *db;
+	bool in_tx;             /* a turn's transaction is open */
+};
+
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE advisors ("
+	"  id INTEGER PRIMARY KEY,"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  phc TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE chats ("
+	"  id INTEGER PRIMARY KEY,"
+	"  started_at INTEGER NOT NULL,"
+	"  lang TEXT NOT NULL,"
+	"  topic TEXT,"
+	"  taken_at INTEGER,"
+	"  ended_at INTEGER,"
+	"  ended_by TEXT,"
+	"  outcome TEXT,"
+	"  rating INTEGER);"
+	"CREATE INDEX chats_started ON chats(started_at);"
+	"CREATE TABLE messages ("
+	"  chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  redacted INTEGER NOT NULL,"
+	"  PRIMARY KEY (chat_id, seq)) WITHOUT ROWID;"
+	"CREATE TABLE chat_topics ("
+	"  chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,"
+	"  topic TEXT NOT NULL,"
+	"  PRIMARY KEY (chat_id, topic)) WITHOUT ROWID;"
+	"CREATE TABLE events ("
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL);"
+	"CREATE INDEX events_at ON events(at);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int
+fail(struct store *st, const char *what)
+{
+	log_err("store: %s: %s", what, sqlite3_errmsg(st->db));
+	return -1;
+}
+
+static int
+exec(struct store *st, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_err("store: %s", err ? err : "exec failed");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Create the directory that will hold the file, one level (e.g. var/). */
+static int
+make_parent_dir(const char *path)
+{
+	char dir[4096];
+	char *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return -1;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0750) && errno != EEXIST) {
+		log_err("store: cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(struct store *st, int *v)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL))
+		return fail(st, "user_version");
+	*v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static int
+migrate(struct store *st)
+{
+	char sql[64];
+	int v;
+
+	if (user_version(st, &v))
+		return -1;
+	if (v > N_MIGRATIONS) {
+		log_err("store: database schema %d is newer than this program (%d)",
+			v, N_MIGRATIONS);
+		return -1;
+	}
+	for (; v < N_MIGRATIONS; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(st, "BEGIN IMMEDIATE") || exec(st, migrations[v]) ||
+		    exec(st, sql) || exec(st, "COMMIT")) {
+			(void)exec(st, "ROLLBACK");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, int busy_ms, struct store **out)
+{
+	struct store *st;
+
+	*out = NULL;
+	if (make_parent_dir(path))
+		return -1;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -1;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
+		log_err("store: cannot open %s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		sqlite3_close(st->db);
+		free(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, busy_ms);
+	if (exec(st, "PRAGMA journal_mode = WAL") ||
+	    exec(st, "PRAGMA synchronous = FULL") ||
+	    exec(st, "PRAGMA foreign_keys = ON") ||
+	    exec(st, "PRAGMA secure_delete = ON") || migrate(st)) {
+		store_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+void
+store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->in_tx)
+		(void)store_commit(st);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+bool
+store_pending(const struct store *st)
+{
+	return st->in_tx;
+}
+
+int
+store_commit(struct store *st)
+{
+	if (!st->in_tx)
+		return 0;
+	st->in_tx = false;
+	if (exec(st, "COMMIT") == 0)
+		return 0;
+	(void)exec(st, "ROLLBACK");
+	return -1;
+}
+
+/* Open the turn's transaction on the first write. */
+static int
+begin(struct store *st)
+{
+	if (st->in_tx)
+		return 0;
+	if (exec(st, "BEGIN IMMEDIATE"))
+		return -1;
+	st->in_tx = true;
+	return 0;
+}
+
+/*
+ * Prepare sql and bind its parameters from a format: 'i' int64, 's' text
+ * (NULL binds NULL). Returns the statement or NULL (logged).
+ */
+static sqlite3_stmt *
+prepare(struct store *st, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *s;
+	va_list ap;
+	int i, rc = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fail(st, "prepare");
+		return NULL;
+	}
+	va_start(ap, fmt);
+	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
+		if (fmt[i] == 'i') {
+			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+		} else {
+			const char *t = va_arg(ap, const char *);
+			rc = t ? sqlite3_bind_text(s, i + 1, t, -1,
+						   SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(s, i + 1);
+		}
+	}
+	va_end(ap);
+	if (rc != SQLITE_OK) {
+		fail(st, "bind");
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Step a statement that returns no rows, then finalize it. */
+static int
+run(struct store *st, sqlite3_stmt *s)
+{
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "step");
+	return 0;
+}
+
+int
+store_chat_create(struct store *st, int64_t at, const char *lang,
+		  const char *topic, int64_t *id)
+{
+	if (begin(st) || run(st, prepare(st,
+	    "INSERT INTO chats (started_at, lang, topic) VALUES (?, ?, ?)",
+	    "iss", at, lang, topic)))
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_chat_taken(struct store *st, int64_t id, int64_t at)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st,
+	    "UPDATE chats SET taken_at = ? WHERE id = ?", "ii", at, id));
+}
+
+int
+store_chat_requeued(struct store *st, int64_t id)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st,
+	    "UPDATE chats SET taken_at = NULL WHERE id = ?", "i", id));
+}
+
+int
+store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st,
+	    "UPDATE chats SET ended_at = ?, ended_by = ? WHERE id = ?",
+	    "isi", at, by, id));
+}
+
+int
+store_chat_tag(struct store *st, int64_t id, const char *const *topics,
+	       int n_topics, const char *outcome)
+{
+	int i;
+
+	if (begin(st) ||
+	    run(st, prepare(st, "DELETE FROM chat_topics WHERE chat_id = ?",
+			    "i", id)) ||
+	    run(st, prepare(st, "UPDATE chats SET outcome = ? WHERE id = ?",
+			    "si", outcome, id)))
+		return -1;
+	for (i = 0; i < n_topics; i++)
+		if (run(st, prepare(st, "INSERT OR IGNORE INTO chat_topics "
+				    "(chat_id, topic) VALUES (?, ?)",
+				    "is", id, topics[i])))
+			return -1;
+	return 0;
+}
+
+int
+store_chat_feedback(struct store *st, int64_t id, int rating)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st, "UPDATE chats SET rating = ? WHERE id = ?",
+			       "ii", (int64_t)rating, id));
+}
+
+int
+store_close_orphans(struct store *st, int64_t now)
+{
+	if (begin(st))
+		return -1;
+	if (run(st, prepare(st, "UPDATE chats SET ended_at = ?, "
+			    "ended_by = 'restart' WHERE ended_at IS NULL",
+			    "i", now)))
+		return -1;
+	return store_commit(st);
+}
+
+int
+store_recent_handle_time(struct store *st, int n, double *mean_s)
+{
+	sqlite3_stmt *s;
+	int found = 0;
+
+	s = prepare(st, "SELECT avg(d) FROM (SELECT ended_at - taken_at AS d "
+		    "FROM chats WHERE taken_at IS NOT NULL AND ended_at IS NOT "
+		    "NULL ORDER BY id DESC LIMIT ?)", "i", (int64_t)n);
+	if (!s)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*mean_s = sqlite3_column_double(s, 0);
+		found = 1;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+int
+store_message_add(struct store *st, int64_t chat_id, const struct store_msg *m)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st, "INSERT INTO messages (chat_id, seq, sender, "
+			       "text, at, redacted) VALUES (?, ?, ?, ?, ?, ?)",
+			       "iissii", chat_id, m->seq, m->from, m->text,
+			       m->at, (int64_t)m->redacted));
+}
+
+int
+store_messages_each(struct store *st, int64_t chat_id,
+		    int (*fn)(void *ctx, const struct store_msg *m), void *ctx)
+{
+	struct store_msg m;
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prepare(st, "SELECT seq, sender, text, at, redacted FROM messages "
+		    "WHERE chat_id = ? ORDER BY seq", "i", chat_id);
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		m.seq = sqlite3_column_int64(s, 0);
+		m.from = (const char *)sqlite3_column_text(s, 1);
+		m.text = (const char *)sqlite3_column_text(s, 2);
+		m.at = sqlite3_column_int64(s, 3);
+		m.redacted = sqlite3_column_int(s, 4) != 0;
+		if (!m.from || !m.text || fn(ctx, &m))
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "messages");
+	return 0;
+}
+
+int
+store_event_add(struct store *st, int64_t at, const char *kind)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st, "INSERT INTO events (at, kind) VALUES (?, ?)",
+			       "is", at, kind));
+}
+
+int
+store_advisor_add(struct store *st, const char *username, const char *name,
+		  const char *phc, int64_t at)
+{
+	struct store_advisor a;
+	int rc = store_advisor_get(st, username, &a);
+
+	if (rc <= 0)
+		return rc == 0 ? 1 : -1;
+	if (begin(st) || run(st, prepare(st, "INSERT INTO advisors (username, "
+			     "name, phc, created_at) VALUES (?, ?, ?, ?)",
+			     "sssi", username, name, phc, at)))
+		return -1;
+	return store_commit(st);
+}
+
+static void
+copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+
+	snprintf(dst, n, "%s", t ? t : "");
+}
+
+int
+store_advisor_get(struct store *st, const char *username,
+		  struct store_advisor *out)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prepare(st, "SELECT id, username, name, phc, created_at FROM "
+		    "advisors WHERE username = ?", "s", username);
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(s, 0);
+		copy_col(out->username, sizeof(out->username), s, 1);
+		copy_col(out->name, sizeof(out->name), s, 2);
+		copy_col(out->phc, sizeof(out->phc), s, 3);
+		out->created_at = sqlite3_column_int64(s, 4);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : fail(st, "advisor");
+}
+
+/* Run a one-row change on the advisors table and commit it.
+ * Returns 0, 1 when no row matched, or -1. */
+static int
+change_advisor(struct store *st, sqlite3_stmt *s)
+{
+	if (!s || begin(st)) {
+		sqlite3_finalize(s);
+		return -1;
+	}
+	if (run(st, s))
+		return -1;
+	if (store_commit(st))
+		return -1;
+	return sqlite3_changes(st->db) ? 0 : 1;
+}
+
+int
+store_advisor_set_password(struct store *st, const char *username,
+			   const char *phc)
+{
+	return change_advisor(st, prepare(st, "UPDATE advisors SET phc = ? "
+				  "WHERE username = ?", "ss", phc, username));
+}
+
+int
+store_advisor_remove(struct store *st, const char *username)
+{
+	return change_advisor(st, prepare(st, "DELETE FROM advisors WHERE "
+				  "username = ?", "s", username));
+}
+
+int
+store_advisor_each(struct store *st,
+		   int (*fn)(void *ctx, const struct store_advisor *a),
+		   void *ctx)
+{
+	struct store_advisor a;
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prepare(st, "SELECT id, username, name, created_at FROM advisors "
+		    "ORDER BY username", "");
+	if (!s)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		a.id = sqlite3_column_int64(s, 0);
+		copy_col(a.username, sizeof(a.username), s, 1);
+		copy_col(a.name, sizeof(a.name), s, 2);
+		a.created_at = sqlite3_column_int64(s, 3);
+		if (fn(ctx, &a))
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "advisors");
+	return 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * main.c - the one runner of neuvo's unit tests: every module's group, in
+ * turn. Exits non-zero when any case fails.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "unit.h"
+
+int
+main(void)
+{
+	int failed = 0;
+
+	failed += test_queue_run();
+	failed += test_auth_run();
+	failed += test_iplimit_run();
+	failed += test_hours_run();
+	failed += test_config_run();
+	failed += test_protocol_run();
+	failed += test_redact_run();
+	failed += test_redact_corpus_run();
+	return failed ? 1 : 0;
+}
