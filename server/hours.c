@@ -1,202 +1,260 @@
 /*
- * hours.c - opening hours, exceptions and Finnish public holidays (hours.h).
+ * hours.c - opening hours: weekly ranges, dated exceptions and Finnish
+ * public holidays, read in one IANA zone (see hours.h).
  *
- * Dates are handled as plain civil dates (days since 1970-01-01 by the
- * proleptic Gregorian calendar) so that adding days never meets a DST
- * change; only hours_local_time and hours_local_date cross into time_t, and
- * they leave the zone rules to libc's mktime/localtime_r.
+ * Dates are plain civil dates. Calendar arithmetic goes through timegm and
+ * gmtime_r, which work in UTC and so never meet a DST change; only
+ * hours_local_time and hours_local_date cross between a local date and an
+ * instant, and they leave every zone rule to libc (localtime_r under TZ).
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <sys/stat.h>
 
 #include "hours.h"
 
-/* ---------------------------------------------------------- civil dates */
+#define DAY_SECONDS 86400L
+#define DAY_MINUTES (24 * 60)
 
-static bool
-leap(int y)
+static const char *const weekday_names[7] = {
+	"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
+};
+
+static void
+set_why(const char **why, const char *reason)
 {
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (why)
+		*why = reason;
 }
 
-static int
-days_in_month(int y, int m)
-{
-	static const int dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-				   31 };
+/* ------------------------------------------------------- civil dates */
 
-	return m == 2 && leap(y) ? 29 : dim[m - 1];
-}
-
-/* Days since 1970-01-01 (Howard Hinnant's days_from_civil). */
+/* Floor division: dates before 1970 give negative seconds, and C's
+ * division truncates towards zero. */
 static long
-days_from_civil(int y, int m, int d)
+floor_div(long a, long b)
 {
-	long era, yoe, doy, doe;
+	long q = a / b;
 
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Days since 1970-01-01. timegm normalises out-of-range days, which is
+ * what hours_date_add relies on. */
+static long
+day_number(int y, int m, int d)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 12;        /* noon keeps us clear of any rounding */
+	return floor_div((long)timegm(&tm), DAY_SECONDS);
 }
 
 static struct hours_date
-civil_from_days(long z)
+date_of_day_number(long n)
 {
-	struct hours_date out;
-	long era, doe, yoe, doy, mp, y;
+	time_t t = (time_t)n * DAY_SECONDS + DAY_SECONDS / 2;
+	struct hours_date out = { 1970, 1, 1 };
+	struct tm tm;
 
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	out.d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	out.m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	out.y = (int)(y + (out.m <= 2));
+	if (gmtime_r(&t, &tm)) {
+		out.y = tm.tm_year + 1900;
+		out.m = tm.tm_mon + 1;
+		out.d = tm.tm_mday;
+	}
 	return out;
+}
+
+static long
+date_number(const struct hours_date *date)
+{
+	return day_number(date->y, date->m, date->d);
 }
 
 int
 hours_weekday(const struct hours_date *date)
 {
-	long z = days_from_civil(date->y, date->m, date->d);
+	/* 1970-01-01 was a Thursday, 3 when Monday is 0. */
+	long wd = (date_number(date) + 3) % 7;
 
-	/* 1970-01-01 was a Thursday (3 with Monday = 0). */
-	return (int)(((z % 7) + 7 + 3) % 7);
+	return (int)(wd < 0 ? wd + 7 : wd);
 }
 
 struct hours_date
 hours_date_add(const struct hours_date *date, int n)
 {
-	return civil_from_days(days_from_civil(date->y, date->m, date->d) + n);
+	return date_of_day_number(date_number(date) + n);
 }
 
 static int
 date_cmp(const struct hours_date *a, const struct hours_date *b)
 {
-	long x = days_from_civil(a->y, a->m, a->d);
-	long y = days_from_civil(b->y, b->m, b->d);
-
-	return x < y ? -1 : x > y;
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	if (a->m != b->m)
+		return a->m < b->m ? -1 : 1;
+	if (a->d != b->d)
+		return a->d < b->d ? -1 : 1;
+	return 0;
 }
 
-/* ------------------------------------------------------------- parsing */
+static bool
+leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int
+month_length(int y, int m)
+{
+	static const int len[12] = { 31, 28, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31 };
+
+	return (m == 2 && leap_year(y)) ? 29 : len[m - 1];
+}
+
+/* ----------------------------------------------------------- parsing */
 
 static const char *
-skip_space(const char *s)
+skip_blanks(const char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
 	return s;
 }
 
-/* "H:MM" or "HH:MM" at *s; advances *s. Returns minutes or -1. */
+/* Read "H:MM" or "HH:MM" at *s into minutes from midnight, 24:00 included.
+ * Returns 0 and advances *s, or -1 with *why set. */
 static int
-parse_clock(const char **s)
+parse_clock(const char **s, int *minutes, const char **why)
 {
 	const char *p = *s;
-	int h = 0, m, digits = 0;
+	int h = 0, digits = 0, m;
 
 	while (isdigit((unsigned char)*p) && digits < 3) {
 		h = h * 10 + (*p++ - '0');
 		digits++;
 	}
-	if (digits < 1 || digits > 2 || *p != ':' ||
-	    !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+	if (digits < 1 || digits > 2 || p[0] != ':' ||
+	    !isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) ||
+	    isdigit((unsigned char)p[3])) {
+		set_why(why, "expected HH:MM-HH:MM or closed");
 		return -1;
+	}
 	m = (p[1] - '0') * 10 + (p[2] - '0');
+	if (h > 24 || (h == 24 && m != 0)) {
+		set_why(why, "hour out of range");
+		return -1;
+	}
+	if (m > 59) {
+		set_why(why, "minute out of range");
+		return -1;
+	}
+	*minutes = h * 60 + m;
 	*s = p + 3;
-	if (h > 24 || m > 59 || (h == 24 && m != 0))
-		return -2;
-	return h * 60 + m;
+	return 0;
 }
 
-static int
-range_cmp(const void *a, const void *b)
-{
-	const struct hours_range *x = a, *y = b;
-
-	return x->start_min - y->start_min;
-}
-
+/* "HH:MM-HH:MM" at *s (blanks around '-' allowed). */
 static int
 parse_range(const char **s, struct hours_range *r, const char **why)
 {
-	int start = parse_clock(s), end;
-
-	if (start == -2 || start == 24 * 60) {
-		*why = "hour out of range (00:00-24:00, 24:00 only as an end)";
+	if (parse_clock(s, &r->start_min, why))
+		return -1;
+	*s = skip_blanks(*s);
+	if (**s != '-') {
+		set_why(why, "expected HH:MM-HH:MM or closed");
 		return -1;
 	}
-	if (start < 0 || **s != '-') {
-		*why = "expected HH:MM-HH:MM or closed";
+	*s = skip_blanks(*s + 1);
+	if (parse_clock(s, &r->end_min, why))
+		return -1;
+	if (r->start_min == DAY_MINUTES) {
+		set_why(why, "24:00 is allowed only as an end");
 		return -1;
 	}
-	(*s)++;
-	end = parse_clock(s);
-	if (end == -2) {
-		*why = "hour out of range (00:00-24:00, 24:00 only as an end)";
+	if (r->end_min < r->start_min) {
+		set_why(why, "end before start");
 		return -1;
 	}
-	if (end < 0) {
-		*why = "expected HH:MM-HH:MM or closed";
+	if (r->end_min == r->start_min) {
+		set_why(why, "empty range (end equals start)");
 		return -1;
 	}
-	if (end <= start) {
-		*why = "range ends before it starts";
-		return -1;
-	}
-	r->start_min = start;
-	r->end_min = end;
 	return 0;
+}
+
+/* The new range must come after the last one; touching is fine. */
+static int
+check_order(const struct hours_day *day, const struct hours_range *r,
+	    const char **why)
+{
+	const struct hours_range *last;
+
+	if (day->n == 0)
+		return 0;
+	last = &day->r[day->n - 1];
+	if (r->start_min >= last->end_min)
+		return 0;
+	if (r->end_min > last->start_min)
+		set_why(why, "overlapping ranges");
+	else
+		set_why(why, "ranges must be in increasing order");
+	return -1;
+}
+
+static bool
+is_closed_word(const char *s)
+{
+	return strncasecmp(s, "closed", 6) == 0 && *skip_blanks(s + 6) == '\0';
 }
 
 int
 hours_parse_day(const char *text, struct hours_day *out, const char **why)
 {
-	const char *s = skip_space(text);
-	int i;
+	const char *s = skip_blanks(text);
+	struct hours_day day;
 
-	memset(out, 0, sizeof(*out));
-	if (!strncasecmp(s, "closed", 6) && *skip_space(s + 6) == '\0')
+	memset(&day, 0, sizeof(day));
+	if (is_closed_word(s)) {
+		*out = day;
 		return 0;
+	}
 	for (;;) {
-		if (out->n == HOURS_MAX_RANGES) {
-			*why = "too many ranges in one day";
+		struct hours_range r;
+
+		if (day.n == HOURS_MAX_RANGES) {
+			set_why(why, "too many ranges in one day (at most 8)");
 			return -1;
 		}
-		if (parse_range(&s, &out->r[out->n], why))
+		if (parse_range(&s, &r, why) || check_order(&day, &r, why))
 			return -1;
-		out->n++;
-		s = skip_space(s);
+		day.r[day.n++] = r;
+		s = skip_blanks(s);
 		if (*s == '\0')
 			break;
 		if (*s != ',') {
-			*why = "ranges are separated by commas";
+			set_why(why, "expected HH:MM-HH:MM or closed");
 			return -1;
 		}
-		s = skip_space(s + 1);
+		s = skip_blanks(s + 1);
 	}
-	qsort(out->r, (size_t)out->n, sizeof(out->r[0]), range_cmp);
-	for (i = 1; i < out->n; i++) {
-		if (out->r[i].start_min < out->r[i - 1].end_min) {
-			*why = "overlapping ranges";
-			return -1;
-		}
-	}
+	*out = day;
 	return 0;
 }
 
 int
 hours_parse_date(const char *text, struct hours_date *out)
 {
+	struct hours_date d;
 	int i;
 
 	if (strlen(text) != 10 || text[4] != '-' || text[7] != '-')
@@ -204,37 +262,71 @@ hours_parse_date(const char *text, struct hours_date *out)
 	for (i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && !isdigit((unsigned char)text[i]))
 			return -1;
-	out->y = atoi(text);
-	out->m = atoi(text + 5);
-	out->d = atoi(text + 8);
-	if (out->y < 1970 || out->y > 9999 || out->m < 1 || out->m > 12 ||
-	    out->d < 1 || out->d > days_in_month(out->y, out->m))
+	d.y = atoi(text);
+	d.m = atoi(text + 5);
+	d.d = atoi(text + 8);
+	if (d.y < 1970 || d.m < 1 || d.m > 12 || d.d < 1 ||
+	    d.d > month_length(d.y, d.m))
 		return -1;
+	*out = d;
 	return 0;
+}
+
+/* ---------------------------------------------------------- timezone */
+
+/* Only the characters IANA names use. No '.', so no ".." and no hidden
+ * files; no leading '/', so the name cannot leave the zone directory. */
+static bool
+zone_name_shape_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n >= HOURS_TZ_MAX || name[0] == '/' ||
+	    name[n - 1] == '/' || strstr(name, "//"))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) &&
+		    !strchr("/_+-", name[i]))
+			return false;
+	return true;
+}
+
+/* A regular file that starts with the TZif magic. */
+static bool
+is_tzif_file(const char *path)
+{
+	struct stat st;
+	char magic[4];
+	FILE *f;
+	bool ok;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	f = fopen(path, "rb");
+	if (!f)
+		return false;
+	ok = fread(magic, 1, sizeof(magic), f) == sizeof(magic) &&
+	     memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
 }
 
 bool
 hours_timezone_valid(const char *name)
 {
 	const char *dir = getenv("TZDIR");
-	char path[512], magic[4];
-	size_t i, n = strlen(name);
-	FILE *f;
-	bool ok;
+	char path[512];
+	int n;
 
-	if (n == 0 || n >= HOURS_TZ_MAX || name[0] == '/' || strstr(name, ".."))
+	if (!name || !zone_name_shape_ok(name))
 		return false;
-	for (i = 0; i < n; i++)
-		if (!isalnum((unsigned char)name[i]) && !strchr("/_+-", name[i]))
-			return false;
-	snprintf(path, sizeof(path), "%s/%s",
-		 dir && *dir ? dir : "/usr/share/zoneinfo", name);
-	f = fopen(path, "rb");
-	if (!f)
+	/* libc reads TZ from TZDIR when it is set, so check the same place. */
+	if (!dir || !*dir)
+		dir = "/usr/share/zoneinfo";
+	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
 		return false;
-	ok = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "TZif", 4);
-	fclose(f);
-	return ok;
+	return is_tzif_file(path);
 }
 
 int
@@ -242,41 +334,39 @@ hours_tz_apply(const struct hours *h)
 {
 	if (!hours_timezone_valid(h->timezone))
 		return -1;
-	if (setenv("TZ", h->timezone, 1))
+	if (setenv("TZ", h->timezone, 1) != 0)
 		return -1;
 	tzset();
 	return 0;
 }
 
-/* ------------------------------------------------------------ schedule */
+/* ---------------------------------------------------------- schedule */
 
 int
 hours_add_exception(struct hours *h, const struct hours_date *date,
 		    const struct hours_day *day, const char **why)
 {
-	struct hours_exception *arr;
-	size_t i, at = h->n_exceptions;
+	struct hours_exception *grown;
+	size_t at = 0;
 
-	for (i = 0; i < h->n_exceptions; i++) {
-		int c = date_cmp(&h->exceptions[i].date, date);
-
-		if (c == 0) {
-			*why = "date given twice";
-			return -1;
-		}
-		if (c > 0 && at == h->n_exceptions)
-			at = i;
-	}
-	arr = realloc(h->exceptions, (h->n_exceptions + 1) * sizeof(*arr));
-	if (!arr) {
-		*why = "out of memory";
+	while (at < h->n_exceptions &&
+	       date_cmp(&h->exceptions[at].date, date) < 0)
+		at++;
+	if (at < h->n_exceptions &&
+	    date_cmp(&h->exceptions[at].date, date) == 0) {
+		set_why(why, "date given twice");
 		return -1;
 	}
-	memmove(arr + at + 1, arr + at,
-		(h->n_exceptions - at) * sizeof(*arr));
-	arr[at].date = *date;
-	arr[at].day = *day;
-	h->exceptions = arr;
+	grown = realloc(h->exceptions, (h->n_exceptions + 1) * sizeof(*grown));
+	if (!grown) {
+		set_why(why, "out of memory");
+		return -1;
+	}
+	memmove(grown + at + 1, grown + at,
+		(h->n_exceptions - at) * sizeof(*grown));
+	grown[at].date = *date;
+	grown[at].day = *day;
+	h->exceptions = grown;
 	h->n_exceptions++;
 	return 0;
 }
@@ -284,17 +374,18 @@ hours_add_exception(struct hours *h, const struct hours_date *date,
 int
 hours_copy(struct hours *dst, const struct hours *src)
 {
+	size_t size = src->n_exceptions * sizeof(*src->exceptions);
+
 	*dst = *src;
 	dst->exceptions = NULL;
-	if (!src->n_exceptions)
+	if (src->n_exceptions == 0)
 		return 0;
-	dst->exceptions = malloc(src->n_exceptions * sizeof(*src->exceptions));
+	dst->exceptions = malloc(size);
 	if (!dst->exceptions) {
 		dst->n_exceptions = 0;
 		return -1;
 	}
-	memcpy(dst->exceptions, src->exceptions,
-	       src->n_exceptions * sizeof(*src->exceptions));
+	memcpy(dst->exceptions, src->exceptions, size);
 	return 0;
 }
 
@@ -306,65 +397,109 @@ hours_free(struct hours *h)
 	h->n_exceptions = 0;
 }
 
+/* ---------------------------------------------------------- holidays */
+
 struct hours_date
 hours_easter(int y)
 {
-	/* The anonymous Gregorian algorithm (Meeus/Jones/Butcher). */
-	int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4;
-	int f = (b + 8) / 25, g = (b - f + 1) / 3;
-	int h = (19 * a + b - d - g + 15) % 30, i = c / 4, k = c % 4;
-	int l = (32 + 2 * e + 2 * i - h - k) % 7;
-	int m = (a + 11 * h + 22 * l) / 451;
+	/* The anonymous Gregorian computus: golden number, century
+	 * corrections, epact, then the Sunday after the paschal full moon. */
+	int golden = y % 19, century = y / 100, year_in_century = y % 100;
+	int leap_skip = century / 4, century_rest = century % 4;
+	int moon_fix = (century + 8) / 25;
+	int moon_shift = (century - moon_fix + 1) / 3;
+	int epact = (19 * golden + century - leap_skip - moon_shift + 15) % 30;
+	int to_sunday = (32 + 2 * century_rest + 2 * (year_in_century / 4) -
+			 epact - year_in_century % 4) % 7;
+	int late = (golden + 11 * epact + 22 * to_sunday) / 451;
+	int days = epact + to_sunday - 7 * late + 114;
 	struct hours_date out;
 
 	out.y = y;
-	out.m = (h + l - 7 * m + 114) / 31;
-	out.d = ((h + l - 7 * m + 114) % 31) + 1;
+	out.m = days / 31;
+	out.d = days % 31 + 1;
 	return out;
 }
 
-/* The date in [from, from + 6] of month m that falls on weekday wd. */
+/* Is date the given weekday and within [first, first + 6] of month m?
+ * (Midsummer is "the Saturday of 20-26 June", and so on.) */
 static bool
-is_weekday_between(const struct hours_date *date, int m, int from, int wd)
+weekday_in_week(const struct hours_date *date, int m, int first, int wd)
 {
-	return date->m == m && date->d >= from && date->d <= from + 6 &&
+	return date->m == m && date->d >= first && date->d <= first + 6 &&
 	       hours_weekday(date) == wd;
+}
+
+static const char *
+fixed_holiday(const struct hours_date *date)
+{
+	static const struct {
+		int m, d;
+		const char *name;
+	} fixed[] = {
+		{ 1, 1, "uudenvuodenpäivä" },
+		{ 1, 6, "loppiainen" },
+		{ 5, 1, "vappu" },
+		{ 12, 6, "itsenäisyyspäivä" },
+		{ 12, 24, "jouluaatto" },
+		{ 12, 25, "joulupäivä" },
+		{ 12, 26, "tapaninpäivä" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (fixed[i].m == date->m && fixed[i].d == date->d)
+			return fixed[i].name;
+	return NULL;
+}
+
+static const char *
+easter_holiday(const struct hours_date *date)
+{
+	static const struct {
+		int offset;
+		const char *name;
+	} moving[] = {
+		{ -2, "pitkäperjantai" },
+		{ 0, "pääsiäispäivä" },
+		{ 1, "2. pääsiäispäivä" },
+		{ 39, "helatorstai" },
+		{ 49, "helluntaipäivä" },
+	};
+	struct hours_date easter = hours_easter(date->y);
+	long offset = date_number(date) - date_number(&easter);
+	size_t i;
+
+	for (i = 0; i < sizeof(moving) / sizeof(moving[0]); i++)
+		if (moving[i].offset == offset)
+			return moving[i].name;
+	return NULL;
+}
+
+static const char *
+weekday_holiday(const struct hours_date *date)
+{
+	if (weekday_in_week(date, 6, 19, 4))
+		return "juhannusaatto";
+	if (weekday_in_week(date, 6, 20, 5))
+		return "juhannuspäivä";
+	/* All Saints' Day: the Saturday of 31 October - 6 November. */
+	if (hours_weekday(date) == 5 &&
+	    ((date->m == 10 && date->d == 31) ||
+	     (date->m == 11 && date->d <= 6)))
+		return "pyhäinpäivä";
+	return NULL;
 }
 
 bool
 hours_fi_holiday(const struct hours_date *date, const char **name)
 {
-	static const struct { int m, d; const char *name; } fixed[] = {
-		{ 1, 1, "uudenvuodenpäivä" }, { 1, 6, "loppiainen" },
-		{ 5, 1, "vappu" }, { 12, 6, "itsenäisyyspäivä" },
-		{ 12, 24, "jouluaatto" }, { 12, 25, "joulupäivä" },
-		{ 12, 26, "tapaninpäivä" },
-	};
-	static const struct { int offset; const char *name; } moving[] = {
-		{ -2, "pitkäperjantai" }, { 0, "pääsiäispäivä" },
-		{ 1, "2. pääsiäispäivä" }, { 39, "helatorstai" },
-		{ 49, "helluntaipäivä" },
-	};
-	struct hours_date easter = hours_easter(date->y);
-	long e = days_from_civil(easter.y, easter.m, easter.d);
-	long z = days_from_civil(date->y, date->m, date->d);
-	const char *found = NULL;
-	size_t i;
+	const char *found = fixed_holiday(date);
 
-	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
-		if (fixed[i].m == date->m && fixed[i].d == date->d)
-			found = fixed[i].name;
-	for (i = 0; i < sizeof(moving) / sizeof(moving[0]); i++)
-		if (z - e == moving[i].offset)
-			found = moving[i].name;
-	if (is_weekday_between(date, 6, 19, 4))
-		found = "juhannusaatto";
-	if (is_weekday_between(date, 6, 20, 5))
-		found = "juhannuspäivä";
-	/* All Saints' Day: the Saturday of 31.10.-6.11. */
-	if (hours_weekday(date) == 5 &&
-	    ((date->m == 10 && date->d == 31) || (date->m == 11 && date->d <= 6)))
-		found = "pyhäinpäivä";
+	if (!found)
+		found = easter_holiday(date);
+	if (!found)
+		found = weekday_holiday(date);
 	if (name)
 		*name = found;
 	return found != NULL;
@@ -392,7 +527,7 @@ hours_for_date(const struct hours *h, const struct hours_date *date,
 	*kind = HOURS_REGULAR;
 }
 
-/* ------------------------------------------------------------- instants */
+/* ---------------------------------------------------------- instants */
 
 struct hours_date
 hours_local_date(time_t t)
@@ -408,54 +543,96 @@ hours_local_date(time_t t)
 	return out;
 }
 
+static long
+utc_offset_at(time_t t)
+{
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		return 0;
+	return tm.tm_gmtoff;
+}
+
+/* Does instant t show the wall clock `wall` (wall read as if UTC)? */
+static bool
+shows_wall(time_t t, time_t wall)
+{
+	return t + utc_offset_at(t) == wall;
+}
+
+/*
+ * mktime with tm_isdst = -1 picks either hour of a repeated hour depending
+ * on what it was last asked, so the two candidates are worked out here:
+ * the offset a day before and a day after the wall time bracket any one
+ * change. Both show the wall clock: repeated hour, take the earlier. Neither
+ * does: a gap, read the wall clock with the offset from before the jump.
+ */
 time_t
 hours_local_time(const struct hours_date *date, int minute)
 {
-	struct hours_date d = *date;
-	struct tm tm;
+	time_t wall = (time_t)date_number(date) * DAY_SECONDS +
+		      (time_t)minute * 60;
+	time_t before = wall - utc_offset_at(wall - DAY_SECONDS);
+	time_t after = wall - utc_offset_at(wall + DAY_SECONDS);
+	bool before_ok = shows_wall(before, wall);
+	bool after_ok = shows_wall(after, wall);
 
-	if (minute >= 24 * 60) {
-		d = hours_date_add(date, 1);
-		minute -= 24 * 60;
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = d.y - 1900;
-	tm.tm_mon = d.m - 1;
-	tm.tm_mday = d.d;
-	tm.tm_hour = minute / 60;
-	tm.tm_min = minute % 60;
-	tm.tm_isdst = -1;
-	return mktime(&tm);
+	if (before_ok && after_ok)
+		return before < after ? before : after;
+	if (after_ok)
+		return after;
+	return before;
 }
 
-/* The end of the open stretch that contains range r of `date`: touching
- * ranges, also across midnight, count as one. */
+/* Does range i of `day` on `date` begin an open stretch, rather than carry
+ * on one that touches it (same day, or the day before ending at 24:00)? */
+static bool
+starts_stretch(const struct hours *h, const struct hours_date *date,
+	       const struct hours_day *day, int i)
+{
+	struct hours_date prev_date;
+	struct hours_day prev;
+	enum hours_kind kind;
+
+	if (i > 0)
+		return day->r[i - 1].end_min != day->r[i].start_min;
+	if (day->r[0].start_min != 0)
+		return true;
+	prev_date = hours_date_add(date, -1);
+	hours_for_date(h, &prev_date, &prev, &kind);
+	return prev.n == 0 || prev.r[prev.n - 1].end_min != DAY_MINUTES;
+}
+
+/* How far a schedule open round the clock is followed for closes_at. */
+#define STRETCH_MAX_DAYS 366
+
+/* The end of the stretch that range i of `date` belongs to: touching
+ * ranges join, and so do 24:00 and the next day's 00:00. */
 static time_t
-stretch_end(const struct hours *h, struct hours_date date, int r)
+stretch_end(const struct hours *h, struct hours_date date, int i)
 {
 	struct hours_day day;
 	enum hours_kind kind;
 	int days;
 
 	hours_for_date(h, &date, &day, &kind);
-	for (days = 0; days < 370; days++) {
-		while (r + 1 < day.n && day.r[r + 1].start_min == day.r[r].end_min)
-			r++;
-		if (day.r[r].end_min < 24 * 60)
-			break;
-		{
-			struct hours_date next = hours_date_add(&date, 1);
-			struct hours_day nd;
+	for (days = 0; days < STRETCH_MAX_DAYS; days++) {
+		struct hours_date next = hours_date_add(&date, 1);
+		struct hours_day next_day;
 
-			hours_for_date(h, &next, &nd, &kind);
-			if (nd.n == 0 || nd.r[0].start_min != 0)
-				break;
-			date = next;
-			day = nd;
-			r = 0;
-		}
+		while (i + 1 < day.n &&
+		       day.r[i + 1].start_min == day.r[i].end_min)
+			i++;
+		if (day.r[i].end_min != DAY_MINUTES)
+			break;
+		hours_for_date(h, &next, &next_day, &kind);
+		if (next_day.n == 0 || next_day.r[0].start_min != 0)
+			break;
+		date = next;
+		day = next_day;
+		i = 0;
 	}
-	return hours_local_time(&date, day.r[r].end_min);
+	return hours_local_time(&date, day.r[i].end_min);
 }
 
 bool
@@ -480,25 +657,39 @@ hours_open_at(const struct hours *h, time_t t, time_t *closes_at)
 	return false;
 }
 
+/* A bound on the scan, so a huge `days` cannot loop for ages. */
+#define NEXT_OPEN_MAX_DAYS 3660
+
+/*
+ * "Within `days` days" is taken literally: the opening must be no later
+ * than t + days * 24 h. Local dates are scanned one past that so an opening
+ * late on the last day is not missed.
+ */
 int
 hours_next_open(const struct hours *h, time_t t, int days, time_t *next)
 {
 	struct hours_date today = hours_local_date(t);
+	time_t horizon;
 	int n, i;
 
-	for (n = 0; n <= days; n++) {
+	if (days < 0)
+		return -1;
+	if (days > NEXT_OPEN_MAX_DAYS)
+		days = NEXT_OPEN_MAX_DAYS;
+	horizon = t + (time_t)days * DAY_SECONDS;
+	for (n = 0; n <= days + 1; n++) {
 		struct hours_date date = hours_date_add(&today, n);
 		struct hours_day day;
 		enum hours_kind kind;
 
 		hours_for_date(h, &date, &day, &kind);
 		for (i = 0; i < day.n; i++) {
-			time_t start = hours_local_time(&date, day.r[i].start_min);
+			time_t start = hours_local_time(&date,
+							 day.r[i].start_min);
 
-			/* A range that continues an open stretch is no opening. */
-			if (start <= t || hours_open_at(h, start - 1, NULL))
+			if (start <= t || !starts_stretch(h, &date, &day, i))
 				continue;
-			if (start - t > (time_t)days * 86400)
+			if (start > horizon)
 				return -1;
 			*next = start;
 			return 0;
@@ -507,23 +698,23 @@ hours_next_open(const struct hours *h, time_t t, int days, time_t *next)
 	return -1;
 }
 
-/* ---------------------------------------------------------- formatting */
+/* -------------------------------------------------------- formatting */
 
 void
 hours_format_rfc3339(time_t t, char *buf, size_t n)
 {
 	struct tm tm;
-	char base[32];
 	long off;
 
 	if (!localtime_r(&t, &tm)) {
-		snprintf(buf, n, "1970-01-01T00:00:00Z");
+		snprintf(buf, n, "1970-01-01T00:00:00+00:00");
 		return;
 	}
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
 	off = tm.tm_gmtoff / 60;
-	snprintf(buf, n, "%s%c%02ld:%02ld", base, off < 0 ? '-' : '+',
-		 labs(off) / 60, labs(off) % 60);
+	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60,
+		 labs(off) % 60);
 }
 
 void
@@ -532,6 +723,8 @@ hours_format_day(const struct hours_day *day, char *buf, size_t n)
 	size_t used = 0;
 	int i;
 
+	if (n == 0)
+		return;
 	if (day->n == 0) {
 		snprintf(buf, n, "closed");
 		return;
@@ -540,7 +733,7 @@ hours_format_day(const struct hours_day *day, char *buf, size_t n)
 	for (i = 0; i < day->n && used < n; i++) {
 		const struct hours_range *r = &day->r[i];
 		int w = snprintf(buf + used, n - used, "%s%02d:%02d-%02d:%02d",
-				 i ? ", " : "", r->start_min / 60,
+				 i > 0 ? ", " : "", r->start_min / 60,
 				 r->start_min % 60, r->end_min / 60,
 				 r->end_min % 60);
 
@@ -550,12 +743,24 @@ hours_format_day(const struct hours_day *day, char *buf, size_t n)
 	}
 }
 
+static const char *
+kind_suffix(enum hours_kind kind)
+{
+	switch (kind) {
+	case HOURS_EXCEPTION:
+		return " (exception)";
+	case HOURS_HOLIDAY:
+		return " (holiday)";
+	case HOURS_REGULAR:
+		break;
+	}
+	return "";
+}
+
 void
 hours_format_line(const struct hours *h, const struct hours_date *date,
 		  char *buf, size_t n)
 {
-	static const char *names[] = { "Mon", "Tue", "Wed", "Thu", "Fri",
-				       "Sat", "Sun" };
 	struct hours_day day;
 	enum hours_kind kind;
 	char ranges[160];
@@ -563,7 +768,5 @@ hours_format_line(const struct hours *h, const struct hours_date *date,
 	hours_for_date(h, date, &day, &kind);
 	hours_format_day(&day, ranges, sizeof(ranges));
 	snprintf(buf, n, "%04d-%02d-%02d %s %s%s", date->y, date->m, date->d,
-		 names[hours_weekday(date)], ranges,
-		 kind == HOURS_HOLIDAY ? " (holiday)"
-		 : kind == HOURS_EXCEPTION ? " (exception)" : "");
+		 weekday_names[hours_weekday(date)], ranges, kind_suffix(kind));
 }
