@@ -1,377 +1,552 @@
 /*
- * protocol.c - parsing and checking client frames; building error frames
+ * protocol.c - the WebSocket protocol of CONTRACT.md section 4: turning one
+ * client frame into a checked struct proto_in, and building error frames
  * (see protocol.h).
  *
- * One table says which message types each role may send; one small
- * function per type checks that type's fields. A field check either fills
- * struct proto_in or names the field in the error, so a client developer
- * sees at once what was wrong.
+ * The frame is checked in layers: valid UTF-8, valid JSON whose top level
+ * is an object, a string `type` that the connection's role may send, then
+ * that type's fields. Each layer has its own error code so a client
+ * developer can tell at once what was wrong, and every field error names
+ * the field.
+ *
+ * Rules common to all fields:
+ * - Integers are JSON integers only; 1.0 is a real and is refused.
+ * - An optional field that is absent or JSON null counts as not given.
+ *   Clients that echo the server's `topic: null` back are not punished.
+ * - No string we hand out may hold a NUL: we parse with JSON_ALLOW_NUL so
+ *   that "\u0000" is reported against its field, then refuse it ourselves,
+ *   which keeps every borrowed `const char *` a faithful C string.
+ * - Short strings (token, cid, to, username, password, outcome) are limited
+ *   in bytes, because the server copies them into byte-sized buffers. Only
+ *   `text` is limited in Unicode code points, as the contract says.
+ * - Unknown extra fields are ignored (forward compatibility).
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "protocol.h"
 
-/* Why a parse failed; filled by the field checks. */
-struct perr {
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+#define ID_MAX 31        /* a topic id: [a-z_]{1,31} */
+#define LANG_MIN 2       /* a language code: [a-z]{2,8} */
+#define LANG_MAX 8
+
+/* Everything a field check needs, and where it writes why it failed. */
+struct ctx {
+	json_t *root;
+	enum proto_role role;
+	const struct proto_limits *lim;
+	struct proto_in *in;
 	const char *code;
 	const char *message;
 };
 
 static int
-bad(struct perr *e, const char *code, const char *message)
+fail(struct ctx *c, const char *code, const char *message)
 {
-	e->code = code;
-	e->message = message;
+	c->code = code;
+	c->message = message;
 	return -1;
+}
+
+static int
+bad_field(struct ctx *c, const char *message)
+{
+	return fail(c, "bad_field", message);
+}
+
+/* ------------------------------------------------------------- UTF-8 */
+
+/*
+ * Decode one code point at s[0..len). Returns the number of bytes it takes
+ * (1-4) with *cp set, or 0 when the bytes there are not strict UTF-8:
+ * truncated, overlong, a surrogate, or above U+10FFFF.
+ */
+static size_t
+utf8_next(const unsigned char *s, size_t len, unsigned long *cp)
+{
+	unsigned long v;
+	size_t need, k;
+
+	if (len == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 1;
+		v = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 2;
+		v = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 3;
+		v = s[0] & 0x07;
+	} else {
+		return 0;       /* continuation byte, C0/C1 overlong lead, F5+ */
+	}
+	if (len <= need)
+		return 0;
+	for (k = 1; k <= need; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[k] & 0x3f);
+	}
+	if ((need == 2 && v < 0x800) || (need == 3 && v < 0x10000))
+		return 0;       /* overlong */
+	if ((v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
+		return 0;
+	*cp = v;
+	return need + 1;
 }
 
 long
 proto_utf8_chars(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
+	unsigned long cp;
+	size_t i = 0, step;
 	long n = 0;
 
+	if (!s)
+		return len ? -1 : 0;
 	while (i < len) {
-		unsigned c = p[i], need, cp, k;
-
-		if (c < 0x80) {
-			i++;
-			n++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
+		step = utf8_next(p + i, len - i, &cp);
+		if (!step)
 			return -1;
-		}
-		if (i + need >= len)
-			return -1;
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		/* overlongs, surrogates, beyond U+10FFFF */
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return -1;
-		i += need + 1;
+		i += step;
 		n++;
 	}
 	return n;
 }
 
-/* [a-z_]{1,31} */
+/* ------------------------------------------------------- field helpers */
+
+/*
+ * Look a field up. An absent field and JSON null are both NULL, so that
+ * callers have one case for "not given".
+ */
+static json_t *
+field(struct ctx *c, const char *key)
+{
+	json_t *v = json_object_get(c->root, key);
+
+	return json_is_null(v) ? NULL : v;
+}
+
+/* A string of min..max bytes without NUL; the value, or NULL. */
+static const char *
+short_string(json_t *v, size_t min, size_t max)
+{
+	const char *s;
+	size_t len;
+
+	if (!json_is_string(v))
+		return NULL;
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len < min || len > max || memchr(s, '\0', len))
+		return NULL;
+	return s;
+}
+
+/*
+ * A required (opt false) or optional string field of 1..max bytes.
+ * Returns 0 with *out the value or NULL (optional and not given), or -1
+ * with `message` as the error.
+ */
+static int
+string_field(struct ctx *c, const char *key, bool opt, size_t max,
+	     const char **out, const char *message)
+{
+	json_t *v = field(c, key);
+
+	*out = NULL;
+	if (!v)
+		return opt ? 0 : bad_field(c, message);
+	*out = short_string(v, 1, max);
+	return *out ? 0 : bad_field(c, message);
+}
+
+static int
+bool_field(struct ctx *c, const char *key, bool *out, const char *message)
+{
+	json_t *v = field(c, key);
+
+	if (!json_is_boolean(v))
+		return bad_field(c, message);
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* [a-z_]{1,31}: the form of a topic id in the config. */
 static bool
-is_id(const char *s)
+is_topic_id(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n < 1 || n > 31)
+	if (n < 1 || n > ID_MAX)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!(s[i] >= 'a' && s[i] <= 'z') && s[i] != '_')
+		if ((s[i] < 'a' || s[i] > 'z') && s[i] != '_')
 			return false;
 	return true;
 }
 
-/* A language tag: 2-8 of [a-z]. */
+/* [a-z]{2,8}: the form of a language code in the config. */
 static bool
 is_lang(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n < 2 || n > 8)
+	if (n < LANG_MIN || n > LANG_MAX)
 		return false;
 	for (i = 0; i < n; i++)
-		if (!(s[i] >= 'a' && s[i] <= 'z'))
+		if (s[i] < 'a' || s[i] > 'z')
 			return false;
 	return true;
 }
 
 /*
- * Fetch an optional string field of 1..max code points. Returns 0 with *out
- * NULL when absent, 0 with *out set when valid, -1 (error set) otherwise.
+ * `chat`: a positive JSON integer. Required for the advisor's msg, typing,
+ * end and tag; optional for take, where has_chat says whether it was given.
  */
 static int
-opt_string(json_t *root, const char *key, size_t max, const char **out,
-	   struct perr *e, const char *msg)
+chat_field(struct ctx *c, bool opt)
 {
-	json_t *v = json_object_get(root, key);
-	long chars;
+	json_t *v = field(c, "chat");
 
-	*out = NULL;
-	if (!v)
-		return 0;
-	if (!json_is_string(v))
-		return bad(e, "bad_field", msg);
-	chars = proto_utf8_chars(json_string_value(v), json_string_length(v));
-	if (chars < 1 || (size_t)chars > max ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return bad(e, "bad_field", msg);
-	*out = json_string_value(v);
-	return 0;
-}
-
-static int
-req_string(json_t *root, const char *key, size_t max, const char **out,
-	   struct perr *e, const char *msg)
-{
-	if (opt_string(root, key, max, out, e, msg))
-		return -1;
-	return *out ? 0 : bad(e, "bad_field", msg);
-}
-
-static int
-req_bool(json_t *root, const char *key, bool *out, struct perr *e,
-	 const char *msg)
-{
-	json_t *v = json_object_get(root, key);
-
-	if (!json_is_boolean(v))
-		return bad(e, "bad_field", msg);
-	*out = json_is_true(v);
-	return 0;
-}
-
-/* A chat id: a positive JSON integer. */
-static int
-chat_id(json_t *root, bool required, struct proto_in *in, struct perr *e)
-{
-	json_t *v = json_object_get(root, "chat");
-
-	in->has_chat = false;
-	if (!v && !required)
+	c->in->has_chat = false;
+	if (!v && opt)
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 1)
-		return bad(e, "bad_field", "field 'chat' must be a positive integer");
-	in->chat = (int64_t)json_integer_value(v);
-	in->has_chat = true;
+		return bad_field(c, "field 'chat' must be a positive integer");
+	c->in->chat = (int64_t)json_integer_value(v);
+	c->in->has_chat = true;
 	return 0;
 }
 
-/* Message text: non-blank, no control characters but \n \t \r, at most
- * max_message_chars code points. */
+/* `cid`: optional; any JSON integer, or a string of at most
+ * PROTO_MAX_CID bytes. Kept as a jansson value so it echoes back as sent. */
 static int
-text_field(json_t *root, const struct proto_limits *lim, struct proto_in *in,
-	   struct perr *e)
+cid_field(struct ctx *c)
 {
-	json_t *v = json_object_get(root, "text");
-	const char *s;
-	size_t i, len;
-	bool blank = true;
-	long chars;
-
-	if (!json_is_string(v))
-		return bad(e, "bad_field", "field 'text' must be a string");
-	s = json_string_value(v);
-	len = json_string_length(v);
-	if (strlen(s) != len)
-		return bad(e, "bad_field", "field 'text' contains NUL");
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') ||
-		    c == 0x7f)
-			return bad(e, "bad_field",
-				   "field 'text' contains control characters");
-		if (!isspace(c))
-			blank = false;
-	}
-	if (blank)
-		return bad(e, "bad_field", "field 'text' is empty");
-	chars = proto_utf8_chars(s, len);
-	if (chars < 0)
-		return bad(e, "bad_json", "text is not valid UTF-8");
-	if (chars > lim->max_message_chars)
-		return bad(e, "too_long", "field 'text' is longer than allowed");
-	in->text = s;
-	return 0;
-}
-
-static int
-cid_field(json_t *root, struct proto_in *in, struct perr *e)
-{
-	json_t *v = json_object_get(root, "cid");
+	json_t *v = field(c, "cid");
 
 	if (!v)
 		return 0;
-	if (json_is_integer(v) ||
-	    (json_is_string(v) && json_string_length(v) <= PROTO_MAX_CID &&
-	     json_string_length(v) > 0)) {
-		in->cid = v;
-		return 0;
-	}
-	return bad(e, "bad_field",
-		   "field 'cid' must be an integer or a short string");
+	if (!json_is_integer(v) && !short_string(v, 0, PROTO_MAX_CID))
+		return bad_field(c, "field 'cid' must be an integer or a string "
+				    "of at most " STR(PROTO_MAX_CID) " bytes");
+	c->in->cid = v;
+	return 0;
 }
 
-/* ------------------------------------------------------------ resident */
+/*
+ * Code points that show nothing: Unicode White_Space (those that are not
+ * control characters, which are refused before this matters) plus the
+ * zero-width space and the byte order mark. A text of only these is empty.
+ */
+static bool
+is_blank(unsigned long cp)
+{
+	switch (cp) {
+	case 0x09: case 0x0a: case 0x0d: case 0x20:
+	case 0xa0: case 0x1680: case 0x2028: case 0x2029: case 0x202f:
+	case 0x205f: case 0x3000: case 0x200b: case 0xfeff:
+		return true;
+	default:
+		return cp >= 0x2000 && cp <= 0x200a;
+	}
+}
+
+/* Unicode general category Cc (C0, DEL, C1), less \t \n \r. */
+static bool
+is_refused_control(unsigned long cp)
+{
+	if (cp == '\t' || cp == '\n' || cp == '\r')
+		return false;
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
+/*
+ * `text`: a required string with no control characters but \t \n \r, at
+ * most lim->max_message_chars code points, and not only blanks. Control
+ * characters are checked first, then the length, then blankness.
+ */
+static int
+text_field(struct ctx *c)
+{
+	json_t *v = field(c, "text");
+	const unsigned char *s;
+	size_t len, i = 0, step;
+	unsigned long cp;
+	long chars = 0;
+	bool blank = true;
+
+	if (!json_is_string(v))
+		return bad_field(c, "field 'text' must be a string");
+	s = (const unsigned char *)json_string_value(v);
+	len = json_string_length(v);
+	while (i < len) {
+		step = utf8_next(s + i, len - i, &cp);
+		if (!step)      /* jansson should never let this through */
+			return fail(c, "bad_json", "field 'text' is not UTF-8");
+		if (is_refused_control(cp))
+			return bad_field(c, "field 'text' must not contain "
+					    "control characters");
+		if (!is_blank(cp))
+			blank = false;
+		chars++;
+		i += step;
+	}
+	if (c->lim && chars > c->lim->max_message_chars)
+		return fail(c, "too_long", "field 'text' has more characters "
+			    "than max_message_chars");
+	if (blank)
+		return bad_field(c, "field 'text' must not be empty");
+	c->in->text = (const char *)s;
+	return 0;
+}
+
+/* ---------------------------------------------------------- per type */
 
 static int
-parse_hello(json_t *r, struct proto_in *in, struct perr *e)
+parse_hello(struct ctx *c)
 {
-	if (opt_string(r, "lang", 8, &in->lang, e,
-		       "field 'lang' must be a language code like \"fi\"") ||
-	    opt_string(r, "topic", 31, &in->topic, e,
-		       "field 'topic' must be a topic id"))
+	static const char lang_msg[] = "field 'lang' must be a language code "
+		"of 2-8 letters a-z";
+	static const char topic_msg[] = "field 'topic' must be a topic id "
+		"of 1-31 characters a-z or _";
+
+	if (string_field(c, "lang", true, LANG_MAX, &c->in->lang, lang_msg))
 		return -1;
-	if (in->lang && !is_lang(in->lang))
-		return bad(e, "bad_field",
-			   "field 'lang' must be a language code like \"fi\"");
-	if (in->topic && !is_id(in->topic))
-		return bad(e, "bad_field", "field 'topic' must be a topic id");
+	if (c->in->lang && !is_lang(c->in->lang))
+		return bad_field(c, lang_msg);
+	if (string_field(c, "topic", true, ID_MAX, &c->in->topic, topic_msg))
+		return -1;
+	if (c->in->topic && !is_topic_id(c->in->topic))
+		return bad_field(c, topic_msg);
 	return 0;
 }
 
 static int
-parse_feedback(json_t *r, struct proto_in *in, struct perr *e)
+parse_resume(struct ctx *c)
 {
-	json_t *v = json_object_get(r, "rating");
+	return string_field(c, "token", false, PROTO_MAX_TOKEN, &c->in->token,
+			    "field 'token' must be a string of 1-"
+			    STR(PROTO_MAX_TOKEN) " bytes");
+}
+
+/* Both roles may send a cid; the advisor console does. */
+static int
+parse_msg(struct ctx *c)
+{
+	if (c->role == PROTO_ADVISOR && chat_field(c, false))
+		return -1;
+	if (text_field(c))
+		return -1;
+	return cid_field(c);
+}
+
+static int
+parse_typing(struct ctx *c)
+{
+	if (c->role == PROTO_ADVISOR && chat_field(c, false))
+		return -1;
+	return bool_field(c, "on", &c->in->on,
+			  "field 'on' must be true or false");
+}
+
+static int
+parse_end(struct ctx *c)
+{
+	return c->role == PROTO_ADVISOR ? chat_field(c, false) : 0;
+}
+
+static int
+parse_email(struct ctx *c)
+{
+	return string_field(c, "to", false, PROTO_MAX_EMAIL, &c->in->to,
+			    "field 'to' must be a string of 1-"
+			    STR(PROTO_MAX_EMAIL) " bytes");
+}
+
+static int
+parse_feedback(struct ctx *c)
+{
+	json_t *v = field(c, "rating");
 
 	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 	    json_integer_value(v) > 5)
-		return bad(e, "bad_field", "field 'rating' must be an integer 1-5");
-	in->rating = (int)json_integer_value(v);
+		return bad_field(c, "field 'rating' must be an integer 1-5");
+	c->in->rating = (int)json_integer_value(v);
 	return 0;
 }
 
-/* ------------------------------------------------------------- advisor */
-
 static int
-parse_login(json_t *r, struct proto_in *in, struct perr *e)
+parse_ping(struct ctx *c)
 {
-	if (opt_string(r, "token", PROTO_MAX_TOKEN, &in->token, e,
-		       "field 'token' must be a string") ||
-	    opt_string(r, "username", PROTO_MAX_SHORT, &in->username, e,
-		       "field 'username' must be a string") ||
-	    opt_string(r, "password", PROTO_MAX_SHORT, &in->password, e,
-		       "field 'password' must be a string"))
+	(void)c;
+	return 0;
+}
+
+/* Exactly one of the two forms: token, or username and password. */
+static int
+parse_login(struct ctx *c)
+{
+	struct proto_in *in = c->in;
+
+	if (string_field(c, "token", true, PROTO_MAX_TOKEN, &in->token,
+			 "field 'token' must be a string of 1-"
+			 STR(PROTO_MAX_TOKEN) " bytes") ||
+	    string_field(c, "username", true, PROTO_MAX_SHORT, &in->username,
+			 "field 'username' must be a string of 1-"
+			 STR(PROTO_MAX_SHORT) " bytes") ||
+	    string_field(c, "password", true, PROTO_MAX_SHORT, &in->password,
+			 "field 'password' must be a string of 1-"
+			 STR(PROTO_MAX_SHORT) " bytes"))
 		return -1;
 	if (in->token && !in->username && !in->password)
 		return 0;
 	if (!in->token && in->username && in->password)
 		return 0;
-	return bad(e, "bad_field",
-		   "give either 'token' or 'username' and 'password'");
+	return bad_field(c, "login needs either 'token' or 'username' and "
+			    "'password', not both");
 }
 
 static int
-parse_tag(json_t *r, struct proto_in *in, struct perr *e)
+parse_status(struct ctx *c)
 {
-	json_t *arr = json_object_get(r, "topics"), *v;
-	size_t i;
-
-	if (chat_id(r, true, in, e))
-		return -1;
-	if (!json_is_array(arr) || json_array_size(arr) > PROTO_MAX_TOPICS)
-		return bad(e, "bad_field",
-			   "field 'topics' must be an array of topic ids");
-	json_array_foreach(arr, i, v) {
-		if (!json_is_string(v) || !is_id(json_string_value(v)))
-			return bad(e, "bad_field",
-				   "field 'topics' must be an array of topic ids");
-		in->topics[in->n_topics++] = json_string_value(v);
-	}
-	return opt_string(r, "outcome", PROTO_MAX_SHORT, &in->outcome, e,
-			  "field 'outcome' must be a short string");
+	return bool_field(c, "available", &c->in->available,
+			  "field 'available' must be true or false");
 }
 
-/* ------------------------------------------------------------ dispatch */
+static int
+parse_take(struct ctx *c)
+{
+	return chat_field(c, true);
+}
 
+static int
+parse_tag(struct ctx *c)
+{
+	static const char topics_msg[] = "field 'topics' must be an array of "
+		"at most " STR(PROTO_MAX_TOPICS) " topic ids (a-z or _, 1-31)";
+	json_t *arr, *v;
+	const char *s;
+	size_t i;
+
+	if (chat_field(c, false))
+		return -1;
+	arr = field(c, "topics");
+	if (!json_is_array(arr) || json_array_size(arr) > PROTO_MAX_TOPICS)
+		return bad_field(c, topics_msg);
+	json_array_foreach(arr, i, v) {
+		s = short_string(v, 1, ID_MAX);
+		if (!s || !is_topic_id(s))
+			return bad_field(c, topics_msg);
+		c->in->topics[c->in->n_topics++] = s;
+	}
+	return string_field(c, "outcome", true, PROTO_MAX_SHORT,
+			    &c->in->outcome, "field 'outcome' must be a "
+			    "string of 1-" STR(PROTO_MAX_SHORT) " bytes");
+}
+
+/* ---------------------------------------------------------- dispatch */
+
+/* Who may send a type, and what to say to the other role. */
 struct type_rule {
 	const char *name;
 	enum proto_type type;
 	bool resident, advisor;
+	const char *wrong_role;
+	int (*parse)(struct ctx *c);
 };
 
 static const struct type_rule rules[] = {
-	{ "hello", PROTO_HELLO, true, false },
-	{ "resume", PROTO_RESUME, true, false },
-	{ "msg", PROTO_MSG, true, true },
-	{ "typing", PROTO_TYPING, true, true },
-	{ "end", PROTO_END, true, true },
-	{ "email", PROTO_EMAIL, true, false },
-	{ "feedback", PROTO_FEEDBACK, true, false },
-	{ "ping", PROTO_PING, true, true },
-	{ "login", PROTO_LOGIN, false, true },
-	{ "status", PROTO_STATUS, false, true },
-	{ "take", PROTO_TAKE, false, true },
-	{ "tag", PROTO_TAG, false, true },
+	{ "hello", PROTO_HELLO, true, false,
+	  "type 'hello' is only for residents", parse_hello },
+	{ "resume", PROTO_RESUME, true, false,
+	  "type 'resume' is only for residents", parse_resume },
+	{ "msg", PROTO_MSG, true, true, NULL, parse_msg },
+	{ "typing", PROTO_TYPING, true, true, NULL, parse_typing },
+	{ "end", PROTO_END, true, true, NULL, parse_end },
+	{ "email", PROTO_EMAIL, true, false,
+	  "type 'email' is only for residents", parse_email },
+	{ "feedback", PROTO_FEEDBACK, true, false,
+	  "type 'feedback' is only for residents", parse_feedback },
+	{ "ping", PROTO_PING, true, false,
+	  "type 'ping' is only for residents", parse_ping },
+	{ "login", PROTO_LOGIN, false, true,
+	  "type 'login' is only for advisors", parse_login },
+	{ "status", PROTO_STATUS, false, true,
+	  "type 'status' is only for advisors", parse_status },
+	{ "take", PROTO_TAKE, false, true,
+	  "type 'take' is only for advisors", parse_take },
+	{ "tag", PROTO_TAG, false, true,
+	  "type 'tag' is only for advisors", parse_tag },
 };
 
-static int
-find_type(json_t *root, enum proto_role role, enum proto_type *out,
-	  struct perr *e)
+static const struct type_rule *
+find_rule(struct ctx *c)
 {
-	json_t *t = json_object_get(root, "type");
+	json_t *t = json_object_get(c->root, "type");
+	const char *name;
 	size_t i;
 
-	if (!json_is_string(t))
-		return bad(e, "bad_type", "field 'type' must be a string");
-	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		if (strcmp(rules[i].name, json_string_value(t)))
-			continue;
-		if (role == PROTO_RESIDENT ? !rules[i].resident
-					   : !rules[i].advisor)
-			return bad(e, "bad_type",
-				   "message type not allowed for this role");
-		*out = rules[i].type;
-		return 0;
+	if (!json_is_string(t)) {
+		fail(c, "bad_type", "field 'type' must be a string");
+		return NULL;
 	}
-	return bad(e, "bad_type", "unknown message type");
+	name = json_string_value(t);
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		/* The length check keeps "end\u0000x" from matching "end". */
+		if (strlen(rules[i].name) != json_string_length(t) ||
+		    strcmp(rules[i].name, name) != 0)
+			continue;
+		if (c->role == PROTO_ADVISOR ? !rules[i].advisor
+					     : !rules[i].resident) {
+			fail(c, "bad_type", rules[i].wrong_role);
+			return NULL;
+		}
+		return &rules[i];
+	}
+	fail(c, "bad_type", "unknown message type");
+	return NULL;
+}
+
+/* jansson's reason for refusing a frame, as our static message. */
+static const char *
+json_reason(const json_error_t *jerr)
+{
+	switch (json_error_code(jerr)) {
+	case json_error_duplicate_key:
+		return "frame has a duplicate key";
+	case json_error_numeric_overflow:
+		return "frame has a number that is too large";
+	case json_error_invalid_utf8:
+		return "frame is not valid UTF-8";
+	case json_error_null_byte_in_key:
+		return "frame has a key containing NUL";
+	case json_error_stack_overflow:
+		return "frame is nested too deeply";
+	default:
+		return "frame is not valid JSON";
+	}
 }
 
 static int
-parse_fields(json_t *r, enum proto_role role, const struct proto_limits *lim,
-	     struct proto_in *in, struct perr *e)
+refuse(const char *code, const char *message, const char **code_out,
+       const char **message_out)
 {
-	bool adv = role == PROTO_ADVISOR;
-
-	switch (in->type) {
-	case PROTO_HELLO:
-		return parse_hello(r, in, e);
-	case PROTO_RESUME:
-		return req_string(r, "token", PROTO_MAX_TOKEN, &in->token, e,
-				  "field 'token' must be a string");
-	case PROTO_MSG:
-		if (adv && chat_id(r, true, in, e))
-			return -1;
-		return text_field(r, lim, in, e) ? -1 : cid_field(r, in, e);
-	case PROTO_TYPING:
-		if (adv && chat_id(r, true, in, e))
-			return -1;
-		return req_bool(r, "on", &in->on, e,
-				"field 'on' must be true or false");
-	case PROTO_END:
-		return adv ? chat_id(r, true, in, e) : 0;
-	case PROTO_EMAIL:
-		return req_string(r, "to", PROTO_MAX_EMAIL, &in->to, e,
-				  "field 'to' must be an email address");
-	case PROTO_FEEDBACK:
-		return parse_feedback(r, in, e);
-	case PROTO_PING:
-		return 0;
-	case PROTO_LOGIN:
-		return parse_login(r, in, e);
-	case PROTO_STATUS:
-		return req_bool(r, "available", &in->available, e,
-				"field 'available' must be true or false");
-	case PROTO_TAKE:
-		return chat_id(r, false, in, e);
-	case PROTO_TAG:
-		return parse_tag(r, in, e);
-	}
-	return bad(e, "bad_type", "unknown message type");
+	if (code_out)
+		*code_out = code;
+	if (message_out)
+		*message_out = message;
+	return -1;
 }
 
 int
@@ -379,44 +554,58 @@ proto_parse(const char *buf, size_t len, enum proto_role role,
 	    const struct proto_limits *lim, struct proto_in *in,
 	    const char **code, const char **message)
 {
-	struct perr e = { "bad_json", "not a JSON object" };
+	const struct type_rule *rule;
+	struct ctx c;
 	json_error_t jerr;
 	json_t *root;
 
+	if (!in)
+		return refuse("bad_json", "no frame", code, message);
 	memset(in, 0, sizeof(*in));
-	if (proto_utf8_chars(buf, len) < 0) {
-		*code = "bad_json";
-		*message = "frame is not valid UTF-8";
-		return -1;
-	}
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!buf || proto_utf8_chars(buf, len) < 0)
+		return refuse("bad_json", "frame is not valid UTF-8", code,
+			      message);
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+			  &jerr);
+	if (!root)
+		return refuse("bad_json", json_reason(&jerr), code, message);
 	if (!json_is_object(root)) {
 		json_decref(root);
-		*code = e.code;
-		*message = e.message;
-		return -1;
+		return refuse("bad_json", "frame must be a JSON object", code,
+			      message);
 	}
+	memset(&c, 0, sizeof(c));
+	c.root = root;
+	c.role = role;
+	c.lim = lim;
+	c.in = in;
 	in->root = root;
-	if (find_type(root, role, &in->type, &e) ||
-	    parse_fields(root, role, lim, in, &e)) {
-		proto_in_free(in);
-		*code = e.code;
-		*message = e.message;
-		return -1;
+	rule = find_rule(&c);
+	if (rule) {
+		in->type = rule->type;
+		if (rule->parse(&c) == 0)
+			return 0;
 	}
-	return 0;
+	proto_in_free(in);
+	return refuse(c.code, c.message, code, message);
 }
 
 void
 proto_in_free(struct proto_in *in)
 {
+	if (!in)
+		return;
 	json_decref(in->root);
 	memset(in, 0, sizeof(*in));
 }
 
+/* ---------------------------------------------------------- building */
+
 char *
 proto_error(const char *code, const char *message)
 {
+	if (!code || !message)
+		return NULL;
 	return proto_dump(json_pack("{s:s, s:s, s:s}", "type", "error",
 				    "code", code, "message", message));
 }

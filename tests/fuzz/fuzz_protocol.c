@@ -1,61 +1,203 @@
 /*
- * fuzz_protocol.c - libFuzzer target for proto_parse: any bytes, either
- * role, must give a parsed message whose required fields are present, or
- * an error code; never a crash or a leak.
+ * fuzz_protocol.c - libFuzzer target for proto_parse.
+ *
+ * Any bytes, parsed for both roles and with a large and a tiny text limit,
+ * must give either a refusal with one of the four parse error codes and a
+ * message, leaving struct proto_in empty, or a struct proto_in in which
+ * every field the type requires is present and within its rules. Whatever
+ * happens, proto_in_free must be safe (twice, too), and an error frame can
+ * be built from the code and message. A broken rule aborts, so libFuzzer
+ * keeps the input.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-check(const struct proto_in *in, enum proto_role role)
+require(bool ok)
 {
+	if (!ok)
+		abort();
+}
+
+static bool
+only(const char *s, const char *set, size_t min, size_t max)
+{
+	size_t n = strlen(s);
+
+	return n >= min && n <= max && strspn(s, set) == n;
+}
+
+static bool
+is_topic(const char *s)
+{
+	return s && only(s, "abcdefghijklmnopqrstuvwxyz_", 1, 31);
+}
+
+static bool
+string_within(const char *s, size_t min, size_t max)
+{
+	return s && strlen(s) >= min && strlen(s) <= max;
+}
+
+/* A borrowed string is all of its JSON value: no NUL cut it short. */
+static void
+whole(const struct proto_in *in, const char *key, const char *s)
+{
+	json_t *v = json_object_get(in->root, key);
+
+	if (s)
+		require(json_is_string(v) && json_string_value(v) == s &&
+			strlen(s) == json_string_length(v));
+}
+
+static void
+check_text(const struct proto_in *in, const struct proto_limits *lim)
+{
+	long chars;
+	const unsigned char *p;
+
+	require(in->text != NULL);
+	whole(in, "text", in->text);
+	chars = proto_utf8_chars(in->text, strlen(in->text));
+	require(chars >= 1 && chars <= lim->max_message_chars);
+	for (p = (const unsigned char *)in->text; *p; p++)
+		require(*p >= 0x20 || *p == '\n' || *p == '\t' || *p == '\r');
+	require(in->cid == NULL || json_is_integer(in->cid) ||
+		(json_is_string(in->cid) &&
+		 json_string_length(in->cid) <= PROTO_MAX_CID));
+}
+
+static void
+check_chat(const struct proto_in *in)
+{
+	require(in->has_chat && in->chat >= 1);
+}
+
+/* The fields a successfully parsed type promises. */
+static void
+check(const struct proto_in *in, enum proto_role role,
+      const struct proto_limits *lim)
+{
+	bool adv = role == PROTO_ADVISOR;
+	int i;
+
+	require(in->root != NULL && json_is_object(in->root));
+	whole(in, "lang", in->lang);
+	whole(in, "topic", in->topic);
+	whole(in, "token", in->token);
+	whole(in, "to", in->to);
+	whole(in, "username", in->username);
+	whole(in, "password", in->password);
+	whole(in, "outcome", in->outcome);
 	switch (in->type) {
 	case PROTO_MSG:
-		if (!in->text || (role == PROTO_ADVISOR && !in->has_chat))
-			abort();
+		check_text(in, lim);
+		if (adv)
+			check_chat(in);
+		break;
+	case PROTO_TYPING:
+	case PROTO_END:
+		if (adv)
+			check_chat(in);
+		break;
+	case PROTO_HELLO:
+		require(!adv);
+		require(!in->lang ||
+			only(in->lang, "abcdefghijklmnopqrstuvwxyz", 2, 8));
+		require(!in->topic || is_topic(in->topic));
 		break;
 	case PROTO_RESUME:
-		if (!in->token)
-			abort();
+		require(!adv && string_within(in->token, 1, PROTO_MAX_TOKEN));
 		break;
 	case PROTO_EMAIL:
-		if (!in->to)
-			abort();
+		require(!adv && string_within(in->to, 1, PROTO_MAX_EMAIL));
 		break;
 	case PROTO_FEEDBACK:
-		if (in->rating < 1 || in->rating > 5)
-			abort();
+		require(!adv && in->rating >= 1 && in->rating <= 5);
+		break;
+	case PROTO_PING:
+		require(!adv);
 		break;
 	case PROTO_LOGIN:
-		if (!in->token && (!in->username || !in->password))
-			abort();
+		require(adv);
+		if (in->token)
+			require(!in->username && !in->password &&
+				string_within(in->token, 1, PROTO_MAX_TOKEN));
+		else
+			require(string_within(in->username, 1,
+					      PROTO_MAX_SHORT) &&
+				string_within(in->password, 1,
+					      PROTO_MAX_SHORT));
+		break;
+	case PROTO_STATUS:
+		require(adv);
+		break;
+	case PROTO_TAKE:
+		require(adv && (!in->has_chat || in->chat >= 1));
+		break;
+	case PROTO_TAG:
+		require(adv);
+		check_chat(in);
+		require(in->n_topics >= 0 && in->n_topics <= PROTO_MAX_TOPICS);
+		for (i = 0; i < in->n_topics; i++)
+			require(is_topic(in->topics[i]));
+		require(!in->outcome ||
+			string_within(in->outcome, 1, PROTO_MAX_SHORT));
 		break;
 	default:
-		break;
+		abort();
 	}
+}
+
+static bool
+known_code(const char *code)
+{
+	return code && (!strcmp(code, "bad_json") ||
+			!strcmp(code, "bad_type") ||
+			!strcmp(code, "bad_field") ||
+			!strcmp(code, "too_long"));
+}
+
+static void
+one(const uint8_t *data, size_t size, enum proto_role role,
+    const struct proto_limits *lim)
+{
+	struct proto_in in;
+	const char *code = NULL, *message = NULL;
+	char *frame;
+
+	if (proto_parse((const char *)data, size, role, lim, &in, &code,
+			&message) == 0) {
+		check(&in, role, lim);
+	} else {
+		require(known_code(code) && message && *message);
+		require(!in.root && !in.text && !in.token && !in.cid);
+		frame = proto_error(code, message);
+		require(frame != NULL);
+		free(frame);
+	}
+	proto_in_free(&in);
+	proto_in_free(&in);
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct proto_limits lim = { 2000 };
-	enum proto_role role;
-	struct proto_in in;
-	const char *code, *msg;
+	static const struct proto_limits big = { 2000 }, tiny = { 8 };
+	long chars;
 
-	for (role = PROTO_RESIDENT; role <= PROTO_ADVISOR; role++) {
-		if (proto_parse((const char *)data, size, role, &lim, &in,
-				&code, &msg)) {
-			if (!code || !msg || in.root)
-				abort();
-			continue;
-		}
-		check(&in, role);
-		proto_in_free(&in);
-	}
+	if (size > PROTO_MAX_FRAME)
+		return 0;       /* the network layer closes these with 1009 */
+	chars = proto_utf8_chars((const char *)data, size);
+	require(chars >= -1 && (size_t)(chars < 0 ? 0 : chars) <= size);
+	one(data, size, PROTO_RESIDENT, &big);
+	one(data, size, PROTO_ADVISOR, &big);
+	one(data, size, PROTO_RESIDENT, &tiny);
+	one(data, size, PROTO_ADVISOR, &tiny);
 	return 0;
 }
