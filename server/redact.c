@@ -1,183 +1,480 @@
 /*
  * redact.c - finds personal data in chat text and replaces it with
- * [hetu], [phone], [email] or [iban] (see redact.h).
+ * [hetu], [phone], [email] or [iban] (see redact.h). The service calls it
+ * on every resident message before the text is stored, relayed or echoed
+ * (CONTRACT.md section 5).
  *
- * One left-to-right pass. At each token start (a position not preceded by
- * a letter or digit) the matchers are tried in turn: email, IBAN, identity
- * code, phone number. Each matcher is a small hand-written scanner that
- * returns how many bytes it matched, so the whole pass is linear in the
- * text and nothing can backtrack catastrophically. A match must also end
- * at a token boundary, so a code inside a longer run of letters and digits
- * is left alone.
+ * One left-to-right pass over the bytes. At each token start (a character
+ * not preceded by a letter or digit) the scanners are tried in turn: email,
+ * IBAN, identity code, phone number. Each scanner is a short hand-written
+ * function that reads at most a fixed number of bytes (an email's 64+253,
+ * an IBAN's 34 characters, 16 phone digits) and returns how many it
+ * matched, so the pass is linear in the text and cannot backtrack. A match
+ * must also end at a token boundary: a code inside a longer run of letters
+ * and digits is left alone.
+ *
+ * "Letter" means an ASCII letter or a non-ASCII character that is not
+ * punctuation, a space or a symbol, so "Äiti040 123 4567" is one token
+ * while "”040 123 4567”" and a no-break space before a number are
+ * boundaries. Bytes that are not valid UTF-8 are copied one by one and
+ * count as boundaries, so broken input cannot shield a number.
+ *
+ * When in doubt between keeping a number and hiding it, the scanners hide
+ * it, except where a common harmless shape (a date, a price, a postcode, a
+ * reference number) is known to look alike; those shapes are tested in
+ * tests/redaction-corpus.tsv.
  */
-#include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "redact.h"
 
-#define IBAN_MIN 15
-#define IBAN_MAX 34
+#define BAD_CP       0xffffffffu /* decode(): no valid character here */
+#define EMAIL_LOCAL  64          /* RFC 5321 limits */
+#define EMAIL_DOMAIN 253
+#define IBAN_MIN     15          /* Norway */
+#define IBAN_MAX     34
+#define RUN_GROUPS   8           /* digit groups read for a phone number */
+#define RUN_DIGITS   16          /* digits read for one phone number */
 
-/* Bytes of UTF-8 letters count as word characters for boundaries. */
+/* ---------------------------------------------------------- characters */
+
 static bool
-word(unsigned char c)
+is_digit(unsigned char c)
 {
-	return isalnum(c) || c >= 0x80;
+	return c >= '0' && c <= '9';
 }
 
 static bool
-boundary_after(const char *s, size_t len, size_t at)
+is_alpha(unsigned char c)
 {
-	return at >= len || !word((unsigned char)s[at]);
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
-
-/* -------------------------------------------------------------- email */
 
 static bool
-local_char(unsigned char c)
+is_alnum(unsigned char c)
 {
-	return isalnum(c) || strchr("._%+-'", c) != NULL;
+	return is_digit(c) || is_alpha(c);
 }
 
-/* local@domain.tld: the domain is letters, digits, dots and dashes; a
- * sentence's final dot is not part of it. */
-static size_t
-match_email(const char *s, size_t len)
+static unsigned char
+upper(unsigned char c)
 {
-	size_t i = 0, at, end, dot = 0, k;
+	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
+}
 
-	while (i < len && local_char((unsigned char)s[i]))
-		i++;
-	if (i == 0 || i >= len || s[i] != '@')
-		return 0;
-	at = i;
-	for (end = at + 1; end < len; end++)
-		if (!isalnum((unsigned char)s[end]) && s[end] != '.' &&
-		    s[end] != '-')
-			break;
-	while (end > at + 1 && (s[end - 1] == '.' || s[end - 1] == '-'))
-		end--;
-	for (k = at + 1; k < end; k++) {
-		if (s[k] != '.')
-			continue;
-		if (k == at + 1 || s[k - 1] == '.')
-			return 0;       /* an empty label */
-		dot = k;
+static unsigned char
+byte(const char *s, size_t i)
+{
+	return (unsigned char)s[i];
+}
+
+/* The UTF-8 character at s[i] (i < len). *n gets its length in bytes; a
+ * byte that starts no valid sequence gives BAD_CP with *n = 1. */
+static uint32_t
+decode(const char *s, size_t len, size_t i, size_t *n)
+{
+	unsigned char c = byte(s, i);
+	size_t need, k;
+	uint32_t cp, min;
+
+	*n = 1;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+		cp = c & 0x1fu;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		cp = c & 0x0fu;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		cp = c & 0x07u;
+		min = 0x10000;
+	} else {
+		return BAD_CP;
 	}
-	if (!dot || end - dot - 1 < 2)
-		return 0;
-	for (k = dot + 1; k < end; k++)
-		if (!isalpha((unsigned char)s[k]))
-			return 0;
-	return boundary_after(s, len, end) || s[end] == '.' ? end : 0;
+	if (len - i < need)
+		return BAD_CP;
+	for (k = 1; k < need; k++) {
+		if ((byte(s, i + k) & 0xc0) != 0x80)
+			return BAD_CP;
+		cp = cp << 6 | (byte(s, i + k) & 0x3fu);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return BAD_CP;
+	*n = need;
+	return cp;
 }
 
-/* --------------------------------------------------------------- IBAN */
-
-/* mod-97 of the rearranged IBAN (ISO 13616) is 1 for a real account. */
+/* Non-ASCII code points that separate tokens: Latin-1 punctuation and
+ * spaces, × and ÷, general punctuation, currency and other symbols, CJK
+ * and fullwidth punctuation, the byte-order mark, emoji. */
 static bool
-iban_valid(const char *acc, size_t n)
+cp_is_separator(uint32_t cp)
+{
+	static const uint32_t ranges[][2] = {
+		{ 0x0080, 0x00bf }, { 0x00d7, 0x00d7 }, { 0x00f7, 0x00f7 },
+		{ 0x2000, 0x2bff }, { 0x3000, 0x303f }, { 0xfe10, 0xfe6f },
+		{ 0xfeff, 0xfeff }, { 0xff00, 0xff0f }, { 0xff1a, 0xff20 },
+		{ 0xff3b, 0xff40 }, { 0xff5b, 0xff65 }, { 0x1f000, 0x1faff },
+	};
+	size_t k;
+
+	for (k = 0; k < sizeof(ranges) / sizeof(ranges[0]); k++)
+		if (cp >= ranges[k][0] && cp <= ranges[k][1])
+			return true;
+	return false;
+}
+
+/* A letter or digit in the sense of token boundaries (see the top). */
+static bool
+cp_is_word(uint32_t cp)
+{
+	if (cp == BAD_CP)
+		return false;
+	if (cp < 0x80)
+		return is_alnum((unsigned char)cp);
+	return !cp_is_separator(cp);
+}
+
+static bool
+word_at(const char *s, size_t len, size_t i)
+{
+	size_t n;
+
+	return i < len && cp_is_word(decode(s, len, i, &n));
+}
+
+/* Is the character that ends just before s[i] a letter or digit? */
+static bool
+word_before(const char *s, size_t i)
+{
+	size_t j, n;
+	uint32_t cp;
+
+	if (i == 0)
+		return false;
+	j = i - 1;
+	while (j > 0 && i - j < 4 && (byte(s, j) & 0xc0) == 0x80)
+		j--;
+	cp = decode(s, i, j, &n);
+	if (j + n != i)
+		return false;   /* a stray byte, not a character */
+	return cp_is_word(cp);
+}
+
+/* Bytes of one character at s[i]: a valid sequence whole, else one byte. */
+static size_t
+char_bytes(const char *s, size_t len, size_t i)
+{
+	size_t n;
+
+	decode(s, len, i, &n);
+	return n;
+}
+
+/* Bytes of a space at s[i] as found between digit groups: a space, a
+ * no-break space or a narrow no-break space; 0 if none. */
+static size_t
+space_at(const char *s, size_t len, size_t i)
+{
+	if (i < len && s[i] == ' ')
+		return 1;
+	if (i + 1 < len && byte(s, i) == 0xc2 && byte(s, i + 1) == 0xa0)
+		return 2;
+	if (i + 2 < len && byte(s, i) == 0xe2 && byte(s, i + 1) == 0x80 &&
+	    byte(s, i + 2) == 0xaf)
+		return 3;
+	return 0;
+}
+
+static bool
+digits_at(const char *s, size_t len, size_t i, size_t count)
+{
+	size_t k;
+
+	for (k = 0; k < count; k++)
+		if (i + k >= len || !is_digit(byte(s, i + k)))
+			return false;
+	return true;
+}
+
+static bool
+starts_with(const char *s, size_t len, size_t i, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return len - i >= n && memcmp(s + i, lit, n) == 0;
+}
+
+/* starts_with() ignoring ASCII case (not the locale's idea of case). */
+static bool
+starts_with_nocase(const char *s, size_t len, size_t i, const char *lit)
+{
+	size_t n = strlen(lit), k;
+
+	if (len - i < n)
+		return false;
+	for (k = 0; k < n; k++)
+		if (upper(byte(s, i + k)) != upper((unsigned char)lit[k]))
+			return false;
+	return true;
+}
+
+/* --------------------------------------------------------------- email */
+
+/* A letter or digit of an address (ASCII or non-ASCII); *n its bytes. */
+static bool
+addr_word(const char *s, size_t len, size_t i, size_t *n)
+{
+	return cp_is_word(decode(s, len, i, n));
+}
+
+/* The local part: it starts with a letter, digit or underscore and goes
+ * on with those and . _ % + - '. Returns its end, or 0 when too long. */
+static size_t
+email_local(const char *s, size_t len, size_t at)
+{
+	size_t i = at, n;
+
+	while (i < len && i - at <= EMAIL_LOCAL) {
+		if (addr_word(s, len, i, &n) || s[i] == '_') {
+			i += n;
+			continue;
+		}
+		if (i == at || !strchr(".%+-'", s[i]))
+			break;
+		i++;
+	}
+	return i - at > EMAIL_LOCAL ? 0 : i;
+}
+
+/* "@", or the written-out forms "(at)", "[at]", "{at}" and "(a)" that
+ * Finnish organisations use, each with an optional space either side.
+ * Returns the index after it, or 0. */
+static size_t
+email_at_sign(const char *s, size_t len, size_t i)
+{
+	static const char *const forms[] = { "@", "(at)", "[at]", "{at}", "(a)" };
+	size_t k;
+
+	if (i < len && s[i] == ' ')
+		i++;
+	for (k = 0; k < sizeof(forms) / sizeof(forms[0]); k++) {
+		if (!starts_with_nocase(s, len, i, forms[k]))
+			continue;
+		i += strlen(forms[k]);
+		return i < len && s[i] == ' ' ? i + 1 : i;
+	}
+	return 0;
+}
+
+/* Is s[from..to) a top-level domain: two or more ASCII letters? */
+static bool
+is_tld(const char *s, size_t from, size_t to)
+{
+	size_t k;
+
+	if (to - from < 2)
+		return false;
+	for (k = from; k < to; k++)
+		if (!is_alpha(byte(s, k)))
+			return false;
+	return true;
+}
+
+/* The domain: labels of letters, digits and dashes joined by single dots,
+ * two labels at least, the last one two or more ASCII letters. When the
+ * run goes on past the real domain ("x@example.fi.044 ...",
+ * "x@example.fi-osoitteeseen") it is cut back to the last label that can
+ * end one. A sentence's final dot is not part of it. Returns its end, or
+ * 0. */
+static size_t
+email_domain(const char *s, size_t len, size_t at)
+{
+	size_t i = at, n, dot, dash;
+
+	while (i < len && i - at <= EMAIL_DOMAIN) {
+		if (addr_word(s, len, i, &n))
+			i += n;
+		else if (s[i] == '-' && i > at)
+			i++;
+		else if (s[i] == '.' && i > at && s[i - 1] != '.' &&
+			 s[i - 1] != '-' && word_at(s, len, i + 1))
+			i++;
+		else
+			break;
+	}
+	while (i > at && s[i - 1] == '-')
+		i--;
+	if (i - at > EMAIL_DOMAIN)
+		return 0;
+	while (i > at) {
+		for (dot = i - 1; dot > at && s[dot] != '.'; dot--)
+			;
+		if (dot == at)
+			return 0;       /* one label left: no domain */
+		if (is_tld(s, dot + 1, i))
+			return i;
+		/* "example.fi-osoitteeseen": a Finnish ending after a dash */
+		dash = dot + 1;
+		while (dash < i && s[dash] != '-')
+			dash++;
+		if (dash < i && is_tld(s, dot + 1, dash))
+			return dash;
+		i = dot;
+	}
+	return 0;
+}
+
+static size_t
+match_email(const char *s, size_t len, size_t at)
+{
+	size_t local_end = email_local(s, len, at), dom, end;
+
+	if (!local_end || local_end == at)
+		return 0;
+	dom = email_at_sign(s, len, local_end);
+	if (!dom || dom >= len)
+		return 0;
+	end = email_domain(s, len, dom);
+	if (!end || word_at(s, len, end))
+		return 0;
+	return end - at;
+}
+
+/* ---------------------------------------------------------------- IBAN */
+
+/* mod-97 of the IBAN with its first four characters moved to the end
+ * (ISO 13616): 1 for a real account number. */
+static bool
+iban_checksum_ok(const char *acc, size_t n)
 {
 	unsigned rem = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		char c = acc[(i + 4) % n];
+		unsigned char c = upper((unsigned char)acc[(i + 4) % n]);
 
-		if (isdigit((unsigned char)c))
+		if (is_digit(c))
 			rem = (rem * 10 + (unsigned)(c - '0')) % 97;
 		else
-			rem = (rem * 100 + (unsigned)(toupper((unsigned char)c) -
-						      'A' + 10)) % 97;
+			rem = (rem * 100 + (unsigned)(c - 'A' + 10)) % 97;
 	}
 	return rem == 1;
 }
 
-/* Collect an IBAN-shaped run, written plain or in groups of four, into
- * acc; ends[n] is the byte offset after its n-th character. Returns n. */
-static size_t
-iban_collect(const char *s, size_t len, char *acc, size_t *ends)
-{
-	size_t n = 0, i = 0;
+struct iban_run {
+	char acc[IBAN_MAX];          /* the characters without spaces */
+	size_t end[IBAN_MAX + 1];    /* end[k]: text offset after k chars */
+	size_t n;                    /* characters read */
+	size_t last_space;           /* offset of the last space taken */
+	size_t before_space;         /* characters read before it */
+};
 
-	if (len < 4 || !isupper((unsigned char)s[0]) ||
-	    !isupper((unsigned char)s[1]) || !isdigit((unsigned char)s[2]) ||
-	    !isdigit((unsigned char)s[3]))
+/* Reads an IBAN-shaped run at s[at]: two letters, two digits, then
+ * letters and digits, written plain or in groups of four split by single
+ * spaces. Returns the number of characters read (0 when not this shape). */
+static size_t
+iban_read(const char *s, size_t len, size_t at, struct iban_run *r)
+{
+	size_t i = at, sp;
+
+	r->n = 0;
+	r->last_space = 0;
+	r->before_space = 0;
+	if (len - at < 4 || !is_alpha(byte(s, at)) ||
+	    !is_alpha(byte(s, at + 1)) || !digits_at(s, len, at + 2, 2))
 		return 0;
-	ends[0] = 0;
-	while (i < len && n < IBAN_MAX) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (isalnum(c)) {
-			acc[n++] = (char)c;
-			ends[n] = ++i;
+	r->end[0] = at;
+	while (i < len && r->n < IBAN_MAX) {
+		if (is_alnum(byte(s, i))) {
+			r->acc[r->n++] = s[i++];
+			r->end[r->n] = i;
 			continue;
 		}
-		if (c == ' ' && n % 4 == 0 && i + 1 < len &&
-		    isalnum((unsigned char)s[i + 1])) {
-			i++;
+		sp = space_at(s, len, i);
+		if (!sp || r->n % 4 != 0 || i + sp >= len ||
+		    !is_alnum(byte(s, i + sp)))
+			break;
+		r->last_space = i;
+		r->before_space = r->n;
+		i += sp;
+	}
+	return r->n;
+}
+
+/*
+ * An IBAN at s[at]. Returns the bytes of a mod-97 valid IBAN (the longest
+ * that ends at a token boundary) with *valid set; or, with *valid clear,
+ * the bytes of an IBAN-shaped run that fails the check, which the caller
+ * copies as it is so that its digit groups are not read as a phone
+ * number; or 0.
+ */
+static size_t
+match_iban(const char *s, size_t len, size_t at, bool *valid)
+{
+	struct iban_run r;
+	size_t n = iban_read(s, len, at, &r), k, sp;
+
+	*valid = false;
+	for (k = n; k >= IBAN_MIN; k--) {
+		if (word_at(s, len, r.end[k]))
 			continue;
+		if (iban_checksum_ok(r.acc, k)) {
+			*valid = true;
+			return r.end[k] - at;
 		}
-		break;
 	}
-	return n;
-}
-
-/* An IBAN: the longest candidate first, then shorter ones. */
-static size_t
-match_iban(const char *s, size_t len)
-{
-	char acc[IBAN_MAX + 1];
-	size_t ends[IBAN_MAX + 1];
-	size_t n = iban_collect(s, len, acc, ends);
-
-	for (; n >= IBAN_MIN; n--) {
-		if (!boundary_after(s, len, ends[n]))
-			continue;
-		if (iban_valid(acc, n))
-			return ends[n];
-	}
-	return 0;
-}
-
-/* Bytes of an IBAN-shaped run that is no valid IBAN: it is copied as it
- * is, so that its digit groups are not mistaken for a phone number. */
-static size_t
-iban_lookalike(const char *s, size_t len)
-{
-	char acc[IBAN_MAX + 1];
-	size_t ends[IBAN_MAX + 1];
-	size_t n = iban_collect(s, len, acc, ends);
-
-	return n >= IBAN_MIN ? ends[n] : 0;
+	if (n < IBAN_MIN)
+		return 0;
+	/* A short last group followed by more digits may be the start of a
+	 * phone number written after the account: leave it to the scanners,
+	 * and the rest too when it is then too short to be an IBAN. */
+	sp = space_at(s, len, r.end[n]);
+	if (n % 4 != 0 && r.last_space && sp &&
+	    digits_at(s, len, r.end[n] + sp, 1))
+		return r.before_space >= IBAN_MIN ? r.last_space - at : 0;
+	return r.end[n] - at;
 }
 
 /* ------------------------------------------------ personal identity code */
 
 static int
-two(const char *s)
+two_digits(const char *s, size_t i)
 {
-	return (s[0] - '0') * 10 + (s[1] - '0');
+	return (s[i] - '0') * 10 + (s[i + 1] - '0');
+}
+
+static bool
+is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
 static bool
 real_date(int d, int m, int y)
 {
-	static const int dim[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-				   31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+				    30, 31 };
 
-	if (m < 1 || m > 12 || d < 1 || d > dim[m - 1])
+	if (m < 1 || m > 12 || d < 1)
 		return false;
-	return !(m == 2 && d == 29 && !leap);
+	if (m == 2 && is_leap(y))
+		return d <= 29;
+	return d <= days[m - 1];
 }
 
+/* The century a century sign stands for, or -1. */
 static int
-century(char c)
+century(unsigned char c)
 {
-	c = (char)toupper((unsigned char)c);
+	c = upper(c);
 	if (c == '+')
 		return 1800;
 	if (c == '-' || (c >= 'U' && c <= 'Y'))
@@ -187,188 +484,384 @@ century(char c)
 	return -1;
 }
 
-/* DDMMYY C NNN Z, with the check character valid or not: a mistyped code
- * still points at a person. */
+/* DDMMYY C NNN Z: a real date, any century sign, NNN 002-999 and a check
+ * character from the check alphabet, right or wrong (a mistyped code still
+ * points at a person). */
 static size_t
-match_hetu(const char *s, size_t len)
+match_hetu(const char *s, size_t len, size_t at)
 {
 	static const char checks[] = "0123456789ABCDEFHJKLMNPRSTUVWXY";
-	int i, base, nnn;
+	int base, nnn;
 
-	if (len < 11)
+	if (len - at < 11 || !digits_at(s, len, at, 6) ||
+	    !digits_at(s, len, at + 7, 3))
 		return 0;
-	for (i = 0; i < 10; i++)
-		if (i != 6 && !isdigit((unsigned char)s[i]))
-			return 0;
-	base = century(s[6]);
-	if (base < 0 || !strchr(checks, toupper((unsigned char)s[10])) ||
-	    s[10] == '\0')
+	base = century(byte(s, at + 6));
+	if (base < 0 || s[at + 10] == '\0' ||
+	    !strchr(checks, upper(byte(s, at + 10))))
 		return 0;
-	nnn = (s[7] - '0') * 100 + two(s + 8);
-	if (nnn < 2 || !real_date(two(s), two(s + 2), base + two(s + 4)))
+	nnn = (s[at + 7] - '0') * 100 + two_digits(s, at + 8);
+	if (nnn < 2 || !real_date(two_digits(s, at), two_digits(s, at + 2),
+				  base + two_digits(s, at + 4)))
 		return 0;
-	return boundary_after(s, len, 11) ? 11 : 0;
+	return word_at(s, len, at + 11) ? 0 : 11;
 }
 
 /* --------------------------------------------------------------- phone */
 
-/*
- * Digits in groups separated by one space or dash, with an optional
- * "(0xx)" area code. Stops at anything else. Returns the bytes used and
- * the digits counted; groups after the first must have two or more digits
- * so that "040 1 2" style counts are not taken for numbers.
- */
-static size_t
-digit_groups(const char *s, size_t len, size_t at, int *digits)
+/* Digit groups of a phone-number candidate. */
+struct run {
+	size_t end[RUN_GROUPS];  /* text offset after each group */
+	int size[RUN_GROUPS];    /* digits in each group */
+	int total[RUN_GROUPS];   /* digits up to and including each group */
+	int n;                   /* whole groups read */
+};
+
+static void
+run_add(struct run *r, size_t end, int size)
 {
-	size_t i = at, end = at;
-	int group = 0;
-
-	*digits = 0;
-	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (isdigit(c)) {
-			group++;
-			(*digits)++;
-			end = ++i;
-			continue;
-		}
-		if ((c == ' ' || c == '-') && group > 0 && i + 2 < len &&
-		    isdigit((unsigned char)s[i + 1]) &&
-		    isdigit((unsigned char)s[i + 2])) {
-			group = 0;
-			i++;
-			continue;
-		}
-		break;
-	}
-	return end;
+	r->end[r->n] = end;
+	r->size[r->n] = size;
+	r->total[r->n] = size + (r->n ? r->total[r->n - 1] : 0);
+	r->n++;
 }
 
-/* +358 / 00358, then the national number without its leading 0 (an
- * optional "(0)" is allowed): 5 to 10 digits. */
+/* Bytes of the separator after a group at s[i], when a next group of two
+ * or more digits follows it: a space, a dash, or (after the first group
+ * only, before three digits) a slash as in 040/123 4567. */
 static size_t
-match_phone_intl(const char *s, size_t len)
+run_separator(const char *s, size_t len, size_t i, int groups)
 {
-	size_t i, end;
-	int digits;
+	size_t sep = space_at(s, len, i);
 
-	if (len >= 4 && !strncmp(s, "+358", 4))
-		i = 4;
-	else if (len >= 5 && !strncmp(s, "00358", 5))
-		i = 5;
+	if (!sep && i < len && s[i] == '-')
+		sep = 1;
+	if (sep)
+		return digits_at(s, len, i + sep, 2) ? sep : 0;
+	if (i < len && s[i] == '/' && groups == 1 &&
+	    digits_at(s, len, i + 1, 3))
+		return 1;
+	return 0;
+}
+
+/* Reads whole digit groups from s[i] onwards into r: at most RUN_GROUPS
+ * groups and RUN_DIGITS digits in all, so the work per call is bounded.
+ * A group cut short by the limit is left out. */
+static void
+run_read(const char *s, size_t len, size_t i, struct run *r)
+{
+	size_t sep;
+	int size, room;
+
+	while (r->n < RUN_GROUPS) {
+		room = RUN_DIGITS - (r->n ? r->total[r->n - 1] : 0);
+		for (size = 0; i < len && is_digit(byte(s, i)); i++)
+			if (++size > room)
+				return;
+		if (size == 0)
+			return;
+		run_add(r, i, size);
+		sep = run_separator(s, len, i, r->n);
+		if (!sep)
+			return;
+		i += sep;
+	}
+}
+
+/* 05 03 2026, 05-03-2026: a date, not a number to call. */
+static bool
+run_is_date(const char *s, const struct run *r)
+{
+	size_t y;
+	int year;
+
+	if (r->n < 3 || r->size[0] != 2 || r->size[1] != 2 || r->size[2] != 4)
+		return false;
+	y = r->end[2] - 4;
+	year = two_digits(s, y) * 100 + two_digits(s, y + 2);
+	return real_date(two_digits(s, r->end[0] - 2),
+			 two_digits(s, r->end[1] - 2), 2000) &&
+	       year >= 1900 && year <= 2099;
+}
+
+/* Groups 0..last look like a phone number: one group, or a first group
+ * of at most four digits and some group of three or more (so that
+ * "01 02 03 04" stays a list). */
+static bool
+run_shape_ok(const struct run *r, int last)
+{
+	int k;
+
+	if (last == 0)
+		return true;
+	if (r->size[0] > 4)
+		return false;
+	for (k = 0; k <= last; k++)
+		if (r->size[k] >= 3)
+			return true;
+	return false;
+}
+
+/* The end of the longest prefix of the run that ends after a whole group
+ * at a token boundary and holds min..max digits, or 0. So "040 123 4567
+ * 10 kertaa" gives up the 10, and a phone number followed by a long
+ * reference number still goes. */
+static size_t
+run_best_end(const char *s, size_t len, const struct run *r, int min,
+	     int max)
+{
+	int k;
+
+	for (k = r->n - 1; k >= 0; k--) {
+		if (r->total[k] < min || r->total[k] > max ||
+		    !run_shape_ok(r, k))
+			continue;
+		if (!word_at(s, len, r->end[k]))
+			return r->end[k];
+	}
+	return 0;
+}
+
+/* +358 or 00358, an optional "(0)" or stray trunk 0, then 5 to 11
+ * digits. */
+static size_t
+match_phone_finnish_intl(const char *s, size_t len, size_t at)
+{
+	struct run r = { .n = 0 };
+	size_t i, end;
+
+	if (starts_with(s, len, at, "+358"))
+		i = at + 4;
+	else if (starts_with(s, len, at, "00358"))
+		i = at + 5;
 	else
 		return 0;
-	if (i < len && (s[i] == ' ' || s[i] == '-'))
+	if (i < len && s[i] == '-')
 		i++;
-	if (i + 3 <= len && !strncmp(s + i, "(0)", 3)) {
+	else
+		i += space_at(s, len, i);
+	if (starts_with(s, len, i, "(0)")) {
 		i += 3;
-		if (i < len && s[i] == ' ')
-			i++;
+		i += space_at(s, len, i);
+	} else if (i < len && s[i] == '0') {
+		i++;
 	}
-	if (i >= len || !isdigit((unsigned char)s[i]) || s[i] == '0')
+	if (i >= len || !is_digit(byte(s, i)) || s[i] == '0')
 		return 0;
-	end = digit_groups(s, len, i, &digits);
-	if (digits < 5 || digits > 10 || !boundary_after(s, len, end))
-		return 0;
-	return end;
+	run_read(s, len, i, &r);
+	end = run_best_end(s, len, &r, 5, 11);
+	return end ? end - at : 0;
 }
 
-/* 0 and a non-zero digit (00 is the international prefix), 7 to 11
- * digits in all; the area code may stand in parentheses: (09) 123 4567. */
+/* Another country's number: + and 9 to 15 digits (E.164). */
 static size_t
-match_phone_national(const char *s, size_t len)
+match_phone_other_intl(const char *s, size_t len, size_t at)
 {
-	size_t i = 0, end;
-	int digits, area = 0;
+	struct run r = { .n = 0 };
+	size_t end;
 
-	if (len > 0 && s[0] == '(') {
-		for (i = 1; i < len && isdigit((unsigned char)s[i]); i++)
+	if (len - at < 2 || s[at] != '+' || !is_digit(byte(s, at + 1)) ||
+	    s[at + 1] == '0')
+		return 0;
+	run_read(s, len, at + 1, &r);
+	end = run_best_end(s, len, &r, 9, 15);
+	return end ? end - at : 0;
+}
+
+/* A Finnish trunk prefix: 0 and a digit, not 00 (international) and not
+ * 011 or 012 (unused), so "0123456" stays an order number. */
+static bool
+national_prefix_ok(const char *s, size_t len, size_t i)
+{
+	if (!digits_at(s, len, i, 2) || s[i] != '0' || s[i + 1] == '0')
+		return false;
+	if (s[i + 1] == '1' && i + 2 < len &&
+	    (s[i + 2] == '1' || s[i + 2] == '2'))
+		return false;
+	return true;
+}
+
+/* 0213456-7: seven digits, a dash and one check digit is a business ID
+ * (Y-tunnus), which names a company, not a person. */
+static bool
+run_is_business_id(const char *s, size_t len, const struct run *r)
+{
+	size_t e = r->end[0];
+
+	return r->n == 1 && r->size[0] == 7 && e + 1 < len && s[e] == '-' &&
+	       is_digit(byte(s, e + 1)) && !word_at(s, len, e + 2);
+}
+
+/* 0 and an area, mobile or service code, 7 to 11 digits in all; the
+ * code may stand in parentheses: (09) 123 4567. */
+static size_t
+match_phone_national(const char *s, size_t len, size_t at)
+{
+	struct run r = { .n = 0 };
+	size_t i = at, end;
+	int area = 0;
+
+	if (s[at] == '(') {
+		for (i = at + 1; i < len && is_digit(byte(s, i)) && area < 5; i++)
 			area++;
 		if (area < 2 || area > 4 || i >= len || s[i] != ')' ||
-		    s[1] != '0' || s[2] == '0')
+		    !national_prefix_ok(s, len, at + 1))
 			return 0;
-		i++;
-		if (i < len && s[i] == ' ')
-			i++;
-	} else if (len < 2 || s[0] != '0' || !isdigit((unsigned char)s[1]) ||
-		   s[1] == '0') {
+		run_add(&r, ++i, area);
+		i += space_at(s, len, i);
+		if (i >= len || !is_digit(byte(s, i)))
+			return 0;
+	} else if (!national_prefix_ok(s, len, at)) {
 		return 0;
 	}
-	end = digit_groups(s, len, i, &digits);
-	digits += area;
-	if (digits < 7 || digits > 11 || !boundary_after(s, len, end))
+	run_read(s, len, i, &r);
+	if (!area && (run_is_date(s, &r) || run_is_business_id(s, len, &r)))
 		return 0;
-	return end;
+	end = run_best_end(s, len, &r, 7, 11);
+	return end ? end - at : 0;
+}
+
+static size_t
+match_phone(const char *s, size_t len, size_t at)
+{
+	size_t n = match_phone_finnish_intl(s, len, at);
+
+	if (!n)
+		n = match_phone_other_intl(s, len, at);
+	if (!n)
+		n = match_phone_national(s, len, at);
+	return n;
+}
+
+/* -------------------------------------------------------------- output */
+
+struct out {
+	char *buf;
+	size_t used, cap;
+};
+
+/* Appends n bytes; false when memory runs out. */
+static bool
+out_put(struct out *o, const char *p, size_t n)
+{
+	char *bigger;
+	size_t cap;
+
+	if (n >= o->cap - o->used) {
+		if (o->cap > (SIZE_MAX - n) / 2)
+			return false;
+		cap = o->cap * 2 + n;
+		bigger = realloc(o->buf, cap);
+		if (!bigger)
+			return false;
+		o->buf = bigger;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->used, p, n);
+	o->used += n;
+	return true;
 }
 
 /* ------------------------------------------------------------ the pass */
 
-struct matcher {
-	size_t (*match)(const char *s, size_t len);
-	const char *placeholder;
-	unsigned bit;
-};
-
-static const struct matcher matchers[] = {
-	{ match_email, "[email]", REDACT_EMAIL },
-	{ match_iban, "[iban]", REDACT_IBAN },
-	{ match_hetu, "[hetu]", REDACT_HETU },
-	{ match_phone_intl, "[phone]", REDACT_PHONE },
-	{ match_phone_national, "[phone]", REDACT_PHONE },
-};
-
-/* Length in bytes of the UTF-8 sequence starting with c (1 if invalid),
- * so a multi-byte character is copied whole and never split. */
+/*
+ * Tries the scanners at a token start s[at]. Returns the bytes consumed:
+ * a match (its placeholder written to o and its bit set in *bits) or an
+ * IBAN look-alike (copied as it is);
+ * 0 when nothing matched; SIZE_MAX when memory ran out. *replaced tells
+ * whether a placeholder was written.
+ */
 static size_t
-char_len(unsigned char c)
+redact_at(const char *s, size_t len, size_t at, bool email_near,
+	  struct out *o, unsigned *bits, bool *replaced)
 {
-	if (c >= 0xf0)
-		return 4;
-	if (c >= 0xe0)
-		return 3;
-	if (c >= 0xc0)
-		return 2;
-	return 1;
+	const char *ph = NULL;
+	unsigned bit = 0;
+	bool valid;
+	size_t n = 0;
+
+	if (email_near && (n = match_email(s, len, at)) != 0) {
+		ph = "[email]";
+		bit = REDACT_EMAIL;
+	} else if ((n = match_iban(s, len, at, &valid)) != 0) {
+		ph = valid ? "[iban]" : NULL;
+		bit = valid ? REDACT_IBAN : 0;
+	} else if ((n = match_hetu(s, len, at)) != 0) {
+		ph = "[hetu]";
+		bit = REDACT_HETU;
+	} else if ((n = match_phone(s, len, at)) != 0) {
+		ph = "[phone]";
+		bit = REDACT_PHONE;
+	}
+	*replaced = ph != NULL;
+	if (!n)
+		return 0;
+	*bits |= bit;
+	if (!(ph ? out_put(o, ph, strlen(ph)) : out_put(o, s + at, n)))
+		return SIZE_MAX;
+	return n;
 }
 
+/* Index of the first byte at or after `from` that can begin an email's
+ * at sign ('@', or the '(' '[' '{' of "(at)"), or len. */
+static size_t
+next_at_sign(const char *s, size_t len, size_t from)
+{
+	while (from < len && !strchr("@([{", s[from]))
+		from++;
+	return from;
+}
+
+/*
+ * Contract in redact.h. Also: `found` may be NULL when the caller does not
+ * want the bits, and `text` may be NULL when len is 0.
+ */
 char *
 redact_text(const char *text, size_t len, unsigned *found)
 {
-	/* A placeholder is never more than 2 bytes longer than the shortest
-	 * text it replaces, so twice the input is always enough. */
-	char *out = malloc(len * 2 + 16);
-	size_t i = 0, o = 0, k, n;
+	struct out o;
+	unsigned bits = 0;
+	size_t i = 0, n, mark = 0;
+	bool start = true;
 
-	*found = 0;
-	if (!out)
+	if (found)
+		*found = 0;
+	if (len > SIZE_MAX / 2)
 		return NULL;
+	o.used = 0;
+	o.cap = len + len / 8 + 16;
+	o.buf = malloc(o.cap);
+	if (!o.buf)
+		return NULL;
+	/* Right after a placeholder is a token start too: the placeholder
+	 * ends in ']', and redacting the output again must change nothing. */
 	while (i < len) {
-		bool start = i == 0 || !word((unsigned char)text[i - 1]);
-
-		for (k = 0; start && k < sizeof(matchers) / sizeof(matchers[0]);
-		     k++) {
-			n = matchers[k].match(text + i, len - i);
-			if (n == 0)
-				continue;
-			strcpy(out + o, matchers[k].placeholder);
-			o += strlen(matchers[k].placeholder);
-			*found |= matchers[k].bit;
-			i += n;
+		n = 0;
+		/* The email scanner reads up to 64 bytes of local part, so it
+		 * runs only when an at sign is that near: plain text stays
+		 * cheap. `mark` only moves forward: linear in all. */
+		if (mark < i)
+			mark = next_at_sign(text, len, i);
+		if (start || !word_before(text, i))
+			n = redact_at(text, len, i,
+				      mark < len && mark - i <= EMAIL_LOCAL + 1,
+				      &o, &bits, &start);
+		else
+			start = false;
+		if (n == SIZE_MAX)
 			break;
+		if (n == 0) {
+			n = char_bytes(text, len, i);
+			if (!out_put(&o, text + i, n))
+				break;
 		}
-		if (start && k < sizeof(matchers) / sizeof(matchers[0]))
-			continue;
-		n = start ? iban_lookalike(text + i, len - i) : 0;
-		if (n == 0)
-			n = char_len((unsigned char)text[i]);
-		if (i + n > len)
-			n = len - i;
-		memcpy(out + o, text + i, n);
-		o += n;
 		i += n;
 	}
-	out[o] = '\0';
-	return out;
+	if (i < len || !out_put(&o, "", 1)) {
+		free(o.buf);
+		return NULL;
+	}
+	if (found)
+		*found = bits;
+	return o.buf;
 }
