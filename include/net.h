@@ -40,11 +40,22 @@ struct net_conn;
 struct lws_context *net_start(struct uv_loop_s *loop, const struct config *cfg,
 			      struct svc *svc);
 
+/* False when the context came up without its listening socket (port
+ * taken, address missing); it must still be stopped with net_stop. */
+bool net_listening(struct lws_context *ctx);
+
 /* Point the glue at a reloaded config (origins, limits). */
 void net_set_config(const struct config *cfg);
 
 /* Begin destroying the context; finishes asynchronously on the loop. */
 void net_stop(struct lws_context *ctx);
+
+/*
+ * After the loop has run dry following net_stop: on a foreign loop lws frees
+ * its context only when destroyed once more. Returns true while anything is
+ * left for the loop to run (then run it and call again).
+ */
+bool net_finish(void);
 
 /*
  * Queue text (a JSON frame) for c; takes ownership of `text` (heap, NUL-

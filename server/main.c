@@ -14,7 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <netdb.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 #include <uv.h>
@@ -40,14 +44,12 @@ struct server {
 	struct store *st;
 	struct svc *svc;
 	struct lws_context *lws;
+	bool loop_open;         /* uv_loop_init succeeded */
+	bool loop_ready;        /* our handles are initialised */
 	bool stopping;
 };
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: neuvo-server --config PATH [--check]\n");
-}
+#define USAGE "usage: neuvo-server --config PATH [--check]"
 
 static int
 parse_args(int argc, char **argv, const char **path, bool *check)
@@ -62,13 +64,14 @@ parse_args(int argc, char **argv, const char **path, bool *check)
 		} else if (!strcmp(argv[i], "--check")) {
 			*check = true;
 		} else {
-			fprintf(stderr, "neuvo-server: unknown argument '%s'\n",
-				argv[i]);
+			fprintf(stderr, "neuvo-server: unknown argument "
+				"'%s' (" USAGE ")\n", argv[i]);
 			return -1;
 		}
 	}
 	if (!*path) {
-		fprintf(stderr, "neuvo-server: --config PATH is required\n");
+		fprintf(stderr, "neuvo-server: --config PATH is required "
+			"(" USAGE ")\n");
 		return -1;
 	}
 	return 0;
@@ -180,7 +183,7 @@ on_drained(uv_timer_t *h)
 }
 
 static void
-stop(struct server *srv)
+stop(struct server *srv, uint64_t drain_ms)
 {
 	if (srv->stopping)
 		return;
@@ -189,7 +192,7 @@ stop(struct server *srv)
 	svc_shutdown(srv->svc);
 	svc_end_turn(srv->svc);
 	uv_timer_stop(&srv->tick);
-	uv_timer_start(&srv->drain, on_drained, DRAIN_MS, 0);
+	uv_timer_start(&srv->drain, on_drained, drain_ms, 0);
 }
 
 static void
@@ -200,7 +203,7 @@ on_signal(uv_signal_t *h, int signum)
 	if (signum == SIGHUP)
 		reload(srv);
 	else
-		stop(srv);
+		stop(srv, DRAIN_MS);
 }
 
 /* 10,000 connections need more descriptors than the usual soft limit. */
@@ -216,17 +219,58 @@ raise_fd_limit(void)
 	}
 }
 
+/*
+ * True when listen:port can be bound now. lws would only log a failure to
+ * bind and carry on without a listener, so ask first and give the one-line
+ * reason an administrator needs.
+ */
+static bool
+port_free(const char *listen, int port)
+{
+	struct addrinfo hints, *ai;
+	char service[16];
+	int fd, one = 1, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(service, sizeof(service), "%d", port);
+	rc = getaddrinfo(listen, service, &hints, &ai);
+	if (rc) {
+		log_err("cannot listen on %s port %d: %s", listen, port,
+			gai_strerror(rc));
+		return false;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	rc = fd < 0 ? -1 : 0;
+	if (!rc)
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (!rc)
+		rc = bind(fd, ai->ai_addr, ai->ai_addrlen);
+	if (rc)
+		log_err("cannot listen on %s port %d: %s", listen, port,
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return rc == 0;
+}
+
 static int
 init_loop(struct server *srv)
 {
-	if (uv_loop_init(&srv->loop) ||
-	    uv_check_init(&srv->loop, &srv->turn) ||
+	if (uv_loop_init(&srv->loop))
+		return -1;
+	srv->loop_open = true;
+	if (uv_check_init(&srv->loop, &srv->turn) ||
 	    uv_timer_init(&srv->loop, &srv->tick) ||
 	    uv_timer_init(&srv->loop, &srv->drain) ||
 	    uv_signal_init(&srv->loop, &srv->sighup) ||
 	    uv_signal_init(&srv->loop, &srv->sigterm) ||
 	    uv_signal_init(&srv->loop, &srv->sigint))
 		return -1;
+	srv->loop_ready = true;
 	srv->turn.data = srv->tick.data = srv->drain.data = srv;
 	srv->sighup.data = srv->sigterm.data = srv->sigint.data = srv;
 	if (uv_check_start(&srv->turn, on_turn_end) ||
@@ -241,6 +285,8 @@ init_loop(struct server *srv)
 static int
 run(struct server *srv)
 {
+	if (!port_free(srv->cfg->listen, srv->cfg->port))
+		return 1;
 	if (store_open(srv->cfg->database, 200, &srv->st) ||
 	    store_close_orphans(srv->st, (int64_t)time(NULL)))
 		return 1;
@@ -254,6 +300,13 @@ run(struct server *srv)
 	srv->lws = net_start(&srv->loop, srv->cfg, srv->svc);
 	if (!srv->lws)
 		return 1;
+	if (!net_listening(srv->lws)) {
+		/* Lost a race for the port after port_free() said yes. lws 4.1
+		 * cannot tear such a context down on a foreign loop without
+		 * jumping into its unloaded event-lib plugin, so leave at once;
+		 * the store is consistent after every commit. */
+		_exit(1);
+	}
 	log_info("neuvo-server listening on %s port %d%s", srv->cfg->listen,
 		 srv->cfg->port, srv->cfg->tls_cert[0] ? " (TLS)" : "");
 	uv_run(&srv->loop, UV_RUN_DEFAULT);
@@ -269,10 +322,8 @@ main(int argc, char **argv)
 	bool check;
 	int rc;
 
-	if (parse_args(argc, argv, &path, &check)) {
-		usage();
+	if (parse_args(argc, argv, &path, &check))
 		return 2;
-	}
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = load_config(path);
 	if (!srv.cfg)
@@ -286,11 +337,18 @@ main(int argc, char **argv)
 	lws_set_log_level(LLL_ERR, NULL);
 	raise_fd_limit();
 	rc = run(&srv);
+	if (rc && srv.loop_ready) {
+		close_handles(&srv);
+		uv_run(&srv.loop, UV_RUN_DEFAULT);
+	}
 	if (srv.lws) {
 		net_stop(srv.lws);
 		uv_run(&srv.loop, UV_RUN_DEFAULT);
 	}
-	uv_loop_close(&srv.loop);
+	while (net_finish())
+		uv_run(&srv.loop, UV_RUN_DEFAULT);
+	if (srv.loop_open)
+		(void)uv_loop_close(&srv.loop);
 	svc_free(srv.svc);
 	store_close(srv.st);
 	config_free(srv.cfg);

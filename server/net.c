@@ -47,6 +47,7 @@ struct net_conn {
 	char close_reason[64];
 	char addr[IPLIMIT_ADDR_MAX];    /* peer address, memory only; "" = not counted */
 	bool dead;                      /* being killed; sends are dropped */
+	bool close_sent;                /* our close frame is out; await ack */
 	bool dirty;                     /* on the release list */
 	struct net_conn *dirty_next;
 };
@@ -63,8 +64,18 @@ static struct svc *service;
 static struct net_conn *dirty_list;     /* connections queued to this turn */
 static struct net_stats stats;
 static struct iplimit per_ip;           /* connections per peer address */
+static struct lws_context *live_ctx;    /* lws writes NULL once fully gone */
 
 enum { PROTO_ID_HTTP, PROTO_ID_RESIDENT, PROTO_ID_ADVISOR };
+
+/* Content-Security-Policy of every answer: only our own files run. */
+#define CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
+	    "img-src 'self' data:; connect-src 'self'; media-src 'self' data:; " \
+	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+/* The close opcode's lws_write type. lws 4.1 keeps it out of its public
+ * enum (value 4, between HTTP and PING) for lws_close_reason's use. */
+#define NET_WRITE_CLOSE ((enum lws_write_protocol)4)
 
 /* ------------------------------------------------------------ send queue */
 
@@ -226,6 +237,29 @@ net_set_config(const struct config *c)
 	cfg = c;
 }
 
+/*
+ * Send our close frame ourselves. Returning -1 after lws_close_reason works
+ * from RECEIVE but, in lws 4.1, not from WRITEABLE, where the connection is
+ * dropped without a close frame; so the frame is written here and the
+ * peer's answering close (WS_PEER_INITIATED_CLOSE) ends the connection.
+ */
+static int
+send_close(struct net_conn *c)
+{
+	unsigned char buf[LWS_PRE + 2 + sizeof(c->close_reason)];
+	size_t n = strlen(c->close_reason);
+
+	buf[LWS_PRE] = (unsigned char)(c->close_code >> 8);
+	buf[LWS_PRE + 1] = (unsigned char)(c->close_code & 0xff);
+	memcpy(buf + LWS_PRE + 2, c->close_reason, n);
+	if (lws_write(c->wsi, buf + LWS_PRE, n + 2, NET_WRITE_CLOSE) < 0)
+		return -1;
+	c->close_sent = true;
+	/* A peer that never answers is cut after five seconds. */
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_CLOSE_ACK, 5);
+	return 0;
+}
+
 /* Write one released frame, or the close once the queue is empty.
  * Returns -1 to have lws close the connection. */
 static int
@@ -253,12 +287,8 @@ write_one(struct net_conn *c)
 			lws_callback_on_writable(c->wsi);
 		return 0;
 	}
-	if (c->close_code && !c->head) {
-		lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
-				 (unsigned char *)c->close_reason,
-				 strlen(c->close_reason));
-		return -1;
-	}
+	if (c->close_code && !c->head && !c->close_sent)
+		return send_close(c);
 	return 0;
 }
 
@@ -285,13 +315,20 @@ origin_allowed(struct lws *wsi)
 static void
 refuse_upgrade(struct lws *wsi, const char *status)
 {
-	unsigned char buf[LWS_PRE + 256];
+	unsigned char buf[LWS_PRE + 768];
 	int n;
 
+	/* The same security headers as every other answer (info.headers is
+	 * not applied to a response written by hand). */
 	n = snprintf((char *)buf + LWS_PRE, sizeof(buf) - LWS_PRE,
-		     "HTTP/1.1 %s\r\nContent-Length: 0\r\n"
+		     "HTTP/1.1 %s\r\n"
+		     "Content-Security-Policy: " CSP "\r\n"
+		     "X-Content-Type-Options: nosniff\r\n"
+		     "Referrer-Policy: no-referrer\r\n"
+		     "X-Frame-Options: DENY\r\n"
+		     "Content-Length: 0\r\n"
 		     "Connection: close\r\n\r\n", status);
-	if (n > 0)
+	if (n > 0 && (size_t)n < sizeof(buf) - LWS_PRE)
 		(void)lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP);
 }
 
@@ -413,6 +450,9 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return pss->conn ? on_receive(pss->conn, wsi, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss->conn ? write_one(pss->conn) : -1;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+		/* The answer to our close: hang up without echoing it. */
+		return pss->conn && pss->conn->close_sent ? -1 : 0;
 	case LWS_CALLBACK_CLOSED:
 		on_closed(pss);
 		return 0;
@@ -544,10 +584,6 @@ static const lws_retry_bo_t keepalive = {
 	.secs_since_valid_hangup = 60,
 };
 
-#define CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
-	    "img-src 'self' data:; connect-src 'self'; media-src 'self' data:; " \
-	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-
 static struct lws_protocol_vhost_options hdr_hsts = {
 	NULL, NULL, "strict-transport-security:",
 	"max-age=31536000; includeSubDomains"
@@ -634,6 +670,7 @@ net_start(struct uv_loop_s *loop, const struct config *c, struct svc *svc)
 	hdr_frame.next = tls ? &hdr_hsts : NULL;
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_LIBUV |
+		       LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
 		       LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if (tls)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -651,10 +688,19 @@ net_start(struct uv_loop_s *loop, const struct config *c, struct svc *svc)
 	info.ssl_private_key_filepath = tls ? c->tls_key : NULL;
 	info.vhost_name = "neuvo";
 	info.server_string = "neuvo";
+	info.pcontext = &live_ctx;
 	ctx = lws_create_context(&info);
-	if (!ctx)
+	live_ctx = ctx;
+	if (!ctx || !net_listening(ctx))
 		log_err("net: cannot listen on %s port %d", c->listen, c->port);
 	return ctx;
+}
+
+/* lws 4.1 returns a context even when its vhost could not bind. */
+bool
+net_listening(struct lws_context *ctx)
+{
+	return lws_get_vhost_by_name(ctx, "neuvo") != NULL;
 }
 
 void
@@ -663,4 +709,13 @@ net_stop(struct lws_context *ctx)
 	if (ctx)
 		lws_context_destroy(ctx);
 	iplimit_clear(&per_ip);
+}
+
+bool
+net_finish(void)
+{
+	if (!live_ctx)
+		return false;
+	lws_context_destroy(live_ctx);
+	return live_ctx != NULL;
 }

@@ -113,6 +113,7 @@ struct peer {
 	uint64_t rate_window_ms;
 	int rate_count;
 	bool closing;
+	struct peer *prev, *next;        /* svc.peers: every open connection */
 };
 
 /* Failed logins per username, in memory only. */
@@ -136,6 +137,7 @@ struct svc {
 	struct chat *chats;
 	struct advisor *advisors;
 	struct login_fail *fails;
+	struct peer *peers;              /* every open connection, any state */
 	struct queue queue;
 	struct queue_estimator est;
 	bool queue_dirty;
@@ -1209,14 +1211,19 @@ svc_on_open(struct svc *s, struct net_conn *c, enum proto_role role)
 {
 	struct peer *p = calloc(1, sizeof(*p));
 
-	(void)s;
 	if (!p) {
 		net_close(c, 1011, "out of memory");
 		return;
 	}
 	p->conn = c;
 	p->role = role;
+	p->next = s->peers;
+	if (s->peers)
+		s->peers->prev = p;
+	s->peers = p;
 	net_conn_set_user(c, p);
+	if (s->stopping)
+		close_peer(p, 1001, "server shutting down");
 }
 
 /* More than RATE_LIMIT frames in the current one-second window? */
@@ -1278,6 +1285,12 @@ svc_on_close(struct svc *s, struct net_conn *c)
 	}
 	if (p->job)
 		p->job->p = NULL;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		s->peers = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
 	net_conn_set_user(c, NULL);
 	free(p);
 }
@@ -1446,18 +1459,15 @@ void
 svc_shutdown(struct svc *s)
 {
 	struct chat *c;
-	struct advisor *a;
+	struct peer *p;
 
 	s->stopping = true;
-	for (c = s->chats; c; c = c->next) {
+	for (c = s->chats; c; c = c->next)
 		if (c->state != CHAT_ENDED)
 			end_chat(s, c, "closing");
-		if (c->resident)
-			close_peer(c->resident, 1001, "server shutting down");
-	}
-	for (a = s->advisors; a; a = a->next)
-		if (a->peer)
-			close_peer(a->peer, 1001, "server shutting down");
+	/* Every connection, also those that never sent hello or login. */
+	for (p = s->peers; p; p = p->next)
+		close_peer(p, 1001, "server shutting down");
 }
 
 /* ------------------------------------------------------------- HTTP bodies */
