@@ -183,7 +183,7 @@ on_drained(uv_timer_t *h)
 }
 
 static void
-stop(struct server *srv, uint64_t drain_ms)
+stop(struct server *srv)
 {
 	if (srv->stopping)
 		return;
@@ -192,7 +192,7 @@ stop(struct server *srv, uint64_t drain_ms)
 	svc_shutdown(srv->svc);
 	svc_end_turn(srv->svc);
 	uv_timer_stop(&srv->tick);
-	uv_timer_start(&srv->drain, on_drained, drain_ms, 0);
+	uv_timer_start(&srv->drain, on_drained, DRAIN_MS, 0);
 }
 
 static void
@@ -203,7 +203,7 @@ on_signal(uv_signal_t *h, int signum)
 	if (signum == SIGHUP)
 		reload(srv);
 	else
-		stop(srv, DRAIN_MS);
+		stop(srv);
 }
 
 /* 10,000 connections need more descriptors than the usual soft limit. */

@@ -41,6 +41,7 @@
 #define IDLE_WARN_S 120             /* warn this long before idle timeout */
 #define LOGIN_FAILS_FREE 3          /* failures before backoff starts */
 #define LOGIN_BACKOFF_MAX 60        /* longest pause after failures, s */
+#define LOGIN_FAILS_KEPT 4096       /* usernames with failures remembered */
 #define LOGINS_IN_FLIGHT 4          /* password checks at once */
 #define KEEP_ENDED_S 3600           /* an ended chat can be tagged this long */
 
@@ -69,6 +70,7 @@ struct chat {
 	int64_t seq;                     /* last MSG id */
 	bool idle_warned;
 	bool email_requested;
+	bool rated;                      /* feedback given: one per chat */
 	size_t sent_position;            /* last pushed, to push only changes */
 	long sent_wait;
 };
@@ -136,7 +138,8 @@ struct svc {
 	struct store *st;
 	struct chat *chats;
 	struct advisor *advisors;
-	struct login_fail *fails;
+	struct login_fail *fails;        /* newest first */
+	int n_fails;
 	struct peer *peers;              /* every open connection, any state */
 	struct queue queue;
 	struct queue_estimator est;
@@ -702,10 +705,15 @@ on_feedback(struct svc *s, struct peer *p, const struct proto_in *in)
 				  "feedback is given after the chat");
 		return;
 	}
+	if (c->rated) {
+		send_error(s, p, "not_allowed", "feedback already given");
+		return;
+	}
 	if (store_chat_feedback(s->st, c->id, in->rating)) {
 		send_error(s, p, "not_allowed", "not saved, try again");
 		return;
 	}
+	c->rated = true;
 	send_obj(p, json_pack("{s:s}", "type", "thanks"));
 }
 
@@ -795,10 +803,12 @@ send_active_chats(struct svc *s, struct advisor *a)
 	for (i = 0; i < a->n_active; i++) {
 		struct chat *c = a->active[i];
 
-		send_obj(a->peer, json_pack("{s:s, s:I, s:s, s:o, s:o, s:b}",
+		send_obj(a->peer, json_pack("{s:s, s:I, s:s, s:o, s:o, s:b, s:I}",
 			"type", "chat", "chat", (json_int_t)c->id,
 			"lang", c->lang, "topic", topic_json(c),
-			"history", history_json(s, c), "resumed", 1));
+			"history", history_json(s, c), "resumed", 1,
+			"waited_s",
+			(json_int_t)(c->taken_at - c->qnode.enqueued_at)));
 	}
 }
 
@@ -870,6 +880,22 @@ session_for(struct svc *s, const struct store_advisor *acc)
 	return a;
 }
 
+/* Guessing with ever new usernames must not grow memory without bound:
+ * past LOGIN_FAILS_KEPT entries the oldest (the list's tail) goes. */
+static void
+drop_oldest_fail(struct svc *s)
+{
+	struct login_fail **pp = &s->fails;
+
+	if (!*pp)
+		return;
+	while ((*pp)->next)
+		pp = &(*pp)->next;
+	free(*pp);
+	*pp = NULL;
+	s->n_fails--;
+}
+
 static struct login_fail *
 fail_entry(struct svc *s, const char *username, bool create)
 {
@@ -878,11 +904,16 @@ fail_entry(struct svc *s, const char *username, bool create)
 	for (f = s->fails; f; f = f->next)
 		if (!strcmp(f->username, username))
 			return f;
-	if (!create || !(f = calloc(1, sizeof(*f))))
+	if (!create)
+		return NULL;
+	if (s->n_fails >= LOGIN_FAILS_KEPT)
+		drop_oldest_fail(s);
+	if (!(f = calloc(1, sizeof(*f))))
 		return NULL;
 	snprintf(f->username, sizeof(f->username), "%s", username);
 	f->next = s->fails;
 	s->fails = f;
+	s->n_fails++;
 	return f;
 }
 

@@ -409,6 +409,20 @@ def test_feedback_after_the_end_answers_thanks(server):
     run(go())
 
 
+def test_a_second_feedback_for_the_same_chat_is_not_allowed(server):
+    async def go():
+        r, q = await queued(server)
+        a = await advisor(server)
+        await taken(server, a, r)
+        await r.send({"type": "end"})
+        await r.recv_type("ended")
+        await r.send({"type": "feedback", "rating": 2})
+        await r.recv_type("thanks")
+        await r.send({"type": "feedback", "rating": 5})
+        await r.error("not_allowed")
+    run(go())
+
+
 def test_feedback_before_the_end_is_not_allowed(server):
     async def go():
         r, q = await queued(server)
