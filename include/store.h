@@ -111,4 +111,60 @@ int store_advisor_each(struct store *st,
 		       int (*fn)(void *ctx, const struct store_advisor *a),
 		       void *ctx);
 
+/* --- stats: anonymous events for CONTRACT.md section 6 ---
+ *
+ * An event is (at, kind, value, label) and nothing else: kinds and what
+ * value and label hold are listed in stats.h. They outlive the chats they
+ * came from, so the figures stay after store_purge. */
+
+/* Record one event (value 0 when it has none; label may be NULL). *row, if
+ * not NULL, gets its row number so the caller can take it back with
+ * store_stat_remove while it still holds it in memory (a chat re-tagged);
+ * the row number is never stored anywhere else. */
+int store_stat_add(struct store *st, int64_t at, const char *kind,
+		   int64_t value, const char *label, int64_t *row);
+int store_stat_remove(struct store *st, int64_t row);
+
+/* *n = events of `kind` with from <= at < to. */
+int store_stat_count(struct store *st, const char *kind, int64_t from,
+		     int64_t to, int64_t *n);
+
+/* One event as read back; the strings are valid only during the call. */
+struct store_stat {
+	int64_t at;
+	const char *kind;
+	int64_t value;          /* 0 when none was stored */
+	const char *label;      /* may be NULL */
+};
+
+/* Call fn for each event with from <= at < to, in time order. fn returns 0
+ * to go on. */
+int store_stats_each(struct store *st, int64_t from, int64_t to,
+		     int (*fn)(void *ctx, const struct store_stat *e),
+		     void *ctx);
+
+/* One chat for `transcripts export`. id is for store_messages_each only and
+ * must not be shown. taken_at/ended_at are -1 when missing. topics is a
+ * jansson array of strings (tags, else the hello topic), borrowed: valid
+ * only during the call (json_incref to keep it). Strings likewise. */
+struct store_transcript {
+	int64_t id;
+	int64_t started_at, taken_at, ended_at;
+	const char *lang;
+	const char *outcome;    /* may be NULL */
+	struct json_t *topics;
+};
+
+/* Call fn for each chat started in [from, to), oldest first. fn returns 0
+ * to go on, > 0 to stop (returns 0) or < 0 to stop with -1. */
+int store_transcripts_each(struct store *st, int64_t from, int64_t to,
+			   int (*fn)(void *ctx,
+				     const struct store_transcript *t),
+			   void *ctx);
+
+/* Delete the ended chats started before `before`, with their messages and
+ * tags (events stay). *deleted = how many chats. Joins the turn's
+ * transaction: the caller commits (store_commit). */
+int store_purge(struct store *st, int64_t before, int64_t *deleted);
+
 #endif

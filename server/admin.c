@@ -1,7 +1,8 @@
 /*
  * admin.c - neuvo-admin: the administrator's command line (CONTRACT.md
  * section 1). Advisor accounts, the opening hours as the server will apply
- * them, and (later) figures and transcripts.
+ * them, the figures of section 6 (stats.c), the manager's report
+ * (report.c), transcripts export and purge.
  *
  * It opens the same database as a running server; SQLite's WAL lets both
  * work at once, and the admin waits up to five seconds for a lock.
@@ -15,12 +16,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <openssl/crypto.h>
 
 #include "auth.h"
 #include "config.h"
 #include "hours.h"
 #include "log.h"
+#include "report.h"
+#include "stats.h"
 #include "store.h"
 
 #define EXIT_USAGE 2
@@ -32,6 +36,10 @@ struct args {
 	int n_words;
 	const char *name;               /* --name */
 	int days;                       /* --days */
+	const char *from, *to;          /* --from, --to: YYYY-MM-DD */
+	const char *format;             /* --format: csv | json */
+	const char *out;                /* --out FILE */
+	const char *title;              /* --title */
 };
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -76,6 +84,16 @@ parse_args(int argc, char **argv, struct args *a)
 			a->config = argv[++i];
 		} else if (!strcmp(arg, "--name") && i + 1 < argc) {
 			a->name = argv[++i];
+		} else if (!strcmp(arg, "--from") && i + 1 < argc) {
+			a->from = argv[++i];
+		} else if (!strcmp(arg, "--to") && i + 1 < argc) {
+			a->to = argv[++i];
+		} else if (!strcmp(arg, "--format") && i + 1 < argc) {
+			a->format = argv[++i];
+		} else if (!strcmp(arg, "--out") && i + 1 < argc) {
+			a->out = argv[++i];
+		} else if (!strcmp(arg, "--title") && i + 1 < argc) {
+			a->title = argv[++i];
 		} else if (!strcmp(arg, "--days") && i + 1 < argc) {
 			if (parse_days(argv[++i], &a->days))
 				return die("--days takes a number 1-366, not '%s'",
@@ -92,7 +110,7 @@ parse_args(int argc, char **argv, struct args *a)
 		return die("--config PATH is required");
 	if (a->n_words == 0)
 		return die("no command given (advisor, hours, stats, "
-			   "transcripts, purge)");
+			   "transcripts, purge, report)");
 	return 0;
 }
 
@@ -276,6 +294,312 @@ cmd_hours(const struct args *a, const struct config *cfg)
 	return 0;
 }
 
+/* ------------------------------------------------- figures and transcripts */
+
+/* The events read for stats; owns the array and every label. */
+struct events {
+	struct stats_event *v;
+	size_t n, cap;
+};
+
+static void
+events_free(struct events *ev)
+{
+	size_t i;
+
+	for (i = 0; i < ev->n; i++)
+		free((char *)ev->v[i].label);
+	free(ev->v);
+}
+
+static int
+collect_event(void *ctx, const struct store_stat *e)
+{
+	struct events *ev = ctx;
+	struct stats_event *x;
+	enum stats_kind kind;
+
+	if (stats_kind_parse(e->kind, &kind))
+		return 0;               /* a kind this version does not count */
+	if (ev->n == ev->cap) {
+		size_t cap = ev->cap ? ev->cap * 2 : 256;
+		struct stats_event *nv = realloc(ev->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		ev->v = nv;
+		ev->cap = cap;
+	}
+	x = &ev->v[ev->n];
+	x->at = e->at;
+	x->kind = kind;
+	x->value = e->value;
+	x->label = e->label ? strdup(e->label) : NULL;
+	if (e->label && !x->label)
+		return -1;
+	ev->n++;
+	return 0;
+}
+
+/* Parse --from/--to (both required for stats and report). */
+static int
+parse_range(const struct args *a, struct hours_date *from,
+	    struct hours_date *to)
+{
+	if (!a->from || !a->to)
+		return die("--from YYYY-MM-DD and --to YYYY-MM-DD are required");
+	if (hours_parse_date(a->from, from))
+		return die("--from takes a date YYYY-MM-DD, not '%s'", a->from);
+	if (hours_parse_date(a->to, to))
+		return die("--to takes a date YYYY-MM-DD, not '%s'", a->to);
+	if (hours_local_time(to, 0) < hours_local_time(from, 0))
+		return die("--to %s is before --from %s", a->to, a->from);
+	if (hours_local_time(to, 0) - hours_local_time(from, 0) >
+	    (time_t)(STATS_MAX_DAYS - 1) * 86400)
+		return die("at most %d days at once", STATS_MAX_DAYS);
+	return 0;
+}
+
+/* Read the events of the local days from..to and compute their figures. */
+static int
+compute_range(const struct config *cfg, const struct hours_date *from,
+	      const struct hours_date *to, struct stats_range *r)
+{
+	struct hours_date end = hours_date_add(to, 1);
+	struct events ev = { NULL, 0, 0 };
+	struct store *st;
+	int rc;
+
+	if (store_open(cfg->database, 5000, &st))
+		return die("cannot open the database %s", cfg->database);
+	rc = store_stats_each(st, (int64_t)hours_local_time(from, 0),
+			      (int64_t)hours_local_time(&end, 0),
+			      collect_event, &ev);
+	store_close(st);
+	if (rc == 0)
+		rc = stats_compute(ev.v, ev.n, from, to, r);
+	events_free(&ev);
+	if (rc)
+		return die("could not read the figures from %s",
+			   cfg->database);
+	return 0;
+}
+
+static int
+write_all(FILE *f, const char *text)
+{
+	size_t n = strlen(text);
+
+	return fwrite(text, 1, n, f) == n ? 0 : -1;
+}
+
+static int
+cmd_stats(const struct args *a, const struct config *cfg)
+{
+	const char *format = a->format ? a->format : "json";
+	struct hours_date from, to;
+	struct stats_range r;
+	char *text;
+	int rc;
+
+	if (a->n_words != 1)
+		return die("usage: stats --from YYYY-MM-DD --to YYYY-MM-DD "
+			   "[--format csv|json]");
+	if (strcmp(format, "csv") && strcmp(format, "json"))
+		return die("--format takes csv or json, not '%s'", format);
+	if ((rc = parse_range(a, &from, &to)) ||
+	    (rc = compute_range(cfg, &from, &to, &r)))
+		return rc;
+	text = !strcmp(format, "csv") ? stats_render_csv(&r)
+				      : stats_render_json(&r);
+	stats_free(&r);
+	if (!text)
+		return die("out of memory rendering the figures");
+	rc = write_all(stdout, text) || fflush(stdout) ? 1 : 0;
+	free(text);
+	return rc;
+}
+
+static int
+save_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int rc;
+
+	if (!f)
+		return -1;
+	rc = write_all(f, text);
+	if (fclose(f))
+		rc = -1;
+	return rc;
+}
+
+static int
+cmd_report(const struct args *a, const struct config *cfg)
+{
+	struct report_input in = { NULL, &cfg->hours, a->title, NULL };
+	struct hours_date from, to, today = hours_local_date(time(NULL));
+	struct stats_range r;
+	char made[16];
+	char *html;
+	int rc;
+
+	if (a->n_words != 1 || !a->out)
+		return die("usage: report --from YYYY-MM-DD --to YYYY-MM-DD "
+			   "--out FILE.html [--title T]");
+	if ((rc = parse_range(a, &from, &to)) ||
+	    (rc = compute_range(cfg, &from, &to, &r)))
+		return rc;
+	snprintf(made, sizeof(made), "%04d-%02d-%02d", today.y, today.m,
+		 today.d);
+	in.stats = &r;
+	in.generated = made;
+	html = report_render_html(&in);
+	stats_free(&r);
+	if (!html)
+		return die("out of memory rendering the report");
+	rc = save_file(a->out, html);
+	free(html);
+	if (rc)
+		return die("cannot write %s", a->out);
+	printf("report written to %s\n", a->out);
+	return 0;
+}
+
+/* Export state: the open store (for each chat's messages) and its start. */
+struct export {
+	struct store *st;
+	json_t *messages;
+	int64_t started_at;
+	bool failed;            /* a message could not be added */
+};
+
+static int
+export_message(void *ctx, const struct store_msg *m)
+{
+	struct export *x = ctx;
+
+	if (json_array_append_new(x->messages, json_pack(
+		"{s:s, s:I, s:s, s:b}", "from", m->from,
+		"at_s", (json_int_t)(m->at - x->started_at), "text", m->text,
+		"redacted", m->redacted)))
+		x->failed = true;
+	return x->failed ? 1 : 0;
+}
+
+static json_t *
+transcript_json(struct export *x, const struct store_transcript *t)
+{
+	char when[32];
+
+	hours_format_rfc3339((time_t)t->started_at, when, sizeof(when));
+	return json_pack("{s:s, s:o, s:o, s:s, s:O, s:o, s:O}",
+			 "started", when,
+			 "waited_s", t->taken_at < 0 ? json_null()
+			 : json_integer(t->taken_at - t->started_at),
+			 "duration_s", t->ended_at < 0 ? json_null()
+			 : json_integer(t->ended_at - t->started_at),
+			 "lang", t->lang, "topics", t->topics,
+			 "outcome", t->outcome ? json_string(t->outcome)
+					       : json_null(),
+			 "messages", x->messages);
+}
+
+static int
+export_chat(void *ctx, const struct store_transcript *t)
+{
+	struct export *x = ctx;
+	json_t *o;
+	char *line;
+	int rc;
+
+	x->messages = json_array();
+	x->started_at = t->started_at;
+	if (!x->messages ||
+	    store_messages_each(x->st, t->id, export_message, x) ||
+	    x->failed) {
+		json_decref(x->messages);
+		return -1;
+	}
+	o = transcript_json(x, t);
+	json_decref(x->messages);
+	line = o ? json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (!line)
+		return -1;
+	rc = printf("%s\n", line) < 0 ? -1 : 0;
+	free(line);
+	return rc;
+}
+
+/* The instants of --from (default: the beginning) and the end of --to
+ * (default: now and onwards). */
+static int
+export_range(const struct args *a, int64_t *from, int64_t *to)
+{
+	struct hours_date d;
+
+	*from = 0;
+	*to = INT64_MAX;
+	if (a->from && hours_parse_date(a->from, &d))
+		return die("--from takes a date YYYY-MM-DD, not '%s'", a->from);
+	if (a->from)
+		*from = (int64_t)hours_local_time(&d, 0);
+	if (a->to && hours_parse_date(a->to, &d))
+		return die("--to takes a date YYYY-MM-DD, not '%s'", a->to);
+	if (a->to) {
+		d = hours_date_add(&d, 1);
+		*to = (int64_t)hours_local_time(&d, 0);
+	}
+	if (*to < *from)
+		return die("--to is before --from");
+	return 0;
+}
+
+static int
+cmd_transcripts(const struct args *a, const struct config *cfg)
+{
+	struct export x = { NULL, NULL, 0, false };
+	int64_t from, to;
+	int rc;
+
+	if (a->n_words != 2 || strcmp(a->words[1], "export"))
+		return die("usage: transcripts export [--from YYYY-MM-DD] "
+			   "[--to YYYY-MM-DD]");
+	if ((rc = export_range(a, &from, &to)))
+		return rc;
+	if (store_open(cfg->database, 5000, &x.st))
+		return die("cannot open the database %s", cfg->database);
+	rc = store_transcripts_each(x.st, from, to, export_chat, &x);
+	store_close(x.st);
+	if (rc || fflush(stdout))
+		return die("transcripts export failed");
+	return 0;
+}
+
+static int
+cmd_purge(const struct args *a, const struct config *cfg)
+{
+	int64_t before = (int64_t)time(NULL) -
+			 (int64_t)cfg->retention_days * 86400, n = 0;
+	struct store *st;
+	int rc;
+
+	if (a->n_words != 1)
+		return die("purge takes no arguments");
+	if (store_open(cfg->database, 5000, &st))
+		return die("cannot open the database %s", cfg->database);
+	rc = store_purge(st, before, &n);
+	if (rc == 0)
+		rc = store_commit(st);
+	store_close(st);
+	if (rc)
+		return die("purge failed on %s", cfg->database);
+	printf("purged %lld chats older than %d days\n", (long long)n,
+	       cfg->retention_days);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -292,10 +616,14 @@ main(int argc, char **argv)
 		rc = cmd_advisor(&a, cfg);
 	else if (!strcmp(a.words[0], "hours"))
 		rc = cmd_hours(&a, cfg);
-	else if (!strcmp(a.words[0], "stats") ||
-		 !strcmp(a.words[0], "transcripts") ||
-		 !strcmp(a.words[0], "purge"))
-		rc = die("'%s' is not built yet in this version", a.words[0]);
+	else if (!strcmp(a.words[0], "stats"))
+		rc = cmd_stats(&a, cfg);
+	else if (!strcmp(a.words[0], "report"))
+		rc = cmd_report(&a, cfg);
+	else if (!strcmp(a.words[0], "transcripts"))
+		rc = cmd_transcripts(&a, cfg);
+	else if (!strcmp(a.words[0], "purge"))
+		rc = cmd_purge(&a, cfg);
 	else
 		rc = die("unknown command '%s'", a.words[0]);
 	config_free(cfg);

@@ -71,6 +71,9 @@ struct chat {
 	bool idle_warned;
 	bool email_requested;
 	bool rated;                      /* feedback given: one per chat */
+	bool stat_served;                /* its "served" event is recorded */
+	int64_t stat_rows[PROTO_MAX_TOPICS + 1]; /* its topic/outcome events, */
+	int n_stat_rows;                 /* replaced when it is re-tagged */
 	size_t sent_position;            /* last pushed, to push only changes */
 	long sent_wait;
 };
@@ -148,12 +151,88 @@ struct svc {
 	int logins_in_flight;
 	int64_t last_sweep;
 	struct counters n;
+	int64_t next_purge;              /* when the daily purge is due */
+	struct hours_date today;         /* local day of chats_today */
+	uint64_t chats_today;            /* residents queued today */
 };
 
 static int64_t
 now_s(void)
 {
 	return (int64_t)time(NULL);
+}
+
+/* ---------------------------------------------------------------- figures */
+
+/* Record an anonymous event for stats (stats.h lists the kinds). A failure
+ * is logged and otherwise ignored: figures never stop a chat. */
+static void
+stat_event(struct svc *s, int64_t at, const char *kind, int64_t value,
+	   const char *label)
+{
+	if (store_stat_add(s->st, at, kind, value, label, NULL))
+		log_err("service: %s event not stored", kind);
+}
+
+/* A topic or outcome of chat c, remembered so a re-tag can replace it. */
+static void
+stat_tag(struct svc *s, struct chat *c, const char *kind, const char *label)
+{
+	int64_t row;
+
+	if (c->n_stat_rows >= PROTO_MAX_TOPICS + 1 ||
+	    store_stat_add(s->st, c->started_at, kind, 0, label, &row)) {
+		log_err("service: %s event not stored", kind);
+		return;
+	}
+	c->stat_rows[c->n_stat_rows++] = row;
+}
+
+static void
+stat_untag(struct svc *s, struct chat *c)
+{
+	while (c->n_stat_rows > 0)
+		if (store_stat_remove(s->st, c->stat_rows[--c->n_stat_rows]))
+			log_err("service: tag event not removed");
+}
+
+static bool
+same_date(const struct hours_date *a, const struct hours_date *b)
+{
+	return a->y == b->y && a->m == b->m && a->d == b->d;
+}
+
+/* Count a resident queued today (local), starting again at midnight. */
+static void
+count_today(struct svc *s, int64_t now)
+{
+	struct hours_date d = hours_local_date((time_t)now);
+
+	if (!same_date(&d, &s->today)) {
+		s->today = d;
+		s->chats_today = 0;
+	}
+	s->chats_today++;
+}
+
+/* Once a day, when nobody is waiting: delete transcripts older than
+ * retention_days in one statement (it joins this turn's transaction). */
+static void
+maybe_purge(struct svc *s, int64_t now)
+{
+	int64_t n;
+
+	if (now < s->next_purge || s->queue.length > 0)
+		return;
+	s->next_purge = now + 86400;
+	if (store_purge(s->st, now - (int64_t)s->cfg->retention_days * 86400,
+			&n)) {
+		log_err("service: purge failed; next try in a day");
+		return;
+	}
+	if (n > 0)
+		log_info("service: purged %lld chats older than %d days",
+			 (long long)n, s->cfg->retention_days);
 }
 
 /* ---------------------------------------------------------------- sending */
@@ -343,7 +422,9 @@ end_chat(struct svc *s, struct chat *c, const char *by)
 		queue_remove(&s->queue, &c->qnode);
 		s->queue_dirty = true;
 		s->n.abandoned++;
+		stat_event(s, now, "abandoned", now - c->started_at, by);
 	} else {
+		stat_event(s, now, "ended", now - c->taken_at, by);
 		queue_estimator_add(&s->est, (double)(now - c->taken_at));
 		if (c->advisor)
 			slot_remove(c->advisor, c);
@@ -393,6 +474,10 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 	c->idle_warned = false;
 	a->active[a->n_active++] = c;
 	s->n.served++;
+	if (!c->stat_served)
+		stat_event(s, c->taken_at, "served",
+			   c->taken_at - c->started_at, NULL);
+	c->stat_served = true;
 	if (store_chat_taken(s->st, c->id, c->taken_at))
 		log_err("service: chat %lld take not stored", (long long)c->id);
 	o = json_pack("{s:s, s:I, s:s, s:o, s:o, s:I}", "type", "chat",
@@ -532,6 +617,10 @@ on_hello(struct svc *s, struct peer *p, const struct proto_in *in)
 	queue_push_back(&s->queue, &c->qnode, now);
 	s->queue_dirty = true;
 	s->n.started++;
+	count_today(s, now);
+	stat_event(s, now, "started", 0, c->lang);
+	if (in->topic)
+		stat_tag(s, c, "topic", in->topic);
 	pos = s->queue.length;
 	wait = estimate(s, pos);
 	c->sent_position = pos;
@@ -610,6 +699,7 @@ post_message(struct svc *s, struct chat *c, const char *from,
 		return;
 	}
 	s->n.messages++;
+	stat_event(s, c->started_at, "message", 1, from);
 	c->last_activity = stored->at;
 	c->idle_warned = false;
 	live.text = shown;
@@ -714,6 +804,7 @@ on_feedback(struct svc *s, struct peer *p, const struct proto_in *in)
 		return;
 	}
 	c->rated = true;
+	stat_event(s, now_s(), "feedback", in->rating, NULL);
 	send_obj(p, json_pack("{s:s}", "type", "thanks"));
 }
 
@@ -1131,6 +1222,24 @@ on_advisor_end(struct svc *s, struct peer *p, const struct proto_in *in)
 	end_chat(s, c, "advisor");
 }
 
+/* The tag replaces the chat's topic/outcome events; with no topics the
+ * hello topic stays (CONTRACT section 6: "hello topic when untagged"). */
+static void
+tag_stats(struct svc *s, struct chat *c, const struct proto_in *in)
+{
+	int i;
+
+	if (in->n_topics == 0 && !in->outcome)
+		return;
+	stat_untag(s, c);
+	if (in->n_topics == 0 && c->topic[0])
+		stat_tag(s, c, "topic", c->topic);
+	for (i = 0; i < in->n_topics; i++)
+		stat_tag(s, c, "topic", in->topics[i]);
+	if (in->outcome && *in->outcome)
+		stat_tag(s, c, "outcome", in->outcome);
+}
+
 static void
 on_tag(struct svc *s, struct peer *p, const struct proto_in *in)
 {
@@ -1149,6 +1258,7 @@ on_tag(struct svc *s, struct peer *p, const struct proto_in *in)
 		send_error(s, p, "not_allowed", "not saved, try again");
 		return;
 	}
+	tag_stats(s, c, in);
 	send_obj(p, json_pack("{s:s, s:I}", "type", "tagged", "chat",
 			      (json_int_t)c->id));
 }
@@ -1191,6 +1301,20 @@ advisor_frame(struct svc *s, struct peer *p, const struct proto_in *in)
 
 /* ------------------------------------------------------------ connections */
 
+/* chats_today after a restart: the "started" events since local midnight. */
+static void
+init_today(struct svc *s)
+{
+	int64_t now = now_s(), n = 0;
+	time_t midnight;
+
+	s->today = hours_local_date((time_t)now);
+	midnight = hours_local_time(&s->today, 0);
+	if (store_stat_count(s->st, "started", (int64_t)midnight, now + 1, &n))
+		n = 0;
+	s->chats_today = (uint64_t)n;
+}
+
 struct svc *
 svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st)
 {
@@ -1206,6 +1330,7 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st)
 	queue_estimator_init(&s->est, QUEUE_DEFAULT_HANDLE_S);
 	if (store_recent_handle_time(st, 20, &mean) == 1)
 		queue_estimator_init(&s->est, mean);
+	init_today(s);
 	return s;
 }
 
@@ -1478,6 +1603,7 @@ svc_tick(struct svc *s)
 		s->last_sweep = now;
 		sweep_chats(s, now);
 		sweep_advisors(s, now);
+		maybe_purge(s, now);
 	}
 	if (!s->queue_dirty)
 		return;
@@ -1596,6 +1722,14 @@ struct metric {
 	uint64_t value;
 };
 
+static uint64_t
+chats_today(struct svc *s)
+{
+	struct hours_date d = hours_local_date(time(NULL));
+
+	return same_date(&d, &s->today) ? s->chats_today : 0;
+}
+
 char *
 svc_metrics_text(struct svc *s)
 {
@@ -1603,7 +1737,7 @@ svc_metrics_text(struct svc *s)
 	int free_slots, avail = advisors_available(s, &free_slots), online = 0;
 	int active = 0;
 	struct advisor *a;
-	struct metric m[24];
+	struct metric m[32];
 	size_t i, n = 0, cap = 4096, used = 0;
 	char *out;
 
@@ -1618,6 +1752,8 @@ svc_metrics_text(struct svc *s)
 	M("neuvo_advisors_online", "gauge", "advisors connected", online);
 	M("neuvo_advisors_available", "gauge", "advisors available", avail);
 	M("neuvo_chats_active", "gauge", "chats with an advisor", active);
+	M("neuvo_chats_today", "gauge", "residents queued today (local day)",
+	  chats_today(s));
 	M("neuvo_connections_open", "gauge", "WebSocket connections",
 	  ns->connections_open);
 	M("neuvo_chats_started_total", "counter", "residents queued",

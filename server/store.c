@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "log.h"
@@ -58,6 +59,10 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL,"
 	"  kind TEXT NOT NULL);"
 	"CREATE INDEX events_at ON events(at);",
+	/* stats: events carry a number (wait, duration, rating) and a label
+	 * (language, topic, outcome, who ended): still no identifier. */
+	"ALTER TABLE events ADD COLUMN value INTEGER;"
+	"ALTER TABLE events ADD COLUMN label TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -514,5 +519,169 @@ store_advisor_each(struct store *st,
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(st, "advisors");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- stats */
+
+int
+store_stat_add(struct store *st, int64_t at, const char *kind, int64_t value,
+	       const char *label, int64_t *row)
+{
+	if (begin(st) || run(st, prepare(st, "INSERT INTO events (at, kind, "
+			     "value, label) VALUES (?, ?, ?, ?)", "isis", at,
+			     kind, value, label)))
+		return -1;
+	if (row)
+		*row = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_stat_remove(struct store *st, int64_t row)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st, "DELETE FROM events WHERE rowid = ?", "i",
+			       row));
+}
+
+int
+store_stat_count(struct store *st, const char *kind, int64_t from, int64_t to,
+		 int64_t *n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prepare(st, "SELECT count(*) FROM events WHERE kind = ? AND "
+		    "at >= ? AND at < ?", "sii", kind, from, to);
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : fail(st, "count events");
+}
+
+int
+store_stats_each(struct store *st, int64_t from, int64_t to,
+		 int (*fn)(void *ctx, const struct store_stat *e), void *ctx)
+{
+	struct store_stat e;
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prepare(st, "SELECT at, kind, coalesce(value, 0), label FROM events "
+		    "WHERE at >= ? AND at < ? ORDER BY at, rowid", "ii", from,
+		    to);
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		e.at = sqlite3_column_int64(s, 0);
+		e.kind = (const char *)sqlite3_column_text(s, 1);
+		e.value = sqlite3_column_int64(s, 2);
+		e.label = (const char *)sqlite3_column_text(s, 3);
+		if (!e.kind)
+			continue;
+		if (fn(ctx, &e))
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "events");
+	return 0;
+}
+
+/* The tagged topics of a chat, or its hello topic when it has none. */
+static json_t *
+chat_topics(struct store *st, int64_t id, const char *hello_topic)
+{
+	json_t *arr = json_array();
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prepare(st, "SELECT topic FROM chat_topics WHERE chat_id = ? "
+		    "ORDER BY topic", "i", id);
+	if (!arr || !s) {
+		sqlite3_finalize(s);
+		json_decref(arr);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (json_array_append_new(arr, json_string((const char *)
+					  sqlite3_column_text(s, 0))))
+			break;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		log_err("store: topics: %s", rc == SQLITE_ROW ? "out of memory"
+							      : "step failed");
+		return NULL;
+	}
+	if (json_array_size(arr) == 0 && hello_topic &&
+	    json_array_append_new(arr, json_string(hello_topic))) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static void
+fill_transcript(struct store *st, sqlite3_stmt *s, struct store_transcript *t)
+{
+	t->id = sqlite3_column_int64(s, 0);
+	t->started_at = sqlite3_column_int64(s, 1);
+	t->lang = (const char *)sqlite3_column_text(s, 2);
+	t->taken_at = sqlite3_column_type(s, 4) == SQLITE_NULL
+		      ? -1 : sqlite3_column_int64(s, 4);
+	t->ended_at = sqlite3_column_type(s, 5) == SQLITE_NULL
+		      ? -1 : sqlite3_column_int64(s, 5);
+	t->outcome = (const char *)sqlite3_column_text(s, 6);
+	t->topics = chat_topics(st, t->id,
+				(const char *)sqlite3_column_text(s, 3));
+}
+
+int
+store_transcripts_each(struct store *st, int64_t from, int64_t to,
+		       int (*fn)(void *ctx, const struct store_transcript *t),
+		       void *ctx)
+{
+	struct store_transcript t;
+	sqlite3_stmt *s;
+	int rc, stop = 0;
+
+	s = prepare(st, "SELECT id, started_at, lang, topic, taken_at, "
+		    "ended_at, outcome FROM chats WHERE started_at >= ? AND "
+		    "started_at < ? ORDER BY started_at, id", "ii", from, to);
+	if (!s)
+		return -1;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		fill_transcript(st, s, &t);
+		if (!t.topics || !t.lang) {
+			json_decref(t.topics);
+			sqlite3_finalize(s);
+			return -1;
+		}
+		stop = fn(ctx, &t);
+		json_decref(t.topics);
+	}
+	sqlite3_finalize(s);
+	if (stop)
+		return stop < 0 ? -1 : 0;
+	if (rc != SQLITE_DONE)
+		return fail(st, "transcripts");
+	return 0;
+}
+
+int
+store_purge(struct store *st, int64_t before, int64_t *deleted)
+{
+	*deleted = 0;
+	if (begin(st) || run(st, prepare(st, "DELETE FROM chats WHERE "
+			     "started_at < ? AND ended_at IS NOT NULL", "i",
+			     before)))
+		return -1;
+	*deleted = sqlite3_changes(st->db);
 	return 0;
 }

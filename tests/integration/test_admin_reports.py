@@ -9,12 +9,6 @@ import pytest
 
 from conftest import Server, admin, advisor, local_today, queued, resident, run
 
-# Issue 6 (stats, transcripts export, purge) is not built yet: these fail
-# today, and strict=True turns the first one that passes into a failure, so
-# the marker cannot outlive the work.
-NOT_BUILT = pytest.mark.xfail(strict=True,
-                              reason="issue 6: stats/export/purge not built")
-
 STATS_KEYS = ["date", "started", "served", "abandoned", "queue_full", "closed_attempts",
               "closed_attempts_by_hour", "wait_p50_s", "wait_p90_s", "duration_p50_s",
               "duration_p90_s", "messages", "feedback_count", "feedback_avg", "topics",
@@ -72,7 +66,6 @@ def stats(srv, *args):
                  "--to", today.isoformat(), *args)
 
 
-@NOT_BUILT
 def test_stats_json_has_one_object_per_day_with_the_contract_keys(recorded):
     srv, _ = recorded
     r = stats(srv, "--format", "json")
@@ -87,7 +80,6 @@ def test_stats_json_has_one_object_per_day_with_the_contract_keys(recorded):
         assert len(d["closed_attempts_by_hour"]) == 24
 
 
-@NOT_BUILT
 def test_stats_count_todays_served_chat_feedback_and_topic(recorded):
     srv, _ = recorded
     r = stats(srv, "--format", "json")
@@ -104,7 +96,6 @@ def test_stats_count_todays_served_chat_feedback_and_topic(recorded):
     assert yesterday["feedback_avg"] is None
 
 
-@NOT_BUILT
 def test_stats_csv_has_a_header_and_one_row_per_day(recorded):
     srv, _ = recorded
     r = stats(srv, "--format", "csv")
@@ -123,7 +114,6 @@ def test_stats_with_a_bad_date_fails_with_one_line(recorded):
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
-@NOT_BUILT
 def test_transcripts_export_is_redacted_json_lines(recorded):
     srv, token = recorded
     r = admin(srv.config, "transcripts", "export")
@@ -136,7 +126,6 @@ def test_transcripts_export_is_redacted_json_lines(recorded):
     assert HETU not in r.stdout and token not in r.stdout
 
 
-@NOT_BUILT
 def test_purge_keeps_transcripts_within_retention_days(recorded):
     srv, _ = recorded
     r = admin(srv.config, "purge")

@@ -23,5 +23,7 @@ main(void)
 	failed += test_protocol_run();
 	failed += test_redact_run();
 	failed += test_redact_corpus_run();
+	failed += test_stats_run();
+	failed += test_report_run();
 	return failed ? 1 : 0;
 }

@@ -10,5 +10,7 @@ int test_config_run(void);
 int test_protocol_run(void);
 int test_redact_run(void);
 int test_redact_corpus_run(void);
+int test_stats_run(void);
+int test_report_run(void);
 
 #endif
