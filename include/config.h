@@ -63,6 +63,8 @@ struct config {
 	char *smtp_password;
 	bool smtp_starttls_required;    /* starttls = required | no */
 	int smtp_max_per_hour;          /* 200 */
+	char *smtp_ca_file;             /* "" = system CAs; else a PEM file */
+	int smtp_retry_min_s;           /* 60: first retry delay (backoff unit) */
 };
 
 /*

@@ -68,6 +68,14 @@ int net_send(struct net_conn *c, char *text);
  * written. Further net_send calls are dropped. */
 void net_close(struct net_conn *c, int code, const char *reason);
 
+/*
+ * Wake the loop from another thread: lws then calls the service's
+ * svc_on_wake on the loop thread. ctx is the struct lws_context from
+ * net_start (void * so it can be a worker's wake callback). The only
+ * function of this module that may be called from any thread.
+ */
+void net_wake(void *ctx);
+
 /* Release frames queued this turn to the peers (after a commit). */
 void net_release(void);
 

@@ -25,7 +25,10 @@
 #define PROTO_MAX_TOKEN 128           /* a token string */
 #define PROTO_MAX_CID 64              /* a client message id */
 #define PROTO_MAX_SHORT 256           /* username, password, outcome, ids */
-#define PROTO_MAX_EMAIL 254
+#define PROTO_MAX_EMAIL 254           /* an address (checked by mail.h) */
+/* The `to` field itself may be longer, so that an over-long address gets
+ * the contract's invalid_email from the service, not bad_field. */
+#define PROTO_MAX_EMAIL_FIELD 1024
 
 enum proto_role {
 	PROTO_RESIDENT,

@@ -44,6 +44,15 @@ void svc_on_frame(struct svc *s, struct net_conn *c, const char *buf,
 		  size_t len);
 void svc_on_close(struct svc *s, struct net_conn *c);
 
+/* Email copies (issue 5): the SMTP worker to hand copies to (NULL: none,
+ * copies unavailable; main stops it after setting NULL). Not owned. */
+struct smtp;
+void svc_set_mailer(struct svc *s, struct smtp *w);
+
+/* The loop was woken (net_wake) by the SMTP worker: take its results, on
+ * the loop thread. */
+void svc_on_wake(struct svc *s);
+
 /* Once per loop turn: commit what the turn wrote, then release the frames
  * it queued (or drop them if the commit failed). */
 void svc_end_turn(struct svc *s);

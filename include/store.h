@@ -4,8 +4,10 @@
  *
  * The only module that speaks SQL. It holds chats, messages (already
  * redacted), tags, feedback, anonymous events for statistics, and advisor
- * accounts. It never holds an IP address, user agent, cookie, resident token
- * or email address (CONTRACT.md section 5): nothing in this API accepts one.
+ * accounts. It never holds an IP address, user agent, cookie or resident
+ * token (CONTRACT.md section 5): nothing in this API accepts one. The one
+ * exception is the outbox (end of this file): an email address asked for a
+ * copy lives there only until the copy is handed over or given up.
  *
  * Durability costs one sync per event-loop turn: the first write of a turn
  * opens a transaction, store_commit (called once at the end of the turn)
@@ -166,5 +168,49 @@ int store_transcripts_each(struct store *st, int64_t from, int64_t to,
  * tags (events stay). *deleted = how many chats. Joins the turn's
  * transaction: the caller commits (store_commit). */
 int store_purge(struct store *st, int64_t before, int64_t *deleted);
+
+/* --- outbox: email copies waiting for the SMTP server (issue 5) ---
+ *
+ * A row holds the recipient address and, once the chat has ended, the
+ * rendered message. It is deleted when the copy is handed over or given up;
+ * secure_delete is on, and the caller then runs store_checkpoint after the
+ * commit so that neither the file nor its WAL keeps the address. All these
+ * join the turn's transaction (the caller commits), except store_checkpoint.
+ */
+
+/* A new request; *id is its row number (never shown to anyone). */
+int store_outbox_add(struct store *st, int64_t chat_id, const char *addr,
+		     const char *lang, int64_t at, int64_t *id);
+/* The rendered message of a row (the chat has ended). */
+int store_outbox_set_message(struct store *st, int64_t id,
+			     const char *message);
+/* A temporary failure: the attempts so far and when to try again. */
+int store_outbox_retry(struct store *st, int64_t id, int attempts,
+		       int64_t next_at);
+/* Handed over or given up: the row goes (secure_delete overwrites it). */
+int store_outbox_delete(struct store *st, int64_t id);
+/* *n = rows in the outbox. */
+int store_outbox_count(struct store *st, int64_t *n);
+
+/* One row as read back; strings valid only during the call. */
+struct store_outbox {
+	int64_t id, chat_id;
+	const char *addr;
+	const char *lang;
+	int64_t created_at;
+	const char *message;    /* NULL until the chat has ended */
+	int attempts;
+	int64_t next_at;
+};
+
+/* Call fn for each row with next_at <= due, oldest first; fn returns 0 to
+ * go on. */
+int store_outbox_each(struct store *st, int64_t due,
+		      int (*fn)(void *ctx, const struct store_outbox *o),
+		      void *ctx);
+
+/* PRAGMA wal_checkpoint(TRUNCATE): copy the WAL into the file and empty it.
+ * Only between turns (no open transaction: returns -1 then). */
+int store_checkpoint(struct store *st);
 
 #endif

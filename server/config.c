@@ -504,6 +504,24 @@ set_starttls(struct config *cfg, const char *value, char *why, size_t why_n)
 	return -1;
 }
 
+/* A PEM file of CAs to trust for the mail server; must be readable now. */
+static int
+set_ca_file(struct config *cfg, const char *value, char *why, size_t why_n)
+{
+	FILE *f;
+
+	if (*value) {
+		f = fopen(value, "r");
+		if (!f) {
+			snprintf(why, why_n, "cannot read the file: %s",
+				 strerror(errno));
+			return -1;
+		}
+		fclose(f);
+	}
+	return store_string(&cfg->smtp_ca_file, value, why, why_n);
+}
+
 /* ------------------------------------------------------ the key table */
 
 enum key_kind {
@@ -564,6 +582,8 @@ static const struct key keys[] = {
 	TEXT("smtp", "password", smtp_password),
 	SPECIAL("smtp", "starttls", set_starttls),
 	INT("smtp", "max_per_hour", smtp_max_per_hour, 1, 100000),
+	SPECIAL("smtp", "ca_file", set_ca_file),
+	INT("smtp", "retry_min_s", smtp_retry_min_s, 1, 3600),
 };
 
 static const struct key *
@@ -1070,9 +1090,11 @@ set_default_strings(struct config *c)
 	c->smtp_from = strdup("neuvonta@example.fi");
 	c->smtp_username = strdup("");
 	c->smtp_password = strdup("");
+	c->smtp_ca_file = strdup("");
 	return c->listen && c->tls_cert && c->tls_key && c->database &&
 	       c->web_root && c->smtp_url && c->smtp_from &&
-	       c->smtp_username && c->smtp_password ? 0 : -1;
+	       c->smtp_username && c->smtp_password &&
+	       c->smtp_ca_file ? 0 : -1;
 }
 
 struct config *
@@ -1094,6 +1116,7 @@ config_defaults(void)
 	c->retention_days = 365;
 	c->smtp_starttls_required = true;
 	c->smtp_max_per_hour = 200;
+	c->smtp_retry_min_s = 60;
 	if (set_default_strings(c) || set_default_lists(c) ||
 	    set_default_hours(&c->hours)) {
 		config_free(c);
@@ -1196,6 +1219,7 @@ config_free(struct config *cfg)
 	free(cfg->smtp_from);
 	free(cfg->smtp_username);
 	free(cfg->smtp_password);
+	free(cfg->smtp_ca_file);
 	free(cfg);
 }
 

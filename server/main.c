@@ -8,7 +8,9 @@
  *  - a 250 ms timer driving coalesced pushes and timeouts (svc_tick);
  *  - signal handles: SIGHUP reloads the config, SIGTERM/SIGINT stop.
  * Signals arrive through the loop, so no handler ever runs inside a
- * callback.
+ * callback. One thread of ours runs beside the loop: the SMTP worker
+ * (smtp.h), which wakes the loop through net_wake and is stopped before
+ * the lws context goes.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +30,7 @@
 #include "log.h"
 #include "net.h"
 #include "service.h"
+#include "smtp.h"
 #include "store.h"
 
 #define TICK_MS 250
@@ -44,6 +47,7 @@ struct server {
 	struct store *st;
 	struct svc *svc;
 	struct lws_context *lws;
+	struct smtp *smtp;      /* the email worker; NULL when not running */
 	bool loop_open;         /* uv_loop_init succeeded */
 	bool loop_ready;        /* our handles are initialised */
 	bool stopping;
@@ -170,11 +174,23 @@ close_handles(struct server *srv)
 			uv_close(h[i], NULL);
 }
 
+/* Stop the email worker before the lws context it wakes goes away; copies
+ * not yet handed over stay in the outbox for the next start. */
+static void
+stop_mailer(struct server *srv)
+{
+	if (srv->svc)
+		svc_set_mailer(srv->svc, NULL);
+	smtp_stop(srv->smtp);
+	srv->smtp = NULL;
+}
+
 static void
 on_drained(uv_timer_t *h)
 {
 	struct server *srv = h->data;
 
+	stop_mailer(srv);
 	net_stop(srv->lws);
 	srv->lws = NULL;
 	uv_check_stop(&srv->turn);
@@ -307,6 +323,12 @@ run(struct server *srv)
 		 * the store is consistent after every commit. */
 		_exit(1);
 	}
+	srv->smtp = smtp_start(net_wake, srv->lws);
+	if (srv->smtp)
+		svc_set_mailer(srv->svc, srv->smtp);
+	else
+		log_err("email copies unavailable: the SMTP worker did not "
+			"start");
 	log_info("neuvo-server listening on %s port %d%s", srv->cfg->listen,
 		 srv->cfg->port, srv->cfg->tls_cert[0] ? " (TLS)" : "");
 	uv_run(&srv->loop, UV_RUN_DEFAULT);
@@ -341,6 +363,7 @@ main(int argc, char **argv)
 		close_handles(&srv);
 		uv_run(&srv.loop, UV_RUN_DEFAULT);
 	}
+	stop_mailer(&srv);
 	if (srv.lws) {
 		net_stop(srv.lws);
 		uv_run(&srv.loop, UV_RUN_DEFAULT);

@@ -560,6 +560,12 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (pss)
 			free_body(pss);
 		return 0;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		/* net_wake from the SMTP worker: collect its results here,
+		 * on the loop thread. */
+		if (service)
+			svc_on_wake(service);
+		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	}
@@ -709,6 +715,13 @@ net_stop(struct lws_context *ctx)
 	if (ctx)
 		lws_context_destroy(ctx);
 	iplimit_clear(&per_ip);
+}
+
+void
+net_wake(void *ctx)
+{
+	if (ctx)
+		lws_cancel_service(ctx);
 }
 
 bool

@@ -369,9 +369,9 @@ parse_end(struct ctx *c)
 static int
 parse_email(struct ctx *c)
 {
-	return string_field(c, "to", false, PROTO_MAX_EMAIL, &c->in->to,
+	return string_field(c, "to", false, PROTO_MAX_EMAIL_FIELD, &c->in->to,
 			    "field 'to' must be a string of 1-"
-			    STR(PROTO_MAX_EMAIL) " bytes");
+			    STR(PROTO_MAX_EMAIL_FIELD) " bytes");
 }
 
 static int

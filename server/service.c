@@ -21,16 +21,19 @@
 
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <uv.h>
 
 #include "auth.h"
 #include "config.h"
 #include "hours.h"
 #include "log.h"
+#include "mail.h"
 #include "net.h"
 #include "queue.h"
 #include "redact.h"
 #include "service.h"
+#include "smtp.h"
 #include "store.h"
 
 #define MAX_ERRORS 20               /* protocol errors before close 1008 */
@@ -135,6 +138,42 @@ struct counters {
 	uint64_t ended_timeout, requeued;
 };
 
+/* An outbox row handed to the SMTP worker, until its result is taken. */
+struct mail_sending {
+	int64_t id;
+	int attempts;
+	int64_t created_at;
+};
+
+/* An outbox row read for dispatch; strings are heap copies (the address
+ * wiped when freed), owned by the scan that read it. */
+struct email_row {
+	int64_t id, chat_id;
+	char *addr, *lang, *message;
+	int attempts;
+	int64_t created_at;
+};
+
+struct email_scan {
+	struct svc *s;
+	struct email_row rows[SMTP_QUEUE_MAX];
+	int n;
+};
+
+/* Email copies (issue 5); loop thread only. The worker is main's. */
+struct mail_state {
+	struct smtp *worker;             /* NULL: copies unavailable */
+	struct mail_sending sending[SMTP_QUEUE_MAX];
+	int n_sending;
+	int64_t outbox_len;              /* rows in the store's outbox */
+	uint64_t sent, retried, given_up;
+	int64_t hour;                    /* start of the capped clock hour */
+	int hour_count;                  /* copies asked for in it */
+	int64_t next_scan;
+	bool scan_now;                   /* a chat with a request ended */
+	bool checkpoint_due;             /* a row was deleted this turn */
+};
+
 struct svc {
 	uv_loop_t *loop;
 	const struct config *cfg;
@@ -154,6 +193,7 @@ struct svc {
 	int64_t next_purge;              /* when the daily purge is due */
 	struct hours_date today;         /* local day of chats_today */
 	uint64_t chats_today;            /* residents queued today */
+	struct mail_state mail;
 };
 
 static int64_t
@@ -433,6 +473,8 @@ end_chat(struct svc *s, struct chat *c, const char *by)
 	c->ended_at = now;
 	if (store_chat_ended(s->st, c->id, now, by))
 		log_err("service: chat %lld end not stored", (long long)c->id);
+	if (c->email_requested)
+		s->mail.scan_now = true;        /* its copy goes now */
 	send_to_resident(c, json_pack("{s:s, s:s}", "type", "ended", "by", by));
 	send_to_advisor(c, json_pack("{s:s, s:s}", "type", "ended", "by", by));
 	if (!strcmp(by, "timeout"))
@@ -765,12 +807,296 @@ on_resident_end(struct svc *s, struct peer *p)
 	end_chat(s, p->chat, "resident");
 }
 
+/* ------------------------------------------------------------ email copies
+ *
+ * A request puts a row in the store's outbox (the address, nothing else of
+ * the resident's). Once the chat has ended, outbox_scan renders the copy
+ * from the stored (redacted) messages, stores it in the row and hands it to
+ * the SMTP worker (smtp.h); svc_on_wake takes the results back on this
+ * thread: sent or refused for good -> the row is deleted and, after the
+ * commit, the WAL checkpointed; a temporary failure -> tried again later
+ * (backoff), for up to EMAIL_GIVE_UP_S. */
+
+#define EMAIL_GIVE_UP_S (24 * 3600)
+#define EMAIL_CONNECT_TIMEOUT_S 10L
+#define EMAIL_TOTAL_TIMEOUT_S 60L
+
+/* Backoff multiples of [smtp] retry_min_s: 1, 2, 5, 10, 30 min, then
+ * hourly with the default 60 s. */
+static int64_t
+email_backoff(const struct svc *s, int attempts)
+{
+	static const int steps[] = { 1, 2, 5, 10, 30, 60 };
+	int i = attempts - 1;
+
+	if (i < 0)
+		i = 0;
+	if (i > 5)
+		i = 5;
+	return (int64_t)steps[i] * s->cfg->smtp_retry_min_s;
+}
+
+/* The whole server's hourly cap (fixed clock hours). */
+static bool
+email_cap_reached(struct svc *s, int64_t now)
+{
+	int64_t hour = now - now % 3600;
+
+	if (hour != s->mail.hour) {
+		s->mail.hour = hour;
+		s->mail.hour_count = 0;
+	}
+	return s->mail.hour_count >= s->cfg->smtp_max_per_hour;
+}
+
+static struct mail_sending *
+email_sending(struct svc *s, int64_t id)
+{
+	int i;
+
+	for (i = 0; i < s->mail.n_sending; i++)
+		if (s->mail.sending[i].id == id)
+			return &s->mail.sending[i];
+	return NULL;
+}
+
+/* Messages of a chat as mail lines; texts are heap copies. */
+struct email_lines {
+	struct mail_line *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static int
+email_line_add(void *ctx, const struct store_msg *m)
+{
+	struct email_lines *l = ctx;
+	struct mail_line *grown;
+	char *text;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+
+		grown = realloc(l->v, cap * sizeof(*grown));
+		if (!grown) {
+			l->oom = true;
+			return 1;
+		}
+		l->v = grown;
+		l->cap = cap;
+	}
+	text = strdup(m->text);
+	if (!text) {
+		l->oom = true;
+		return 1;
+	}
+	l->v[l->n++] = (struct mail_line){ !strcmp(m->from, "advisor"), m->at,
+					   text };
+	return 0;
+}
+
+static void
+email_lines_free(struct email_lines *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free((char *)l->v[i].text);
+	free(l->v);
+}
+
+/* Render the copy of row o's chat; heap string or NULL. */
+static char *
+email_render(struct svc *s, const struct email_row *o)
+{
+	struct email_lines lines = { NULL, 0, 0, false };
+	unsigned char raw[16];
+	char msgid[33];
+	struct mail_copy m;
+	char *text = NULL;
+	int i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return NULL;
+	for (i = 0; i < 16; i++)
+		snprintf(msgid + 2 * i, 3, "%02x", raw[i]);
+	if (store_messages_each(s->st, o->chat_id, email_line_add, &lines) == 0
+	    && !lines.oom) {
+		m = (struct mail_copy){ o->lang, s->cfg->smtp_from, o->addr,
+					msgid, now_s(), &s->cfg->hours,
+					lines.v, lines.n };
+		text = mail_render(&m);
+	}
+	email_lines_free(&lines);
+	return text;
+}
+
+/* A row is gone: handed over (sent) or given up. */
+static void
+email_row_done(struct svc *s, int64_t id, bool sent)
+{
+	if (store_outbox_delete(s->st, id)) {
+		log_err("service: email copy %lld not deleted", (long long)id);
+		return;
+	}
+	s->mail.checkpoint_due = true;
+	if (s->mail.outbox_len > 0)
+		s->mail.outbox_len--;
+	if (sent)
+		s->mail.sent++;
+	else
+		s->mail.given_up++;
+	log_info("service: email copy %lld %s", (long long)id,
+		 sent ? "handed to the mail server" : "given up");
+}
+
+static void
+email_settings(const struct svc *s, struct smtp_settings *set)
+{
+	const struct config *c = s->cfg;
+
+	*set = (struct smtp_settings){ c->smtp_url, c->smtp_from,
+		c->smtp_username, c->smtp_password, c->smtp_ca_file,
+		c->smtp_starttls_required, EMAIL_CONNECT_TIMEOUT_S,
+		EMAIL_TOTAL_TIMEOUT_S };
+}
+
+/* Hand one due row to the worker, rendering it first if need be. */
+static void
+email_dispatch(struct svc *s, struct email_row *o)
+{
+	struct smtp_settings set;
+	int rc;
+
+	if (!o->message) {
+		o->message = email_render(s, o);
+		if (!o->message ||
+		    store_outbox_set_message(s->st, o->id, o->message)) {
+			log_err("service: email copy %lld cannot be rendered",
+				(long long)o->id);
+			email_row_done(s, o->id, false);
+			return;
+		}
+	}
+	email_settings(s, &set);
+	rc = smtp_submit(s->mail.worker, &set, o->id, o->addr, o->message);
+	if (rc)
+		return;                 /* queue full or OOM: next scan */
+	s->mail.sending[s->mail.n_sending++] = (struct mail_sending){
+		o->id, o->attempts, o->created_at };
+}
+
+static void
+email_row_free(struct email_row *o)
+{
+	if (o->addr)
+		explicit_bzero(o->addr, strlen(o->addr));
+	free(o->addr);
+	free(o->lang);
+	free(o->message);
+}
+
+/* Collect due rows (copied: the store's strings live only in the call). */
+static int
+email_collect(void *ctx, const struct store_outbox *row)
+{
+	struct email_scan *sc = ctx;
+	struct email_row *o;
+
+	if (sc->n == SMTP_QUEUE_MAX)
+		return 1;
+	if (email_sending(sc->s, row->id))
+		return 0;
+	if (!row->message) {
+		struct chat *c = find_chat(sc->s, row->chat_id);
+
+		if (c && c->state != CHAT_ENDED)
+			return 0;       /* goes when the chat ends */
+	}
+	o = &sc->rows[sc->n];
+	*o = (struct email_row){ row->id, row->chat_id, strdup(row->addr),
+		strdup(row->lang), row->message ? strdup(row->message) : NULL,
+		row->attempts, row->created_at };
+	if (!o->addr || !o->lang || (row->message && !o->message)) {
+		email_row_free(o);
+		return 1;
+	}
+	sc->n++;
+	return 0;
+}
+
+/* Every second, and at once after a chat with a request ends. */
+static void
+outbox_scan(struct svc *s, int64_t now)
+{
+	struct email_scan sc;
+	int i;
+
+	if (!s->mail.worker || !s->cfg->smtp_url[0] || s->mail.outbox_len == 0)
+		return;
+	if (!s->mail.scan_now && now < s->mail.next_scan)
+		return;
+	s->mail.scan_now = false;
+	s->mail.next_scan = now + 1;
+	sc.s = s;
+	sc.n = 0;
+	if (store_outbox_each(s->st, now, email_collect, &sc))
+		log_err("service: outbox not read");
+	for (i = 0; i < sc.n; i++) {
+		if (s->mail.n_sending < SMTP_QUEUE_MAX)
+			email_dispatch(s, &sc.rows[i]);
+		email_row_free(&sc.rows[i]);
+	}
+}
+
+static void
+email_result(struct svc *s, const struct smtp_result *r, int64_t now)
+{
+	struct mail_sending *m = email_sending(s, r->id), done;
+
+	if (!m)
+		return;
+	done = *m;
+	*m = s->mail.sending[--s->mail.n_sending];
+	if (r->outcome == SMTP_SENT || r->outcome == SMTP_PERMANENT ||
+	    now - done.created_at >= EMAIL_GIVE_UP_S) {
+		email_row_done(s, r->id, r->outcome == SMTP_SENT);
+		return;
+	}
+	done.attempts++;
+	if (store_outbox_retry(s->st, r->id, done.attempts,
+			       now + email_backoff(s, done.attempts)))
+		log_err("service: email copy %lld retry not stored",
+			(long long)r->id);
+	s->mail.retried++;
+}
+
+void
+svc_on_wake(struct svc *s)
+{
+	struct smtp_result r;
+	int64_t now = now_s();
+
+	if (!s->mail.worker)
+		return;
+	while (smtp_take(s->mail.worker, &r) == 1)
+		email_result(s, &r, now);
+}
+
+void
+svc_set_mailer(struct svc *s, struct smtp *w)
+{
+	s->mail.worker = w;
+	s->mail.n_sending = 0;
+	s->mail.scan_now = true;
+}
+
 static void
 on_email(struct svc *s, struct peer *p, const struct proto_in *in)
 {
 	struct chat *c = p->chat;
+	int64_t now = now_s(), id;
 
-	(void)in;
 	if (!c || !c->taken_at) {
 		send_error(s, p, "not_allowed",
 				  "a copy can be asked for once an advisor has joined");
@@ -780,9 +1106,29 @@ on_email(struct svc *s, struct peer *p, const struct proto_in *in)
 		send_error(s, p, "email_limit", "one copy per chat");
 		return;
 	}
-	/* Sending is not built yet (issue 5): refuse honestly rather than
-	 * accept an address that would never be used. */
-	send_error(s, p, "email_unavailable", "email copies are not available");
+	if (!s->cfg->smtp_url[0] || !s->mail.worker) {
+		send_error(s, p, "email_unavailable",
+			   "email copies are not available");
+		return;
+	}
+	if (!mail_address_ok(in->to)) {
+		send_error(s, p, "invalid_email", "not one valid email address");
+		return;
+	}
+	if (email_cap_reached(s, now)) {
+		send_error(s, p, "email_unavailable",
+			   "too many copies this hour, try again later");
+		return;
+	}
+	if (store_outbox_add(s->st, c->id, in->to, c->lang, now, &id)) {
+		send_error(s, p, "email_unavailable", "not saved, try again");
+		return;
+	}
+	c->email_requested = true;
+	s->mail.hour_count++;
+	s->mail.outbox_len++;
+	s->mail.scan_now = c->state == CHAT_ENDED;
+	send_obj(p, json_pack("{s:s}", "type", "email_queued"));
 }
 
 static void
@@ -1331,6 +1677,8 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st)
 	if (store_recent_handle_time(st, 20, &mean) == 1)
 		queue_estimator_init(&s->est, mean);
 	init_today(s);
+	if (store_outbox_count(st, &s->mail.outbox_len))
+		s->mail.outbox_len = 0;
 	return s;
 }
 
@@ -1460,6 +1808,13 @@ svc_end_turn(struct svc *s)
 		return;
 	}
 	net_release();
+	if (s->mail.checkpoint_due) {
+		/* A copy's row is gone: keep no trace of it in the WAL. */
+		s->mail.checkpoint_due = false;
+		if (store_checkpoint(s->st))
+			log_err("service: WAL checkpoint after an email copy "
+				"failed");
+	}
 }
 
 /* ------------------------------------------------------------------ timers */
@@ -1605,6 +1960,7 @@ svc_tick(struct svc *s)
 		sweep_advisors(s, now);
 		maybe_purge(s, now);
 	}
+	outbox_scan(s, now);
 	if (!s->queue_dirty)
 		return;
 	s->queue_dirty = false;
@@ -1713,7 +2069,9 @@ svc_status_json(struct svc *s)
 	json_object_set_new(o, "default_language",
 			    json_string(cfg->default_language));
 	json_object_set_new(o, "topics", id_list(cfg->topics, cfg->n_topics));
-	json_object_set_new(o, "email_available", json_false());
+	json_object_set_new(o, "email_available",
+			    json_boolean(cfg->smtp_url[0] != '\0' &&
+					 s->mail.worker != NULL));
 	return proto_dump(o);
 }
 
@@ -1737,8 +2095,8 @@ svc_metrics_text(struct svc *s)
 	int free_slots, avail = advisors_available(s, &free_slots), online = 0;
 	int active = 0;
 	struct advisor *a;
-	struct metric m[32];
-	size_t i, n = 0, cap = 4096, used = 0;
+	struct metric m[48];
+	size_t i, n = 0, cap = 8192, used = 0;
 	char *out;
 
 	for (a = s->advisors; a; a = a->next) {
@@ -1786,6 +2144,14 @@ svc_metrics_text(struct svc *s)
 	  ns->refused_origin);
 	M("neuvo_ws_refused_protocol_total", "counter",
 	  "handshakes refused, subprotocol", ns->refused_protocol);
+	M("neuvo_email_outbox", "gauge", "email copies waiting in the outbox",
+	  s->mail.outbox_len);
+	M("neuvo_email_sent_total", "counter",
+	  "email copies handed to the mail server", s->mail.sent);
+	M("neuvo_email_retried_total", "counter",
+	  "email copy attempts that failed for now", s->mail.retried);
+	M("neuvo_email_given_up_total", "counter",
+	  "email copies given up (5xx, 24 h)", s->mail.given_up);
 #undef M
 	out = malloc(cap);
 	if (!out)

@@ -63,6 +63,18 @@ static const char *const migrations[] = {
 	 * (language, topic, outcome, who ended): still no identifier. */
 	"ALTER TABLE events ADD COLUMN value INTEGER;"
 	"ALTER TABLE events ADD COLUMN label TEXT;",
+	/* email copies waiting to be handed to the SMTP server (issue 5):
+	 * the only place an address is ever written, deleted at hand-over or
+	 * give-up. message is NULL until the chat has ended. */
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  chat_id INTEGER NOT NULL,"
+	"  addr TEXT NOT NULL,"
+	"  lang TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  message TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL DEFAULT 0);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -684,4 +696,109 @@ store_purge(struct store *st, int64_t before, int64_t *deleted)
 		return -1;
 	*deleted = sqlite3_changes(st->db);
 	return 0;
+}
+
+/* --------------------------------------------------------------- outbox */
+
+int
+store_outbox_add(struct store *st, int64_t chat_id, const char *addr,
+		 const char *lang, int64_t at, int64_t *id)
+{
+	if (begin(st) || run(st, prepare(st, "INSERT INTO outbox (chat_id, "
+			     "addr, lang, created_at) VALUES (?, ?, ?, ?)",
+			     "issi", chat_id, addr, lang, at)))
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_outbox_set_message(struct store *st, int64_t id, const char *message)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st, "UPDATE outbox SET message = ? WHERE id = ?",
+			       "si", message, id));
+}
+
+int
+store_outbox_retry(struct store *st, int64_t id, int attempts,
+		   int64_t next_at)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st, "UPDATE outbox SET attempts = ?, next_at = ? "
+			       "WHERE id = ?", "iii", (int64_t)attempts,
+			       next_at, id));
+}
+
+int
+store_outbox_delete(struct store *st, int64_t id)
+{
+	if (begin(st))
+		return -1;
+	return run(st, prepare(st, "DELETE FROM outbox WHERE id = ?", "i", id));
+}
+
+int
+store_outbox_count(struct store *st, int64_t *n)
+{
+	sqlite3_stmt *s = prepare(st, "SELECT count(*) FROM outbox", "");
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : fail(st, "count outbox");
+}
+
+static void
+fill_outbox(sqlite3_stmt *s, struct store_outbox *o)
+{
+	o->id = sqlite3_column_int64(s, 0);
+	o->chat_id = sqlite3_column_int64(s, 1);
+	o->addr = (const char *)sqlite3_column_text(s, 2);
+	o->lang = (const char *)sqlite3_column_text(s, 3);
+	o->created_at = sqlite3_column_int64(s, 4);
+	o->message = (const char *)sqlite3_column_text(s, 5);
+	o->attempts = sqlite3_column_int(s, 6);
+	o->next_at = sqlite3_column_int64(s, 7);
+}
+
+int
+store_outbox_each(struct store *st, int64_t due,
+		  int (*fn)(void *ctx, const struct store_outbox *o),
+		  void *ctx)
+{
+	struct store_outbox o;
+	sqlite3_stmt *s;
+	int rc;
+
+	s = prepare(st, "SELECT id, chat_id, addr, lang, created_at, message, "
+		    "attempts, next_at FROM outbox WHERE next_at <= ? "
+		    "ORDER BY id", "i", due);
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		fill_outbox(s, &o);
+		if (!o.addr || !o.lang)
+			continue;
+		if (fn(ctx, &o))
+			break;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "outbox");
+	return 0;
+}
+
+int
+store_checkpoint(struct store *st)
+{
+	if (st->in_tx)
+		return -1;
+	return exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
 }

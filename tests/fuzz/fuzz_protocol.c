@@ -115,7 +115,7 @@ check(const struct proto_in *in, enum proto_role role,
 		require(!adv && string_within(in->token, 1, PROTO_MAX_TOKEN));
 		break;
 	case PROTO_EMAIL:
-		require(!adv && string_within(in->to, 1, PROTO_MAX_EMAIL));
+		require(!adv && string_within(in->to, 1, PROTO_MAX_EMAIL_FIELD));
 		break;
 	case PROTO_FEEDBACK:
 		require(!adv && in->rating >= 1 && in->rating <= 5);

@@ -25,5 +25,6 @@ main(void)
 	failed += test_redact_corpus_run();
 	failed += test_stats_run();
 	failed += test_report_run();
+	failed += test_mail_run();
 	return failed ? 1 : 0;
 }

@@ -1472,6 +1472,52 @@ smtp_password_never_echoed(void **state)
 
 #define T(f) cmocka_unit_test(f)
 
+/* [smtp] ca_file and retry_min_s (issue 5; additions to the contract) */
+
+static void
+smtp_ca_file_default_empty(void **state)
+{
+	struct config *c = load_ok("");
+
+	(void)state;
+	assert_string_equal(c->smtp_ca_file, "");
+	assert_int_equal(c->smtp_retry_min_s, 60);
+	config_free(c);
+}
+
+static void
+smtp_ca_file_missing_refused(void **state)
+{
+	(void)state;
+	expect_error("[smtp]\nca_file = /nonexistent/neuvo-ca.pem\n", 2,
+		     "[smtp] ca_file", "cannot read the file");
+}
+
+static void
+smtp_ca_file_readable_accepted(void **state)
+{
+	/* any readable file will do for the check; curl reads it later */
+	struct config *c = load_ok("[smtp]\nca_file = " NEUVO_TEST_CORPUS "\n");
+
+	(void)state;
+	assert_string_equal(c->smtp_ca_file, NEUVO_TEST_CORPUS);
+	config_free(c);
+}
+
+static void
+smtp_retry_min_s_range(void **state)
+{
+	struct config *c = load_ok("[smtp]\nretry_min_s = 1\n");
+
+	(void)state;
+	assert_int_equal(c->smtp_retry_min_s, 1);
+	config_free(c);
+	expect_error("[smtp]\nretry_min_s = 0\n", 2, "[smtp] retry_min_s",
+		     "not a whole number from 1 to 3600");
+	expect_error("[smtp]\nretry_min_s = 3601\n", 2, "[smtp] retry_min_s",
+		     "not a whole number from 1 to 3600");
+}
+
 int
 test_config_run(void)
 {
@@ -1550,6 +1596,8 @@ test_config_run(void)
 
 		T(smtp_url_bad_scheme), T(smtp_url_accepted), T(smtp_from_bad),
 		T(smtp_starttls_bad), T(smtp_password_never_echoed),
+		T(smtp_ca_file_default_empty), T(smtp_ca_file_missing_refused),
+		T(smtp_ca_file_readable_accepted), T(smtp_retry_min_s_range),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -876,11 +876,25 @@ email_of_max_length(void **state)
 	free(f);
 }
 
+/* Longer than an address may be: parsed, so the service can answer
+ * invalid_email (mail_address_ok refuses it). */
+static void
+email_of_300_bytes_parsed(void **state)
+{
+	char *f = string_frame("\"type\":\"email\"", "to", 'e', 300);
+	struct proto_in in;
+
+	(void)state;
+	accept_frame(f, R, PROTO_EMAIL, &in);
+	proto_in_free(&in);
+	free(f);
+}
+
 static void
 email_over_max_length(void **state)
 {
 	char *f = string_frame("\"type\":\"email\"", "to", 'e',
-			       PROTO_MAX_EMAIL + 1);
+			       PROTO_MAX_EMAIL_FIELD + 1);
 
 	(void)state;
 	refuse_naming(f, R, "bad_field", "to");
@@ -1669,6 +1683,7 @@ test_protocol_run(void)
 
 		cmocka_unit_test(email_with_address),
 		cmocka_unit_test(email_of_max_length),
+		cmocka_unit_test(email_of_300_bytes_parsed),
 		cmocka_unit_test(email_over_max_length),
 		cmocka_unit_test(email_without_to),
 		cmocka_unit_test(email_empty_to),

@@ -12,5 +12,6 @@ int test_redact_run(void);
 int test_redact_corpus_run(void);
 int test_stats_run(void);
 int test_report_run(void);
+int test_mail_run(void);
 
 #endif
