@@ -49,6 +49,11 @@ void svc_on_close(struct svc *s, struct net_conn *c);
 struct smtp;
 void svc_set_mailer(struct svc *s, struct smtp *w);
 
+/* Hold (true) or resume handing copies to the worker; held copies wait in
+ * the outbox. main holds them while a new timezone waits for an idle
+ * worker. */
+void svc_hold_mail(struct svc *s, bool hold);
+
 /* The loop was woken (net_wake) by the SMTP worker: take its results, on
  * the loop thread. */
 void svc_on_wake(struct svc *s);

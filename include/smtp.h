@@ -3,7 +3,7 @@
  * copies to the configured mail server, so the event loop never waits on
  * the network (issue 5).
  *
- * Threads: smtp_start, smtp_submit, smtp_take and smtp_stop are called on
+ * Threads: smtp_start, smtp_submit, smtp_take, smtp_stop and smtp_free are called on
  * the event-loop thread only. The worker thread touches only the job queue
  * and result queue inside struct smtp (under its mutex) and the job it has
  * taken out. When it has put a result in the result queue it calls the
@@ -54,7 +54,7 @@ struct smtp_result {
 /*
  * Start the worker. wake(arg) is called from the worker thread each time a
  * result is ready. Returns the worker (owned by the caller, ended with
- * smtp_stop) or NULL (logged) when curl or the thread cannot start.
+ * smtp_free) or NULL (logged) when curl or the thread cannot start.
  */
 struct smtp *smtp_start(void (*wake)(void *arg), void *arg);
 
@@ -74,9 +74,15 @@ int smtp_in_flight(struct smtp *w);
 
 /*
  * Stop: a transfer in progress is aborted within about a second, waiting
- * jobs and results are dropped (they stay in the caller's outbox), the
- * thread is joined and everything freed. NULL is a no-op.
+ * jobs are dropped (they stay in the caller's outbox) and the thread is
+ * joined. Results of transfers that finished, also the one cut short, stay
+ * for smtp_take, so that the caller can record them before it goes.
+ * Calling it twice, or with NULL, is a no-op.
  */
 void smtp_stop(struct smtp *w);
+
+/* Stop if not yet stopped, drop untaken results and free the worker.
+ * NULL is a no-op. */
+void smtp_free(struct smtp *w);
 
 #endif

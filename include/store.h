@@ -189,6 +189,9 @@ int store_outbox_retry(struct store *st, int64_t id, int attempts,
 		       int64_t next_at);
 /* Handed over or given up: the row goes (secure_delete overwrites it). */
 int store_outbox_delete(struct store *st, int64_t id);
+/* Give up every row asked for before `before` (when no mail server is
+ * there to try it); *deleted = how many went. */
+int store_outbox_expire(struct store *st, int64_t before, int64_t *deleted);
 /* *n = rows in the outbox. */
 int store_outbox_count(struct store *st, int64_t *n);
 
@@ -209,8 +212,10 @@ int store_outbox_each(struct store *st, int64_t due,
 		      int (*fn)(void *ctx, const struct store_outbox *o),
 		      void *ctx);
 
-/* PRAGMA wal_checkpoint(TRUNCATE): copy the WAL into the file and empty it.
- * Only between turns (no open transaction: returns -1 then). */
+/* Checkpoint in TRUNCATE mode: copy the WAL into the file and cut the WAL to
+ * zero bytes, so no deleted row survives in it. Never waits: returns 1 when
+ * another connection still reads the WAL (nothing is lost; try again later),
+ * 0 when the WAL is empty, -1 on error or inside a turn's transaction. */
 int store_checkpoint(struct store *st);
 
 #endif

@@ -577,12 +577,29 @@ cmd_transcripts(const struct args *a, const struct config *cfg)
 	return 0;
 }
 
+/* Deleted transcripts must not live on in the WAL. The server reads only
+ * briefly, so a few short tries are enough; true when the WAL is empty. */
+static bool
+empty_wal(struct store *st)
+{
+	const struct timespec pause = { 0, 100 * 1000 * 1000 };
+	int i, rc = 1;
+
+	for (i = 0; i < 20 && rc == 1; i++) {
+		rc = store_checkpoint(st);
+		if (rc == 1)
+			(void)nanosleep(&pause, NULL);
+	}
+	return rc == 0;
+}
+
 static int
 cmd_purge(const struct args *a, const struct config *cfg)
 {
 	int64_t before = (int64_t)time(NULL) -
 			 (int64_t)cfg->retention_days * 86400, n = 0;
 	struct store *st;
+	bool flushed = true;
 	int rc;
 
 	if (a->n_words != 1)
@@ -592,11 +609,16 @@ cmd_purge(const struct args *a, const struct config *cfg)
 	rc = store_purge(st, before, &n);
 	if (rc == 0)
 		rc = store_commit(st);
+	if (rc == 0)
+		flushed = empty_wal(st);
 	store_close(st);
 	if (rc)
 		return die("purge failed on %s", cfg->database);
 	printf("purged %lld chats older than %d days\n", (long long)n,
 	       cfg->retention_days);
+	if (!flushed)
+		fprintf(stderr, "neuvo-admin: the WAL is in use and may still "
+			"hold purged text; run purge again later\n");
 	return 0;
 }
 

@@ -51,6 +51,7 @@ struct server {
 	bool loop_open;         /* uv_loop_init succeeded */
 	bool loop_ready;        /* our handles are initialised */
 	bool stopping;
+	bool tz_pending;        /* a reload changed the zone; not applied yet */
 };
 
 #define USAGE "usage: neuvo-server --config PATH [--check]"
@@ -114,6 +115,31 @@ warn_restart_needed(const struct config *old, const struct config *new)
 			 "changes take effect at the next restart");
 }
 
+/*
+ * The zone is the process's (TZ, read by localtime_r). setenv must not race
+ * the SMTP worker, whose libcurl and OpenSSL read the environment, so the
+ * switch waits until the worker has nothing in hand (the loop is the only
+ * one that gives it work): at once as a rule, else when the copies already
+ * handed over are through, with no new ones given meanwhile.
+ */
+static void
+apply_pending_tz(struct server *srv)
+{
+	if (!srv->tz_pending)
+		return;
+	if (srv->smtp && smtp_in_flight(srv->smtp) > 0) {
+		svc_hold_mail(srv->svc, true);
+		return;
+	}
+	srv->tz_pending = false;
+	svc_hold_mail(srv->svc, false);
+	if (hours_tz_apply(&srv->cfg->hours))
+		log_err("config: cannot switch to timezone %s",
+			srv->cfg->hours.timezone);
+	else
+		log_info("config: timezone now %s", srv->cfg->hours.timezone);
+}
+
 static void
 reload(struct server *srv)
 {
@@ -127,18 +153,15 @@ reload(struct server *srv)
 		free(errors);
 		return;
 	}
-	if (hours_tz_apply(&cfg->hours)) {
-		log_err("config reload refused: cannot apply timezone");
-		(void)hours_tz_apply(&srv->cfg->hours);
-		config_free(cfg);
-		return;
-	}
+	if (strcmp(cfg->hours.timezone, srv->cfg->hours.timezone))
+		srv->tz_pending = true;
 	warn_restart_needed(srv->cfg, cfg);
 	svc_set_config(srv->svc, cfg);
 	net_set_config(cfg);
 	config_free(srv->cfg);
 	srv->cfg = cfg;
 	log_info("config reloaded");
+	apply_pending_tz(srv);
 }
 
 static void
@@ -154,6 +177,7 @@ on_tick(uv_timer_t *h)
 {
 	struct server *srv = h->data;
 
+	apply_pending_tz(srv);
 	svc_tick(srv->svc);
 }
 
@@ -174,14 +198,20 @@ close_handles(struct server *srv)
 			uv_close(h[i], NULL);
 }
 
-/* Stop the email worker before the lws context it wakes goes away; copies
- * not yet handed over stay in the outbox for the next start. */
+/* Stop the email worker before the lws context it wakes goes away. What it
+ * finished meanwhile is recorded (the caller's turn commits it), so a copy
+ * handed over is not sent again; the rest stays in the outbox. */
 static void
 stop_mailer(struct server *srv)
 {
-	if (srv->svc)
-		svc_set_mailer(srv->svc, NULL);
+	if (!srv->smtp)
+		return;
 	smtp_stop(srv->smtp);
+	if (srv->svc) {
+		svc_on_wake(srv->svc);
+		svc_set_mailer(srv->svc, NULL);
+	}
+	smtp_free(srv->smtp);
 	srv->smtp = NULL;
 }
 

@@ -181,18 +181,33 @@ bool_field(struct ctx *c, const char *key, bool *out, const char *message)
 	return 0;
 }
 
-/* [a-z_]{1,31}: the form of a topic id in the config. */
+/* 1-31 bytes, each a-z or one of `more`. */
 static bool
-is_topic_id(const char *s)
+is_id(const char *s, const char *more)
 {
 	size_t i, n = strlen(s);
 
 	if (n < 1 || n > ID_MAX)
 		return false;
 	for (i = 0; i < n; i++)
-		if ((s[i] < 'a' || s[i] > 'z') && s[i] != '_')
+		if ((s[i] < 'a' || s[i] > 'z') && !strchr(more, s[i]))
 			return false;
 	return true;
+}
+
+/* [a-z_]{1,31}: the form of a topic id in the config. */
+static bool
+is_topic_id(const char *s)
+{
+	return is_id(s, "_");
+}
+
+/* [a-z0-9_-]{1,31}: an outcome is counted by id in the figures, which are
+ * never purged, so free text (and with it anything personal) stays out. */
+static bool
+is_outcome_id(const char *s)
+{
+	return is_id(s, "_-0123456789");
 }
 
 /* [a-z]{2,8}: the form of a language code in the config. */
@@ -435,6 +450,8 @@ parse_tag(struct ctx *c)
 {
 	static const char topics_msg[] = "field 'topics' must be an array of "
 		"at most " STR(PROTO_MAX_TOPICS) " topic ids (a-z or _, 1-31)";
+	static const char outcome_msg[] = "field 'outcome' must be an id "
+		"(a-z, 0-9, _ or -, 1-31 bytes)";
 	json_t *arr, *v;
 	const char *s;
 	size_t i;
@@ -450,9 +467,12 @@ parse_tag(struct ctx *c)
 			return bad_field(c, topics_msg);
 		c->in->topics[c->in->n_topics++] = s;
 	}
-	return string_field(c, "outcome", true, PROTO_MAX_SHORT,
-			    &c->in->outcome, "field 'outcome' must be a "
-			    "string of 1-" STR(PROTO_MAX_SHORT) " bytes");
+	if (string_field(c, "outcome", true, ID_MAX, &c->in->outcome,
+			 outcome_msg))
+		return -1;
+	if (c->in->outcome && !is_outcome_id(c->in->outcome))
+		return bad_field(c, outcome_msg);
+	return 0;
 }
 
 /* ---------------------------------------------------------- dispatch */

@@ -171,7 +171,7 @@ struct mail_state {
 	int hour_count;                  /* copies asked for in it */
 	int64_t next_scan;
 	bool scan_now;                   /* a chat with a request ended */
-	bool checkpoint_due;             /* a row was deleted this turn */
+	bool held;                       /* svc_hold_mail: dispatch nothing */
 };
 
 struct svc {
@@ -191,6 +191,8 @@ struct svc {
 	int64_t last_sweep;
 	struct counters n;
 	int64_t next_purge;              /* when the daily purge is due */
+	bool wal_dirty;                  /* deleted rows may linger in the WAL */
+	int64_t next_checkpoint;         /* earliest retry while a reader holds it */
 	struct hours_date today;         /* local day of chats_today */
 	uint64_t chats_today;            /* residents queued today */
 	struct mail_state mail;
@@ -270,9 +272,11 @@ maybe_purge(struct svc *s, int64_t now)
 		log_err("service: purge failed; next try in a day");
 		return;
 	}
-	if (n > 0)
-		log_info("service: purged %lld chats older than %d days",
-			 (long long)n, s->cfg->retention_days);
+	if (n == 0)
+		return;
+	s->wal_dirty = true;
+	log_info("service: purged %lld chats older than %d days", (long long)n,
+		 s->cfg->retention_days);
 }
 
 /* ---------------------------------------------------------------- sending */
@@ -939,7 +943,7 @@ email_row_done(struct svc *s, int64_t id, bool sent)
 		log_err("service: email copy %lld not deleted", (long long)id);
 		return;
 	}
-	s->mail.checkpoint_due = true;
+	s->wal_dirty = true;
 	if (s->mail.outbox_len > 0)
 		s->mail.outbox_len--;
 	if (sent)
@@ -1025,6 +1029,27 @@ email_collect(void *ctx, const struct store_outbox *row)
 	return 0;
 }
 
+/* With no mail server to try them (SMTP taken out of the config, or the
+ * worker failed to start), copies still go after EMAIL_GIVE_UP_S: the address
+ * is kept no longer than with one. */
+static void
+outbox_expire(struct svc *s, int64_t now)
+{
+	int64_t n;
+
+	if (store_outbox_expire(s->st, now - EMAIL_GIVE_UP_S, &n)) {
+		log_err("service: old email copies not given up");
+		return;
+	}
+	if (n == 0)
+		return;
+	s->wal_dirty = true;
+	s->mail.outbox_len = n > s->mail.outbox_len ? 0 : s->mail.outbox_len - n;
+	s->mail.given_up += (uint64_t)n;
+	log_info("service: %lld email copies given up: no mail server "
+		 "configured", (long long)n);
+}
+
 /* Every second, and at once after a chat with a request ends. */
 static void
 outbox_scan(struct svc *s, int64_t now)
@@ -1032,9 +1057,16 @@ outbox_scan(struct svc *s, int64_t now)
 	struct email_scan sc;
 	int i;
 
-	if (!s->mail.worker || !s->cfg->smtp_url[0] || s->mail.outbox_len == 0)
+	if (s->mail.outbox_len == 0)
 		return;
-	if (!s->mail.scan_now && now < s->mail.next_scan)
+	if (!s->mail.worker || !s->cfg->smtp_url[0]) {
+		if (now >= s->mail.next_scan) {
+			s->mail.next_scan = now + 60;
+			outbox_expire(s, now);
+		}
+		return;
+	}
+	if (s->mail.held || (!s->mail.scan_now && now < s->mail.next_scan))
 		return;
 	s->mail.scan_now = false;
 	s->mail.next_scan = now + 1;
@@ -1089,6 +1121,14 @@ svc_set_mailer(struct svc *s, struct smtp *w)
 	s->mail.worker = w;
 	s->mail.n_sending = 0;
 	s->mail.scan_now = true;
+}
+
+void
+svc_hold_mail(struct svc *s, bool hold)
+{
+	s->mail.held = hold;
+	if (!hold)
+		s->mail.scan_now = true;
 }
 
 static void
@@ -1679,6 +1719,8 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st)
 	init_today(s);
 	if (store_outbox_count(st, &s->mail.outbox_len))
 		s->mail.outbox_len = 0;
+	/* A copy deleted just before a crash may still sit in the WAL. */
+	s->wal_dirty = true;
 	return s;
 }
 
@@ -1799,22 +1841,41 @@ svc_on_close(struct svc *s, struct net_conn *c)
 	free(p);
 }
 
+/* Deleted rows (a copy's address, purged transcripts) must not outlive the
+ * delete in the WAL. A reader may hold the WAL for a while; then try again
+ * each second, never waiting on it. */
+static void
+checkpoint_wal(struct svc *s)
+{
+	int64_t now = now_s();
+	int rc;
+
+	if (now < s->next_checkpoint)
+		return;
+	rc = store_checkpoint(s->st);
+	if (rc == 0) {
+		s->wal_dirty = false;
+		return;
+	}
+	s->next_checkpoint = now + 1;
+	if (rc < 0)
+		log_err("service: WAL checkpoint failed; trying again");
+}
+
 void
 svc_end_turn(struct svc *s)
 {
 	if (store_commit(s->st)) {
 		log_err("service: commit failed; this turn's frames withheld");
 		net_discard_unreleased();
+		/* Rolled back: a deleted copy's row is back. */
+		if (store_outbox_count(s->st, &s->mail.outbox_len))
+			s->mail.outbox_len = 0;
 		return;
 	}
 	net_release();
-	if (s->mail.checkpoint_due) {
-		/* A copy's row is gone: keep no trace of it in the WAL. */
-		s->mail.checkpoint_due = false;
-		if (store_checkpoint(s->st))
-			log_err("service: WAL checkpoint after an email copy "
-				"failed");
-	}
+	if (s->wal_dirty)
+		checkpoint_wal(s);
 }
 
 /* ------------------------------------------------------------------ timers */

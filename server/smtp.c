@@ -50,6 +50,7 @@ struct smtp {
 	int n_jobs;
 	struct result *rhead, *rtail;
 	int in_flight;          /* submitted, not yet taken back */
+	bool joined;            /* smtp_stop has run (loop thread only) */
 };
 
 static char *
@@ -272,9 +273,11 @@ worker(void *arg)
 	while ((j = next_job(w)) != NULL) {
 		r = send_job(w, j);
 		job_free(j);
+		/* Kept even when stopping: a copy handed over just now must
+		 * not be sent again after the restart. */
+		push_result(w, &r);
 		if (atomic_load(&w->stopping))
 			break;
-		push_result(w, &r);
 		w->wake(w->arg);
 	}
 	return NULL;
@@ -377,10 +380,9 @@ smtp_in_flight(struct smtp *w)
 void
 smtp_stop(struct smtp *w)
 {
-	struct result *r;
 	struct job *j;
 
-	if (!w)
+	if (!w || w->joined)
 		return;
 	pthread_mutex_lock(&w->mu);
 	atomic_store(&w->stopping, 1);
@@ -388,10 +390,22 @@ smtp_stop(struct smtp *w)
 	pthread_mutex_unlock(&w->mu);
 	if (pthread_join(w->thread, NULL))
 		log_err("smtp: cannot join the worker");
+	w->joined = true;
 	while ((j = w->head) != NULL) {
 		w->head = j->next;
 		job_free(j);
 	}
+	w->tail = NULL;
+}
+
+void
+smtp_free(struct smtp *w)
+{
+	struct result *r;
+
+	if (!w)
+		return;
+	smtp_stop(w);
 	while ((r = w->rhead) != NULL) {
 		w->rhead = r->next;
 		free(r);

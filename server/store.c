@@ -22,6 +22,7 @@
 struct store {
 	sqlite3 *db;
 	bool in_tx;             /* a turn's transaction is open */
+	int busy_ms;            /* the busy timeout given to store_open */
 };
 
 static const char *const migrations[] = {
@@ -175,6 +176,7 @@ store_open(const char *path, int busy_ms, struct store **out)
 		free(st);
 		return -1;
 	}
+	st->busy_ms = busy_ms;
 	sqlite3_busy_timeout(st->db, busy_ms);
 	if (exec(st, "PRAGMA journal_mode = WAL") ||
 	    exec(st, "PRAGMA synchronous = FULL") ||
@@ -741,6 +743,17 @@ store_outbox_delete(struct store *st, int64_t id)
 }
 
 int
+store_outbox_expire(struct store *st, int64_t before, int64_t *deleted)
+{
+	*deleted = 0;
+	if (begin(st) || run(st, prepare(st, "DELETE FROM outbox WHERE "
+			     "created_at < ?", "i", before)))
+		return -1;
+	*deleted = sqlite3_changes(st->db);
+	return 0;
+}
+
+int
 store_outbox_count(struct store *st, int64_t *n)
 {
 	sqlite3_stmt *s = prepare(st, "SELECT count(*) FROM outbox", "");
@@ -795,10 +808,22 @@ store_outbox_each(struct store *st, int64_t due,
 	return 0;
 }
 
+/* No busy wait here: a reader (neuvo-admin stats, say) may hold the WAL for
+ * a while, and the event loop must not stall on it. The caller tries again. */
 int
 store_checkpoint(struct store *st)
 {
+	int rc;
+
 	if (st->in_tx)
 		return -1;
-	return exec(st, "PRAGMA wal_checkpoint(TRUNCATE)");
+	sqlite3_busy_timeout(st->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
+				       SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(st->db, st->busy_ms);
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return 1;
+	if (rc != SQLITE_OK)
+		return fail(st, "WAL checkpoint");
+	return 0;
 }

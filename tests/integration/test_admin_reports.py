@@ -4,6 +4,8 @@ The chat is recorded once by a real server; neuvo-admin reads its database
 after the server has stopped."""
 import datetime as dt
 import json
+import pathlib
+import sqlite3
 
 import pytest
 
@@ -132,3 +134,40 @@ def test_purge_keeps_transcripts_within_retention_days(recorded):
     assert r.returncode == 0, r.stderr
     r = admin(srv.config, "transcripts", "export")
     assert r.returncode == 0 and "[hetu]" in r.stdout
+
+
+def test_purge_leaves_no_old_text_in_the_file_or_its_wal(tmp_path, advisor_db):
+    """A transcript past retention_days goes, and with it every byte of its
+    text: secure_delete overwrites the pages and purge empties the WAL. The
+    purge runs beside the live server, whose connection keeps the WAL (and
+    the frames the chat wrote into it) in place."""
+    marker = "Vanhentunutviesti kirahvi"
+    srv = Server(tmp_path, template_db=advisor_db)
+    srv.start()
+
+    async def chat():
+        r, q = await queued(srv)
+        a = await advisor(srv)
+        await a.send({"type": "take", "chat": q["chat"]})
+        await a.recv_type("chat")
+        await r.send({"type": "msg", "text": marker})
+        await a.recv_type("msg", text=marker)
+        await a.send({"type": "end", "chat": q["chat"]})
+        await r.recv_type("ended")
+
+    try:
+        run(chat())
+        with sqlite3.connect(str(srv.db)) as db:   # age it past retention
+            db.execute("UPDATE chats SET started_at = started_at - 400 * 86400, "
+                       "ended_at = ended_at - 400 * 86400")
+        db.close()
+        assert any(marker.encode() in f.read_bytes() for f in srv.db_files())
+        r = admin(srv.config, "purge")
+        assert r.returncode == 0, r.stderr
+        assert "purged 1 chats" in r.stdout
+        for f in srv.db_files():
+            assert marker.encode() not in f.read_bytes(), f.name
+    finally:
+        srv.stop()
+    r = admin(srv.config, "transcripts", "export")
+    assert r.returncode == 0 and marker not in r.stdout

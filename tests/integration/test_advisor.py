@@ -326,6 +326,20 @@ def test_tag_with_a_topic_not_in_the_config_gets_bad_field(server):
     run(go())
 
 
+def test_tag_outcome_of_free_text_gets_bad_field(server):
+    """Outcomes are counted by id in figures that outlive every purge, so
+    free text (where a name could slip in) is refused, not stored."""
+    async def go():
+        r, q = await queued(server)
+        a = await advisor(server)
+        await taken(server, a, r)
+        await a.send({"type": "tag", "chat": r.chat, "topics": ["housing"],
+                      "outcome": "soitin Matti Virtaselle"})
+        await a.error("bad_field")
+    run(go())
+    assert b"Virtaselle" not in server.db.read_bytes()
+
+
 # ------------------------------------------------------------------ auto_assign
 
 def test_auto_assign_hands_waiting_residents_to_an_available_advisor(make_server):

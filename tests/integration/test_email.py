@@ -14,6 +14,7 @@ import email.utils
 import json
 import pathlib
 import re
+import signal
 import socket
 import sqlite3
 import ssl
@@ -450,6 +451,39 @@ def test_silent_mail_server_never_slows_the_chat_and_sigterm_is_prompt(make_serv
         hole.close()
 
 
+def test_new_timezone_waits_until_the_worker_is_idle(make_server):
+    """The zone is the process's TZ, which the SMTP worker's libraries read:
+    a reload switches it only once no copy is in the worker's hands, and
+    hands it no new one meanwhile."""
+    hole = Blackhole()
+    try:
+        over = smtp_over(hole.port)
+        srv = make_server(**over)
+
+        async def go():
+            res, adv = await chat_with_advisor(srv)
+            assert (await ask_copy(res))["type"] == "email_queued"
+            await end(res, adv)
+            await asyncio.sleep(0.5)    # the worker is now stuck in connect
+
+        run(go())
+        assert hole.conns, "the server never tried the mail server"
+        srv.write_config(hours__timezone="Asia/Tokyo", **over)
+        srv.signal(signal.SIGHUP)
+        time.sleep(1.0)
+        st = srv.status()
+        assert st["timezone"] == "Asia/Tokyo"
+        assert not st["now"].endswith("+09:00"), "switched under the worker"
+        deadline = time.monotonic() + 30
+        while not srv.status()["now"].endswith("+09:00"):
+            assert time.monotonic() < deadline, "the new zone never came"
+            time.sleep(0.2)
+        assert "timezone now Asia/Tokyo" in srv.log_text()
+        assert metrics(srv)["neuvo_email_outbox"] == 1      # kept for later
+    finally:
+        hole.close()
+
+
 def test_550_is_given_up_counted_and_forgotten(make_server, smtpd):
     sink, ctl = smtpd(rcpt_reply="550 5.1.1 No such user here")
     srv = make_server(**smtp_over(ctl))
@@ -466,6 +500,47 @@ def test_550_is_given_up_counted_and_forgotten(make_server, smtpd):
     time.sleep(2.5)                     # no retry of a 5xx
     assert sink.rcpt_attempts == 1 and not sink.messages()
     assert_address_gone(srv)
+
+
+def wait_address_gone(srv, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            assert_address_gone(srv)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_address_leaves_the_wal_once_a_reader_lets_go(make_server, smtpd):
+    """A reader (an administrator's `neuvo-admin stats`, say) holding the
+    WAL stops the checkpoint that empties it; the server must neither wait
+    on it nor give up, but empty the WAL once the reader has gone."""
+    sink, ctl = smtpd()
+    srv = make_server(**smtp_over(ctl))
+    reader = sqlite3.connect(str(srv.db), isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM chats").fetchall()
+
+    async def go():
+        res, adv = await chat_with_advisor(srv)
+        assert (await ask_copy(res))["type"] == "email_queued"
+        await end(res, adv)
+        return res, adv
+
+    try:
+        run(go())
+        sink.wait_message()
+        wait_metrics(srv, lambda m: m["neuvo_email_sent_total"] == 1, "a copy sent")
+        time.sleep(1.5)
+        wal = pathlib.Path(str(srv.db) + "-wal").read_bytes()
+        assert ADDR.encode() in wal, "the reader did not hold the WAL"
+    finally:
+        reader.execute("ROLLBACK")
+        reader.close()
+    wait_address_gone(srv)
 
 
 def test_4xx_is_retried(make_server, smtpd):

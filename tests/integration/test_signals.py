@@ -6,8 +6,8 @@ import datetime as dt
 import signal
 import time
 
-from conftest import (CLOSED_ALL_DAY, OPEN_ALL_DAY, STOP_LIMIT_S, advisor, local_today,
-                      queued, resident, run, taken)
+from conftest import (CLOSED_ALL_DAY, OPEN_ALL_DAY, STOP_LIMIT_S, TZ, advisor,
+                      local_today, queued, resident, run, taken)
 
 
 def wait_for(pred, timeout=3.0):
@@ -29,6 +29,13 @@ def test_sighup_applies_new_hours(server):
     reload(server, CLOSED_ALL_DAY)
     assert wait_for(lambda: server.status()["open"] is False), server.status()
     assert server.status()["hours"]["mon"] == []
+
+
+def test_sighup_applies_a_new_timezone(server):
+    assert server.status()["timezone"] == TZ
+    reload(server, OPEN_ALL_DAY, hours__timezone="Asia/Tokyo")
+    assert wait_for(lambda: server.status()["timezone"] == "Asia/Tokyo"), server.status()
+    assert wait_for(lambda: server.status()["now"].endswith("+09:00")), server.status()
 
 
 def test_sighup_applies_new_exceptions(server):

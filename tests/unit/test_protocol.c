@@ -1135,6 +1135,25 @@ tag_full(void **state)
 }
 
 static void
+tag_outcome_id_forms(void **state)
+{
+	static const char *ok[] = { "guidance_given", "referred-2",
+				    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+	struct proto_in in;
+	char frame[160];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(frame, sizeof(frame), "{\"type\":\"tag\",\"chat\":1,"
+			 "\"topics\":[],\"outcome\":\"%s\"}", ok[i]);
+		accept_frame(frame, A, PROTO_TAG, &in);
+		assert_string_equal(in.outcome, ok[i]);
+		proto_in_free(&in);
+	}
+}
+
+static void
 tag_no_topics_no_outcome(void **state)
 {
 	struct proto_in in;
@@ -1205,6 +1224,15 @@ REFUSES_FIELD(tag_outcome_empty, A, "bad_field",
 REFUSES_FIELD(tag_outcome_number, A, "bad_field",
 	      "{\"type\":\"tag\",\"chat\":1,\"topics\":[],\"outcome\":3}",
 	      "outcome")
+REFUSES_FIELD(tag_outcome_free_text, A, "bad_field",
+	      "{\"type\":\"tag\",\"chat\":1,\"topics\":[],"
+	      "\"outcome\":\"called Matti Virtanen back\"}", "outcome")
+REFUSES_FIELD(tag_outcome_upper_case, A, "bad_field",
+	      "{\"type\":\"tag\",\"chat\":1,\"topics\":[],"
+	      "\"outcome\":\"Answered\"}", "outcome")
+REFUSES_FIELD(tag_outcome_too_long, A, "bad_field",
+	      "{\"type\":\"tag\",\"chat\":1,\"topics\":[],"
+	      "\"outcome\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "outcome")
 
 /* ----------------------------------------------------- wrong role */
 
@@ -1732,6 +1760,7 @@ test_protocol_run(void)
 
 		cmocka_unit_test(tag_full),
 		cmocka_unit_test(tag_no_topics_no_outcome),
+		cmocka_unit_test(tag_outcome_id_forms),
 		cmocka_unit_test(tag_max_topics),
 		cmocka_unit_test(tag_too_many_topics),
 		cmocka_unit_test(tag_without_chat),
@@ -1742,6 +1771,9 @@ test_protocol_run(void)
 		cmocka_unit_test(tag_topic_empty),
 		cmocka_unit_test(tag_outcome_empty),
 		cmocka_unit_test(tag_outcome_number),
+		cmocka_unit_test(tag_outcome_free_text),
+		cmocka_unit_test(tag_outcome_upper_case),
+		cmocka_unit_test(tag_outcome_too_long),
 
 		cmocka_unit_test(advisor_may_not_hello),
 		cmocka_unit_test(advisor_may_not_resume),
