@@ -258,7 +258,7 @@ static const struct words langs[] = {
 	  "Asiakas", "Neuvoja", "Neuvontachatin aukioloajat:", "suljettu",
 	  { "ma", "ti", "ke", "to", "pe", "la", "su" },
 	  "Tämä kopio lähetettiin pyynnöstäsi. Osoitettasi ei tallennettu.",
-	  "Tähän viestiin vastattuja viestejä ei lueta.",
+	  "Vastauksia tähän viestiin ei lueta.",
 	  "(ei viestejä)" },
 	{ "sv", "Kopia av samtalet i rådgivningschatten – svara inte",
 	  "Rådgivningschatten: samtal",
