@@ -70,6 +70,22 @@ parse_days(const char *s, int *out)
 	return 0;
 }
 
+/* True for the options that take the next word as their value. */
+static bool
+takes_value(const char *arg)
+{
+	static const char *const with_value[] = {
+		"--config", "--name", "--from", "--to", "--format", "--out",
+		"--title", "--days", NULL
+	};
+	int i;
+
+	for (i = 0; with_value[i]; i++)
+		if (!strcmp(arg, with_value[i]))
+			return true;
+	return false;
+}
+
 static int
 parse_args(int argc, char **argv, struct args *a)
 {
@@ -80,6 +96,11 @@ parse_args(int argc, char **argv, struct args *a)
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
+		/* "--config --name x" is a missing value, not a file called
+		 * "--name". */
+		if (takes_value(arg) &&
+		    (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2)))
+			return die("%s needs a value", arg);
 		if (!strcmp(arg, "--config") && i + 1 < argc) {
 			a->config = argv[++i];
 		} else if (!strcmp(arg, "--name") && i + 1 < argc) {

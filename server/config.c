@@ -504,22 +504,48 @@ set_starttls(struct config *cfg, const char *value, char *why, size_t why_n)
 	return -1;
 }
 
-/* A PEM file of CAs to trust for the mail server; must be readable now. */
+/* A path the server will open later must be readable now, so that the
+ * mistake is reported with its file and line rather than at first use.
+ * Empty means unset. The path is kept even when unreadable: the load fails
+ * anyway, and a kept path spares a second, misleading "tls_cert is not set"
+ * from the pair rule. */
 static int
-set_ca_file(struct config *cfg, const char *value, char *why, size_t why_n)
+store_readable(char **dst, const char *value, char *why, size_t why_n)
 {
 	FILE *f;
 
-	if (*value) {
-		f = fopen(value, "r");
-		if (!f) {
-			snprintf(why, why_n, "cannot read the file: %s",
-				 strerror(errno));
-			return -1;
-		}
-		fclose(f);
+	if (store_string(dst, value, why, why_n))
+		return -1;
+	if (!*value)
+		return 0;
+	f = fopen(value, "r");
+	if (!f) {
+		snprintf(why, why_n, "cannot read the file: %s",
+			 strerror(errno));
+		return -1;
 	}
-	return store_string(&cfg->smtp_ca_file, value, why, why_n);
+	fclose(f);
+	return 0;
+}
+
+/* PEM certificate chain and private key for HTTPS and WSS. */
+static int
+set_tls_cert(struct config *cfg, const char *value, char *why, size_t why_n)
+{
+	return store_readable(&cfg->tls_cert, value, why, why_n);
+}
+
+static int
+set_tls_key(struct config *cfg, const char *value, char *why, size_t why_n)
+{
+	return store_readable(&cfg->tls_key, value, why, why_n);
+}
+
+/* A PEM file of CAs to trust for the mail server. */
+static int
+set_ca_file(struct config *cfg, const char *value, char *why, size_t why_n)
+{
+	return store_readable(&cfg->smtp_ca_file, value, why, why_n);
 }
 
 /* ------------------------------------------------------ the key table */
@@ -553,8 +579,8 @@ struct key {
 static const struct key keys[] = {
 	SPECIAL("server", "listen", set_listen),
 	INT("server", "port", port, 1, 65535),
-	TEXT("server", "tls_cert", tls_cert),
-	TEXT("server", "tls_key", tls_key),
+	SPECIAL("server", "tls_cert", set_tls_cert),
+	SPECIAL("server", "tls_key", set_tls_key),
 	SPECIAL("server", "allowed_origins", set_origins),
 	NONEMPTY("server", "database", database),
 	NONEMPTY("server", "web_root", web_root),

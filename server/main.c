@@ -32,6 +32,7 @@
 #include "service.h"
 #include "smtp.h"
 #include "store.h"
+#include "tlsfile.h"
 
 #define TICK_MS 250
 #define DRAIN_MS 1500           /* time for close frames on SIGTERM */
@@ -64,7 +65,14 @@ parse_args(int argc, char **argv, const char **path, bool *check)
 	*path = NULL;
 	*check = false;
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--config")) {
+			/* "--config --check" is a missing path, not a file
+			 * called "--check". */
+			if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2)) {
+				fprintf(stderr, "neuvo-server: --config needs "
+					"a PATH (" USAGE ")\n");
+				return -1;
+			}
 			*path = argv[++i];
 		} else if (!strcmp(argv[i], "--check")) {
 			*check = true;
@@ -87,7 +95,7 @@ static struct config *
 load_config(const char *path)
 {
 	struct config *cfg;
-	char *errors = NULL;
+	char *errors = NULL, why[512];
 
 	if (config_load(path, &cfg, &errors)) {
 		fputs(errors ? errors : "config: out of memory\n", stderr);
@@ -97,6 +105,11 @@ load_config(const char *path)
 	if (hours_tz_apply(&cfg->hours)) {
 		fprintf(stderr, "%s: cannot apply timezone %s\n", path,
 			cfg->hours.timezone);
+		config_free(cfg);
+		return NULL;
+	}
+	if (tlsfile_check(cfg->tls_cert, cfg->tls_key, why, sizeof(why))) {
+		fprintf(stderr, "%s: [server] %s\n", path, why);
 		config_free(cfg);
 		return NULL;
 	}
@@ -113,6 +126,18 @@ warn_restart_needed(const struct config *old, const struct config *new)
 	    strcmp(old->web_root, new->web_root))
 		log_warn("config: listen, port, TLS, database and web_root "
 			 "changes take effect at the next restart");
+}
+
+/* The running context keeps the certificate it loaded at the start; say
+ * now, not at the next restart, when the files on disk would not load. */
+static void
+warn_tls_unusable(const struct config *cfg)
+{
+	char why[512];
+
+	if (tlsfile_check(cfg->tls_cert, cfg->tls_key, why, sizeof(why)))
+		log_warn("config: [server] %s: the next restart will fail",
+			 why);
 }
 
 /*
@@ -156,6 +181,7 @@ reload(struct server *srv)
 	if (strcmp(cfg->hours.timezone, srv->cfg->hours.timezone))
 		srv->tz_pending = true;
 	warn_restart_needed(srv->cfg, cfg);
+	warn_tls_unusable(cfg);
 	svc_set_config(srv->svc, cfg);
 	net_set_config(cfg);
 	config_free(srv->cfg);

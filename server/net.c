@@ -10,7 +10,10 @@
  *    connection and opens compression side channels);
  *  - LWS_CALLBACK_HTTP_CONFIRM_UPGRADE is never handled (CVE-2025-11677);
  *  - the Origin allow-list and the subprotocol are checked in
- *    FILTER_PROTOCOL_CONNECTION, answered with a plain 403.
+ *    FILTER_PROTOCOL_CONNECTION and answered with a bodiless 400 (no
+ *    subprotocol), 403 (Origin) or 429 (per-address cap). A subprotocol
+ *    that names none of ours never reaches us: lws drops the connection
+ *    without an answer, and only CONFIRM_UPGRADE could change that.
  *
  * The state below is one per process and touched only on the loop thread.
  */

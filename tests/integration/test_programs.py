@@ -19,6 +19,21 @@ def output(r):
     return r.stdout + r.stderr
 
 
+def start_must_fail(srv, what):
+    """Start srv, which must exit on its own within 5 s; returns its stderr."""
+    srv.start(wait=False)
+    try:
+        rc = srv.proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        srv.stop()
+        pytest.fail(f"neuvo-server started {what}: " + srv.log_text()[-500:])
+    srv._close_files()
+    assert rc != 0
+    err = srv.log.read_text()
+    assert err.strip(), "no reason given on stderr"
+    return err
+
+
 # ------------------------------------------------------------- --check
 
 def test_check_prints_ok_and_exits_0_for_a_config_with_every_key(tmp_path):
@@ -92,17 +107,94 @@ def test_check_accepts_non_loopback_listen_with_insecure_http(tmp_path):
     assert r.returncode == 0, output(r)
 
 
+# ------------------------------------------------------ TLS files
+
+def make_pair(d, name):
+    """A self-signed EC certificate and its key, made with openssl."""
+    cert, key = d / f"{name}-cert.pem", d / f"{name}-key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=30)
+    return cert, key
+
+
+def tls_config(tmp_path, cert, key):
+    cfg = tmp_path / "tls.ini"
+    cfg.write_text(f"[server]\nlisten = 0.0.0.0\n\ntls_cert = {cert}\ntls_key = {key}\n")
+    return cfg
+
+
+def test_check_accepts_a_certificate_with_its_key(tmp_path):
+    cert, key = make_pair(tmp_path, "a")
+    r = check_config(tls_config(tmp_path, cert, key))
+    assert r.returncode == 0, output(r)
+    assert r.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("which,line", [("tls_cert", 4), ("tls_key", 5)])
+def test_check_names_the_file_line_and_key_of_a_missing_tls_file(tmp_path, which, line):
+    cert, key = make_pair(tmp_path, "a")
+    gone = tmp_path / "gone.pem"
+    cfg = tls_config(tmp_path, gone if which == "tls_cert" else cert,
+                     gone if which == "tls_key" else key)
+    r = check_config(cfg)
+    assert r.returncode == 1, output(r)
+    lines = output(r).strip().splitlines()
+    assert len(lines) == 1, output(r)
+    assert lines[0].startswith(f"{cfg}:{line}: [server] {which}:"), output(r)
+    assert "cannot read" in lines[0]
+
+
+def test_check_refuses_a_certificate_file_that_holds_no_certificate(tmp_path):
+    _, key = make_pair(tmp_path, "a")
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    cfg = tls_config(tmp_path, junk, key)
+    r = check_config(cfg)
+    assert r.returncode == 1, output(r)
+    assert "ok" not in r.stdout.split()
+    assert f"{cfg}: [server] tls_cert {junk}:" in output(r)
+
+
+def test_check_refuses_a_key_that_belongs_to_another_certificate(tmp_path):
+    cert, _ = make_pair(tmp_path, "a")
+    _, other_key = make_pair(tmp_path, "b")
+    cfg = tls_config(tmp_path, cert, other_key)
+    r = check_config(cfg)
+    assert r.returncode == 1, output(r)
+    assert f"[server] tls_key {other_key}: does not belong" in output(r)
+
+
+def test_server_with_an_unusable_key_names_it_instead_of_the_port(tmp_path):
+    cert, _ = make_pair(tmp_path, "a")
+    _, other_key = make_pair(tmp_path, "b")
+    srv = Server(tmp_path / "srv", tls=(str(cert), str(other_key)))
+    err = start_must_fail(srv, "with a key that is not the certificate's")
+    assert len(err.strip().splitlines()) == 1, f"stderr: {err!r}"
+    assert "tls_key" in err and "cannot listen" not in err
+
+
+def test_sighup_warns_when_the_tls_files_on_disk_would_not_load(make_server, tmp_path):
+    import shutil
+    import signal
+    import time
+    cert, key = make_pair(tmp_path, "a")
+    _, other_key = make_pair(tmp_path, "b")
+    srv = make_server(tls=(str(cert), str(key)), advisor=False)
+    shutil.copyfile(other_key, key)         # a renewal that went wrong
+    srv.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 5
+    while "next restart will fail" not in srv.log_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "next restart will fail" in srv.log_text(), srv.log_text()[-800:]
+    assert "tls_key" in srv.log_text()
+    assert srv.status()["open"] is True     # still serving on the certificate it loaded
+
+
 def test_server_refuses_to_start_on_non_loopback_listen_without_tls(tmp_path):
     srv = Server(tmp_path, server__listen="0.0.0.0")
-    srv.start(wait=False)
-    try:
-        rc = srv.proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        srv.stop()
-        pytest.fail("neuvo-server started on 0.0.0.0 without TLS or insecure_http")
-    srv._close_files()
-    assert rc != 0
-    assert srv.log.read_text().strip(), "no reason given on stderr"
+    start_must_fail(srv, "on 0.0.0.0 without TLS or insecure_http")
 
 
 def test_server_exits_nonzero_when_its_port_is_taken(tmp_path):
@@ -111,16 +203,7 @@ def test_server_exits_nonzero_when_its_port_is_taken(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", srv.port))
         taken.listen()
-        srv.start(wait=False)
-        try:
-            rc = srv.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            srv.stop()
-            pytest.fail("neuvo-server kept running without its port: "
-                        + srv.log_text()[-500:])
-    srv._close_files()
-    assert rc != 0
-    assert srv.log.read_text().strip(), "no reason given on stderr"
+        start_must_fail(srv, "without its port")
 
 
 # ------------------------------------------------------- bad arguments
@@ -130,26 +213,21 @@ def test_server_exits_nonzero_when_its_port_is_taken(tmp_path):
     [],
     ["--config"],
     ["--check"],
-], ids=["unknown_option", "no_arguments", "config_without_path", "check_without_config"])
-def test_server_bad_arguments_exit_nonzero_with_one_line_on_stderr(args):
+    ["--config", "--check"],
+], ids=["unknown_option", "no_arguments", "config_without_path", "check_without_config",
+        "config_followed_by_an_option"])
+def test_server_bad_arguments_exit_2_with_one_line_on_stderr(args):
     r = subprocess.run([str(SERVER), *args], capture_output=True, text=True, timeout=10)
-    assert r.returncode != 0
+    assert r.returncode == 2, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, f"stderr: {r.stderr!r}"
+    assert "usage:" in r.stderr
 
 
 def test_server_with_a_bad_config_exits_nonzero_with_a_one_line_reason(tmp_path):
     srv = Server(tmp_path, extra="")
     srv.config.write_text(srv.config.read_text().replace("mon = 00:00-24:00",
                                                          "mon = 11:00-09:00"))
-    srv.start(wait=False)
-    try:
-        rc = srv.proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        srv.stop()
-        pytest.fail("neuvo-server started with a bad config")
-    srv._close_files()
-    assert rc != 0
-    err = srv.log.read_text()
+    err = start_must_fail(srv, "with a bad config")
     assert len(err.strip().splitlines()) == 1, f"stderr: {err!r}"
     assert "mon" in err
 
@@ -163,9 +241,11 @@ def test_server_with_a_bad_config_exits_nonzero_with_a_one_line_reason(tmp_path)
     ["advisor", "remove"],
     ["hours", "--days", "x"],
     ["hours", "--weeks", "2"],
+    ["hours", "--days"],
+    ["stats", "--from", "--to", "2026-11-30"],
 ], ids=["no_command", "unknown_command", "advisor_without_verb", "advisor_unknown_verb",
         "advisor_add_without_user", "advisor_remove_without_user", "hours_days_not_a_number",
-        "hours_unknown_option"])
+        "hours_unknown_option", "hours_days_without_value", "option_followed_by_an_option"])
 def test_admin_bad_arguments_exit_nonzero_with_a_one_line_reason(tmp_path, args):
     srv = Server(tmp_path)
     r = admin(srv.config, *args, stdin="")

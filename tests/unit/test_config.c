@@ -21,6 +21,10 @@
 #include "config.h"
 #include "unit.h"
 
+/* Any file the tests can read: the config checks only that tls_cert, tls_key
+ * and ca_file can be opened; their PEM content is tlsfile.c's concern. */
+#define READABLE NEUVO_TEST_CORPUS
+
 static char tmp_path[64];
 
 /* Write text to a fresh temp file; its path is tmp_path. */
@@ -347,8 +351,8 @@ full_config_sets_every_key(void **state)
 		"[server]\n"
 		"listen = 0.0.0.0\n"
 		"port = 8443\n"
-		"tls_cert = /etc/neuvo/cert.pem\n"
-		"tls_key = /etc/neuvo/key.pem\n"
+		"tls_cert = " READABLE "\n"
+		"tls_key = " READABLE "\n"
 		"allowed_origins = https://neuvo.example.fi https://[::1]:8443\n"
 		"database = /var/lib/neuvo/neuvo.db\n"
 		"web_root = /usr/share/neuvo/client-web\n"
@@ -391,8 +395,8 @@ full_config_sets_every_key(void **state)
 	(void)state;
 	assert_string_equal(c->listen, "0.0.0.0");
 	assert_int_equal(c->port, 8443);
-	assert_string_equal(c->tls_cert, "/etc/neuvo/cert.pem");
-	assert_string_equal(c->tls_key, "/etc/neuvo/key.pem");
+	assert_string_equal(c->tls_cert, READABLE);
+	assert_string_equal(c->tls_key, READABLE);
 	assert_int_equal(c->n_allowed_origins, 2);
 	assert_string_equal(c->allowed_origins[1], "https://[::1]:8443");
 	assert_string_equal(c->database, "/var/lib/neuvo/neuvo.db");
@@ -1274,7 +1278,7 @@ static void
 tls_cert_without_key(void **state)
 {
 	(void)state;
-	expect_errors("[server]\ntls_cert = /etc/neuvo/cert.pem\ntls_key =\n",
+	expect_errors("[server]\ntls_cert = " READABLE "\ntls_key =\n",
 		      "F:2: [server] tls_cert: tls_key is not set: set both "
 		      "tls_cert and tls_key, or neither\n");
 }
@@ -1283,8 +1287,28 @@ static void
 tls_key_without_cert(void **state)
 {
 	(void)state;
-	expect_error("[server]\n\ntls_key = /etc/neuvo/key.pem\n", 3,
+	expect_error("[server]\n\ntls_key = " READABLE "\n", 3,
 		     "[server] tls_key", "set both tls_cert and tls_key");
+}
+
+static void
+tls_cert_missing_refused(void **state)
+{
+	(void)state;
+	/* One error: not a second one saying tls_cert is not set. */
+	expect_errors("[server]\ntls_cert = /nonexistent/neuvo-cert.pem\n"
+		      "tls_key = " READABLE "\n",
+		      "F:2: [server] tls_cert: '/nonexistent/neuvo-cert.pem': "
+		      "cannot read the file: No such file or directory\n");
+}
+
+static void
+tls_key_missing_refused(void **state)
+{
+	(void)state;
+	expect_error("[server]\ntls_cert = " READABLE "\n\n"
+		     "tls_key = /nonexistent/neuvo-key.pem\n", 4,
+		     "[server] tls_key", "cannot read the file");
 }
 
 static void
@@ -1310,7 +1334,8 @@ static void
 listen_any_with_tls(void **state)
 {
 	struct config *c = load_ok("[server]\nlisten = ::\n"
-				   "tls_cert = c.pem\ntls_key = k.pem\n");
+				   "tls_cert = " READABLE "\n"
+				   "tls_key = " READABLE "\n");
 
 	(void)state;
 	assert_string_equal(c->listen, "::");
@@ -1586,6 +1611,7 @@ test_config_run(void)
 		T(default_language_bad_id), T(has_language_and_topic),
 
 		T(tls_cert_without_key), T(tls_key_without_cert),
+		T(tls_cert_missing_refused), T(tls_key_missing_refused),
 		T(listen_any_without_tls_refused),
 		T(listen_any_with_insecure_http), T(listen_any_with_tls),
 		T(listen_host_name_needs_tls), T(listen_loopback_forms_accepted),
