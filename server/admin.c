@@ -70,20 +70,25 @@ parse_days(const char *s, int *out)
 	return 0;
 }
 
-/* True for the options that take the next word as their value. */
-static bool
-takes_value(const char *arg)
+/* Where the value of a string option goes; NULL for any other word. */
+static const char **
+string_option(struct args *a, const char *arg)
 {
-	static const char *const with_value[] = {
-		"--config", "--name", "--from", "--to", "--format", "--out",
-		"--title", "--days", NULL
-	};
-	int i;
-
-	for (i = 0; with_value[i]; i++)
-		if (!strcmp(arg, with_value[i]))
-			return true;
-	return false;
+	if (!strcmp(arg, "--config"))
+		return &a->config;
+	if (!strcmp(arg, "--name"))
+		return &a->name;
+	if (!strcmp(arg, "--from"))
+		return &a->from;
+	if (!strcmp(arg, "--to"))
+		return &a->to;
+	if (!strcmp(arg, "--format"))
+		return &a->format;
+	if (!strcmp(arg, "--out"))
+		return &a->out;
+	if (!strcmp(arg, "--title"))
+		return &a->title;
+	return NULL;
 }
 
 static int
@@ -95,28 +100,17 @@ parse_args(int argc, char **argv, struct args *a)
 	a->days = 14;
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i];
+		const char **dst = string_option(a, arg);
+		bool days = !strcmp(arg, "--days");
 
-		/* "--config --name x" is a missing value, not a file called
-		 * "--name". */
-		if (takes_value(arg) &&
-		    (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2)))
-			return die("%s needs a value", arg);
-		if (!strcmp(arg, "--config") && i + 1 < argc) {
-			a->config = argv[++i];
-		} else if (!strcmp(arg, "--name") && i + 1 < argc) {
-			a->name = argv[++i];
-		} else if (!strcmp(arg, "--from") && i + 1 < argc) {
-			a->from = argv[++i];
-		} else if (!strcmp(arg, "--to") && i + 1 < argc) {
-			a->to = argv[++i];
-		} else if (!strcmp(arg, "--format") && i + 1 < argc) {
-			a->format = argv[++i];
-		} else if (!strcmp(arg, "--out") && i + 1 < argc) {
-			a->out = argv[++i];
-		} else if (!strcmp(arg, "--title") && i + 1 < argc) {
-			a->title = argv[++i];
-		} else if (!strcmp(arg, "--days") && i + 1 < argc) {
-			if (parse_days(argv[++i], &a->days))
+		if (dst || days) {
+			/* "--config --name x" is a missing value, not a file
+			 * called "--name". */
+			if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2))
+				return die("%s needs a value", arg);
+			if (dst)
+				*dst = argv[++i];
+			else if (parse_days(argv[++i], &a->days))
 				return die("--days takes a number 1-366, not '%s'",
 					   argv[i]);
 		} else if (arg[0] == '-') {

@@ -12,8 +12,6 @@
 
 #include "tlsfile.h"
 
-#define MISMATCH "does not belong to the certificate in tls_cert"
-
 /* The first queued OpenSSL reason, or a fallback; clears the queue so the
  * next caller starts clean. */
 static const char *
@@ -42,23 +40,17 @@ load_pair(SSL_CTX *ctx, const char *cert, const char *key, char *why,
 		return fail(why, why_n, "tls_cert", cert,
 			    "no usable PEM certificate",
 			    ssl_reason("unreadable"));
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-		/* OpenSSL compares the key with the certificate as it loads
-		 * it; a key that parsed but does not match gets its own
-		 * words, as it is the likeliest mix-up after a renewal. */
-		if (ERR_GET_REASON(ERR_peek_error()) ==
-		    X509_R_KEY_VALUES_MISMATCH)
-			return fail(why, why_n, "tls_key", key, MISMATCH,
-				    ssl_reason("key mismatch"));
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1)
+		return 0;
+	/* OpenSSL compares the key with the loaded certificate as it loads
+	 * it; a key that parsed but does not match gets its own words, as it
+	 * is the likeliest mix-up after a renewal. */
+	if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH)
 		return fail(why, why_n, "tls_key", key,
-			    "no usable PEM private key",
-			    ssl_reason("unreadable"));
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1)
-		return fail(why, why_n, "tls_key", key,
-			    MISMATCH,
+			    "does not belong to the certificate in tls_cert",
 			    ssl_reason("key mismatch"));
-	return 0;
+	return fail(why, why_n, "tls_key", key, "no usable PEM private key",
+		    ssl_reason("unreadable"));
 }
 
 int
