@@ -1,31 +1,21 @@
 // Keyboard alone: every step of a chat can be reached with Tab and Enter,
 // focus is always visible, and the served pages carry the CSP.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ADVISOR } from '../lib/server.mjs';
-import { launch, openPage, loginAdvisor } from '../lib/browser.mjs';
+import { ADVISOR } from '../lib/server.mjs';
+import { openPage, loginAdvisor } from '../lib/browser.mjs';
+import { useServerAndBrowser } from '../lib/setup.mjs';
 
-let srv;
-let browser;
-
-before(async () => {
-  srv = await startServer({ hours: 'open' });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+const env = useServerAndBrowser({ hours: 'open' });
 
 test('the pages are served with the Content-Security-Policy', async () => {
   for (const p of ['/', '/advisor/', '/js/resident.mjs', '/i18n/fi.json', '/embed.js']) {
-    const res = await fetch(`${srv.url}${p}`);
+    const res = await fetch(`${env.srv.url}${p}`);
     assert.equal(res.status, 200, p);
     assert.match(res.headers.get('content-security-policy') || '', /script-src 'self'/, p);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff', p);
   }
-  const js = await fetch(`${srv.url}/js/resident.mjs`);
+  const js = await fetch(`${env.srv.url}/js/resident.mjs`);
   assert.match(js.headers.get('content-type'), /javascript/);
 });
 
@@ -56,10 +46,10 @@ async function tabTo(page, sel, max = 25) {
 }
 
 test('a resident can chat with the keyboard alone', async () => {
-  const adv = await openPage(browser, { locale: 'fi-FI' });
-  await loginAdvisor(adv.page, srv.url, ADVISOR);
-  const { context, page } = await openPage(browser, { locale: 'fi-FI', width: 360, height: 740 });
-  await page.goto(`${srv.url}/`);
+  const adv = await openPage(env.browser, { locale: 'fi-FI' });
+  await loginAdvisor(adv.page, env.srv.url, ADVISOR);
+  const { context, page } = await openPage(env.browser, { locale: 'fi-FI', width: 360, height: 740 });
+  await page.goto(`${env.srv.url}/`);
   await page.locator('#view-start').waitFor({ state: 'visible' });
   await tabTo(page, '#topic');
   await page.keyboard.press('ArrowDown');
@@ -104,8 +94,8 @@ test('a resident can chat with the keyboard alone', async () => {
 });
 
 test('the advisor console works by keyboard', async () => {
-  const { context, page } = await openPage(browser, { locale: 'fi-FI' });
-  await page.goto(`${srv.url}/advisor/`);
+  const { context, page } = await openPage(env.browser, { locale: 'fi-FI' });
+  await page.goto(`${env.srv.url}/advisor/`);
   await page.locator('#username').waitFor({ state: 'visible' });
   assert.equal(await page.evaluate(() => document.activeElement.id), 'username');
   await page.keyboard.type(ADVISOR.username);
@@ -113,8 +103,8 @@ test('the advisor console works by keyboard', async () => {
   await page.keyboard.type(ADVISOR.password);
   await page.keyboard.press('Enter');
   await page.locator('#view-console').waitFor({ state: 'visible', timeout: 30000 });
-  const res = await openPage(browser, { locale: 'fi-FI' });
-  await res.page.goto(`${srv.url}/`);
+  const res = await openPage(env.browser, { locale: 'fi-FI' });
+  await res.page.goto(`${env.srv.url}/`);
   await res.page.locator('#start-btn').click();
   await page.locator('#queue-list li.q-item').waitFor();
   await tabTo(page, 'button.q-take', 30);

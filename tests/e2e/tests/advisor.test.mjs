@@ -1,27 +1,17 @@
 // The advisor console beyond the basic chat: login errors, several chats in
 // tabs with unread counts, notifications in the background, canned answers
 // in the chat's language, the availability switch.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ADVISOR } from '../lib/server.mjs';
-import { launch, openPage, loginAdvisor, screenshot, axe } from '../lib/browser.mjs';
+import { ADVISOR } from '../lib/server.mjs';
+import { openPage, loginAdvisor, screenshot, axe } from '../lib/browser.mjs';
+import { useServerAndBrowser } from '../lib/setup.mjs';
 
-let srv;
-let browser;
-
-before(async () => {
-  srv = await startServer({ hours: 'open' });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+const env = useServerAndBrowser({ hours: 'open' });
 
 async function resident(locale, topicValue) {
-  const r = await openPage(browser, { locale, width: 400, height: 700 });
-  await r.page.goto(`${srv.url}/`);
+  const r = await openPage(env.browser, { locale, width: 400, height: 700 });
+  await r.page.goto(`${env.srv.url}/`);
   await r.page.locator('#view-start').waitFor({ state: 'visible' });
   if (topicValue) await r.page.locator('#topic').selectOption(topicValue);
   await r.page.locator('#start-btn').click();
@@ -38,8 +28,8 @@ async function setHidden(page, hidden) {
 }
 
 test('a wrong password is refused clearly', async () => {
-  const { context, page } = await openPage(browser, { locale: 'fi-FI' });
-  await page.goto(`${srv.url}/advisor/`);
+  const { context, page } = await openPage(env.browser, { locale: 'fi-FI' });
+  await page.goto(`${env.srv.url}/advisor/`);
   await page.locator('#username').fill(ADVISOR.username);
   await page.locator('#password').fill('väärä salasana');
   await page.locator('#login-btn').click();
@@ -53,19 +43,19 @@ test('a wrong password is refused clearly', async () => {
 });
 
 test('several chats in tabs, unread counts, background sound and title badge', async () => {
-  const adv = await openPage(browser, { locale: 'en-GB', width: 1280, height: 800 });
+  const adv = await openPage(env.browser, { locale: 'en-GB', width: 1280, height: 800 });
   const ap = adv.page;
-  await loginAdvisor(ap, srv.url, ADVISOR);
+  await loginAdvisor(ap, env.srv.url, ADVISOR);
   assert.ok(await ap.evaluate(() => sessionStorage.getItem('neuvo.advisor.token')), 'token in sessionStorage');
 
   // Availability shows in the public status.
   await ap.locator('.switch').click();
   await ap.waitForFunction(() => !document.querySelector('#available').checked);
   await new Promise((r) => setTimeout(r, 400));
-  assert.equal((await srv.status()).advisors_available, 0);
+  assert.equal((await env.srv.status()).advisors_available, 0);
   await ap.locator('.switch').click();
   await new Promise((r) => setTimeout(r, 400));
-  assert.equal((await srv.status()).advisors_available, 1);
+  assert.equal((await env.srv.status()).advisors_available, 1);
 
   const r1 = await resident('en-GB', 'income_support');
   const r2 = await resident('sv-SE', 'family');

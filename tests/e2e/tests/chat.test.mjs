@@ -1,40 +1,29 @@
 // A whole chat: a resident page and an advisor console in two browser
 // contexts against the real server, with screenshots and axe-core checks of
 // each state on the way.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ADVISOR } from '../lib/server.mjs';
-import { launch, openPage, screenshot, axe, loginAdvisor } from '../lib/browser.mjs';
+import { ADVISOR } from '../lib/server.mjs';
+import { openPage, screenshot, axe, loginAdvisor } from '../lib/browser.mjs';
+import { useServerAndBrowser } from '../lib/setup.mjs';
 
-let srv;
-let browser;
-
-before(async () => {
-  srv = await startServer({ hours: 'open' });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  const code = await srv?.stop();
-  assert.equal(code, 0, 'server exits 0 on SIGTERM');
-});
+const env = useServerAndBrowser({ hours: 'open' }, { exitZero: true });
 
 const XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">';
 
 test('a whole chat from the queue to feedback and tags', async () => {
   // Advisor logs in first so that the resident sees an estimate.
-  const adv = await openPage(browser, { locale: 'fi-FI', width: 1280, height: 800 });
-  await loginAdvisor(adv.page, srv.url, ADVISOR);
+  const adv = await openPage(env.browser, { locale: 'fi-FI', width: 1280, height: 800 });
+  await loginAdvisor(adv.page, env.srv.url, ADVISOR);
   await adv.page.locator('#me').filter({ hasText: ADVISOR.name }).waitFor();
   assert.equal(await adv.page.locator('#available').isChecked(), true);
   await screenshot(adv.page, 'console-empty-1280');
   await axe(adv.page, 'console, empty');
 
   // Resident: the open page, by keyboard.
-  const res = await openPage(browser, { locale: 'fi-FI', width: 360, height: 740, mobile: true });
+  const res = await openPage(env.browser, { locale: 'fi-FI', width: 360, height: 740, mobile: true });
   const rp = res.page;
-  await rp.goto(`${srv.url}/`);
+  await rp.goto(`${env.srv.url}/`);
   await rp.locator('#view-start').waitFor({ state: 'visible' });
   await rp.locator('#start-open').filter({ hasText: /auki/i }).waitFor();
   assert.match(await rp.locator('#start-today').innerText(), /Tänään: 00:00–24:00/);
@@ -193,11 +182,11 @@ test('a whole chat from the queue to feedback and tags', async () => {
 });
 
 test('a resident can leave the queue, and the queue empties for the advisor', async () => {
-  const adv = await openPage(browser, { locale: 'en-GB' });
-  await loginAdvisor(adv.page, srv.url, ADVISOR);
-  const res = await openPage(browser, { locale: 'en-GB', width: 1280 });
+  const adv = await openPage(env.browser, { locale: 'en-GB' });
+  await loginAdvisor(adv.page, env.srv.url, ADVISOR);
+  const res = await openPage(env.browser, { locale: 'en-GB', width: 1280 });
   const rp = res.page;
-  await rp.goto(`${srv.url}/`);
+  await rp.goto(`${env.srv.url}/`);
   await rp.locator('#start-btn').click();
   await rp.locator('#chat-h').filter({ hasText: 'You are in the queue' }).waitFor();
   await adv.page.locator('#queue-list li.q-item').first().waitFor();

@@ -1,30 +1,20 @@
 // The closed page: closed every day of the week, with one exception date
 // two days ahead so that the next opening shows.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, helsinkiDate } from '../lib/server.mjs';
-import { launch, openPage, screenshot, axe } from '../lib/browser.mjs';
+import { helsinkiDate } from '../lib/server.mjs';
+import { openPage, screenshot, axe } from '../lib/browser.mjs';
+import { useServerAndBrowser } from '../lib/setup.mjs';
 
-let srv;
-let browser;
-
-before(async () => {
-  srv = await startServer({ hours: 'closed', exceptions: { [helsinkiDate(2)]: '09:00-11:00' } });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+const env = useServerAndBrowser({ hours: 'closed', exceptions: { [helsinkiDate(2)]: '09:00-11:00' } });
 
 for (const width of [360, 1280]) {
   test(`closed page at ${width} px`, async () => {
-    const status = await srv.status();
+    const status = await env.srv.status();
     assert.equal(status.open, false);
     assert.ok(status.next_open, 'next_open within 14 days');
-    const { context, page } = await openPage(browser, { locale: 'fi-FI', width, height: 800, mobile: width < 500 });
-    await page.goto(`${srv.url}/`);
+    const { context, page } = await openPage(env.browser, { locale: 'fi-FI', width, height: 800, mobile: width < 500 });
+    await page.goto(`${env.srv.url}/`);
     await page.locator('#view-closed').waitFor({ state: 'visible' });
     assert.equal(await page.locator('#view-start').isHidden(), true);
     assert.equal(await page.locator('#start-btn').isVisible(), false, 'no way to start while closed');
@@ -44,13 +34,13 @@ for (const width of [360, 1280]) {
 
 test('a hello while closed gets the closed page (server says closed)', async () => {
   // Even a page that thought the chat was open ends up on the closed page.
-  const { context, page } = await openPage(browser, { locale: 'en-GB' });
+  const { context, page } = await openPage(env.browser, { locale: 'en-GB' });
   await page.route('**/api/status', async (route) => {
     const res = await route.fetch();
     const body = await res.json();
     await route.fulfill({ response: res, json: { ...body, open: true, closes_at: null } });
   });
-  await page.goto(`${srv.url}/`);
+  await page.goto(`${env.srv.url}/`);
   await page.locator('#view-start').waitFor({ state: 'visible' });
   await page.unroute('**/api/status');
   await page.locator('#start-btn').click();

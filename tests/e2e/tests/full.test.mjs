@@ -1,31 +1,20 @@
 // A full queue: the next resident gets a clear page and can try again.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/server.mjs';
-import { launch, openPage, screenshot, axe } from '../lib/browser.mjs';
+import { openPage, screenshot, axe } from '../lib/browser.mjs';
+import { useServerAndBrowser } from '../lib/setup.mjs';
 
-let srv;
-let browser;
-
-before(async () => {
-  srv = await startServer({ hours: 'open', over: { 'queue.max_length': 1 } });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+const env = useServerAndBrowser({ hours: 'open', over: { 'queue.max_length': 1 } });
 
 test('the queue-full page', async () => {
-  const first = await openPage(browser, { locale: 'fi-FI' });
-  await first.page.goto(`${srv.url}/`);
+  const first = await openPage(env.browser, { locale: 'fi-FI' });
+  await first.page.goto(`${env.srv.url}/`);
   await first.page.locator('#start-btn').click();
   await first.page.locator('#chat-sub').filter({ hasText: 'sijalla 1' }).waitFor();
 
   for (const width of [360, 1280]) {
-    const { context, page } = await openPage(browser, { locale: 'fi-FI', width, height: 700, mobile: width < 500 });
-    await page.goto(`${srv.url}/`);
+    const { context, page } = await openPage(env.browser, { locale: 'fi-FI', width, height: 700, mobile: width < 500 });
+    await page.goto(`${env.srv.url}/`);
     await page.locator('#start-btn').click();
     await page.locator('#view-full').waitFor({ state: 'visible' });
     assert.equal(await page.evaluate(() => document.activeElement.id), 'full-h');

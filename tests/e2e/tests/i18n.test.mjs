@@ -1,11 +1,12 @@
 // The three languages: complete string files, the browser's language
 // followed, the visible switch, and the language reaching the advisor.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startServer, ADVISOR, WEB_ROOT, TOPICS } from '../lib/server.mjs';
-import { launch, openPage, loginAdvisor, axe, screenshot } from '../lib/browser.mjs';
+import { ADVISOR, WEB_ROOT, TOPICS } from '../lib/server.mjs';
+import { openPage, loginAdvisor, axe, screenshot } from '../lib/browser.mjs';
+import { useServerAndBrowser } from '../lib/setup.mjs';
 
 const LANGS = ['fi', 'sv', 'en'];
 const dicts = Object.fromEntries(LANGS.map((l) => [l, JSON.parse(fs.readFileSync(path.join(WEB_ROOT, 'i18n', `${l}.json`), 'utf8'))]));
@@ -49,26 +50,15 @@ test('string files are complete in all three languages', () => {
   assert.deepEqual(missing, [], 'keys used but not defined');
 });
 
-let srv;
-let browser;
-
-before(async () => {
-  srv = await startServer({ hours: 'open' });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+const env = useServerAndBrowser({ hours: 'open' });
 
 const HEADINGS = { fi: 'Kysy sosiaalipalveluista', sv: 'Fråga om socialservice', en: 'Ask about social services' };
 const LOCALES = { fi: 'fi-FI', sv: 'sv-SE', en: 'en-US' };
 
 for (const l of LANGS) {
   test(`the page follows a browser in ${LOCALES[l]}`, async () => {
-    const { context, page } = await openPage(browser, { locale: LOCALES[l], width: 360, height: 740, mobile: true });
-    await page.goto(`${srv.url}/`);
+    const { context, page } = await openPage(env.browser, { locale: LOCALES[l], width: 360, height: 740, mobile: true });
+    await page.goto(`${env.srv.url}/`);
     await page.locator('#start-h').filter({ hasText: HEADINGS[l] }).waitFor();
     assert.equal(await page.getAttribute('html', 'lang'), l);
     assert.equal(await page.title(), dicts[l]['page.title']);
@@ -83,8 +73,8 @@ for (const l of LANGS) {
 }
 
 test('the visible switch changes the language and remembers it', async () => {
-  const { context, page } = await openPage(browser, { locale: 'fi-FI', width: 1280 });
-  await page.goto(`${srv.url}/`);
+  const { context, page } = await openPage(env.browser, { locale: 'fi-FI', width: 1280 });
+  await page.goto(`${env.srv.url}/`);
   await page.locator('#start-h').filter({ hasText: HEADINGS.fi }).waitFor();
   await screenshot(page, 'resident-open-1280');
   await page.locator('#langs button[data-lang="sv"]').click();
@@ -93,19 +83,19 @@ test('the visible switch changes the language and remembers it', async () => {
   assert.match(await page.locator('#start-queue').innerText(), /rådgivare|kön/);
   await page.reload();
   await page.locator('#start-h').filter({ hasText: HEADINGS.sv }).waitFor();
-  await page.goto(`${srv.url}/?lang=en`);
+  await page.goto(`${env.srv.url}/?lang=en`);
   await page.locator('#start-h').filter({ hasText: HEADINGS.en }).waitFor();
   assert.deepEqual(page.problems, []);
   await context.close();
 });
 
 test('the chat language reaches the advisor, whose console has its own language', async () => {
-  const adv = await openPage(browser, { locale: 'sv-FI' });
-  await loginAdvisor(adv.page, srv.url, ADVISOR);
+  const adv = await openPage(env.browser, { locale: 'sv-FI' });
+  await loginAdvisor(adv.page, env.srv.url, ADVISOR);
   assert.equal(await adv.page.getAttribute('html', 'lang'), 'sv');
   assert.equal(await adv.page.locator('#take-next').innerText(), 'Ta nästa');
-  const res = await openPage(browser, { locale: 'en-GB' });
-  await res.page.goto(`${srv.url}/`);
+  const res = await openPage(env.browser, { locale: 'en-GB' });
+  await res.page.goto(`${env.srv.url}/`);
   await res.page.locator('#start-btn').click();
   await adv.page.locator('#queue-list li.q-item').filter({ hasText: 'engelska' }).waitFor();
   await adv.page.locator('#langs button[data-lang="fi"]').click();

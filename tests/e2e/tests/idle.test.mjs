@@ -1,35 +1,16 @@
 // WCAG 2.2.1: before the idle timeout ends a chat, the resident is warned and
 // can continue. A short idle_timeout_s keeps the test quick (the server
 // warns at 3/4 of a short timeout, 2 minutes before a long one).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ADVISOR } from '../lib/server.mjs';
-import { launch, openPage, loginAdvisor, screenshot, axe } from '../lib/browser.mjs';
+import { screenshot, axe } from '../lib/browser.mjs';
+import { useServerAndBrowser, startChat } from '../lib/setup.mjs';
 
-let srv;
-let browser;
-
-before(async () => {
-  srv = await startServer({ hours: 'open', over: { 'queue.idle_timeout_s': 12 } });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+const env = useServerAndBrowser({ hours: 'open', over: { 'queue.idle_timeout_s': 12 } });
 
 test('the idle warning lets the resident continue, and silence ends the chat', async () => {
-  assert.equal((await srv.status()).idle_timeout_s, 12, '/api/status carries idle_timeout_s');
-  const adv = await openPage(browser, { locale: 'fi-FI' });
-  await loginAdvisor(adv.page, srv.url, ADVISOR);
-  const res = await openPage(browser, { locale: 'fi-FI', width: 360, height: 740, mobile: true });
-  const rp = res.page;
-  await rp.goto(`${srv.url}/`);
-  await rp.locator('#start-btn').click();
-  await rp.locator('#chat-h').filter({ hasText: 'Olet jonossa' }).waitFor();
-  await adv.page.locator('#take-next').click();
-  await rp.locator('#messages li.system.joined').waitFor();
+  assert.equal((await env.srv.status()).idle_timeout_s, 12, '/api/status carries idle_timeout_s');
+  const { adv, res, rp } = await startChat(env.browser, env.srv.url);
 
   const dialog = rp.locator('#idle-dialog');
   await dialog.waitFor({ state: 'visible', timeout: 15000 });

@@ -1,23 +1,13 @@
 // A dropped connection in the middle of a chat: the page reconnects by
 // itself with `resume` (resident) or its token (advisor), and no message is
 // lost or shown twice.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ADVISOR } from '../lib/server.mjs';
-import { launch, openPage, loginAdvisor, screenshot } from '../lib/browser.mjs';
+import { ADVISOR } from '../lib/server.mjs';
+import { screenshot } from '../lib/browser.mjs';
+import { useServerAndBrowser, startChat } from '../lib/setup.mjs';
 
-let srv;
-let browser;
-
-before(async () => {
-  srv = await startServer({ hours: 'open' });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+const env = useServerAndBrowser({ hours: 'open' });
 
 /** The message ids and texts shown in a list, in order. */
 async function shown(page, list) {
@@ -41,17 +31,8 @@ function assertClean(items, label) {
 const NET_NOISE = [/ERR_INTERNET_DISCONNECTED/, /WebSocket connection to .* failed/, /net::ERR_/];
 
 test('resident drops offline mid-chat and comes back without lost or doubled messages', async () => {
-  const adv = await openPage(browser, { locale: 'fi-FI' });
-  await loginAdvisor(adv.page, srv.url, ADVISOR);
-  const res = await openPage(browser, { locale: 'fi-FI', width: 360, height: 740, mobile: true });
-  const rp = res.page;
-  await rp.goto(`${srv.url}/`);
-  await rp.locator('#start-btn').click();
-  await rp.locator('#chat-h').filter({ hasText: 'Olet jonossa' }).waitFor();
-  await adv.page.locator('#take-next').click();
-  const panel = adv.page.locator('.chat-panel:not([hidden])');
+  const { adv, res, rp, panel } = await startChat(env.browser, env.srv.url);
   const advInput = panel.locator('textarea.msg-input');
-  await rp.locator('#messages li.system.joined').waitFor();
 
   await rp.locator('#msg-input').fill('Ensimmäinen viesti');
   await rp.keyboard.press('Enter');

@@ -4,27 +4,17 @@
 // reload), then the report is rendered and opened in headless Chromium. It
 // must make no request of its own, show its charts, and it is screenshotted
 // to tests/artifacts/report.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ADMIN_BIN, ADVISOR, configText, helsinkiDate, startServer } from '../lib/server.mjs';
-import { ARTIFACTS, launch, openPage, screenshot } from '../lib/browser.mjs';
+import { ADMIN_BIN, ADVISOR, configText, helsinkiDate } from '../lib/server.mjs';
+import { ARTIFACTS, openPage, screenshot } from '../lib/browser.mjs';
+import { useServerAndBrowser } from '../lib/setup.mjs';
 
-let srv;
-let browser;
-
-before(async () => {
-  srv = await startServer({ hours: 'open' });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+const env = useServerAndBrowser({ hours: 'open' });
 
 // Residents: served ones are tagged and rate the chat; the rest leave.
 const PLANS = [
@@ -106,11 +96,11 @@ async function knockWhileClosed(n) {
 
 /** Rewrite the server's config with other hours and reload it (SIGHUP). */
 async function reloadHours(hours) {
-  fs.writeFileSync(srv.config, configText({ port: srv.port, dir: srv.dir, hours }));
-  srv.proc.kill('SIGHUP');
+  fs.writeFileSync(env.srv.config, configText({ port: env.srv.port, dir: env.srv.dir, hours }));
+  env.srv.proc.kill('SIGHUP');
   const want = hours === 'closed' ? false : undefined;
   for (let i = 0; i < 50 && want !== undefined; i += 1) {
-    if ((await srv.status()).open === want) return;
+    if ((await env.srv.status()).open === want) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -134,8 +124,8 @@ function reportHours() {
 }
 
 test('the report of real chats is self-contained and shows its charts', async () => {
-  const { context, page } = await openPage(browser, { locale: 'en-GB' });
-  await page.goto(`${srv.url}/`);
+  const { context, page } = await openPage(env.browser, { locale: 'en-GB' });
+  await page.goto(`${env.srv.url}/`);
   await page.evaluate(installClient);
   await page.evaluate(runChats, { plans: PLANS, advisor: ADVISOR });
   await reloadHours('closed');
@@ -143,8 +133,8 @@ test('the report of real chats is self-contained and shows its charts', async ()
   await reloadHours(reportHours());
   await context.close();
 
-  const out = path.join(srv.dir, 'report.html');
-  const r = spawnSync(ADMIN_BIN, ['--config', srv.config, 'report', '--from', helsinkiDate(-6),
+  const out = path.join(env.srv.dir, 'report.html');
+  const r = spawnSync(ADMIN_BIN, ['--config', env.srv.config, 'report', '--from', helsinkiDate(-6),
     '--to', helsinkiDate(0), '--out', out, '--title', 'Neuvonta chat: weekly report'],
   { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -153,7 +143,7 @@ test('the report of real chats is self-contained and shows its charts', async ()
   fs.copyFileSync(out, path.join(ARTIFACTS, 'report.html'));
   assert.doesNotMatch(html, /https?:|<script|src=/);
 
-  const view = await openPage(browser, { locale: 'en-GB', width: 1100, height: 900 });
+  const view = await openPage(env.browser, { locale: 'en-GB', width: 1100, height: 900 });
   const requests = [];
   view.page.on('request', (req) => requests.push(req.url()));
   await view.page.goto(pathToFileURL(out).href);

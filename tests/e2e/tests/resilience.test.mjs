@@ -1,50 +1,23 @@
 // Links that fail in the ways phones' links fail, and an advisor who does not
 // come back: nothing lost, nothing doubled, and the resident is told the truth.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { startServer, ADVISOR, SERVER_BIN } from '../lib/server.mjs';
-import { launch, openPage, loginAdvisor, screenshot, axe, seriousProblems } from '../lib/browser.mjs';
+import { openPage, loginAdvisor, screenshot, axe, seriousProblems } from '../lib/browser.mjs';
+import { useServerAndBrowser, startChat } from '../lib/setup.mjs';
 
-let srv;
-let browser;
-
-before(async () => {
-  // A short grace time so that "the advisor did not come back" takes seconds.
-  srv = await startServer({ hours: 'open', over: { 'queue.resume_grace_s': 3 } });
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  const code = await srv?.stop();
-  assert.equal(code, 0, 'server exits 0 on SIGTERM');
-});
-
-/** An advisor console and a resident page with an advisor joined. */
-async function chatting({ route } = {}) {
-  const adv = await openPage(browser, { locale: 'fi-FI' });
-  await loginAdvisor(adv.page, srv.url, ADVISOR);
-  const res = await openPage(browser, { locale: 'fi-FI', width: 360, height: 740, mobile: true });
-  if (route) await route(res.page);
-  await res.page.goto(`${srv.url}/`);
-  await res.page.locator('#start-btn').click();
-  await res.page.locator('#chat-sub').filter({ hasText: 'sijalla 1' }).waitFor();
-  await adv.page.locator('#queue-list li.q-item button').first().click();
-  await res.page.locator('#messages li.system.joined').waitFor();
-  const panel = adv.page.locator('.chat-panel:not([hidden])');
-  await panel.locator('textarea.msg-input').waitFor();
-  return { adv, res, rp: res.page, ap: adv.page, panel };
-}
+// A short grace time so that "the advisor did not come back" takes seconds.
+const env = useServerAndBrowser({ hours: 'open', over: { 'queue.resume_grace_s': 3 } }, { exitZero: true });
 
 async function copies(locator, text) {
   return locator.filter({ hasText: text }).count();
 }
 
 test('a message whose echo is lost with the link is not sent twice', async () => {
-  const { adv, res, rp, ap, panel } = await chatting();
+  const { adv, res, rp, ap, panel } = await startChat(env.browser, env.srv.url);
   // The frame leaves, then the link is dropped in the same task: the echo
   // can only come back in the resumed history.
   await rp.evaluate(() => {
@@ -92,7 +65,7 @@ test('a link that silently stops answering is replaced after a send', async () =
     ws.onMessage((m) => { if (!(blackhole && first)) server.send(m); });
     server.onMessage((m) => { if (!(blackhole && first)) ws.send(m); });
   });
-  const { adv, res, rp, panel } = await chatting({ route });
+  const { adv, res, rp, panel } = await startChat(env.browser, env.srv.url, { route });
   blackhole = true;
   await rp.locator('#msg-input').fill('Viesti kuolleeseen yhteyteen');
   await rp.keyboard.press('Enter');
@@ -108,7 +81,7 @@ test('a link that silently stops answering is replaced after a send', async () =
 });
 
 test('an advisor who does not come back: the resident is told and queued again', async () => {
-  const { adv, res, rp } = await chatting();
+  const { adv, res, rp } = await startChat(env.browser, env.srv.url);
   await adv.context.close(); // gone for good; grace is 3 s
   await rp.locator('#messages li.system.requeued').waitFor({ timeout: 20000 });
   await rp.locator('#chat-h').filter({ hasText: 'Olet jonossa' }).waitFor();
@@ -122,8 +95,8 @@ test('an advisor who does not come back: the resident is told and queued again',
   await rp.keyboard.press('Enter');
   await rp.locator('#messages li.msg-self[data-id]').filter({ hasText: 'Odotan edelleen' }).waitFor();
 
-  const adv2 = await openPage(browser, { locale: 'fi-FI' });
-  await loginAdvisor(adv2.page, srv.url, ADVISOR);
+  const adv2 = await openPage(env.browser, { locale: 'fi-FI' });
+  await loginAdvisor(adv2.page, env.srv.url, ADVISOR);
   await adv2.page.locator('#queue-list li.q-item button').first().click();
   const panel = adv2.page.locator('.chat-panel:not([hidden])');
   await panel.locator('.messages li').filter({ hasText: 'Odotan edelleen' }).waitFor();
@@ -134,7 +107,7 @@ test('an advisor who does not come back: the resident is told and queued again',
 });
 
 test('pasted text with control characters or broken surrogates is still delivered', async () => {
-  const { adv, res, rp, panel } = await chatting();
+  const { adv, res, rp, panel } = await startChat(env.browser, env.srv.url);
   // A bell, a lone surrogate and a right-to-left override, as pasted from elsewhere.
   await rp.evaluate(() => {
     document.querySelector('#msg-input').value = 'Liitetty\u0007 teksti \ud800 ja \u202eloppu';
@@ -154,15 +127,7 @@ test('a chat ended by a server restart stays "ended", not "connection lost"', as
   const own = await startServer({ hours: 'open' });
   let again;
   try {
-    const adv = await openPage(browser, { locale: 'fi-FI' });
-    await loginAdvisor(adv.page, own.url, ADVISOR);
-    const res = await openPage(browser, { locale: 'fi-FI', width: 360, height: 740, mobile: true });
-    const rp = res.page;
-    await rp.goto(`${own.url}/`);
-    await rp.locator('#start-btn').click();
-    await rp.locator('#chat-sub').filter({ hasText: 'sijalla 1' }).waitFor();
-    await adv.page.locator('#queue-list li.q-item button').first().click();
-    await rp.locator('#messages li.system.joined').waitFor();
+    const { adv, res, rp } = await startChat(env.browser, own.url);
     // SIGTERM: the chat ends "closing"; the same config comes back up.
     own.proc.kill('SIGTERM');
     await once(own.proc, 'exit');
