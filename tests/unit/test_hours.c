@@ -35,24 +35,7 @@ D(int y, int m, int d)
 static time_t
 utc(int y, int m, int d, int hh, int mm)
 {
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = hh;
-	tm.tm_min = mm;
-	return timegm(&tm);
-}
-
-static void
-set_day(struct hours_day *day, const char *text)
-{
-	const char *why = NULL;
-
-	if (hours_parse_day(text, day, &why) != 0)
-		fail_msg("'%s': %s", text, why);
+	return unit_utc(y, m, d, hh, mm, 0);
 }
 
 static void
@@ -61,35 +44,18 @@ add_exception(const struct hours_date *date, const char *text)
 	struct hours_day day;
 	const char *why = NULL;
 
-	set_day(&day, text);
+	unit_set_day(&day, text);
 	if (hours_add_exception(&h, date, &day, &why) != 0)
 		fail_msg("exception: %s", why);
 }
 
-static int
-group_setup(void **state)
-{
-	struct hours zone;
-
-	(void)state;
-	memset(&zone, 0, sizeof(zone));
-	snprintf(zone.timezone, sizeof(zone.timezone), "Europe/Helsinki");
-	return hours_tz_apply(&zone);
-}
-
+/* The contract's example week: the usual weekdays, Thursday afternoon too. */
 static int
 setup(void **state)
 {
-	int i;
-
 	(void)state;
-	memset(&h, 0, sizeof(h));
-	snprintf(h.timezone, sizeof(h.timezone), "Europe/Helsinki");
-	for (i = 0; i < 5; i++)
-		set_day(&h.week[i], "09:00-11:00");
-	set_day(&h.week[3], "09:00-11:00, 13:00-15:00");
-	set_day(&h.week[5], "closed");
-	set_day(&h.week[6], "closed");
+	unit_weekday_hours(&h);
+	unit_set_day(&h.week[3], "09:00-11:00, 13:00-15:00");
 	return 0;
 }
 
@@ -132,7 +98,7 @@ parse_one_range(void **state)
 	struct hours_day day;
 
 	(void)state;
-	set_day(&day, "09:00-11:00");
+	unit_set_day(&day, "09:00-11:00");
 	assert_int_equal(day.n, 1);
 	assert_int_equal(day.r[0].start_min, 9 * 60);
 	assert_int_equal(day.r[0].end_min, 11 * 60);
@@ -144,7 +110,7 @@ parse_two_ranges(void **state)
 	struct hours_day day;
 
 	(void)state;
-	set_day(&day, "09:00-11:00, 13:00-15:00");
+	unit_set_day(&day, "09:00-11:00, 13:00-15:00");
 	assert_int_equal(day.n, 2);
 	assert_int_equal(day.r[1].start_min, 13 * 60);
 	assert_int_equal(day.r[1].end_min, 15 * 60);
@@ -156,7 +122,7 @@ parse_tolerates_blanks(void **state)
 	struct hours_day day;
 
 	(void)state;
-	set_day(&day, "  09:00 - 11:00 ,13:00-15:30  ");
+	unit_set_day(&day, "  09:00 - 11:00 ,13:00-15:30  ");
 	assert_int_equal(day.n, 2);
 	assert_int_equal(day.r[1].end_min, 15 * 60 + 30);
 }
@@ -167,7 +133,7 @@ parse_single_digit_hour(void **state)
 	struct hours_day day;
 
 	(void)state;
-	set_day(&day, "9:00-11:00");
+	unit_set_day(&day, "9:00-11:00");
 	assert_int_equal(day.r[0].start_min, 540);
 }
 
@@ -177,7 +143,7 @@ parse_24_00_as_end(void **state)
 	struct hours_day day;
 
 	(void)state;
-	set_day(&day, "22:00-24:00");
+	unit_set_day(&day, "22:00-24:00");
 	assert_int_equal(day.r[0].end_min, 1440);
 }
 
@@ -187,7 +153,7 @@ parse_whole_day(void **state)
 	struct hours_day day;
 
 	(void)state;
-	set_day(&day, "00:00-24:00");
+	unit_set_day(&day, "00:00-24:00");
 	assert_int_equal(day.r[0].start_min, 0);
 	assert_int_equal(day.r[0].end_min, 1440);
 }
@@ -247,7 +213,7 @@ parse_allows_touching_ranges(void **state)
 	struct hours_day day;
 
 	(void)state;
-	set_day(&day, "09:00-11:00, 11:00-12:00");
+	unit_set_day(&day, "09:00-11:00, 11:00-12:00");
 	assert_int_equal(day.n, 2);
 }
 
@@ -309,7 +275,7 @@ parse_accepts_eight_ranges(void **state)
 	struct hours_day day;
 
 	(void)state;
-	set_day(&day, "01:00-02:00, 03:00-04:00, 05:00-06:00, 07:00-08:00, "
+	unit_set_day(&day, "01:00-02:00, 03:00-04:00, 05:00-06:00, 07:00-08:00, "
 		"09:00-10:00, 11:00-12:00, 13:00-14:00, 15:00-16:00");
 	assert_int_equal(day.n, 8);
 }
@@ -788,7 +754,7 @@ exception_duplicate_refused(void **state)
 
 	(void)state;
 	add_exception(&d, "09:00-10:00");
-	set_day(&day, "closed");
+	unit_set_day(&day, "closed");
 	assert_int_equal(hours_add_exception(&h, &d, &day, &why), -1);
 	assert_string_equal(why, "date given twice");
 	assert_int_equal(h.n_exceptions, 1);
@@ -1007,7 +973,7 @@ touching_ranges_join_for_closes_at(void **state)
 	time_t closes = 0;
 
 	(void)state;
-	set_day(&h.week[0], "09:00-11:00, 11:00-12:00");
+	unit_set_day(&h.week[0], "09:00-11:00, 11:00-12:00");
 	assert_true(hours_open_at(&h, utc(2026, 11, 23, 7, 30), &closes));
 	assert_int_equal(closes, utc(2026, 11, 23, 10, 0));
 }
@@ -1018,8 +984,8 @@ closes_at_joins_24_00_and_next_00_00(void **state)
 	time_t closes = 0;
 
 	(void)state;
-	set_day(&h.week[0], "20:00-24:00");
-	set_day(&h.week[1], "00:00-02:00, 09:00-11:00");
+	unit_set_day(&h.week[0], "20:00-24:00");
+	unit_set_day(&h.week[1], "00:00-02:00, 09:00-11:00");
 	assert_true(hours_open_at(&h, utc(2026, 11, 23, 21, 0), &closes));
 	assert_int_equal(closes, utc(2026, 11, 24, 0, 0));     /* Tue 02:00 */
 }
@@ -1030,7 +996,7 @@ closes_at_24_00_when_next_day_starts_late(void **state)
 	time_t closes = 0;
 
 	(void)state;
-	set_day(&h.week[0], "20:00-24:00");
+	unit_set_day(&h.week[0], "20:00-24:00");
 	assert_true(hours_open_at(&h, utc(2026, 11, 23, 21, 0), &closes));
 	assert_int_equal(closes, utc(2026, 11, 23, 22, 0));
 }
@@ -1043,7 +1009,7 @@ closes_at_round_the_clock_is_bounded(void **state)
 
 	(void)state;
 	for (i = 0; i < 7; i++)
-		set_day(&h.week[i], "00:00-24:00");
+		unit_set_day(&h.week[i], "00:00-24:00");
 	assert_true(hours_open_at(&h, utc(2026, 11, 23, 12, 0), &closes));
 	assert_true(closes > utc(2027, 11, 1, 0, 0));
 }
@@ -1249,7 +1215,7 @@ static void
 next_open_skips_touching_range(void **state)
 {
 	(void)state;
-	set_day(&h.week[0], "09:00-11:00, 11:00-12:00, 14:00-15:00");
+	unit_set_day(&h.week[0], "09:00-11:00, 11:00-12:00, 14:00-15:00");
 	expect_next(utc(2026, 11, 23, 7, 30), 14, utc(2026, 11, 23, 12, 0));
 }
 
@@ -1257,8 +1223,8 @@ static void
 next_open_skips_midnight_continuation(void **state)
 {
 	(void)state;
-	set_day(&h.week[0], "20:00-24:00");
-	set_day(&h.week[1], "00:00-02:00, 09:00-11:00");
+	unit_set_day(&h.week[0], "20:00-24:00");
+	unit_set_day(&h.week[1], "00:00-02:00, 09:00-11:00");
 	expect_next(utc(2026, 11, 23, 19, 0), 14, utc(2026, 11, 24, 7, 0));
 }
 
@@ -1266,7 +1232,7 @@ static void
 next_open_at_midnight_when_day_before_closed(void **state)
 {
 	(void)state;
-	set_day(&h.week[1], "00:00-02:00");
+	unit_set_day(&h.week[1], "00:00-02:00");
 	expect_next(utc(2026, 11, 23, 19, 0), 14, utc(2026, 11, 23, 22, 0));
 }
 
@@ -1278,7 +1244,7 @@ next_open_none_when_all_closed(void **state)
 
 	(void)state;
 	for (i = 0; i < 7; i++)
-		set_day(&h.week[i], "closed");
+		unit_set_day(&h.week[i], "closed");
 	assert_int_equal(hours_next_open(&h, utc(2026, 11, 23, 12, 0), 14, &next),
 			 -1);
 	assert_int_equal(next, 7);
@@ -1293,7 +1259,7 @@ next_open_none_beyond_window(void **state)
 
 	(void)state;
 	for (i = 0; i < 7; i++)
-		set_day(&h.week[i], "closed");
+		unit_set_day(&h.week[i], "closed");
 	add_exception(&d, "09:00-11:00");
 	assert_int_equal(hours_next_open(&h, utc(2026, 11, 23, 12, 0), 14, &next),
 			 -1);
@@ -1310,7 +1276,7 @@ next_open_window_edge(void **state)
 
 	(void)state;
 	for (i = 0; i < 7; i++)
-		set_day(&h.week[i], "closed");
+		unit_set_day(&h.week[i], "closed");
 	add_exception(&d, "09:00-11:00");
 	expect_next(utc(2026, 11, 23, 7, 0), 1, utc(2026, 11, 24, 7, 0));
 	assert_int_equal(hours_next_open(&h, utc(2026, 11, 23, 7, 0) - 1, 1,
@@ -1458,7 +1424,7 @@ format_day_24_00(void **state)
 	char buf[128];
 
 	(void)state;
-	set_day(&day, "8:00-24:00");
+	unit_set_day(&day, "8:00-24:00");
 	hours_format_day(&day, buf, sizeof(buf));
 	assert_string_equal(buf, "08:00-24:00");
 }
@@ -1496,7 +1462,7 @@ static void
 format_line_regular_two_ranges(void **state)
 {
 	(void)state;
-	set_day(&h.week[0], "09:00-11:00, 13:00-15:00");
+	unit_set_day(&h.week[0], "09:00-11:00, 13:00-15:00");
 	expect_line(2027, 1, 4, "2027-01-04 Mon 09:00-11:00, 13:00-15:00");
 }
 
@@ -1641,5 +1607,5 @@ test_hours_run(void)
 		T(format_line_christmas_without_fi),
 	};
 
-	return cmocka_run_group_tests_name("hours", tests, group_setup, NULL);
+	return cmocka_run_group_tests_name("hours", tests, unit_setup_helsinki, NULL);
 }

@@ -18,29 +18,7 @@
 /* 2026-11-23 09:26:22 in Helsinki (+02:00). */
 #define T0 ((int64_t)1795418782)
 
-static int
-setup_tz(void **state)
-{
-	(void)state;
-	if (setenv("TZ", "Europe/Helsinki", 1))
-		return -1;
-	tzset();
-	return 0;
-}
-
 static struct hours test_hours;
-
-static void
-weekday_hours(struct hours *h)
-{
-	const char *why;
-	int d;
-
-	memset(h, 0, sizeof(*h));
-	for (d = 0; d < 7; d++)
-		assert_int_equal(hours_parse_day(d < 5 ? "09:00-11:00" : "closed",
-						 &h->week[d], &why), 0);
-}
 
 static const struct mail_line lines3[] = {
 	{ false, T0, "Hei, tarvitsisin apua toimeentulotuen kanssa." },
@@ -51,7 +29,7 @@ static const struct mail_line lines3[] = {
 static struct mail_copy
 copy_in(const char *lang)
 {
-	weekday_hours(&test_hours);
+	unit_weekday_hours(&test_hours);
 	return (struct mail_copy){ lang, "neuvonta@example.fi",
 				   "asukas@example.org", "0123456789abcdef",
 				   T0 + 200, &test_hours, lines3, 3 };
@@ -746,5 +724,5 @@ test_mail_run(void)
 	};
 #undef T
 
-	return cmocka_run_group_tests_name("mail", tests, setup_tz, NULL);
+	return cmocka_run_group_tests_name("mail", tests, unit_setup_helsinki, NULL);
 }

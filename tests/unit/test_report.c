@@ -15,30 +15,6 @@
 #include "stats.h"
 #include "unit.h"
 
-static int
-setup_tz(void **state)
-{
-	(void)state;
-	if (setenv("TZ", "Europe/Helsinki", 1))
-		return -1;
-	tzset();
-	return 0;
-}
-
-/* Weekdays 09:00-11:00, weekends closed. */
-static void
-weekday_hours(struct hours *h)
-{
-	const char *why;
-	int d;
-
-	memset(h, 0, sizeof(*h));
-	snprintf(h->timezone, sizeof(h->timezone), "Europe/Helsinki");
-	for (d = 0; d < 5; d++)
-		assert_int_equal(hours_parse_day("09:00-11:00", &h->week[d], &why),
-				 0);
-}
-
 /* One Monday (2026-11-02, winter time, +2): a chat served at 09:00 local,
  * one abandoned, three attempts at 12:xx while closed, a topic label with
  * markup in it. */
@@ -70,7 +46,7 @@ render(const char *topic, const char *title)
 	struct report_input in;
 	char *html;
 
-	weekday_hours(&h);
+	unit_weekday_hours(&h);
 	if (monday(&r, topic))
 		return NULL;
 	in.stats = &r;
@@ -123,7 +99,7 @@ open_share_of_a_whole_open_hour_is_one(void **state)
 	struct hours_date mon = { 2026, 11, 2 };
 
 	(void)state;
-	weekday_hours(&h);
+	unit_weekday_hours(&h);
 	assert_true(report_open_share(&h, &mon, 9) == 1.0);
 	assert_true(report_open_share(&h, &mon, 11) == 0.0);
 }
@@ -133,11 +109,10 @@ open_share_of_half_an_hour_is_a_half(void **state)
 {
 	struct hours h;
 	struct hours_date mon = { 2026, 11, 2 };
-	const char *why;
 
 	(void)state;
-	weekday_hours(&h);
-	assert_int_equal(hours_parse_day("09:30-11:00", &h.week[0], &why), 0);
+	unit_weekday_hours(&h);
+	unit_set_day(&h.week[0], "09:30-11:00");
 	assert_true(report_open_share(&h, &mon, 9) == 0.5);
 }
 
@@ -148,7 +123,7 @@ open_share_of_a_closed_sunday_is_zero(void **state)
 	struct hours_date sun = { 2026, 11, 1 };
 
 	(void)state;
-	weekday_hours(&h);
+	unit_weekday_hours(&h);
 	assert_true(report_open_share(&h, &sun, 9) == 0.0);
 }
 
@@ -286,7 +261,7 @@ report_of_a_quiet_period_says_so(void **state)
 	char *html;
 
 	(void)state;
-	weekday_hours(&h);
+	unit_weekday_hours(&h);
 	assert_int_equal(stats_compute(NULL, 0, &d, &d, &r), 0);
 	html = report_render_html(&in);
 	assert_non_null(html);
@@ -305,7 +280,7 @@ report_without_days_is_refused(void **state)
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
-	weekday_hours(&h);
+	unit_weekday_hours(&h);
 	assert_null(report_render_html(&in));
 }
 
@@ -332,5 +307,5 @@ test_report_run(void)
 		cmocka_unit_test(report_without_days_is_refused),
 	};
 
-	return cmocka_run_group_tests_name("report", tests, setup_tz, NULL);
+	return cmocka_run_group_tests_name("report", tests, unit_setup_helsinki, NULL);
 }

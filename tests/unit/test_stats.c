@@ -20,15 +20,11 @@
 static int64_t
 utc(const char *s)
 {
-	struct tm tm;
+	int y, mon, d, h, min, sec;
 
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+	if (sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mon, &d, &h, &min, &sec) != 6)
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm);
+	return (int64_t)unit_utc(y, mon, d, h, min, sec);
 }
 
 #define EV(t, k, v, l) { utc(t), STATS_##k, v, l }
@@ -130,16 +126,6 @@ autumn_range(struct stats_range *r)
 	rc = compute(ev, n, "2026-10-24", "2026-10-26", r);
 	free(ev);
 	return rc;
-}
-
-static int
-setup_tz(void **state)
-{
-	(void)state;
-	if (setenv("TZ", "Europe/Helsinki", 1))
-		return -1;
-	tzset();
-	return 0;
 }
 
 /* ------------------------------------------------------------ percentiles */
@@ -721,5 +707,5 @@ test_stats_run(void)
 		cmocka_unit_test(json_of_an_empty_day_lists_every_key_in_order),
 	};
 
-	return cmocka_run_group_tests_name("stats", tests, setup_tz, NULL);
+	return cmocka_run_group_tests_name("stats", tests, unit_setup_helsinki, NULL);
 }
