@@ -379,6 +379,51 @@ def insecure_ssl():
     return ctx
 
 
+# -------------------------------------------------------------- /metrics
+
+METRIC_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+METRIC_SAMPLE = re.compile(rf"^({METRIC_NAME}(?:\{{[^}}]*\}})?) (\S+)( -?\d+)?$")
+
+
+class Metrics(dict):
+    """One /metrics body: {sample: value}, a sample being the metric's name
+    with its labels as written (`neuvo_x`, or `neuvo_x{a="b"}`), a value an
+    int when written as one, else a float (NaN and +Inf included);
+    .types: {name: kind} from the `# TYPE` lines."""
+
+    def __init__(self):
+        super().__init__()
+        self.types = {}
+
+
+def parse_metrics(text):
+    """Prometheus text exposition -> Metrics. Every line must be blank, a
+    comment, or a sample line with a number for its value."""
+    out = Metrics()
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(None, 3)
+            assert re.fullmatch(METRIC_NAME, name), line
+            out.types[name] = kind.strip()
+            continue
+        if line.startswith("#"):
+            continue
+        m = METRIC_SAMPLE.match(line)
+        assert m, f"not a Prometheus sample line: {line!r}"
+        value = m.group(2)
+        out[m.group(1)] = int(value) if re.fullmatch(r"-?\d+", value) else float(value)
+    return out
+
+
+def metrics(srv):
+    """GET /metrics (it must answer 200), parsed: a Metrics dict."""
+    code, _, body = srv.request("/metrics")
+    assert code == 200, (code, body)
+    return parse_metrics(body.decode("utf-8"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _servers_exit_cleanly():
     """Every server stopped in the background exited 0 soon after SIGTERM."""
@@ -599,6 +644,13 @@ async def resident(srv, hello=None, **kw):
     return c
 
 
+async def resume(srv, token):
+    """A new resident connection that sent `resume` with token."""
+    r = await resident(srv)
+    await r.send({"type": "resume", "token": token})
+    return r
+
+
 async def queued(srv, conn=None, **hello):
     """A resident that said hello and got `queued`: (client, queued frame).
     conn: keyword arguments for the connection (e.g. local_addr)."""
@@ -609,12 +661,30 @@ async def queued(srv, conn=None, **hello):
     return c, q
 
 
+async def login(srv, conn=None, **fields):
+    """A new advisor connection that sent a login frame with `fields`
+    (username and password, or token): (client, its answer), the answer
+    being login_ok or an error. conn: keyword arguments for the connection."""
+    c = await Client.connect(srv, "advisor", **(conn or {}))
+    await c.send({"type": "login", **fields})
+    answer = await c.recv_where(lambda m: m.get("type") in ("login_ok", "error"),
+                                "login answer", LOGIN_TIMEOUT)
+    return c, answer
+
+
+async def refused_login(srv, **fields):
+    """A login frame with `fields` gets the error auth_failed, and then the
+    server closes the connection with 1008. Returns the client."""
+    c = await Client.connect(srv, "advisor")
+    await c.send({"type": "login", **fields})
+    await c.error("auth_failed", timeout=LOGIN_TIMEOUT)
+    assert await c.close_code() == 1008
+    return c
+
+
 async def advisor(srv, user=ADVISOR_USER, password=ADVISOR_PASSWORD, **kw):
     """A logged-in advisor; .login_ok, .token and .name are set."""
-    c = await Client.connect(srv, "advisor", **kw)
-    await c.send({"type": "login", "username": user, "password": password})
-    ok = await c.recv_where(lambda m: m.get("type") in ("login_ok", "error"), "login_ok",
-                            LOGIN_TIMEOUT)
+    c, ok = await login(srv, kw, username=user, password=password)
     assert ok["type"] == "login_ok", f"login of {user} failed: {ok}"
     c.login_ok = ok
     c.token = ok["token"]
@@ -628,6 +698,17 @@ async def taken(srv, adv, res):
     chat = await adv.recv_type("chat", chat=res.chat)
     await res.recv_type("assigned")
     return chat
+
+
+async def chatting(srv, adv=None, conn=None, **hello):
+    """A resident in a chat with an advisor: the resident says hello and is
+    queued, then `adv` (by default 'anna', logged in now) takes the chat.
+    Returns (resident, advisor); the resident's .chat and .token are set."""
+    res, _ = await queued(srv, conn, **hello)
+    if adv is None:
+        adv = await advisor(srv)
+    await taken(srv, adv, res)
+    return res, adv
 
 
 def run(coro, timeout=60):

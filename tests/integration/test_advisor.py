@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from conftest import (ADVISOR_NAME, ADVISOR_PASSWORD, Client, advisor, queued, resident, run,
-                      taken)
+from conftest import (ADVISOR_NAME, ADVISOR_PASSWORD, Client, advisor, chatting, queued,
+                      refused_login, resident, run)
 
 
 # ------------------------------------------------------------------ login
@@ -27,30 +27,17 @@ def test_login_answers_login_ok_with_name_and_token_then_a_queue_push(server):
 
 def test_login_with_a_wrong_password_gets_auth_failed_then_close_1008(server):
     async def go():
-        a = await Client.connect(server, "advisor")
-        await a.send({"type": "login", "username": "anna", "password": "väärä salasana"})
-        await a.error("auth_failed", timeout=15)
-        assert await a.close_code() == 1008
+        a = await refused_login(server, username="anna", password="väärä salasana")
         assert not a.unread("login_ok")
     run(go())
 
 
 def test_login_with_an_unknown_username_gets_auth_failed_then_close_1008(server):
-    async def go():
-        a = await Client.connect(server, "advisor")
-        await a.send({"type": "login", "username": "eiole", "password": ADVISOR_PASSWORD})
-        await a.error("auth_failed", timeout=15)
-        assert await a.close_code() == 1008
-    run(go())
+    run(refused_login(server, username="eiole", password=ADVISOR_PASSWORD))
 
 
 def test_login_with_a_forged_token_gets_auth_failed_then_close_1008(server):
-    async def go():
-        a = await Client.connect(server, "advisor")
-        await a.send({"type": "login", "token": "A" * 43})
-        await a.error("auth_failed", timeout=15)
-        assert await a.close_code() == 1008
-    run(go())
+    run(refused_login(server, token="A" * 43))
 
 
 def test_login_with_the_session_token_answers_login_ok(server):
@@ -213,9 +200,7 @@ def test_take_beyond_max_chats_per_advisor_gets_too_many_chats(make_server):
 
 def test_advisor_msg_reaches_the_resident_and_is_echoed_with_chat(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "msg", "chat": r.chat, "text": "Hei, miten voin auttaa?"})
         got = await r.recv_type("msg")
         assert got["from"] == "advisor" and got["text"] == "Hei, miten voin auttaa?"
@@ -252,9 +237,7 @@ def test_advisor_message_for_a_chat_that_does_not_exist_gets_unknown_chat(server
 
 def test_advisor_text_over_max_message_chars_gets_too_long(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "msg", "chat": r.chat, "text": "ö" * 2001})
         await a.error("too_long")
         await a.send({"type": "msg", "chat": r.chat, "text": "ö" * 2000})
@@ -266,9 +249,7 @@ def test_queue_limit_counts_only_waiting_residents(make_server):
     srv = make_server(queue__max_length=1)
 
     async def go():
-        r1, q1 = await queued(srv)
-        a = await advisor(srv)
-        await taken(srv, a, r1)
+        r1, a = await chatting(srv)
         r2, q2 = await queued(srv)
         assert q2["position"] == 1
         r3 = await resident(srv, {})
@@ -293,9 +274,7 @@ async def no_error_after(a, seconds=0.5):
 
 def test_tag_with_config_topics_and_an_outcome_is_accepted(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "tag", "chat": r.chat, "topics": ["housing", "income_support"],
                       "outcome": "answered"})
         await no_error_after(a)
@@ -304,9 +283,7 @@ def test_tag_with_config_topics_and_an_outcome_is_accepted(server):
 
 def test_tag_after_the_end_is_accepted(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "end", "chat": r.chat})
         await a.recv_type("ended")
         await a.send({"type": "tag", "chat": r.chat, "topics": ["family"],
@@ -317,9 +294,7 @@ def test_tag_after_the_end_is_accepted(server):
 
 def test_tag_with_a_topic_not_in_the_config_gets_bad_field(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "tag", "chat": r.chat, "topics": ["astrology"],
                       "outcome": "answered"})
         await a.error("bad_field")
@@ -330,9 +305,7 @@ def test_tag_outcome_of_free_text_gets_bad_field(server):
     """Outcomes are counted by id in figures that outlive every purge, so
     free text (where a name could slip in) is refused, not stored."""
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "tag", "chat": r.chat, "topics": ["housing"],
                       "outcome": "soitin Matti Virtaselle"})
         await a.error("bad_field")

@@ -7,8 +7,8 @@ pushes."""
 import asyncio
 import json
 
-from conftest import (ADVISOR_NAME, TOPICS, Client, advisor, local_today, queued,
-                      raw_upgrade, resident, run, taken)
+from conftest import (ADVISOR_NAME, TOPICS, Client, advisor, chatting, local_today, queued,
+                      raw_upgrade, resident, resume, run)
 
 SECURITY = ("content-security-policy", "x-content-type-options", "referrer-policy")
 
@@ -69,9 +69,7 @@ def test_status_false_is_reflected_in_api_status_advisors_available(server):
 
 def test_tag_is_acknowledged_with_tagged_and_the_chat_id(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "tag", "chat": r.chat, "topics": ["housing"],
                       "outcome": "answered"})
         t = await a.recv_type("tagged")
@@ -97,12 +95,9 @@ def test_auto_assign_serves_a_freshly_logged_in_advisor_without_status(make_serv
 
 def test_resumed_while_chatting_names_the_advisor_and_has_position_0(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await r.close()
-        r2 = await resident(server)
-        await r2.send({"type": "resume", "token": q["token"]})
+        r2 = await resume(server, r.token)
         res = await r2.recv_type("resumed")
         assert res["state"] == "chatting"
         assert res["advisor"] == ADVISOR_NAME
@@ -112,14 +107,11 @@ def test_resumed_while_chatting_names_the_advisor_and_has_position_0(server):
 
 def test_resumed_after_the_end_has_position_0(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "end", "chat": r.chat})
         await r.recv_type("ended", by="advisor")
         await r.close()
-        r2 = await resident(server)
-        await r2.send({"type": "resume", "token": q["token"]})
+        r2 = await resume(server, r.token)
         res = await r2.recv_type("resumed")
         assert res["state"] == "ended"
         assert res["position"] == 0
@@ -130,8 +122,7 @@ def test_resumed_while_queued_has_no_advisor(server):
     async def go():
         r, q = await queued(server)
         await r.close()
-        r2 = await resident(server)
-        await r2.send({"type": "resume", "token": q["token"]})
+        r2 = await resume(server, q["token"])
         res = await r2.recv_type("resumed")
         assert res["state"] == "queued" and res["position"] == 1
         assert res.get("advisor") is None, res
@@ -147,9 +138,7 @@ def test_idle_warning_comes_before_the_idle_timeout(make_server):
     srv = make_server(queue__idle_timeout_s=IDLE)
 
     async def go():
-        r, q = await queued(srv)
-        a = await advisor(srv)
-        await taken(srv, a, r)
+        r, a = await chatting(srv)
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         w = await r.recv_type("idle_warning", timeout=IDLE + 2)

@@ -26,7 +26,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import (TZ, advisor, free_port, parse_rfc3339, queued, run, taken,
+from conftest import (TZ, chatting, free_port, metrics, parse_rfc3339, queued, run,
                       zone)
 
 ADDR = "kopio.vastaanottaja@example.org"
@@ -138,17 +138,6 @@ def smtp_over(ctl_or_port, starttls="no", scheme="smtp", **over):
 
 # ---------------------------------------------------------------- helpers
 
-def metrics(srv):
-    code, _, body = srv.request("/metrics")
-    assert code == 200
-    out = {}
-    for line in body.decode().splitlines():
-        if line.startswith("neuvo_email_"):
-            name, value = line.split()
-            out[name] = int(value)
-    return out
-
-
 def wait_metrics(srv, pred, what, timeout=DELIVERY_TIMEOUT):
     deadline = time.monotonic() + timeout
     m = metrics(srv)
@@ -175,14 +164,6 @@ def assert_address_gone(srv, addr=ADDR):
             assert n not in data, f"{n!r} found in {f.name} ({len(data)} bytes)"
 
 
-async def chat_with_advisor(srv, lang="fi"):
-    """A resident in a chat with 'anna': (resident, advisor)."""
-    adv = await advisor(srv)
-    res, _ = await queued(srv, lang=lang)
-    await taken(srv, adv, res)
-    return res, adv
-
-
 async def say(sender, receiver, text, chat=None, shown=None):
     """sender sends text; returns the MSG the receiver got (its text is
     `shown`, the redacted form, when given)."""
@@ -205,6 +186,15 @@ async def end(res, adv):
     await adv.recv_type("ended")
 
 
+async def copy_queued(srv):
+    """A chat with 'anna' whose resident asks for a copy to ADDR (it must be
+    queued), then ends the chat: (resident, advisor)."""
+    res, adv = await chatting(srv)
+    assert (await ask_copy(res))["type"] == "email_queued"
+    await end(res, adv)
+    return res, adv
+
+
 def parse(raw):
     return email.message_from_bytes(raw, policy=email.policy.default)
 
@@ -222,7 +212,7 @@ def test_copy_arrives_whole_and_decodes(make_server, smtpd):
     assert srv.status()["email_available"] is True
 
     async def go():
-        res, adv = await chat_with_advisor(srv)
+        res, adv = await chatting(srv)
         m1 = await say(res, adv, "Hei, tarvitsen apua vuokran kanssa. Äiti ja isä ovat öisin töissä.")
         m2 = await say(adv, res, "Hei! Kerro lisää, autan mielelläni.", adv_chat(res))
         m3 = await say(res, adv, "Hetuni on 131052-308T", shown="Hetuni on [hetu]")
@@ -271,7 +261,7 @@ def test_copy_asked_after_the_end_goes_at_once_in_swedish(make_server, smtpd):
     srv = make_server(**smtp_over(ctl))
 
     async def go():
-        res, adv = await chat_with_advisor(srv, lang="sv")
+        res, adv = await chatting(srv, lang="sv")
         m = await say(adv, res, "Hej, hur kan jag hjälpa?", res.chat)
         await end(res, adv)
         t0 = time.monotonic()
@@ -301,7 +291,7 @@ def test_starttls_required_with_login(make_server, smtpd, tmp_path):
                                   smtp__password=SMTP_PASSWORD))
 
     async def go():
-        res, adv = await chat_with_advisor(srv, lang="en")
+        res, adv = await chatting(srv, lang="en")
         await say(res, adv, "Thanks for the help")
         assert (await ask_copy(res))["type"] == "email_queued"
         await end(res, adv)
@@ -318,12 +308,7 @@ def test_starttls_required_refuses_a_server_without_it(make_server, smtpd):
     sink, ctl = smtpd()
     srv = make_server(**smtp_over(ctl, starttls="required"))
 
-    async def go():
-        res, adv = await chat_with_advisor(srv)
-        assert (await ask_copy(res))["type"] == "email_queued"
-        await end(res, adv)
-
-    run(go())
+    run(copy_queued(srv))
     m = wait_metrics(srv, lambda m: m["neuvo_email_retried_total"] >= 1, "a retry")
     assert m["neuvo_email_outbox"] == 1 and m["neuvo_email_sent_total"] == 0
     assert not sink.messages(), "sent in clear text although STARTTLS is required"
@@ -334,12 +319,7 @@ def test_smtps(make_server, smtpd, tmp_path):
     sink, ctl = smtpd(ssl_context=tls_context(cert, key))
     srv = make_server(**smtp_over(ctl, scheme="smtps", smtp__ca_file=str(cert)))
 
-    async def go():
-        res, adv = await chat_with_advisor(srv)
-        assert (await ask_copy(res))["type"] == "email_queued"
-        await end(res, adv)
-
-    run(go())
+    run(copy_queued(srv))
     raw, meta = sink.wait_message()
     assert meta["tls"] is True
     wait_metrics(srv, lambda m: m["neuvo_email_outbox"] == 0, "an empty outbox")
@@ -364,13 +344,12 @@ def test_mail_server_down_then_up(make_server, smtpd):
     figures = {}
 
     async def go():
-        res, adv = await chat_with_advisor(srv)
+        res, adv = await chatting(srv)
         assert (await ask_copy(res))["type"] == "email_queued"
         await say(res, adv, "ennen loppua")
         await end(res, adv)
         # A second chat goes on while the first copy fails and waits.
-        res2, _ = await queued(srv)
-        await taken(srv, adv, res2)
+        res2, _ = await chatting(srv, adv)
         times = await round_trip_ms(res2, adv)
         figures["p50"], figures["max"] = times[len(times) // 2], times[-1]
         assert figures["max"] < 500, times
@@ -428,12 +407,9 @@ def test_silent_mail_server_never_slows_the_chat_and_sigterm_is_prompt(make_serv
         figures = {}
 
         async def go():
-            res, adv = await chat_with_advisor(srv)
-            assert (await ask_copy(res))["type"] == "email_queued"
-            await end(res, adv)
+            res, adv = await copy_queued(srv)
             await asyncio.sleep(0.5)    # the worker is now stuck in connect
-            res2, _ = await queued(srv)
-            await taken(srv, adv, res2)
+            res2, _ = await chatting(srv, adv)
             times = await round_trip_ms(res2, adv)
             figures["p50"], figures["max"] = times[len(times) // 2], times[-1]
             assert figures["max"] < 500, times
@@ -461,9 +437,7 @@ def test_new_timezone_waits_until_the_worker_is_idle(make_server):
         srv = make_server(**over)
 
         async def go():
-            res, adv = await chat_with_advisor(srv)
-            assert (await ask_copy(res))["type"] == "email_queued"
-            await end(res, adv)
+            await copy_queued(srv)
             await asyncio.sleep(0.5)    # the worker is now stuck in connect
 
         run(go())
@@ -488,12 +462,7 @@ def test_550_is_given_up_counted_and_forgotten(make_server, smtpd):
     sink, ctl = smtpd(rcpt_reply="550 5.1.1 No such user here")
     srv = make_server(**smtp_over(ctl))
 
-    async def go():
-        res, adv = await chat_with_advisor(srv)
-        assert (await ask_copy(res))["type"] == "email_queued"
-        await end(res, adv)
-
-    run(go())
+    run(copy_queued(srv))
     m = wait_metrics(srv, lambda m: m["neuvo_email_given_up_total"] == 1, "a give-up")
     assert m["neuvo_email_outbox"] == 0
     assert m["neuvo_email_sent_total"] == 0 and m["neuvo_email_retried_total"] == 0
@@ -524,14 +493,8 @@ def test_address_leaves_the_wal_once_a_reader_lets_go(make_server, smtpd):
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM chats").fetchall()
 
-    async def go():
-        res, adv = await chat_with_advisor(srv)
-        assert (await ask_copy(res))["type"] == "email_queued"
-        await end(res, adv)
-        return res, adv
-
     try:
-        run(go())
+        run(copy_queued(srv))
         sink.wait_message()
         wait_metrics(srv, lambda m: m["neuvo_email_sent_total"] == 1, "a copy sent")
         time.sleep(1.5)
@@ -547,12 +510,7 @@ def test_4xx_is_retried(make_server, smtpd):
     sink, ctl = smtpd(rcpt_reply="451 4.3.0 Try again later")
     srv = make_server(**smtp_over(ctl))
 
-    async def go():
-        res, adv = await chat_with_advisor(srv)
-        assert (await ask_copy(res))["type"] == "email_queued"
-        await end(res, adv)
-
-    run(go())
+    run(copy_queued(srv))
     m = wait_metrics(srv, lambda m: m["neuvo_email_retried_total"] >= 2, "two retries")
     assert m["neuvo_email_outbox"] == 1 and m["neuvo_email_given_up_total"] == 0
     assert sink.rcpt_attempts >= 2
@@ -562,12 +520,7 @@ def test_temporary_failures_are_given_up_after_24_hours(make_server, smtpd):
     sink, ctl = smtpd(rcpt_reply="451 4.3.0 Try again later")
     srv = make_server(**smtp_over(ctl, smtp__retry_min_s="600"))
 
-    async def go():
-        res, adv = await chat_with_advisor(srv)
-        assert (await ask_copy(res))["type"] == "email_queued"
-        await end(res, adv)
-
-    run(go())
+    run(copy_queued(srv))
     wait_metrics(srv, lambda m: m["neuvo_email_retried_total"] == 1, "a retry")
     assert srv.stop() == 0
     # Make the request 25 hours old and due now, as if a day had passed.
@@ -586,7 +539,7 @@ def test_pending_copy_survives_a_restart(make_server, smtpd):
     srv = make_server(**smtp_over(port, smtp__retry_min_s="600"))
 
     async def go():
-        res, adv = await chat_with_advisor(srv)
+        res, adv = await chatting(srv)
         await say(res, adv, "ennen uudelleenkäynnistystä")
         assert (await ask_copy(res))["type"] == "email_queued"
         # SIGTERM while the chat is still open: it ends as "closing" and
@@ -619,7 +572,7 @@ def test_invalid_addresses_are_refused(shared_smtp_server, addr):
     srv = shared_smtp_server
 
     async def go():
-        res, adv = await chat_with_advisor(srv)
+        res, adv = await chatting(srv)
         e = await ask_copy(res, addr)
         assert e.get("code") == "invalid_email", e
         # not counted as the chat's one copy
@@ -639,7 +592,7 @@ def test_300_character_address(shared_smtp_server):
     assert len(addr) == 300
 
     async def go():
-        res, adv = await chat_with_advisor(shared_smtp_server)
+        res, adv = await chatting(shared_smtp_server)
         assert (await ask_copy(res, addr)).get("code") == "invalid_email"
         await end(res, adv)
 
@@ -648,7 +601,7 @@ def test_300_character_address(shared_smtp_server):
 
 def test_one_copy_per_chat(shared_smtp_server):
     async def go():
-        res, adv = await chat_with_advisor(shared_smtp_server)
+        res, adv = await chatting(shared_smtp_server)
         assert (await ask_copy(res, "yksi.kopio@example.org"))["type"] == "email_queued"
         assert (await ask_copy(res, "toinen.kopio@example.org")).get("code") == "email_limit"
         await end(res, adv)
@@ -679,11 +632,10 @@ def test_hourly_cap(make_server, smtpd):
     srv = make_server(**smtp_over(ctl, smtp__max_per_hour="1"))
 
     async def go():
-        res, adv = await chat_with_advisor(srv)
+        res, adv = await chatting(srv)
         assert (await ask_copy(res, "eka.kopio@example.org"))["type"] == "email_queued"
         await end(res, adv)
-        res2, _ = await queued(srv)
-        await taken(srv, adv, res2)
+        res2, _ = await chatting(srv, adv)
         e = await ask_copy(res2, "toka.kopio@example.org")
         assert e.get("code") == "email_unavailable", e
         await end(res2, adv)
@@ -699,7 +651,7 @@ def test_no_url_means_unavailable(server):
     assert server.status()["email_available"] is False
 
     async def go():
-        res, adv = await chat_with_advisor(server)
+        res, adv = await chatting(server)
         assert (await ask_copy(res)).get("code") == "email_unavailable"
         await end(res, adv)
 

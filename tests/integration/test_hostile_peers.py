@@ -10,7 +10,7 @@ import socket
 import struct
 import time
 
-from conftest import (ADVISOR_PASSWORD, ADVISOR_USER, LOGIN_TIMEOUT, Client,
+from conftest import (ADVISOR_PASSWORD, ADVISOR_USER, LOGIN_TIMEOUT, Client, login,
                       queued, run)
 
 
@@ -115,15 +115,8 @@ def test_the_server_stays_available_during_a_dribbled_handshake(shared_server):
     run(go())
 
 
-def login_frame(password):
-    return {"type": "login", "username": ADVISOR_USER, "password": password}
-
-
 async def try_login(srv, password):
-    c = await Client.connect(srv, "advisor")
-    await c.send(login_frame(password))
-    m = await c.recv_where(lambda m: m.get("type") in ("login_ok", "error"),
-                           "login answer", LOGIN_TIMEOUT)
+    c, m = await login(srv, username=ADVISOR_USER, password=password)
     await c.close()
     return m
 

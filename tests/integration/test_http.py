@@ -3,14 +3,13 @@ offset, security headers on every response, Prometheus /metrics."""
 import asyncio
 import datetime as dt
 import json
-import re
 import subprocess
 
 import pytest
 
 from conftest import (CLOSED_ALL_DAY, DAYS, OPEN_ALL_DAY, RFC3339, advisor, local_now,
-                      local_time, local_today, only_open_on, parse_rfc3339, queued,
-                      raw_upgrade, rfc3339, run, zone)
+                      local_time, local_today, only_open_on, parse_metrics, parse_rfc3339,
+                      queued, raw_upgrade, rfc3339, run, zone)
 
 SECURITY = ("content-security-policy", "x-content-type-options", "referrer-policy")
 STATUS_KEYS = ("open", "now", "closes_at", "next_open", "queue_length", "advisors_available",
@@ -246,38 +245,16 @@ def test_security_headers_on_a_handshake_refused_for_its_subprotocol(shared_serv
 
 # ------------------------------------------------------------ metrics
 
-METRIC_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
-SAMPLE = re.compile(rf"^({METRIC_NAME})(\{{[^}}]*\}})? (\S+)( -?\d+)?$")
-
-
-def parse_metrics(text):
-    types, samples = {}, []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        if line.startswith("# TYPE "):
-            _, _, name, kind = line.split(None, 3)
-            assert re.fullmatch(METRIC_NAME, name), line
-            types[name] = kind.strip()
-            continue
-        if line.startswith("# HELP ") or line.startswith("#"):
-            continue
-        m = SAMPLE.match(line)
-        assert m, f"not a Prometheus sample line: {line!r}"
-        float(m.group(3))               # value parses (NaN/+Inf included)
-        samples.append((m.group(1), m.group(2) or "", m.group(3)))
-    return types, samples
-
-
 def test_metrics_is_prometheus_text_with_counters_and_gauges_only(shared_server):
     status, headers, body = shared_server.request("/metrics")
     assert status == 200
     assert headers["content-type"].startswith("text/plain")
-    types, samples = parse_metrics(body.decode("utf-8"))
-    assert samples, "no samples"
-    assert types and set(types.values()) <= {"counter", "gauge"}, types
-    for name, labels, value in samples:
-        assert name in types, f"sample {name} has no # TYPE"
+    m = parse_metrics(body.decode("utf-8"))
+    assert m, "no samples"
+    assert m.types and set(m.types.values()) <= {"counter", "gauge"}, m.types
+    for sample in m:
+        name = sample.split("{", 1)[0]
+        assert name in m.types, f"sample {name} has no # TYPE"
 
 
 # ------------------------------------------------------------ TLS

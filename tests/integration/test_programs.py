@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from conftest import (ADMIN, ADVISOR_PASSWORD, CLOSED_ALL_DAY, DAYS, OPEN_ALL_DAY, SERVER,
-                      Client, Server, admin, check_config, local_today, run)
+                      Server, admin, check_config, local_today, login, run)
 
 WEEKDAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOURS_LINE = re.compile(
@@ -339,10 +339,7 @@ def test_advisor_passwd_of_an_unknown_user_fails(tmp_path):
 
 
 async def login_result(srv, user, password):
-    c = await Client.connect(srv, "advisor")
-    await c.send({"type": "login", "username": user, "password": password})
-    m = await c.recv_where(lambda m: m.get("type") in ("login_ok", "error"), "login answer",
-                           15)
+    _, m = await login(srv, username=user, password=password)
     return m.get("type") if m["type"] == "login_ok" else m.get("code")
 
 

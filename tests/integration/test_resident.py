@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conftest import (ADVISOR_NAME, CLOSED_ALL_DAY, advisor, local_now, local_time,
+from conftest import (ADVISOR_NAME, CLOSED_ALL_DAY, advisor, chatting, local_now, local_time,
                       local_today, only_open_on, parse_rfc3339, queued, resident, rfc3339,
                       run, taken)
 
@@ -215,9 +215,7 @@ def test_messages_written_while_queued_reach_the_advisor_as_history(server):
 
 def test_msg_while_chatting_reaches_the_advisor_with_chat_id(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await r.send({"type": "msg", "text": "Miten haen tukea?", "cid": 7})
         echo = await r.recv_type("msg")
         relayed = await a.recv_type("msg", chat=r.chat)
@@ -248,9 +246,7 @@ def test_msg_before_hello_is_not_allowed(server):
 
 def test_resident_typing_is_relayed_to_the_advisor_with_chat_id(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await r.send({"type": "typing", "on": True})
         t = await a.recv_type("typing")
         assert t["on"] is True and t["chat"] == r.chat
@@ -262,9 +258,7 @@ def test_resident_typing_is_relayed_to_the_advisor_with_chat_id(server):
 
 def test_advisor_typing_is_relayed_to_the_resident(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "typing", "chat": r.chat, "on": True})
         assert (await r.recv_type("typing"))["on"] is True
         await a.send({"type": "typing", "chat": r.chat, "on": False})
@@ -276,9 +270,7 @@ def test_advisor_typing_is_relayed_to_the_resident(server):
 
 def test_end_by_resident_while_chatting_is_seen_by_both(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await r.send({"type": "end"})
         assert (await r.recv_type("ended"))["by"] == "resident"
         e = await a.recv_type("ended")
@@ -288,9 +280,7 @@ def test_end_by_resident_while_chatting_is_seen_by_both(server):
 
 def test_end_by_advisor_is_seen_by_both(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "end", "chat": r.chat})
         assert (await r.recv_type("ended"))["by"] == "advisor"
         e = await a.recv_type("ended")
@@ -310,9 +300,7 @@ def test_end_while_queued_answers_ended_and_leaves_the_queue(server):
 
 def test_advisor_msg_after_the_end_is_refused(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await r.send({"type": "end"})
         await a.recv_type("ended")
         await a.send({"type": "msg", "chat": r.chat, "text": "ehditkö lähteä?"})
@@ -375,9 +363,7 @@ def test_email_before_an_advisor_joined_is_not_allowed(server):
 
 def test_email_without_smtp_configured_is_email_unavailable(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await r.send({"type": "email", "to": "kopio@example.org"})
         await r.error("email_unavailable")
     run(go())
@@ -385,9 +371,7 @@ def test_email_without_smtp_configured_is_email_unavailable(server):
 
 def test_email_without_smtp_after_the_end_is_email_unavailable(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "end", "chat": r.chat})
         await r.recv_type("ended")
         await r.send({"type": "email", "to": "kopio@example.org"})
@@ -399,9 +383,7 @@ def test_email_without_smtp_after_the_end_is_email_unavailable(server):
 
 def test_feedback_after_the_end_answers_thanks(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "end", "chat": r.chat})
         await r.recv_type("ended")
         await r.send({"type": "feedback", "rating": 5})
@@ -411,9 +393,7 @@ def test_feedback_after_the_end_answers_thanks(server):
 
 def test_a_second_feedback_for_the_same_chat_is_not_allowed(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await r.send({"type": "end"})
         await r.recv_type("ended")
         await r.send({"type": "feedback", "rating": 2})

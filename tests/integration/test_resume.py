@@ -3,16 +3,10 @@ advisors), what happens after the grace, tokens bound to their own chat,
 and idle_timeout_s ending a chat with by = "timeout"."""
 import asyncio
 
-from conftest import Client, advisor, queued, resident, run, taken
+from conftest import Client, advisor, chatting, queued, refused_login, resume, run, taken
 
 GRACE = 1           # resume_grace_s of the short-grace servers
 PAST_GRACE = 2.6    # the grace is checked about once a second
-
-
-async def resume(srv, token):
-    r = await resident(srv)
-    await r.send({"type": "resume", "token": token})
-    return r
 
 
 # ------------------------------------------------------------ residents
@@ -35,14 +29,12 @@ def test_resident_resume_while_queued_gives_state_position_and_history(server):
 
 def test_resident_resume_after_a_lost_connection_keeps_the_chat(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         r.abort()                                   # no close handshake
         await asyncio.sleep(0.3)
         await a.send({"type": "msg", "chat": r.chat, "text": "oletko vielä siellä?"})
         await a.recv_type("msg", chat=r.chat)
-        r2 = await resume(server, q["token"])
+        r2 = await resume(server, r.token)
         res = await r2.recv_type("resumed")
         assert res["state"] == "chatting"
         assert "oletko vielä siellä?" in [m["text"] for m in res["history"]]
@@ -55,13 +47,11 @@ def test_resident_resume_after_a_lost_connection_keeps_the_chat(server):
 
 def test_resident_resume_after_the_end_gives_state_ended_and_allows_feedback(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         await a.send({"type": "end", "chat": r.chat})
         await r.recv_type("ended")
         await r.close()
-        r2 = await resume(server, q["token"])
+        r2 = await resume(server, r.token)
         res = await r2.recv_type("resumed")
         assert res["state"] == "ended"
         await r2.send({"type": "feedback", "rating": 3})
@@ -99,9 +89,7 @@ def test_resident_gone_past_the_grace_ends_the_chat_by_disconnect(make_server):
     srv = make_server(queue__resume_grace_s=GRACE)
 
     async def go():
-        r, q = await queued(srv)
-        a = await advisor(srv)
-        await taken(srv, a, r)
+        r, a = await chatting(srv)
         await r.close()
         e = await a.recv_type("ended", timeout=PAST_GRACE + 1)
         assert e["by"] == "disconnect" and e["chat"] == r.chat
@@ -156,10 +144,7 @@ def test_resident_token_resumes_only_its_own_chat(server):
 def test_resident_token_does_not_log_in_an_advisor(server):
     async def go():
         r, q = await queued(server)
-        a = await Client.connect(server, "advisor")
-        await a.send({"type": "login", "token": q["token"]})
-        await a.error("auth_failed", timeout=15)
-        assert await a.close_code() == 1008
+        await refused_login(server, token=q["token"])
     run(go())
 
 
@@ -167,9 +152,7 @@ def test_resident_token_does_not_log_in_an_advisor(server):
 
 def test_advisor_resume_with_token_within_the_grace_keeps_its_chats(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         a.abort()
         await asyncio.sleep(0.5)
         b = await Client.connect(server, "advisor")
@@ -216,9 +199,7 @@ def test_idle_chat_ends_with_by_timeout_for_both(make_server):
     srv = make_server(queue__idle_timeout_s=IDLE)
 
     async def go():
-        r, q = await queued(srv)
-        a = await advisor(srv)
-        await taken(srv, a, r)
+        r, a = await chatting(srv)
         e = await r.recv_type("ended", timeout=IDLE + 3)
         assert e["by"] == "timeout"
         e = await a.recv_type("ended", timeout=2)

@@ -6,7 +6,7 @@ import datetime as dt
 import signal
 import time
 
-from conftest import (CLOSED_ALL_DAY, OPEN_ALL_DAY, STOP_LIMIT_S, TZ, advisor,
+from conftest import (CLOSED_ALL_DAY, OPEN_ALL_DAY, STOP_LIMIT_S, TZ, advisor, chatting,
                       local_today, queued, resident, run, taken)
 
 
@@ -124,9 +124,7 @@ def test_sigterm_closes_connections_before_hello_or_login_with_1001(server):
 
 def test_sigterm_ends_a_running_chat_with_by_closing(server):
     async def go():
-        r, q = await queued(server)
-        a = await advisor(server)
-        await taken(server, a, r)
+        r, a = await chatting(server)
         server.signal(signal.SIGTERM)
         er = await r.recv_type("ended")
         ea = await a.recv_type("ended", chat=r.chat)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import (CLOSED_ALL_DAY, Server, admin, advisor, local_now, local_today,
-                      queued, resident, run, taken)
+                      metrics, queued, resident, run, taken)
 
 HETU = "131052-308T"
 PHONE = "040 123 4567"
@@ -359,18 +359,9 @@ def test_queue_full_is_counted(make_server):
 
 # ----------------------------------------------------------------- metrics
 
-def metric(srv, name):
-    code, _, body = srv.request("/metrics")
-    assert code == 200
-    for line in body.decode().splitlines():
-        if line.startswith(name + " "):
-            return int(line.split()[1])
-    raise AssertionError(f"{name} missing")
-
-
 def test_metrics_count_chats_today(make_server):
     srv = make_server()
-    assert metric(srv, "neuvo_chats_today") == 0
+    assert metrics(srv)["neuvo_chats_today"] == 0
 
     async def two():
         for _ in range(2):
@@ -379,9 +370,10 @@ def test_metrics_count_chats_today(make_server):
             await r.recv_type("ended")
 
     run(two())
-    assert metric(srv, "neuvo_chats_today") == 2
-    assert metric(srv, "neuvo_queue_length") == 0
-    assert metric(srv, "neuvo_advisors_available") == 0
+    m = metrics(srv)
+    assert m["neuvo_chats_today"] == 2
+    assert m["neuvo_queue_length"] == 0
+    assert m["neuvo_advisors_available"] == 0
 
 
 def test_metrics_chats_today_survive_a_restart(make_server):
@@ -395,7 +387,7 @@ def test_metrics_chats_today_survive_a_restart(make_server):
     run(one())
     assert srv.stop() == 0
     srv.start()
-    assert metric(srv, "neuvo_chats_today") == 1
+    assert metrics(srv)["neuvo_chats_today"] == 1
 
 
 def test_metrics_hold_no_per_chat_labels(make_server):
