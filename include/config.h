@@ -15,10 +15,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "addr.h"
 #include "hours.h"
 
 #define CONFIG_MAX_LIST 32      /* origins, languages, topics */
 #define CONFIG_ID_MAX 32        /* one language or topic id */
+#define CONFIG_MAX_PROXIES 64   /* networks in trusted_proxies */
 
 struct config {
 	char *path;                     /* the file as given */
@@ -34,6 +36,10 @@ struct config {
 	char *web_root;                 /* "client-web" */
 	bool insecure_http;             /* allow non-loopback listen without TLS */
 	int max_connections_per_ip;     /* 100; WebSocket connections, in memory */
+	/* trusted_proxies: "" = none; X-Forwarded-For is read only from
+	 * these peers (addr.h) */
+	struct addr_net trusted_proxies[CONFIG_MAX_PROXIES];
+	int n_trusted_proxies;
 
 	/* [hours] and [exceptions] */
 	struct hours hours;
@@ -56,6 +62,13 @@ struct config {
 	/* [transcripts] */
 	int retention_days;             /* 365 */
 
+	/* [limits] (CONTRACT.md section 7); "address" is the client address
+	 * of addr.h */
+	int max_queued_per_address;     /* 3: waiting chats from one address */
+	int max_new_chats_per_address_per_hour; /* 10: hellos that queue */
+	int max_queued_messages;        /* 20: resident messages before a take */
+	int max_chat_chars;             /* 50000: text one chat may store */
+
 	/* [smtp] */
 	char *smtp_url;                 /* "" = email copies disabled */
 	char *smtp_from;
@@ -74,7 +87,7 @@ struct config {
  * (LINE 0 when the error is not tied to a line, e.g. a missing file);
  * the caller frees it. Also checks cross-key rules: default_language among
  * languages, both or neither TLS path, non-loopback listen needs TLS or
- * insecure_http = yes.
+ * insecure_http = yes, max_chat_chars at least max_message_chars.
  */
 int config_load(const char *path, struct config **out, char **errors);
 

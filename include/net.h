@@ -86,6 +86,13 @@ void net_discard_unreleased(void);
 void net_conn_set_user(struct net_conn *c, void *user);
 void *net_conn_user(const struct net_conn *c);
 
+/*
+ * The client address of c (addr.h: IPv4, or an IPv6 /64, after
+ * trusted_proxies), the key of every per-address rule. Owned by c and
+ * valid as long as c. Memory only: never store it, log it or send it.
+ */
+const char *net_conn_address(const struct net_conn *c);
+
 /* Counts for /metrics. */
 struct net_stats {
 	uint64_t connections_total;

@@ -47,7 +47,7 @@ fuzz() {
 	CC=clang scripts/build.sh build-fuzz -DNEUVO_FUZZ=ON -DNEUVO_TESTS=OFF \
 		-DNEUVO_SANITIZE=ON || return 1
 	local t rc=0
-	for t in protocol redact config; do
+	for t in protocol redact config addr; do
 		mkdir -p "build-fuzz/corpus-$t"
 		echo "fuzz_$t: ${fuzz_seconds}s"
 		build-fuzz/fuzz_$t -max_total_time="$fuzz_seconds" -print_final_stats=1 \

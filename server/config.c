@@ -32,15 +32,17 @@
 #define ERRORS_MAX 100          /* errors listed; the rest are counted */
 #define SHOWN_VALUE_MAX 80      /* longest value quoted in an error */
 #define WHY_MAX 256
+#define KEY_NAME_MAX 48         /* longest key name, NUL included */
 
 static const char *const sections[] = {
-	"server", "hours", "exceptions", "queue", "chat", "transcripts", "smtp"
+	"server", "hours", "exceptions", "queue", "chat", "transcripts", "smtp",
+	"limits"
 };
 
 /* One key given in the file, for duplicates and cross-key error lines. */
 struct seen_key {
 	const char *section;            /* one of sections[] */
-	char key[CONFIG_ID_MAX];
+	char key[KEY_NAME_MAX];
 	int line;
 };
 
@@ -528,6 +530,33 @@ store_readable(char **dst, const char *value, char *why, size_t why_n)
 	return 0;
 }
 
+/* Space-separated addresses or CIDRs, IPv4 and IPv6; "" = none. Built
+ * aside, so a bad value keeps the old list whole. */
+static int
+set_trusted_proxies(struct config *cfg, const char *value, char *why,
+		    size_t why_n)
+{
+	char copy[LINE_CHARS_MAX + 1], *save = NULL, *tok;
+	struct addr_net list[CONFIG_MAX_PROXIES];
+	int n = 0;
+
+	snprintf(copy, sizeof(copy), "%s", value);
+	for (tok = strtok_r(copy, " \t", &save); tok;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (n == CONFIG_MAX_PROXIES) {
+			snprintf(why, why_n, "more than %d addresses or "
+				 "networks", CONFIG_MAX_PROXIES);
+			return -1;
+		}
+		if (addr_parse_net(tok, &list[n], why, why_n))
+			return -1;
+		n++;
+	}
+	memcpy(cfg->trusted_proxies, list, (size_t)n * sizeof(list[0]));
+	cfg->n_trusted_proxies = n;
+	return 0;
+}
+
 /* PEM certificate chain and private key for HTTPS and WSS. */
 static int
 set_tls_cert(struct config *cfg, const char *value, char *why, size_t why_n)
@@ -587,6 +616,7 @@ static const struct key keys[] = {
 	BOOL("server", "insecure_http", insecure_http),
 	INT("server", "max_connections_per_ip", max_connections_per_ip, 1,
 	    100000),
+	SPECIAL("server", "trusted_proxies", set_trusted_proxies),
 	SPECIAL("hours", "timezone", set_timezone),
 	DAY("mon", 0), DAY("tue", 1), DAY("wed", 2), DAY("thu", 3),
 	DAY("fri", 4), DAY("sat", 5), DAY("sun", 6),
@@ -610,6 +640,12 @@ static const struct key keys[] = {
 	INT("smtp", "max_per_hour", smtp_max_per_hour, 1, 100000),
 	SPECIAL("smtp", "ca_file", set_ca_file),
 	INT("smtp", "retry_min_s", smtp_retry_min_s, 1, 3600),
+	INT("limits", "max_queued_per_address", max_queued_per_address, 1,
+	    100000),
+	INT("limits", "max_new_chats_per_address_per_hour",
+	    max_new_chats_per_address_per_hour, 1, 1000000),
+	INT("limits", "max_queued_messages", max_queued_messages, 0, 100000),
+	INT("limits", "max_chat_chars", max_chat_chars, 1, 100000000),
 };
 
 static const struct key *
@@ -711,7 +747,7 @@ first_time(struct parser *p, const char *section, const char *key)
 		p->seen_cap = cap;
 	}
 	p->seen[p->n_seen].section = section;
-	snprintf(p->seen[p->n_seen].key, CONFIG_ID_MAX, "%s", key);
+	snprintf(p->seen[p->n_seen].key, KEY_NAME_MAX, "%s", key);
 	p->seen[p->n_seen].line = p->lineno;
 	p->n_seen++;
 	return true;
@@ -1143,6 +1179,10 @@ config_defaults(void)
 	c->smtp_starttls_required = true;
 	c->smtp_max_per_hour = 200;
 	c->smtp_retry_min_s = 60;
+	c->max_queued_per_address = 3;
+	c->max_new_chats_per_address_per_hour = 10;
+	c->max_queued_messages = 20;
+	c->max_chat_chars = 50000;
 	if (set_default_strings(c) || set_default_lists(c) ||
 	    set_default_hours(&c->hours)) {
 		config_free(c);
@@ -1171,12 +1211,29 @@ parse_file(struct parser *p)
 		add_error(p, rc, NULL, NULL, "cannot parse this line");
 }
 
+/* A chat must have room for at least one longest message. The default
+ * max_chat_chars is above any max_message_chars, so only a given
+ * max_chat_chars can break this rule. */
+static void
+check_chat_room(struct parser *p)
+{
+	const struct config *c = p->cfg;
+
+	if (c->max_chat_chars >= c->max_message_chars)
+		return;
+	add_error(p, line_of(p, "limits", "max_chat_chars"), "limits",
+		  "max_chat_chars", "max_chat_chars (%d) is less than "
+		  "max_message_chars (%d): no chat could hold a longest "
+		  "message", c->max_chat_chars, c->max_message_chars);
+}
+
 static void
 check_whole_file(struct parser *p)
 {
 	check_default_language(p);
 	check_tls_pair(p);
 	check_listen_needs_tls(p);
+	check_chat_room(p);
 }
 
 /* The error text for the caller: every line, and a count of the rest. */

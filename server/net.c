@@ -5,24 +5,33 @@
  * lws runs on the caller's libuv loop (the "foreign loop"), so thousands of
  * idle connections cost nothing per wake-up. Hardening choices, each for a
  * reason written down in the README's security section:
- *  - ALPN offers only http/1.1 (the HTTP/2 HPACK bug of 4.1.x stays shut);
+ *  - ALPN offers only http/1.1 and prior-knowledge HTTP/2 is off, and an
+ *    `Upgrade: h2c` is refused in CONFIRM_UPGRADE (confirm_upgrade), so
+ *    the HTTP/2 code of lws 4.1.x (its HPACK bug) is never reached;
+ *  - CONFIRM_UPGRADE never reads its `in` (CVE-2025-11677: lws may pass a
+ *    header it has already freed);
+ *  - TLS 1.2 with ECDHE and AEAD ciphers only, or TLS 1.3 (set_tls);
  *  - no WebSocket extension is offered (permessage-deflate costs ~300 KB per
  *    connection and opens compression side channels);
- *  - LWS_CALLBACK_HTTP_CONFIRM_UPGRADE is never handled (CVE-2025-11677);
  *  - the Origin allow-list and the subprotocol are checked in
  *    FILTER_PROTOCOL_CONNECTION and answered with a bodiless 400 (no
  *    subprotocol), 403 (Origin) or 429 (per-address cap). A subprotocol
  *    that names none of ours never reaches us: lws drops the connection
- *    without an answer, and only CONFIRM_UPGRADE could change that.
+ *    without an answer.
+ *  - the per-address cap counts client addresses (addr.h): the peer, or
+ *    behind a trusted proxy the address its X-Forwarded-For vouches for.
  *
  * The state below is one per process and touched only on the loop thread.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 #include <uv.h>
 
+#include "addr.h"
 #include "config.h"
 #include "iplimit.h"
 #include "log.h"
@@ -48,7 +57,7 @@ struct net_conn {
 	size_t rx_len;
 	int close_code;                 /* 0 = stay open */
 	char close_reason[64];
-	char addr[IPLIMIT_ADDR_MAX];    /* peer address, memory only; "" = not counted */
+	char addr[IPLIMIT_ADDR_MAX];    /* client address (addr.h), memory only */
 	bool dead;                      /* being killed; sends are dropped */
 	bool close_sent;                /* our close frame is out; await ack */
 	bool dirty;                     /* on the release list */
@@ -58,6 +67,7 @@ struct net_conn {
 /* Per-session data lws allocates for every connection. */
 struct session {
 	struct net_conn *conn;          /* WebSocket protocols */
+	char addr[IPLIMIT_ADDR_MAX];    /* client address, from the handshake */
 	unsigned char *body;            /* HTTP: response body, LWS_PRE ahead */
 	size_t body_len;
 };
@@ -75,6 +85,9 @@ enum { PROTO_ID_HTTP, PROTO_ID_RESIDENT, PROTO_ID_ADVISOR };
 #define CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
 	    "img-src 'self' data:; connect-src 'self'; media-src 'self' data:; " \
 	    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+/* Strict-Transport-Security of every HTTPS answer. */
+#define HSTS "max-age=31536000; includeSubDomains"
 
 /* The close opcode's lws_write type. lws 4.1 keeps it out of its public
  * enum (value 4, between HTTP and PING) for lws_close_reason's use. */
@@ -228,6 +241,12 @@ net_conn_user(const struct net_conn *c)
 	return c->user;
 }
 
+const char *
+net_conn_address(const struct net_conn *c)
+{
+	return c->addr;
+}
+
 const struct net_stats *
 net_get_stats(void)
 {
@@ -312,13 +331,14 @@ origin_allowed(struct lws *wsi)
 	return false;
 }
 
-/* Answer a refused upgrade with a real HTTP status. The connection has
- * already switched to the ws role, whose lws_write passes LWS_WRITE_HTTP
- * through unframed. */
+/* Answer a refused upgrade with a real HTTP status, then close. Written
+ * raw: in the ws role (FILTER_PROTOCOL_CONNECTION) lws_write passes
+ * LWS_WRITE_HTTP through unframed, and so does the h1 role before any
+ * answer (CONFIRM_UPGRADE). */
 static void
 refuse_upgrade(struct lws *wsi, const char *status)
 {
-	unsigned char buf[LWS_PRE + 768];
+	unsigned char buf[LWS_PRE + 896];
 	int n;
 
 	/* The same security headers as every other answer (info.headers is
@@ -329,8 +349,11 @@ refuse_upgrade(struct lws *wsi, const char *status)
 		     "X-Content-Type-Options: nosniff\r\n"
 		     "Referrer-Policy: no-referrer\r\n"
 		     "X-Frame-Options: DENY\r\n"
+		     "%s"
 		     "Content-Length: 0\r\n"
-		     "Connection: close\r\n\r\n", status);
+		     "Connection: close\r\n\r\n", status,
+		     lws_is_ssl(wsi) ? "Strict-Transport-Security: " HSTS
+				       "\r\n" : "");
 	if (n > 0 && (size_t)n < sizeof(buf) - LWS_PRE)
 		(void)lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP);
 }
@@ -341,18 +364,30 @@ max_per_ip(void)
 	return cfg->max_connections_per_ip;
 }
 
+/*
+ * The client address of this request into out (addr.h): the peer, or what
+ * a trusted proxy's X-Forwarded-For vouches for. lws keeps all headers of
+ * a request within max_http_header_data (4 KiB), so xff holds any
+ * X-Forwarded-For it lets through; repeated headers come joined by commas.
+ */
 static void
-peer_address(struct lws *wsi, char *buf, size_t n)
+client_address(struct lws *wsi, char *out, size_t n)
 {
-	if (!lws_get_peer_simple(wsi, buf, n))
-		buf[0] = '\0';
+	char peer[ADDR_TEXT_MAX], xff[4096];
+	const char *forwarded = NULL;
+
+	if (!lws_get_peer_simple(wsi, peer, sizeof(peer)))
+		peer[0] = '\0';
+	if (cfg->n_trusted_proxies > 0 &&
+	    lws_hdr_copy(wsi, xff, sizeof(xff), WSI_TOKEN_X_FORWARDED_FOR) > 0)
+		forwarded = xff;
+	addr_client(peer, forwarded, cfg->trusted_proxies,
+		    cfg->n_trusted_proxies, out, n);
 }
 
 static int
-filter_upgrade(struct lws *wsi, int proto_id)
+filter_upgrade(struct lws *wsi, struct session *pss, int proto_id)
 {
-	char addr[IPLIMIT_ADDR_MAX];
-
 	if (proto_id != PROTO_ID_RESIDENT && proto_id != PROTO_ID_ADVISOR) {
 		stats.refused_protocol++;
 		refuse_upgrade(wsi, "400 Bad Request");
@@ -363,13 +398,47 @@ filter_upgrade(struct lws *wsi, int proto_id)
 		refuse_upgrade(wsi, "403 Forbidden");
 		return 1;
 	}
-	peer_address(wsi, addr, sizeof(addr));
-	if (iplimit_count(&per_ip, addr) >= max_per_ip()) {
+	client_address(wsi, pss->addr, sizeof(pss->addr));
+	if (iplimit_count(&per_ip, pss->addr) >= max_per_ip()) {
 		stats.refused_per_ip++;
 		refuse_upgrade(wsi, "429 Too Many Requests");
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: only `Upgrade: websocket` may go on.
+ *
+ * lws 4.1.6 calls this for two kinds of request, and its `in` must never be
+ * read (CVE-2025-11677):
+ *  - `Upgrade: h2c` (and websocket): nothing answered yet; returning 0
+ *    would switch the connection to lws's HTTP/2, which we keep shut;
+ *  - any other Upgrade: lws has already answered 403 and may have freed
+ *    the header table, so `in` may point into freed memory. Returning 0
+ *    would make lws read it itself and then serve a request whose headers
+ *    are gone.
+ * So the Upgrade header is read afresh, as lws compares it (its first
+ * value, any case); a table that is gone shows no header at all.
+ *
+ * Returns 0 for websocket. For h2c it answers 403 as lws answers other
+ * unknown upgrades (but as HTTP/1.1 with our security headers, where lws
+ * would write HTTP/1.0: it learns the version only later) and hangs up.
+ * Anything else was answered already, or cannot be read: -1 hangs up.
+ */
+static int
+confirm_upgrade(struct lws *wsi)
+{
+	char up[16];
+
+	if (lws_hdr_copy_fragment(wsi, up, sizeof(up), WSI_TOKEN_UPGRADE,
+				  0) <= 0)
+		return -1;
+	if (!strcasecmp(up, "websocket"))
+		return 0;
+	if (!strcasecmp(up, "h2c"))
+		refuse_upgrade(wsi, "403 Forbidden");
+	return -1;
 }
 
 /* ----------------------------------------------------- WebSocket protocols */
@@ -405,7 +474,9 @@ on_established(struct session *pss, struct lws *wsi, int proto_id)
 
 	if (!c)
 		return -1;
-	peer_address(wsi, c->addr, sizeof(c->addr));
+	/* The handshake's headers are still there, but the address is the
+	 * one the handshake was admitted for. */
+	memcpy(c->addr, pss->addr, sizeof(c->addr));
 	/* Checked at the handshake too; this catches a race of two at once. */
 	if (!iplimit_acquire(&per_ip, c->addr, max_per_ip())) {
 		stats.refused_per_ip++;
@@ -445,8 +516,10 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	int proto_id = (int)lws_get_protocol(wsi)->id;
 
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-		return filter_upgrade(wsi, proto_id);
+		return filter_upgrade(wsi, pss, proto_id);
 	case LWS_CALLBACK_ESTABLISHED:
 		return on_established(pss, wsi, proto_id);
 	case LWS_CALLBACK_RECEIVE:
@@ -551,9 +624,11 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct session *pss = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		/* An upgrade with no subprotocol lands on the default one. */
-		return filter_upgrade(wsi, PROTO_ID_HTTP);
+		return filter_upgrade(wsi, pss, PROTO_ID_HTTP);
 	case LWS_CALLBACK_HTTP:
 		return http_request(pss, wsi);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
@@ -594,8 +669,7 @@ static const lws_retry_bo_t keepalive = {
 };
 
 static struct lws_protocol_vhost_options hdr_hsts = {
-	NULL, NULL, "strict-transport-security:",
-	"max-age=31536000; includeSubDomains"
+	NULL, NULL, "strict-transport-security:", HSTS
 };
 static struct lws_protocol_vhost_options hdr_frame = {
 	NULL, NULL, "x-frame-options:", "DENY"
@@ -665,6 +739,37 @@ set_mounts(const struct config *c)
 	mount_files(&mounts[0], "/", web_root, &mounts[1]);
 }
 
+/*
+ * TLS (CONTRACT.md section 7): TLS 1.2 with ECDHE key exchange and AEAD
+ * ciphers only, or TLS 1.3 (all of whose suites are AEAD with (EC)DHE).
+ * Set here, not left to the system's OpenSSL config, which an
+ * administrator may have loosened for some other program; @SECLEVEL=2 also
+ * refuses keys under 2048 bits (RSA) or 224 bits (EC). Both certificate
+ * kinds work: ECDSA and RSA suites are listed.
+ */
+#define TLS12_CIPHERS \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:" \
+	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:" \
+	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" \
+	"@SECLEVEL=2"
+#define TLS13_SUITES \
+	"TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:" \
+	"TLS_CHACHA20_POLY1305_SHA256"
+
+static void
+set_tls(struct lws_context_creation_info *info, const struct config *c)
+{
+	info->options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info->ssl_cert_filepath = c->tls_cert;
+	info->ssl_private_key_filepath = c->tls_key;
+	info->ssl_cipher_list = TLS12_CIPHERS;
+	info->tls1_3_plus_cipher_list = TLS13_SUITES;
+	info->ssl_options_set = (long)(SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 |
+				       SSL_OP_NO_TLSv1_1 |
+				       SSL_OP_NO_RENEGOTIATION |
+				       SSL_OP_NO_COMPRESSION);
+}
+
 struct lws_context *
 net_start(struct uv_loop_s *loop, const struct config *c, struct svc *svc)
 {
@@ -682,7 +787,7 @@ net_start(struct uv_loop_s *loop, const struct config *c, struct svc *svc)
 		       LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND |
 		       LWS_SERVER_OPTION_VALIDATE_UTF8;
 	if (tls)
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		set_tls(&info, c);
 	info.foreign_loops = loops;
 	info.port = c->port;
 	info.iface = c->listen;
@@ -693,8 +798,6 @@ net_start(struct uv_loop_s *loop, const struct config *c, struct svc *svc)
 	info.retry_and_idle_policy = &keepalive;
 	info.timeout_secs = 5;
 	info.timeout_secs_ah_idle = 5;
-	info.ssl_cert_filepath = tls ? c->tls_cert : NULL;
-	info.ssl_private_key_filepath = tls ? c->tls_key : NULL;
 	info.vhost_name = "neuvo";
 	info.server_string = "neuvo";
 	info.pcontext = &live_ctx;

@@ -6,11 +6,13 @@
  * old database is brought up to date on open and never recreated.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -100,7 +102,9 @@ exec(struct store *st, const char *sql)
 	return 0;
 }
 
-/* Create the directory that will hold the file, one level (e.g. var/). */
+/* Create the directory that will hold the file, one level (e.g. var/),
+ * owner only (CONTRACT.md section 7) whatever the umask. A directory that
+ * exists already is the administrator's and is left as it is. */
 static int
 make_parent_dir(const char *path)
 {
@@ -114,11 +118,63 @@ make_parent_dir(const char *path)
 	if (!slash || slash == dir)
 		return 0;
 	*slash = '\0';
-	if (mkdir(dir, 0750) && errno != EEXIST) {
+	if (mkdir(dir, 0700) == 0) {
+		if (chmod(dir, 0700))
+			log_warn("store: cannot set the mode of %s: %s", dir,
+				 strerror(errno));
+		return 0;
+	}
+	if (errno != EEXIST) {
 		log_err("store: cannot create %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* Make fd's file 0600 unless it is; a failure is logged, not fatal (the
+ * file is usable, only not as private as it should be). */
+static void
+owner_only(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || (st.st_mode & 07777) == 0600)
+		return;
+	if (fchmod(fd, 0600))
+		log_warn("store: %s is mode %04o and cannot be made 0600: %s",
+			 path, (unsigned)(st.st_mode & 07777), strerror(errno));
+}
+
+/*
+ * The database, its -wal and its -shm hold chats: owner only (CONTRACT.md
+ * section 7). The database file is created here, 0600 whatever the umask,
+ * before SQLite opens it (an empty file is an empty database); SQLite then
+ * gives -wal and -shm the mode of the database file. Files an older
+ * version left group- or world-readable are tightened. A file that cannot
+ * be opened here is left to sqlite3_open_v2, which reports it or opens it
+ * read-only as it always did.
+ */
+static void
+make_private(const char *path)
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	char side[4096 + 8];
+	size_t i;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		owner_only(fd, path);
+		close(fd);
+	}
+	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(side, sizeof(side), "%s%s", path, suffixes[i]);
+		fd = open(side, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;       /* not there: SQLite makes it 0600 */
+		owner_only(fd, side);
+		close(fd);
+	}
 }
 
 static int
@@ -165,6 +221,7 @@ store_open(const char *path, int busy_ms, struct store **out)
 	*out = NULL;
 	if (make_parent_dir(path))
 		return -1;
+	make_private(path);
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -1;

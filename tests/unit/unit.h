@@ -41,5 +41,7 @@ int test_redact_corpus_run(void);
 int test_stats_run(void);
 int test_report_run(void);
 int test_mail_run(void);
+int test_addr_run(void);
+int test_limits_run(void);
 
 #endif
