@@ -26,5 +26,6 @@ main(void)
 	failed += test_stats_run();
 	failed += test_report_run();
 	failed += test_mail_run();
+	failed += test_store_run();
 	return failed ? 1 : 0;
 }

@@ -13,5 +13,6 @@ int test_redact_corpus_run(void);
 int test_stats_run(void);
 int test_report_run(void);
 int test_mail_run(void);
+int test_store_run(void);
 
 #endif
