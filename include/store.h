@@ -5,9 +5,11 @@
  * The only module that speaks SQL. It holds chats, messages (already
  * redacted), tags, feedback, anonymous events for statistics, and advisor
  * accounts. It never holds an IP address, user agent, cookie or resident
- * token (CONTRACT.md section 5): nothing in this API accepts one. The one
- * exception is the outbox (end of this file): an email address asked for a
- * copy lives there only until the copy is handed over or given up.
+ * token (CONTRACT.md section 5): nothing in this API accepts one; of a
+ * token only its SHA-256 is kept, and a resident's only while the chat is
+ * open. The one exception is the outbox (end of this file): an email
+ * address asked for a copy lives there only until the copy is handed over
+ * or given up.
  *
  * Durability costs one sync per event-loop turn: the first write of a turn
  * opens a transaction, store_commit (called once at the end of the turn)
@@ -67,7 +69,7 @@ enum store_error {
 	STORE_OK = 0,           /* no failure since the last good commit */
 	STORE_ERR_FULL,         /* SQLITE_FULL: disk or quota full */
 	STORE_ERR_READONLY,     /* SQLITE_READONLY, _CANTOPEN, _PERM, _AUTH */
-	STORE_ERR_IO,           /* SQLITE_IOERR_*: a read, write or sync failed */
+	STORE_ERR_IO,           /* SQLITE_IOERR_*: a read, write or sync */
 	STORE_ERR_BUSY,         /* another process held the lock past busy_ms */
 	STORE_ERR_CORRUPT,      /* SQLITE_CORRUPT, _NOTADB */
 	STORE_ERR_OTHER         /* anything else: a bug, out of memory */
@@ -76,9 +78,9 @@ enum store_error {
 /*
  * The kind of the latest failure since the last commit whose every write
  * worked (of a turn, of an admin change, or of store_probe), STORE_OK when
- * there was none; *reason (if not NULL) gets a short fixed English phrase for logs
- * and /healthz ("disk full", "database read-only", "disk I/O error",
- * "database locked", "database corrupt", "database error"; "ok").
+ * there was none. *reason (if not NULL) gets a short fixed English phrase
+ * for logs and /healthz ("disk full", "database read-only", "disk I/O
+ * error", "database locked", "database corrupt", "database error"; "ok").
  * A cid already stored (store_message_put returning 1) is not a failure.
  * A file that was read-only when opened stays read-only for this
  * connection (SQLite opened it so): only a new store_open can write it.
@@ -196,8 +198,10 @@ struct store_chat {
 /*
  * Call fn for every chat not ended, in order of original arrival (then id):
  * so the queued ones come in the queue's order. fn returns 0 to go on,
- * non-zero to stop (then this returns 0). The history is read with
- * store_messages_each, the advisor with store_advisor_by_id.
+ * non-zero to stop (then this returns 0). fn may read the store (the
+ * history with store_messages_each, the advisor with store_advisor_by_id)
+ * but should not write chats: the rows being read could be seen changed.
+ * Copy what is needed, and end what must end after the call.
  */
 int store_open_chats_each(struct store *st,
 			  int (*fn)(void *ctx, const struct store_chat *c),

@@ -522,7 +522,7 @@ store_pending(const struct store *st)
  * of STORE_DIGEST_LEN bytes (NULL binds NULL). Nothing is copied: see the
  * top of the file. */
 static int
-bind(sqlite3_stmt *s, const char *fmt, va_list ap)
+bind_args(sqlite3_stmt *s, const char *fmt, va_list ap)
 {
 	int i, rc = SQLITE_OK;
 
@@ -532,13 +532,14 @@ bind(sqlite3_stmt *s, const char *fmt, va_list ap)
 		} else if (fmt[i] == 's') {
 			const char *t = va_arg(ap, const char *);
 
-			rc = t ? sqlite3_bind_text(s, i + 1, t, -1, SQLITE_STATIC)
+			rc = t ? sqlite3_bind_text(s, i + 1, t, -1,
+						   SQLITE_STATIC)
 			       : sqlite3_bind_null(s, i + 1);
 		} else {
 			const uint8_t *d = va_arg(ap, const uint8_t *);
 
-			rc = d ? sqlite3_bind_blob(s, i + 1, d, STORE_DIGEST_LEN,
-						   SQLITE_STATIC)
+			rc = d ? sqlite3_bind_blob(s, i + 1, d,
+						   STORE_DIGEST_LEN, SQLITE_STATIC)
 			       : sqlite3_bind_null(s, i + 1);
 		}
 	}
@@ -577,7 +578,7 @@ vprepare(struct store *st, enum query q, const char *fmt, va_list ap)
 		if (!st->stmts[q])
 			st->stmts[q] = s;
 	}
-	if (bind(s, fmt, ap) != SQLITE_OK) {
+	if (bind_args(s, fmt, ap) != SQLITE_OK) {
 		fail(st, queries[q].name);
 		done(st, q, s);
 		return NULL;
@@ -967,7 +968,8 @@ claim_stat_rows(struct store *st, struct store_chat *c, const char *outcome,
 	done(st, Q_TOPICS, s);
 	if (rc != SQLITE_DONE)
 		return -1;
-	if (n == 0 && c->topic && claim_stat_row(st, c, "topic", c->topic, used))
+	if (n == 0 && c->topic &&
+	    claim_stat_row(st, c, "topic", c->topic, used))
 		return -1;
 	if (outcome && *outcome &&
 	    claim_stat_row(st, c, "outcome", outcome, used))

@@ -77,7 +77,8 @@ main(int argc, char **argv)
 	int64_t chat, seq = 0;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/neuvo-bench-%d.db", dir, (int)getpid());
+	snprintf(path, sizeof(path), "%s/neuvo-bench-%d.db", dir,
+		 (int)getpid());
 	if (n < 1 || store_open(path, 1000, &st))
 		return 1;
 	rc = store_chat_create(st, 1, "fi", NULL, &chat) || store_commit(st) ||

@@ -1068,8 +1068,8 @@ shim_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags,
 
 	(void)vfs;
 	if (shim_readonly && (flags & SQLITE_OPEN_MAIN_DB))
-		flags = (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) |
-			SQLITE_OPEN_READONLY;
+		flags = (flags & ~(SQLITE_OPEN_READWRITE |
+				   SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READONLY;
 	sf->real = (sqlite3_file *)(sf + 1);
 	rc = real_vfs->xOpen(real_vfs, name, sf->real, flags, out_flags);
 	sf->base.pMethods = sf->real->pMethods ? &shim_methods : NULL;
