@@ -5,18 +5,28 @@
  * The only module that speaks SQL. It holds chats, messages (already
  * redacted), tags, feedback, anonymous events for statistics, and advisor
  * accounts. It never holds an IP address, user agent, cookie or resident
- * token (CONTRACT.md section 5): nothing in this API accepts one. The one
- * exception is the outbox (end of this file): an email address asked for a
- * copy lives there only until the copy is handed over or given up.
+ * token (CONTRACT.md section 5): nothing in this API accepts one; of a
+ * token only its SHA-256 is kept, and a resident's only while the chat is
+ * open. The one exception is the outbox (end of this file): an email
+ * address asked for a copy lives there only until the copy is handed over
+ * or given up.
  *
  * Durability costs one sync per event-loop turn: the first write of a turn
  * opens a transaction, store_commit (called once at the end of the turn)
  * ends it. Callers release what they relayed only after store_commit
  * succeeds, so nothing is shown to anyone that is not on disk.
  *
+ * Restarts (CONTRACT.md section 7): the queue, every open chat with its
+ * resident token digest and its advisor, and the advisors' tokens are kept
+ * here, so that after any stop the server rebuilds what it had in memory
+ * (store_open_chats_each, store_advisor_token_get) and nobody is lost.
+ *
+ * Every statement is prepared once (SQLITE_PREPARE_PERSISTENT) and reused
+ * until store_close.
+ *
  * Single-threaded: one struct store is used by one thread. Every function
- * returns 0 on success and -1 on a database error (logged here), unless it
- * says otherwise.
+ * returns 0 on success and -1 on a database error (logged here, its kind
+ * kept for store_last_error), unless it says otherwise.
  */
 #ifndef NEUVO_STORE_H
 #define NEUVO_STORE_H
@@ -29,6 +39,8 @@ struct store;
 
 #define STORE_NAME_MAX 128      /* advisor display name */
 #define STORE_USER_MAX 64       /* advisor username */
+#define STORE_DIGEST_LEN 32     /* a token's SHA-256 (AUTH_DIGEST_LEN) */
+#define STORE_STAT_ROWS_MAX 17  /* a chat's topic/outcome events (16 + 1) */
 
 /* Open (creating the file, its parent directory and the schema as needed).
  * busy_ms: how long to wait for another process's lock (the admin tool). */
@@ -41,25 +53,159 @@ void store_close(struct store *st);
 bool store_pending(const struct store *st);
 
 /* Commit this turn's transaction, if any. On failure it is rolled back and
- * -1 returned: the caller must not show what it wrote. */
+ * -1 returned: the caller must not show what it wrote. A write that failed
+ * earlier in the turn may already have made SQLite roll the transaction
+ * back (a full disk, an I/O error); then every later write of the turn
+ * fails too and so does this, so nothing of the turn is half kept. */
 int store_commit(struct store *st);
+
+/* --- errors ---
+ *
+ * What kind of trouble the store is in, so that the service can tell a
+ * sender `unavailable` and /healthz can answer 503 with a reason when the
+ * disk, not the program, is at fault. */
+
+enum store_error {
+	STORE_OK = 0,           /* no failure since the last good commit */
+	STORE_ERR_FULL,         /* SQLITE_FULL: disk or quota full */
+	STORE_ERR_READONLY,     /* SQLITE_READONLY, _CANTOPEN, _PERM, _AUTH */
+	STORE_ERR_IO,           /* SQLITE_IOERR_*: a read, write or sync */
+	STORE_ERR_BUSY,         /* another process held the lock past busy_ms */
+	STORE_ERR_CORRUPT,      /* SQLITE_CORRUPT, _NOTADB */
+	STORE_ERR_OTHER         /* anything else: a bug, out of memory */
+};
+
+/*
+ * The kind of the latest failure since the last commit whose every write
+ * worked (of a turn, of an admin change, or of store_probe), STORE_OK when
+ * there was none. *reason (if not NULL) gets a short fixed English phrase
+ * for logs and /healthz ("disk full", "database read-only", "disk I/O
+ * error", "database locked", "database corrupt", "database error"; "ok").
+ * A cid already stored (store_message_put returning 1) is not a failure.
+ * A file that was read-only when opened stays read-only for this
+ * connection (SQLite opened it so): only a new store_open can write it.
+ */
+enum store_error store_last_error(const struct store *st,
+				  const char **reason);
+
+/* True for the kinds that are the disk's or another process's doing and pass
+ * by themselves once space or permission returns (FULL, READONLY, IO,
+ * BUSY): the sender gets `unavailable`, /healthz 503. */
+bool store_error_unavailable(enum store_error e);
+
+/*
+ * Try one tiny write and commit (a row of its own, nothing else changes),
+ * to learn whether writes work again while nobody writes anything else:
+ * poll it every second or two while store_last_error is not STORE_OK.
+ * Returns 0 when the write was committed (store_last_error is then
+ * STORE_OK), -1 when it failed (its kind kept), or -1 inside a turn's
+ * transaction without trying (commit first).
+ */
+int store_probe(struct store *st, int64_t now);
 
 /* --- chats --- */
 
-/* A new chat; *id is its number (shown to advisors, never secret). */
+/*
+ * A chat's state is not stored as such: it is ended when ended_at is set,
+ * active when taken_at is set, else queued. A queued chat keeps its
+ * started_at (its original arrival) even when handed back to the queue, so
+ * the queue's order after a restart is that of arrival.
+ */
+
+/* A new chat; *id is its number (shown to advisors, never secret). `token`
+ * is the digest of the resident's token (auth_token_digest; never the token
+ * itself), kept until the chat ends so that a resume works after a
+ * restart. topic may be NULL. */
+int store_chat_add(struct store *st, int64_t at, const char *lang,
+		   const char *topic, const uint8_t token[STORE_DIGEST_LEN],
+		   int64_t *id);
+/* As store_chat_add without a token: such a chat cannot be resumed after a
+ * restart (store_close_unresumable ends it). Kept until the service stores
+ * tokens. */
 int store_chat_create(struct store *st, int64_t at, const char *lang,
 		      const char *topic, int64_t *id);
+/* Advisor account `advisor_id` took the chat at `at` (it counts as served
+ * from now on, also after a hand-back). */
+int store_chat_take(struct store *st, int64_t id, int64_t at,
+		    int64_t advisor_id);
+/* As store_chat_take without the advisor: after a restart nobody has the
+ * chat. Kept until the service passes the advisor. */
 int store_chat_taken(struct store *st, int64_t id, int64_t at);
-/* A chat handed back to the queue (its advisor left): served again later. */
+/* A chat handed back to the queue (its advisor left): served again later.
+ * It keeps its place by original arrival and is marked requeued. */
 int store_chat_requeued(struct store *st, int64_t id);
+/* The end of a chat; its token digest, its advisor and its messages' cids
+ * are forgotten (nothing can be resent to an ended chat). */
 int store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by);
+/* A sign of life that is not a message (a ping answering idle_warning):
+ * the rebuilt chat's idle clock starts from the latest of this, the take,
+ * the start and the last message. */
+int store_chat_touch(struct store *st, int64_t id, int64_t at);
 /* Replace the chat's tags. */
 int store_chat_tag(struct store *st, int64_t id, const char *const *topics,
 		   int n_topics, const char *outcome);
 int store_chat_feedback(struct store *st, int64_t id, int rating);
 
-/* Chats left open by a crash or kill: end them as by = "restart". */
+/*
+ * Chats left open by a stop: end every one as by = "restart", and commit.
+ * The figures stay right: each gets the event it would have got from the
+ * running server ("ended" for an active chat, "abandoned" for a queued one
+ * never served; nothing more for a served chat handed back to the queue).
+ * Its end, for the chat and its event, is its last sign of life (start,
+ * take, last message, store_chat_touch), not `now`, so a crash at night
+ * does not stretch waits and durations until the morning; `now` caps it.
+ * Used by a server that does not rebuild its chats.
+ */
 int store_close_orphans(struct store *st, int64_t now);
+
+/* As store_close_orphans, but only the open chats that cannot be resumed
+ * (no token digest: made before tokens were stored, or by
+ * store_chat_create); the others are left for store_open_chats_each. */
+int store_close_unresumable(struct store *st, int64_t now);
+
+enum store_chat_state {
+	STORE_CHAT_QUEUED,
+	STORE_CHAT_ACTIVE
+};
+
+/* An open chat as read back for the rebuild at start; strings are valid
+ * only during the callback. */
+struct store_chat {
+	int64_t id;
+	enum store_chat_state state;
+	bool has_token;                 /* false: cannot be resumed */
+	uint8_t token[STORE_DIGEST_LEN]; /* the resident token's digest */
+	const char *lang;
+	const char *topic;              /* the hello topic; NULL when none */
+	int64_t started_at;             /* original arrival (queue order) */
+	int64_t taken_at;               /* active: when taken; else 0 */
+	int64_t advisor_id;             /* active: the account; 0 unknown */
+	int64_t last_activity;          /* latest start/take/message/touch */
+	int64_t seq;                    /* last MSG id; 0 when none yet */
+	bool served;                    /* its "served" event is recorded */
+	bool requeued;                  /* handed back to the queue once */
+	bool email_requested;           /* a copy was asked for */
+	bool rated;                     /* feedback was given */
+	/* Its topic/outcome events (store_stat_add rows), so that a re-tag
+	 * after the restart replaces them as before: found again by kind,
+	 * label and the chat's start (the events hold no chat id), each row
+	 * given to at most one chat. Events alike in all of these are alike
+	 * for the figures too, so which one is taken back does not matter. */
+	int64_t stat_rows[STORE_STAT_ROWS_MAX];
+	int n_stat_rows;
+};
+
+/*
+ * Call fn for every chat not ended, in order of original arrival (then id):
+ * so the queued ones come in the queue's order. fn returns 0 to go on,
+ * non-zero to stop (then this returns 0). fn may read the store (the
+ * history with store_messages_each, the advisor with store_advisor_by_id)
+ * but should not write chats: the rows being read could be seen changed.
+ * Copy what is needed, and end what must end after the call.
+ */
+int store_open_chats_each(struct store *st,
+			  int (*fn)(void *ctx, const struct store_chat *c),
+			  void *ctx);
 
 /* Mean handling time (take to end) of the last `n` served chats; returns 1
  * and sets *mean_s, or 0 when there are none. */
@@ -73,13 +219,44 @@ struct store_msg {
 	const char *text;       /* redacted */
 	int64_t at;
 	bool redacted;
+	const char *cid;        /* the sender's message key, NULL when none:
+				 * read by store_message_put only */
 };
 
+/*
+ * Store one message with its client key m->cid (may be NULL). The key is
+ * opaque here and stored as given, at most once per chat and sender (a
+ * UNIQUE index, so the schema itself refuses a double). The service passes
+ * the frame's `cid` as its compact JSON text, so that 7 and "7" differ and
+ * the history can give each own message its cid back (the clients match
+ * their unsent messages by it after a resume). It is kept only while the
+ * chat is open: store_chat_ended forgets it. Returns 0 when stored, 1 when
+ * this chat already holds the key from this sender (nothing stored, the
+ * turn's transaction goes on; answer with store_message_by_cid), or -1.
+ */
+int store_message_put(struct store *st, int64_t chat_id,
+		      const struct store_msg *m);
+
+/* As store_message_put, ignoring m->cid (stored without a key). Kept until
+ * the service passes keys. */
 int store_message_add(struct store *st, int64_t chat_id,
 		      const struct store_msg *m);
 
+/*
+ * The message stored with key `cid` from `from` in chat `chat_id`. Returns
+ * 0 and fills *out (its strings are heap copies owned by the caller: free
+ * them with store_msg_release), 1 when there is none, or -1.
+ */
+int store_message_by_cid(struct store *st, int64_t chat_id, const char *from,
+			 const char *cid, struct store_msg *out);
+
+/* Free the strings of a message filled by store_message_by_cid and clear
+ * it; NULL or a cleared one is a no-op. */
+void store_msg_release(struct store_msg *m);
+
 /* Call fn for each message of a chat in order. fn returns 0 to go on.
- * The strings are valid only during the call. */
+ * The strings (m->cid too, NULL when none) are valid only during the
+ * call. */
 int store_messages_each(struct store *st, int64_t chat_id,
 			int (*fn)(void *ctx, const struct store_msg *m),
 			void *ctx);
@@ -107,11 +284,64 @@ int store_advisor_get(struct store *st, const char *username,
 /* Returns 0, 1 when there is no such advisor, or -1. */
 int store_advisor_set_password(struct store *st, const char *username,
 			       const char *phc);
+/* Both also revoke every token of the account, in the same transaction. */
 int store_advisor_remove(struct store *st, const char *username);
+/* By account id. Returns 0 and fills *out, 1 when there is none, or -1. */
+int store_advisor_by_id(struct store *st, int64_t id,
+			struct store_advisor *out);
 /* Call fn for each advisor by username (phc left empty). */
 int store_advisor_each(struct store *st,
 		       int (*fn)(void *ctx, const struct store_advisor *a),
 		       void *ctx);
+
+/* --- advisor tokens ---
+ *
+ * A token given at a password login is kept as its digest (never the token)
+ * with the account and an absolute expiry (12 hours after the password
+ * login: a token login does not extend it). The add, delete and revoke
+ * calls join the turn's transaction: the caller commits before showing the
+ * token or confirming a logout.
+ *
+ * Revocation by another process (neuvo-admin advisor passwd/remove deletes
+ * the rows): the server learns of it by polling. Every second or two it
+ * calls store_changed_elsewhere, which costs no table read; only when that
+ * says true it checks each live session's token with
+ * store_advisor_token_get (a primary-key lookup) and closes the sessions
+ * whose token is gone. A per-account generation counter would do the same
+ * with one more column to keep right; the token rows themselves are the
+ * truth, so they are what is asked.
+ */
+
+struct store_token {
+	int64_t account_id;
+	int64_t issued_at;      /* the password login */
+	int64_t expires_at;     /* absolute */
+};
+
+/* Keep a new token's digest. -1 also when the account does not exist. */
+int store_advisor_token_add(struct store *st,
+			    const uint8_t digest[STORE_DIGEST_LEN],
+			    int64_t account_id, int64_t issued_at,
+			    int64_t expires_at);
+/* A token that is kept and not expired at `now` (expires_at > now): 0 and
+ * *out filled (out may be NULL), 1 when unknown or expired, or -1. */
+int store_advisor_token_get(struct store *st,
+			    const uint8_t digest[STORE_DIGEST_LEN],
+			    int64_t now, struct store_token *out);
+/* Forget one token (logout). Forgetting an unknown one is no error. */
+int store_advisor_token_delete(struct store *st,
+			       const uint8_t digest[STORE_DIGEST_LEN]);
+/* Forget every token of an account. */
+int store_advisor_tokens_revoke(struct store *st, int64_t account_id);
+/* Forget the tokens expired at `now`; *deleted = how many. */
+int store_advisor_tokens_expire(struct store *st, int64_t now,
+				int64_t *deleted);
+
+/* *changed = true when another connection (neuvo-admin) has committed
+ * anything to the file since the previous call (PRAGMA data_version); the
+ * first call says true, as nothing is known yet. This connection's own
+ * commits never count. */
+int store_changed_elsewhere(struct store *st, bool *changed);
 
 /* --- stats: anonymous events for CONTRACT.md section 6 ---
  *
@@ -178,7 +408,9 @@ int store_purge(struct store *st, int64_t before, int64_t *deleted);
  * join the turn's transaction (the caller commits), except store_checkpoint.
  */
 
-/* A new request; *id is its row number (never shown to anyone). */
+/* A new request; *id is its row number (never shown to anyone). The chat
+ * is marked as having asked for its copy (one per chat, also after a
+ * restart), in the same transaction. */
 int store_outbox_add(struct store *st, int64_t chat_id, const char *addr,
 		     const char *lang, int64_t at, int64_t *id);
 /* The rendered message of a row (the chat has ended). */

@@ -4,6 +4,12 @@
  * Schema changes go through the `migrations` array: each entry runs once,
  * in order, and PRAGMA user_version records how far a file has come, so an
  * old database is brought up to date on open and never recreated.
+ *
+ * Every statement lives in the `queries` table and is prepared once, on
+ * first use, with SQLITE_PREPARE_PERSISTENT; after each use it is reset and
+ * its bindings cleared, so no statement holds a read snapshot or a pointer
+ * between calls. Text is bound without a copy (SQLITE_STATIC) for that
+ * reason: the caller's strings outlive the call that binds them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,14 +23,83 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "auth.h"
 #include "log.h"
+#include "protocol.h"
 #include "store.h"
+
+_Static_assert(STORE_DIGEST_LEN == AUTH_DIGEST_LEN,
+	       "a stored digest is an auth digest");
+_Static_assert(STORE_STAT_ROWS_MAX == PROTO_MAX_TOPICS + 1,
+	       "a chat's events: its topics and one outcome");
+
+enum query {
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q_PROBE,
+	Q_DATA_VERSION,
+	Q_CHAT_ADD,
+	Q_CHAT_TAKE,
+	Q_CHAT_REQUEUED,
+	Q_CHAT_ENDED,
+	Q_CHAT_FORGET_CIDS,
+	Q_CHAT_TOUCH,
+	Q_CHAT_FEEDBACK,
+	Q_TAG_CLEAR,
+	Q_TAG_OUTCOME,
+	Q_TAG_ADD,
+	Q_ORPHAN_ENDED,
+	Q_ORPHAN_ABANDONED,
+	Q_ORPHAN_FORGET_CIDS,
+	Q_ORPHAN_CLOSE,
+	Q_OPEN_CHATS,
+	Q_STAT_FIND,
+	Q_HANDLE_TIME,
+	Q_MSG_ADD,
+	Q_MSG_BY_CID,
+	Q_MSGS,
+	Q_EVENT_ADD,
+	Q_ADVISOR_ADD,
+	Q_ADVISOR_GET,
+	Q_ADVISOR_BY_ID,
+	Q_ADVISOR_PASSWD,
+	Q_ADVISOR_REMOVE,
+	Q_ADVISOR_EACH,
+	Q_TOKENS_OF_USER,
+	Q_TOKEN_ADD,
+	Q_TOKEN_GET,
+	Q_TOKEN_DELETE,
+	Q_TOKENS_REVOKE,
+	Q_TOKENS_EXPIRE,
+	Q_STAT_ADD,
+	Q_STAT_REMOVE,
+	Q_STAT_COUNT,
+	Q_STATS,
+	Q_TOPICS,
+	Q_TRANSCRIPTS,
+	Q_PURGE,
+	Q_OUTBOX_ADD,
+	Q_OUTBOX_ASKED,
+	Q_OUTBOX_SET_MESSAGE,
+	Q_OUTBOX_RETRY,
+	Q_OUTBOX_DELETE,
+	Q_OUTBOX_EXPIRE,
+	Q_OUTBOX_COUNT,
+	Q_OUTBOX_EACH,
+	Q_N
+};
 
 /* One per open database; owned by whoever called store_open. */
 struct store {
 	sqlite3 *db;
 	bool in_tx;             /* a turn's transaction is open */
+	bool tx_failed;         /* a statement failed inside it */
 	int busy_ms;            /* the busy timeout given to store_open */
+	enum store_error err;   /* latest failure since the last good commit */
+	bool seen_version;      /* data_version read once */
+	int64_t data_version;   /* as last read by store_changed_elsewhere */
+	sqlite3_stmt *stmts[Q_N]; /* prepared on first use, owned here */
 };
 
 static const char *const migrations[] = {
@@ -78,14 +153,244 @@ static const char *const migrations[] = {
 	"  message TEXT,"
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  next_at INTEGER NOT NULL DEFAULT 0);",
+	/* restarts lose nobody (issue 13): what the server needs to rebuild
+	 * its queue and chats after any stop. token is the resident token's
+	 * digest while the chat is open; advisor_id the account that has it
+	 * while active; served/requeued/email_requested flags the running
+	 * server kept in memory; last_activity a sign of life that is not a
+	 * message. cid: the sender's key of a message, at most once per chat
+	 * and sender, so a resend is never stored twice. advisor_tokens: the
+	 * digests of advisor tokens. health: one row store_probe rewrites. */
+	"ALTER TABLE chats ADD COLUMN token BLOB;"
+	"ALTER TABLE chats ADD COLUMN advisor_id INTEGER;"
+	"ALTER TABLE chats ADD COLUMN last_activity INTEGER;"
+	"ALTER TABLE chats ADD COLUMN served INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE chats ADD COLUMN requeued INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE chats ADD COLUMN email_requested INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"UPDATE chats SET served = 1 WHERE taken_at IS NOT NULL;"
+	"UPDATE chats SET email_requested = 1 "
+	"  WHERE id IN (SELECT chat_id FROM outbox);"
+	"CREATE INDEX chats_open ON chats(started_at, id) "
+	"  WHERE ended_at IS NULL;"
+	"ALTER TABLE messages ADD COLUMN cid TEXT;"
+	"CREATE UNIQUE INDEX messages_cid ON messages(chat_id, sender, cid) "
+	"  WHERE cid IS NOT NULL;"
+	"CREATE TABLE advisor_tokens ("
+	"  digest BLOB PRIMARY KEY,"
+	"  account_id INTEGER NOT NULL REFERENCES advisors(id) "
+	"    ON DELETE CASCADE,"
+	"  issued_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX advisor_tokens_account ON advisor_tokens(account_id);"
+	"CREATE TABLE health ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL);"
+	"INSERT INTO health (id, at) VALUES (1, 0);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+/* A chat's last sign of life: its start, take, last message or touch. */
+#define LAST_SIGN \
+	"max(started_at, coalesce(taken_at, 0), coalesce(last_activity, 0), " \
+	"coalesce((SELECT max(m.at) FROM messages m " \
+	"WHERE m.chat_id = chats.id), 0))"
+
+/* Open chats a stop left: all of them (?2 = 1) or those without a token. */
+#define ORPHANS \
+	"FROM chats WHERE ended_at IS NULL AND (?2 OR token IS NULL)"
+
+/* Every statement, by what it does (the name is for the log). */
+static const struct {
+	const char *name;
+	const char *sql;
+} queries[Q_N] = {
+	[Q_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
+	[Q_COMMIT] = {"commit", "COMMIT"},
+	[Q_ROLLBACK] = {"rollback", "ROLLBACK"},
+	[Q_PROBE] = {"probe", "UPDATE health SET at = ? WHERE id = 1"},
+	[Q_DATA_VERSION] = {"data version", "PRAGMA data_version"},
+	[Q_CHAT_ADD] = {"chat add",
+		"INSERT INTO chats (started_at, lang, topic, token) "
+		"VALUES (?, ?, ?, ?)"},
+	[Q_CHAT_TAKE] = {"chat take",
+		"UPDATE chats SET taken_at = ?1, advisor_id = nullif(?2, 0), "
+		"served = 1 WHERE id = ?3"},
+	[Q_CHAT_REQUEUED] = {"chat requeue",
+		"UPDATE chats SET taken_at = NULL, advisor_id = NULL, "
+		"requeued = 1 WHERE id = ?"},
+	[Q_CHAT_ENDED] = {"chat end",
+		"UPDATE chats SET ended_at = ?, ended_by = ?, token = NULL, "
+		"advisor_id = NULL WHERE id = ?"},
+	[Q_CHAT_FORGET_CIDS] = {"chat forget cids",
+		"UPDATE messages SET cid = NULL WHERE chat_id = ? AND "
+		"cid IS NOT NULL"},
+	[Q_CHAT_TOUCH] = {"chat touch",
+		"UPDATE chats SET last_activity = "
+		"max(coalesce(last_activity, 0), ?) WHERE id = ?"},
+	[Q_CHAT_FEEDBACK] = {"feedback",
+		"UPDATE chats SET rating = ? WHERE id = ?"},
+	[Q_TAG_CLEAR] = {"tag clear",
+		"DELETE FROM chat_topics WHERE chat_id = ?"},
+	[Q_TAG_OUTCOME] = {"tag outcome",
+		"UPDATE chats SET outcome = ? WHERE id = ?"},
+	[Q_TAG_ADD] = {"tag add",
+		"INSERT OR IGNORE INTO chat_topics (chat_id, topic) "
+		"VALUES (?, ?)"},
+	[Q_ORPHAN_ENDED] = {"orphan ended events",
+		"INSERT INTO events (at, kind, value, label) "
+		"SELECT e, 'ended', max(e - taken_at, 0), 'restart' FROM "
+		"(SELECT taken_at, min(?1, " LAST_SIGN ") AS e " ORPHANS
+		" AND taken_at IS NOT NULL)"},
+	[Q_ORPHAN_ABANDONED] = {"orphan abandoned events",
+		"INSERT INTO events (at, kind, value, label) "
+		"SELECT e, 'abandoned', max(e - started_at, 0), 'restart' FROM "
+		"(SELECT started_at, min(?1, " LAST_SIGN ") AS e " ORPHANS
+		" AND taken_at IS NULL AND served = 0)"},
+	[Q_ORPHAN_FORGET_CIDS] = {"orphan forget cids",
+		"UPDATE messages SET cid = NULL WHERE cid IS NOT NULL AND "
+		"chat_id IN (SELECT id " ORPHANS ")"},
+	[Q_ORPHAN_CLOSE] = {"orphan close",
+		"UPDATE chats SET ended_at = min(?1, " LAST_SIGN "), "
+		"ended_by = 'restart', token = NULL, advisor_id = NULL "
+		"WHERE ended_at IS NULL AND (?2 OR token IS NULL)"},
+	[Q_OPEN_CHATS] = {"open chats",
+		"SELECT id, token, lang, topic, started_at, taken_at, "
+		"advisor_id, " LAST_SIGN ", coalesce((SELECT max(m.seq) FROM "
+		"messages m WHERE m.chat_id = chats.id), 0), served, requeued, "
+		"email_requested, rating IS NOT NULL, outcome FROM chats "
+		"WHERE ended_at IS NULL ORDER BY started_at, id"},
+	[Q_STAT_FIND] = {"stat find",
+		"SELECT rowid FROM events WHERE at = ? AND kind = ? AND "
+		"label = ? ORDER BY rowid"},
+	[Q_HANDLE_TIME] = {"handle time",
+		"SELECT avg(d) FROM (SELECT ended_at - taken_at AS d "
+		"FROM chats WHERE taken_at IS NOT NULL AND ended_at IS NOT "
+		"NULL ORDER BY id DESC LIMIT ?)"},
+	[Q_MSG_ADD] = {"message add",
+		"INSERT INTO messages (chat_id, seq, sender, text, at, "
+		"redacted, cid) VALUES (?, ?, ?, ?, ?, ?, ?)"},
+	[Q_MSG_BY_CID] = {"message by cid",
+		"SELECT seq, sender, text, at, redacted, cid FROM messages "
+		"WHERE chat_id = ? AND sender = ? AND cid = ?"},
+	[Q_MSGS] = {"messages",
+		"SELECT seq, sender, text, at, redacted, cid FROM messages "
+		"WHERE chat_id = ? ORDER BY seq"},
+	[Q_EVENT_ADD] = {"event add",
+		"INSERT INTO events (at, kind) VALUES (?, ?)"},
+	[Q_ADVISOR_ADD] = {"advisor add",
+		"INSERT INTO advisors (username, name, phc, created_at) "
+		"VALUES (?, ?, ?, ?)"},
+	[Q_ADVISOR_GET] = {"advisor",
+		"SELECT id, username, name, phc, created_at FROM advisors "
+		"WHERE username = ?"},
+	[Q_ADVISOR_BY_ID] = {"advisor by id",
+		"SELECT id, username, name, phc, created_at FROM advisors "
+		"WHERE id = ?"},
+	[Q_ADVISOR_PASSWD] = {"advisor password",
+		"UPDATE advisors SET phc = ? WHERE username = ?"},
+	[Q_ADVISOR_REMOVE] = {"advisor remove",
+		"DELETE FROM advisors WHERE username = ?"},
+	[Q_ADVISOR_EACH] = {"advisors",
+		"SELECT id, username, name, created_at FROM advisors "
+		"ORDER BY username"},
+	[Q_TOKENS_OF_USER] = {"advisor tokens revoke",
+		"DELETE FROM advisor_tokens WHERE account_id = "
+		"(SELECT id FROM advisors WHERE username = ?)"},
+	[Q_TOKEN_ADD] = {"token add",
+		"INSERT INTO advisor_tokens (digest, account_id, issued_at, "
+		"expires_at) VALUES (?, ?, ?, ?)"},
+	[Q_TOKEN_GET] = {"token",
+		"SELECT account_id, issued_at, expires_at FROM advisor_tokens "
+		"WHERE digest = ? AND expires_at > ?"},
+	[Q_TOKEN_DELETE] = {"token delete",
+		"DELETE FROM advisor_tokens WHERE digest = ?"},
+	[Q_TOKENS_REVOKE] = {"tokens revoke",
+		"DELETE FROM advisor_tokens WHERE account_id = ?"},
+	[Q_TOKENS_EXPIRE] = {"tokens expire",
+		"DELETE FROM advisor_tokens WHERE expires_at <= ?"},
+	[Q_STAT_ADD] = {"stat add",
+		"INSERT INTO events (at, kind, value, label) "
+		"VALUES (?, ?, ?, ?)"},
+	[Q_STAT_REMOVE] = {"stat remove",
+		"DELETE FROM events WHERE rowid = ?"},
+	[Q_STAT_COUNT] = {"count events",
+		"SELECT count(*) FROM events WHERE kind = ? AND "
+		"at >= ? AND at < ?"},
+	[Q_STATS] = {"events",
+		"SELECT at, kind, coalesce(value, 0), label FROM events "
+		"WHERE at >= ? AND at < ? ORDER BY at, rowid"},
+	[Q_TOPICS] = {"topics",
+		"SELECT topic FROM chat_topics WHERE chat_id = ? "
+		"ORDER BY topic"},
+	[Q_TRANSCRIPTS] = {"transcripts",
+		"SELECT id, started_at, lang, topic, taken_at, ended_at, "
+		"outcome FROM chats WHERE started_at >= ? AND started_at < ? "
+		"ORDER BY started_at, id"},
+	[Q_PURGE] = {"purge",
+		"DELETE FROM chats WHERE started_at < ? AND "
+		"ended_at IS NOT NULL"},
+	[Q_OUTBOX_ADD] = {"outbox add",
+		"INSERT INTO outbox (chat_id, addr, lang, created_at) "
+		"VALUES (?, ?, ?, ?)"},
+	[Q_OUTBOX_ASKED] = {"outbox asked",
+		"UPDATE chats SET email_requested = 1 WHERE id = ?"},
+	[Q_OUTBOX_SET_MESSAGE] = {"outbox message",
+		"UPDATE outbox SET message = ? WHERE id = ?"},
+	[Q_OUTBOX_RETRY] = {"outbox retry",
+		"UPDATE outbox SET attempts = ?, next_at = ? WHERE id = ?"},
+	[Q_OUTBOX_DELETE] = {"outbox delete",
+		"DELETE FROM outbox WHERE id = ?"},
+	[Q_OUTBOX_EXPIRE] = {"outbox expire",
+		"DELETE FROM outbox WHERE created_at < ?"},
+	[Q_OUTBOX_COUNT] = {"count outbox", "SELECT count(*) FROM outbox"},
+	[Q_OUTBOX_EACH] = {"outbox",
+		"SELECT id, chat_id, addr, lang, created_at, message, "
+		"attempts, next_at FROM outbox WHERE next_at <= ? "
+		"ORDER BY id"},
+};
+
+static enum store_error
+kind_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return STORE_OK;
+	case SQLITE_FULL:
+		return STORE_ERR_FULL;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return STORE_ERR_READONLY;
+	case SQLITE_IOERR:
+		return STORE_ERR_IO;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return STORE_ERR_BUSY;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return STORE_ERR_CORRUPT;
+	default:
+		return STORE_ERR_OTHER;
+	}
+}
+
+/* Log the connection's latest error and keep its kind. */
 static int
 fail(struct store *st, const char *what)
 {
-	log_err("store: %s: %s", what, sqlite3_errmsg(st->db));
+	int rc = sqlite3_extended_errcode(st->db);
+
+	log_err("store: %s: %s (%d)", what, sqlite3_errmsg(st->db), rc);
+	st->err = kind_of(rc);
+	if (st->err == STORE_OK)        /* a misuse reported without a code */
+		st->err = STORE_ERR_OTHER;
+	if (st->in_tx)
+		st->tx_failed = true;
 	return -1;
 }
 
@@ -182,6 +487,7 @@ user_version(struct store *st, int *v)
 {
 	sqlite3_stmt *s;
 
+	*v = 0;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL))
 		return fail(st, "user_version");
 	*v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
@@ -249,10 +555,14 @@ store_open(const char *path, int busy_ms, struct store **out)
 void
 store_close(struct store *st)
 {
+	int i;
+
 	if (!st)
 		return;
 	if (st->in_tx)
 		(void)store_commit(st);
+	for (i = 0; i < Q_N; i++)
+		sqlite3_finalize(st->stmts[i]);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -263,77 +573,251 @@ store_pending(const struct store *st)
 	return st->in_tx;
 }
 
+/* ------------------------------------------------------------ statements */
+
+/* Bind from a format: 'i' int64, 's' text (NULL binds NULL), 'b' a digest
+ * of STORE_DIGEST_LEN bytes (NULL binds NULL). Nothing is copied: see the
+ * top of the file. */
+static int
+bind_args(sqlite3_stmt *s, const char *fmt, va_list ap)
+{
+	int i, rc = SQLITE_OK;
+
+	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
+		if (fmt[i] == 'i') {
+			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+		} else if (fmt[i] == 's') {
+			const char *t = va_arg(ap, const char *);
+
+			rc = t ? sqlite3_bind_text(s, i + 1, t, -1,
+						   SQLITE_STATIC)
+			       : sqlite3_bind_null(s, i + 1);
+		} else {
+			const uint8_t *d = va_arg(ap, const uint8_t *);
+
+			rc = d ? sqlite3_bind_blob(s, i + 1, d,
+						   STORE_DIGEST_LEN, SQLITE_STATIC)
+			       : sqlite3_bind_null(s, i + 1);
+		}
+	}
+	return rc;
+}
+
+/* Done with a statement from prepare: the cached one is reset for the next
+ * call, one of its own (see prepare) finalized. */
+static void
+done(struct store *st, enum query q, sqlite3_stmt *s)
+{
+	if (!s)
+		return;
+	if (s != st->stmts[q]) {
+		sqlite3_finalize(s);
+		return;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static sqlite3_stmt *
+vprepare(struct store *st, enum query q, const char *fmt, va_list ap)
+{
+	sqlite3_stmt *s = st->stmts[q];
+
+	/* In use further up the stack (a callback of an iteration over the
+	 * same query): this call gets a statement of its own. */
+	if (!s || sqlite3_stmt_busy(s)) {
+		if (sqlite3_prepare_v3(st->db, queries[q].sql, -1,
+				       s ? 0 : SQLITE_PREPARE_PERSISTENT, &s,
+				       NULL) != SQLITE_OK) {
+			fail(st, queries[q].name);
+			return NULL;
+		}
+		if (!st->stmts[q])
+			st->stmts[q] = s;
+	}
+	if (bind_args(s, fmt, ap) != SQLITE_OK) {
+		fail(st, queries[q].name);
+		done(st, q, s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The statement q with its parameters bound, or NULL (logged). The caller
+ * steps it and then calls done. */
+static sqlite3_stmt *
+prepare(struct store *st, enum query q, const char *fmt, ...)
+{
+	sqlite3_stmt *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	s = vprepare(st, q, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* Run a statement that returns no rows. */
+static int
+run(struct store *st, enum query q, const char *fmt, ...)
+{
+	sqlite3_stmt *s;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	s = vprepare(st, q, fmt, ap);
+	va_end(ap);
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		fail(st, queries[q].name);
+	done(st, q, s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Step a statement read to its end by the caller: SQLITE_ROW and
+ * SQLITE_DONE pass, anything else is logged. */
+static int
+step(struct store *st, enum query q, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		fail(st, queries[q].name);
+	return rc;
+}
+
+/* -------------------------------------------------------- transactions */
+
+/* Undo what is open, if SQLite has not done so already; its own failure
+ * changes nothing the caller could act on, so it is not kept. */
+static void
+rollback(struct store *st)
+{
+	sqlite3_stmt *s;
+
+	st->in_tx = false;
+	if (sqlite3_get_autocommit(st->db))
+		return;
+	s = prepare(st, Q_ROLLBACK, "");
+	if (s && sqlite3_step(s) != SQLITE_DONE)
+		log_err("store: rollback: %s", sqlite3_errmsg(st->db));
+	done(st, Q_ROLLBACK, s);
+}
+
 int
 store_commit(struct store *st)
 {
 	if (!st->in_tx)
 		return 0;
+	if (sqlite3_get_autocommit(st->db)) {
+		/* SQLite rolled it back after a failed write (err kept). */
+		st->in_tx = false;
+		return -1;
+	}
+	if (run(st, Q_COMMIT, "")) {
+		rollback(st);
+		return -1;
+	}
 	st->in_tx = false;
-	if (exec(st, "COMMIT") == 0)
-		return 0;
-	(void)exec(st, "ROLLBACK");
-	return -1;
+	/* Only a turn whose every write worked shows that writes work. */
+	if (!st->tx_failed)
+		st->err = STORE_OK;
+	return 0;
 }
 
 /* Open the turn's transaction on the first write. */
 static int
 begin(struct store *st)
 {
-	if (st->in_tx)
-		return 0;
-	if (exec(st, "BEGIN IMMEDIATE"))
+	if (st->in_tx) {
+		if (!sqlite3_get_autocommit(st->db))
+			return 0;
+		/* A write earlier in the turn failed and SQLite undid the
+		 * transaction: a later write must not be kept without it. */
+		log_err("store: transaction lost earlier in this turn");
+		if (st->err == STORE_OK)
+			st->err = STORE_ERR_OTHER;
+		return -1;
+	}
+	if (run(st, Q_BEGIN, ""))
 		return -1;
 	st->in_tx = true;
+	st->tx_failed = false;
 	return 0;
 }
 
-/*
- * Prepare sql and bind its parameters from a format: 'i' int64, 's' text
- * (NULL binds NULL). Returns the statement or NULL (logged).
- */
-static sqlite3_stmt *
-prepare(struct store *st, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt *s;
-	va_list ap;
-	int i, rc = SQLITE_OK;
+/* ---------------------------------------------------------------- errors */
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		fail(st, "prepare");
-		return NULL;
-	}
-	va_start(ap, fmt);
-	for (i = 0; fmt[i] && rc == SQLITE_OK; i++) {
-		if (fmt[i] == 'i') {
-			rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
-		} else {
-			const char *t = va_arg(ap, const char *);
-			rc = t ? sqlite3_bind_text(s, i + 1, t, -1,
-						   SQLITE_TRANSIENT)
-			       : sqlite3_bind_null(s, i + 1);
-		}
-	}
-	va_end(ap);
-	if (rc != SQLITE_OK) {
-		fail(st, "bind");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
+enum store_error
+store_last_error(const struct store *st, const char **reason)
+{
+	static const char *const reasons[] = {
+		[STORE_OK] = "ok",
+		[STORE_ERR_FULL] = "disk full",
+		[STORE_ERR_READONLY] = "database read-only",
+		[STORE_ERR_IO] = "disk I/O error",
+		[STORE_ERR_BUSY] = "database locked",
+		[STORE_ERR_CORRUPT] = "database corrupt",
+		[STORE_ERR_OTHER] = "database error",
+	};
+
+	if (reason)
+		*reason = reasons[st->err];
+	return st->err;
 }
 
-/* Step a statement that returns no rows, then finalize it. */
-static int
-run(struct store *st, sqlite3_stmt *s)
+bool
+store_error_unavailable(enum store_error e)
 {
-	int rc;
+	return e == STORE_ERR_FULL || e == STORE_ERR_READONLY ||
+	       e == STORE_ERR_IO || e == STORE_ERR_BUSY;
+}
+
+int
+store_probe(struct store *st, int64_t now)
+{
+	if (st->in_tx)
+		return -1;
+	if (begin(st) || run(st, Q_PROBE, "i", now)) {
+		rollback(st);
+		return -1;
+	}
+	return store_commit(st);
+}
+
+int
+store_changed_elsewhere(struct store *st, bool *changed)
+{
+	sqlite3_stmt *s = prepare(st, Q_DATA_VERSION, "");
+	int64_t v;
 
 	if (!s)
 		return -1;
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return fail(st, "step");
+	if (step(st, Q_DATA_VERSION, s) != SQLITE_ROW) {
+		done(st, Q_DATA_VERSION, s);
+		return -1;
+	}
+	v = sqlite3_column_int64(s, 0);
+	done(st, Q_DATA_VERSION, s);
+	*changed = !st->seen_version || v != st->data_version;
+	st->seen_version = true;
+	st->data_version = v;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- chats */
+
+int
+store_chat_add(struct store *st, int64_t at, const char *lang,
+	       const char *topic, const uint8_t token[STORE_DIGEST_LEN],
+	       int64_t *id)
+{
+	if (begin(st) || run(st, Q_CHAT_ADD, "issb", at, lang, topic, token))
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
 	return 0;
 }
 
@@ -341,21 +825,21 @@ int
 store_chat_create(struct store *st, int64_t at, const char *lang,
 		  const char *topic, int64_t *id)
 {
-	if (begin(st) || run(st, prepare(st,
-	    "INSERT INTO chats (started_at, lang, topic) VALUES (?, ?, ?)",
-	    "iss", at, lang, topic)))
+	return store_chat_add(st, at, lang, topic, NULL, id);
+}
+
+int
+store_chat_take(struct store *st, int64_t id, int64_t at, int64_t advisor_id)
+{
+	if (begin(st))
 		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return run(st, Q_CHAT_TAKE, "iii", at, advisor_id, id);
 }
 
 int
 store_chat_taken(struct store *st, int64_t id, int64_t at)
 {
-	if (begin(st))
-		return -1;
-	return run(st, prepare(st,
-	    "UPDATE chats SET taken_at = ? WHERE id = ?", "ii", at, id));
+	return store_chat_take(st, id, at, 0);
 }
 
 int
@@ -363,18 +847,23 @@ store_chat_requeued(struct store *st, int64_t id)
 {
 	if (begin(st))
 		return -1;
-	return run(st, prepare(st,
-	    "UPDATE chats SET taken_at = NULL WHERE id = ?", "i", id));
+	return run(st, Q_CHAT_REQUEUED, "i", id);
 }
 
 int
 store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by)
 {
+	if (begin(st) || run(st, Q_CHAT_ENDED, "isi", at, by, id))
+		return -1;
+	return run(st, Q_CHAT_FORGET_CIDS, "i", id);
+}
+
+int
+store_chat_touch(struct store *st, int64_t id, int64_t at)
+{
 	if (begin(st))
 		return -1;
-	return run(st, prepare(st,
-	    "UPDATE chats SET ended_at = ?, ended_by = ? WHERE id = ?",
-	    "isi", at, by, id));
+	return run(st, Q_CHAT_TOUCH, "ii", at, id);
 }
 
 int
@@ -383,16 +872,11 @@ store_chat_tag(struct store *st, int64_t id, const char *const *topics,
 {
 	int i;
 
-	if (begin(st) ||
-	    run(st, prepare(st, "DELETE FROM chat_topics WHERE chat_id = ?",
-			    "i", id)) ||
-	    run(st, prepare(st, "UPDATE chats SET outcome = ? WHERE id = ?",
-			    "si", outcome, id)))
+	if (begin(st) || run(st, Q_TAG_CLEAR, "i", id) ||
+	    run(st, Q_TAG_OUTCOME, "si", outcome, id))
 		return -1;
 	for (i = 0; i < n_topics; i++)
-		if (run(st, prepare(st, "INSERT OR IGNORE INTO chat_topics "
-				    "(chat_id, topic) VALUES (?, ?)",
-				    "is", id, topics[i])))
+		if (run(st, Q_TAG_ADD, "is", id, topics[i]))
 			return -1;
 	return 0;
 }
@@ -402,78 +886,320 @@ store_chat_feedback(struct store *st, int64_t id, int rating)
 {
 	if (begin(st))
 		return -1;
-	return run(st, prepare(st, "UPDATE chats SET rating = ? WHERE id = ?",
-			       "ii", (int64_t)rating, id));
+	return run(st, Q_CHAT_FEEDBACK, "ii", (int64_t)rating, id);
+}
+
+/* End the open chats a stop left (all, or those without a token) with the
+ * events the running server would have recorded, and commit. */
+static int
+close_left_open(struct store *st, int64_t now, bool all)
+{
+	int64_t flag = all;
+
+	if (begin(st) || run(st, Q_ORPHAN_ENDED, "ii", now, flag) ||
+	    run(st, Q_ORPHAN_ABANDONED, "ii", now, flag) ||
+	    run(st, Q_ORPHAN_FORGET_CIDS, "ii", now, flag) ||
+	    run(st, Q_ORPHAN_CLOSE, "ii", now, flag)) {
+		rollback(st);
+		return -1;
+	}
+	return store_commit(st);
 }
 
 int
 store_close_orphans(struct store *st, int64_t now)
 {
-	if (begin(st))
-		return -1;
-	if (run(st, prepare(st, "UPDATE chats SET ended_at = ?, "
-			    "ended_by = 'restart' WHERE ended_at IS NULL",
-			    "i", now)))
-		return -1;
-	return store_commit(st);
+	return close_left_open(st, now, true);
+}
+
+int
+store_close_unresumable(struct store *st, int64_t now)
+{
+	return close_left_open(st, now, false);
 }
 
 int
 store_recent_handle_time(struct store *st, int n, double *mean_s)
 {
-	sqlite3_stmt *s;
-	int found = 0;
+	sqlite3_stmt *s = prepare(st, Q_HANDLE_TIME, "i", (int64_t)n);
+	int rc, found = 0;
 
-	s = prepare(st, "SELECT avg(d) FROM (SELECT ended_at - taken_at AS d "
-		    "FROM chats WHERE taken_at IS NOT NULL AND ended_at IS NOT "
-		    "NULL ORDER BY id DESC LIMIT ?)", "i", (int64_t)n);
 	if (!s)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    sqlite3_column_type(s, 0) != SQLITE_NULL) {
+	rc = step(st, Q_HANDLE_TIME, s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*mean_s = sqlite3_column_double(s, 0);
 		found = 1;
 	}
-	sqlite3_finalize(s);
+	done(st, Q_HANDLE_TIME, s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
 	return found;
+}
+
+/* ------------------------------------------------- rebuild of open chats */
+
+/* Event rows already given to a chat during one store_open_chats_each. */
+struct rowset {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static bool
+rowset_has(const struct rowset *r, int64_t row)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i] == row)
+			return true;
+	return false;
+}
+
+static int
+rowset_add(struct rowset *r, int64_t row)
+{
+	int64_t *v;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+
+		if (!(v = realloc(r->v, cap * sizeof(*v))))
+			return -1;
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n++] = row;
+	return 0;
+}
+
+/* Give chat c the first event (kind, label) at its start that no chat has
+ * yet. None found is no error: the event may never have been stored. */
+static int
+claim_stat_row(struct store *st, struct store_chat *c, const char *kind,
+	       const char *label, struct rowset *used)
+{
+	sqlite3_stmt *s;
+	int64_t row = 0;
+	int rc;
+
+	if (c->n_stat_rows >= STORE_STAT_ROWS_MAX)
+		return 0;
+	s = prepare(st, Q_STAT_FIND, "iss", c->started_at, kind, label);
+	if (!s)
+		return -1;
+	while ((rc = step(st, Q_STAT_FIND, s)) == SQLITE_ROW) {
+		row = sqlite3_column_int64(s, 0);
+		if (!rowset_has(used, row))
+			break;
+	}
+	done(st, Q_STAT_FIND, s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW || rowset_add(used, row))
+		return -1;
+	c->stat_rows[c->n_stat_rows++] = row;
+	return 0;
+}
+
+/* A chat's topic and outcome events, as the service recorded them: its
+ * tagged topics (else its hello topic) and its outcome, at its start. */
+static int
+claim_stat_rows(struct store *st, struct store_chat *c, const char *outcome,
+		struct rowset *used)
+{
+	sqlite3_stmt *s = prepare(st, Q_TOPICS, "i", c->id);
+	int rc, n = 0;
+
+	if (!s)
+		return -1;
+	while ((rc = step(st, Q_TOPICS, s)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+
+		n++;
+		if (t && claim_stat_row(st, c, "topic", t, used)) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+	}
+	done(st, Q_TOPICS, s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (n == 0 && c->topic &&
+	    claim_stat_row(st, c, "topic", c->topic, used))
+		return -1;
+	if (outcome && *outcome &&
+	    claim_stat_row(st, c, "outcome", outcome, used))
+		return -1;
+	return 0;
+}
+
+static void
+fill_chat(sqlite3_stmt *s, struct store_chat *c)
+{
+	const void *token = sqlite3_column_blob(s, 1);
+
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(s, 0);
+	c->has_token = token && sqlite3_column_bytes(s, 1) == STORE_DIGEST_LEN;
+	if (c->has_token)
+		memcpy(c->token, token, STORE_DIGEST_LEN);
+	c->lang = (const char *)sqlite3_column_text(s, 2);
+	c->topic = (const char *)sqlite3_column_text(s, 3);
+	c->started_at = sqlite3_column_int64(s, 4);
+	c->state = sqlite3_column_type(s, 5) == SQLITE_NULL
+		   ? STORE_CHAT_QUEUED : STORE_CHAT_ACTIVE;
+	c->taken_at = sqlite3_column_int64(s, 5);
+	c->advisor_id = sqlite3_column_int64(s, 6);
+	c->last_activity = sqlite3_column_int64(s, 7);
+	c->seq = sqlite3_column_int64(s, 8);
+	c->served = sqlite3_column_int(s, 9) != 0;
+	c->requeued = sqlite3_column_int(s, 10) != 0;
+	c->email_requested = sqlite3_column_int(s, 11) != 0;
+	c->rated = sqlite3_column_int(s, 12) != 0;
+}
+
+int
+store_open_chats_each(struct store *st,
+		      int (*fn)(void *ctx, const struct store_chat *c),
+		      void *ctx)
+{
+	struct rowset used = { NULL, 0, 0 };
+	struct store_chat c;
+	sqlite3_stmt *s = prepare(st, Q_OPEN_CHATS, "");
+	int rc;
+
+	if (!s)
+		return -1;
+	while ((rc = step(st, Q_OPEN_CHATS, s)) == SQLITE_ROW) {
+		fill_chat(s, &c);
+		if (!c.lang || claim_stat_rows(st, &c, (const char *)
+					       sqlite3_column_text(s, 13),
+					       &used)) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		if (fn(ctx, &c)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st, Q_OPEN_CHATS, s);
+	free(used.v);
+	if (rc != SQLITE_DONE) {
+		log_err("store: open chats not all read");
+		return -1;
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------------- messages */
+
+int
+store_message_put(struct store *st, int64_t chat_id, const struct store_msg *m)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (begin(st))
+		return -1;
+	s = prepare(st, Q_MSG_ADD, "iissiis", chat_id, m->seq, m->from, m->text,
+		    m->at, (int64_t)m->redacted, m->cid);
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	/* The cid index, not the (chat, seq) key: a resend, not a bug. */
+	if (rc != SQLITE_DONE &&
+	    sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE) {
+		done(st, Q_MSG_ADD, s);
+		return 1;
+	}
+	if (rc != SQLITE_DONE)
+		fail(st, queries[Q_MSG_ADD].name);
+	done(st, Q_MSG_ADD, s);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
 store_message_add(struct store *st, int64_t chat_id, const struct store_msg *m)
 {
-	if (begin(st))
+	struct store_msg keyless = *m;
+
+	keyless.cid = NULL;
+	return store_message_put(st, chat_id, &keyless);
+}
+
+static void
+fill_msg(sqlite3_stmt *s, struct store_msg *m)
+{
+	m->seq = sqlite3_column_int64(s, 0);
+	m->from = (const char *)sqlite3_column_text(s, 1);
+	m->text = (const char *)sqlite3_column_text(s, 2);
+	m->at = sqlite3_column_int64(s, 3);
+	m->redacted = sqlite3_column_int(s, 4) != 0;
+	m->cid = (const char *)sqlite3_column_text(s, 5);
+}
+
+void
+store_msg_release(struct store_msg *m)
+{
+	if (!m)
+		return;
+	free((char *)m->from);
+	free((char *)m->text);
+	free((char *)m->cid);
+	memset(m, 0, sizeof(*m));
+}
+
+int
+store_message_by_cid(struct store *st, int64_t chat_id, const char *from,
+		     const char *cid, struct store_msg *out)
+{
+	sqlite3_stmt *s = prepare(st, Q_MSG_BY_CID, "iss", chat_id, from, cid);
+	struct store_msg m;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
 		return -1;
-	return run(st, prepare(st, "INSERT INTO messages (chat_id, seq, sender, "
-			       "text, at, redacted) VALUES (?, ?, ?, ?, ?, ?)",
-			       "iissii", chat_id, m->seq, m->from, m->text,
-			       m->at, (int64_t)m->redacted));
+	rc = step(st, Q_MSG_BY_CID, s);
+	if (rc == SQLITE_ROW) {
+		fill_msg(s, &m);
+		*out = m;
+		out->from = m.from ? strdup(m.from) : NULL;
+		out->text = m.text ? strdup(m.text) : NULL;
+		out->cid = m.cid ? strdup(m.cid) : NULL;
+	}
+	done(st, Q_MSG_BY_CID, s);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc != SQLITE_ROW)
+		return -1;
+	if (!out->from || !out->text || !out->cid) {
+		log_err("store: message by cid: out of memory");
+		store_msg_release(out);
+		return -1;
+	}
+	return 0;
 }
 
 int
 store_messages_each(struct store *st, int64_t chat_id,
 		    int (*fn)(void *ctx, const struct store_msg *m), void *ctx)
 {
+	sqlite3_stmt *s = prepare(st, Q_MSGS, "i", chat_id);
 	struct store_msg m;
-	sqlite3_stmt *s;
 	int rc;
 
-	s = prepare(st, "SELECT seq, sender, text, at, redacted FROM messages "
-		    "WHERE chat_id = ? ORDER BY seq", "i", chat_id);
 	if (!s)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		m.seq = sqlite3_column_int64(s, 0);
-		m.from = (const char *)sqlite3_column_text(s, 1);
-		m.text = (const char *)sqlite3_column_text(s, 2);
-		m.at = sqlite3_column_int64(s, 3);
-		m.redacted = sqlite3_column_int(s, 4) != 0;
+	while ((rc = step(st, Q_MSGS, s)) == SQLITE_ROW) {
+		fill_msg(s, &m);
 		if (!m.from || !m.text || fn(ctx, &m))
 			break;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, "messages");
-	return 0;
+	done(st, Q_MSGS, s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
@@ -481,9 +1207,10 @@ store_event_add(struct store *st, int64_t at, const char *kind)
 {
 	if (begin(st))
 		return -1;
-	return run(st, prepare(st, "INSERT INTO events (at, kind) VALUES (?, ?)",
-			       "is", at, kind));
+	return run(st, Q_EVENT_ADD, "is", at, kind);
 }
+
+/* ------------------------------------------------------ advisor accounts */
 
 int
 store_advisor_add(struct store *st, const char *username, const char *name,
@@ -494,10 +1221,11 @@ store_advisor_add(struct store *st, const char *username, const char *name,
 
 	if (rc <= 0)
 		return rc == 0 ? 1 : -1;
-	if (begin(st) || run(st, prepare(st, "INSERT INTO advisors (username, "
-			     "name, phc, created_at) VALUES (?, ?, ?, ?)",
-			     "sssi", username, name, phc, at)))
+	if (begin(st) ||
+	    run(st, Q_ADVISOR_ADD, "sssi", username, name, phc, at)) {
+		rollback(st);
 		return -1;
+	}
 	return store_commit(st);
 }
 
@@ -509,18 +1237,16 @@ copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
 	snprintf(dst, n, "%s", t ? t : "");
 }
 
-int
-store_advisor_get(struct store *st, const char *username,
-		  struct store_advisor *out)
+/* One advisor row of Q_ADVISOR_GET or Q_ADVISOR_BY_ID. */
+static int
+read_advisor(struct store *st, enum query q, sqlite3_stmt *s,
+	     struct store_advisor *out)
 {
-	sqlite3_stmt *s;
 	int rc;
 
-	s = prepare(st, "SELECT id, username, name, phc, created_at FROM "
-		    "advisors WHERE username = ?", "s", username);
 	if (!s)
 		return -1;
-	rc = sqlite3_step(s);
+	rc = step(st, q, s);
 	if (rc == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(s, 0);
 		copy_col(out->username, sizeof(out->username), s, 1);
@@ -528,41 +1254,60 @@ store_advisor_get(struct store *st, const char *username,
 		copy_col(out->phc, sizeof(out->phc), s, 3);
 		out->created_at = sqlite3_column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
+	done(st, q, s);
 	if (rc == SQLITE_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? 1 : fail(st, "advisor");
+	return rc == SQLITE_DONE ? 1 : -1;
 }
 
-/* Run a one-row change on the advisors table and commit it.
- * Returns 0, 1 when no row matched, or -1. */
-static int
-change_advisor(struct store *st, sqlite3_stmt *s)
+int
+store_advisor_get(struct store *st, const char *username,
+		  struct store_advisor *out)
 {
-	if (!s || begin(st)) {
-		sqlite3_finalize(s);
+	return read_advisor(st, Q_ADVISOR_GET,
+			    prepare(st, Q_ADVISOR_GET, "s", username), out);
+}
+
+int
+store_advisor_by_id(struct store *st, int64_t id, struct store_advisor *out)
+{
+	return read_advisor(st, Q_ADVISOR_BY_ID,
+			    prepare(st, Q_ADVISOR_BY_ID, "i", id), out);
+}
+
+/* A change to one account (q with its parameters phc?, username) and the
+ * end of all its tokens, in one transaction, committed. Returns 0, 1 when
+ * there is no such account, or -1. */
+static int
+change_advisor(struct store *st, enum query q, const char *phc,
+	       const char *username)
+{
+	int n;
+
+	/* The tokens go first: the lookup by username needs the row. */
+	if (begin(st) || run(st, Q_TOKENS_OF_USER, "s", username) ||
+	    (phc ? run(st, q, "ss", phc, username)
+		 : run(st, q, "s", username))) {
+		rollback(st);
 		return -1;
 	}
-	if (run(st, s))
-		return -1;
+	n = sqlite3_changes(st->db);
 	if (store_commit(st))
 		return -1;
-	return sqlite3_changes(st->db) ? 0 : 1;
+	return n ? 0 : 1;
 }
 
 int
 store_advisor_set_password(struct store *st, const char *username,
 			   const char *phc)
 {
-	return change_advisor(st, prepare(st, "UPDATE advisors SET phc = ? "
-				  "WHERE username = ?", "ss", phc, username));
+	return change_advisor(st, Q_ADVISOR_PASSWD, phc, username);
 }
 
 int
 store_advisor_remove(struct store *st, const char *username)
 {
-	return change_advisor(st, prepare(st, "DELETE FROM advisors WHERE "
-				  "username = ?", "s", username));
+	return change_advisor(st, Q_ADVISOR_REMOVE, NULL, username);
 }
 
 int
@@ -570,16 +1315,14 @@ store_advisor_each(struct store *st,
 		   int (*fn)(void *ctx, const struct store_advisor *a),
 		   void *ctx)
 {
+	sqlite3_stmt *s = prepare(st, Q_ADVISOR_EACH, "");
 	struct store_advisor a;
-	sqlite3_stmt *s;
 	int rc;
 
-	s = prepare(st, "SELECT id, username, name, created_at FROM advisors "
-		    "ORDER BY username", "");
 	if (!s)
 		return -1;
 	memset(&a, 0, sizeof(a));
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, Q_ADVISOR_EACH, s)) == SQLITE_ROW) {
 		a.id = sqlite3_column_int64(s, 0);
 		copy_col(a.username, sizeof(a.username), s, 1);
 		copy_col(a.name, sizeof(a.name), s, 2);
@@ -587,9 +1330,70 @@ store_advisor_each(struct store *st,
 		if (fn(ctx, &a))
 			break;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, "advisors");
+	done(st, Q_ADVISOR_EACH, s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* -------------------------------------------------------- advisor tokens */
+
+int
+store_advisor_token_add(struct store *st,
+			const uint8_t digest[STORE_DIGEST_LEN],
+			int64_t account_id, int64_t issued_at,
+			int64_t expires_at)
+{
+	if (begin(st))
+		return -1;
+	return run(st, Q_TOKEN_ADD, "biii", digest, account_id, issued_at,
+		   expires_at);
+}
+
+int
+store_advisor_token_get(struct store *st,
+			const uint8_t digest[STORE_DIGEST_LEN], int64_t now,
+			struct store_token *out)
+{
+	sqlite3_stmt *s = prepare(st, Q_TOKEN_GET, "bi", digest, now);
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = step(st, Q_TOKEN_GET, s);
+	if (rc == SQLITE_ROW && out) {
+		out->account_id = sqlite3_column_int64(s, 0);
+		out->issued_at = sqlite3_column_int64(s, 1);
+		out->expires_at = sqlite3_column_int64(s, 2);
+	}
+	done(st, Q_TOKEN_GET, s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : -1;
+}
+
+int
+store_advisor_token_delete(struct store *st,
+			   const uint8_t digest[STORE_DIGEST_LEN])
+{
+	if (begin(st))
+		return -1;
+	return run(st, Q_TOKEN_DELETE, "b", digest);
+}
+
+int
+store_advisor_tokens_revoke(struct store *st, int64_t account_id)
+{
+	if (begin(st))
+		return -1;
+	return run(st, Q_TOKENS_REVOKE, "i", account_id);
+}
+
+int
+store_advisor_tokens_expire(struct store *st, int64_t now, int64_t *deleted)
+{
+	*deleted = 0;
+	if (begin(st) || run(st, Q_TOKENS_EXPIRE, "i", now))
+		return -1;
+	*deleted = sqlite3_changes(st->db);
 	return 0;
 }
 
@@ -599,9 +1403,7 @@ int
 store_stat_add(struct store *st, int64_t at, const char *kind, int64_t value,
 	       const char *label, int64_t *row)
 {
-	if (begin(st) || run(st, prepare(st, "INSERT INTO events (at, kind, "
-			     "value, label) VALUES (?, ?, ?, ?)", "isis", at,
-			     kind, value, label)))
+	if (begin(st) || run(st, Q_STAT_ADD, "isis", at, kind, value, label))
 		return -1;
 	if (row)
 		*row = sqlite3_last_insert_rowid(st->db);
@@ -613,42 +1415,43 @@ store_stat_remove(struct store *st, int64_t row)
 {
 	if (begin(st))
 		return -1;
-	return run(st, prepare(st, "DELETE FROM events WHERE rowid = ?", "i",
-			       row));
+	return run(st, Q_STAT_REMOVE, "i", row);
+}
+
+/* The one number of a count(*) statement. */
+static int
+count(struct store *st, enum query q, sqlite3_stmt *s, int64_t *n)
+{
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = step(st, q, s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	done(st, q, s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int
 store_stat_count(struct store *st, const char *kind, int64_t from, int64_t to,
 		 int64_t *n)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	s = prepare(st, "SELECT count(*) FROM events WHERE kind = ? AND "
-		    "at >= ? AND at < ?", "sii", kind, from, to);
-	if (!s)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : fail(st, "count events");
+	return count(st, Q_STAT_COUNT,
+		     prepare(st, Q_STAT_COUNT, "sii", kind, from, to), n);
 }
 
 int
 store_stats_each(struct store *st, int64_t from, int64_t to,
 		 int (*fn)(void *ctx, const struct store_stat *e), void *ctx)
 {
+	sqlite3_stmt *s = prepare(st, Q_STATS, "ii", from, to);
 	struct store_stat e;
-	sqlite3_stmt *s;
 	int rc;
 
-	s = prepare(st, "SELECT at, kind, coalesce(value, 0), label FROM events "
-		    "WHERE at >= ? AND at < ? ORDER BY at, rowid", "ii", from,
-		    to);
 	if (!s)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, Q_STATS, s)) == SQLITE_ROW) {
 		e.at = sqlite3_column_int64(s, 0);
 		e.kind = (const char *)sqlite3_column_text(s, 1);
 		e.value = sqlite3_column_int64(s, 2);
@@ -658,10 +1461,8 @@ store_stats_each(struct store *st, int64_t from, int64_t to,
 		if (fn(ctx, &e))
 			break;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, "events");
-	return 0;
+	done(st, Q_STATS, s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* The tagged topics of a chat, or its hello topic when it has none. */
@@ -669,25 +1470,23 @@ static json_t *
 chat_topics(struct store *st, int64_t id, const char *hello_topic)
 {
 	json_t *arr = json_array();
-	sqlite3_stmt *s;
+	sqlite3_stmt *s = prepare(st, Q_TOPICS, "i", id);
 	int rc;
 
-	s = prepare(st, "SELECT topic FROM chat_topics WHERE chat_id = ? "
-		    "ORDER BY topic", "i", id);
 	if (!arr || !s) {
-		sqlite3_finalize(s);
+		done(st, Q_TOPICS, s);
 		json_decref(arr);
 		return NULL;
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+	while ((rc = step(st, Q_TOPICS, s)) == SQLITE_ROW)
 		if (json_array_append_new(arr, json_string((const char *)
 					  sqlite3_column_text(s, 0))))
 			break;
-	sqlite3_finalize(s);
+	done(st, Q_TOPICS, s);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
-		log_err("store: topics: %s", rc == SQLITE_ROW ? "out of memory"
-							      : "step failed");
+		if (rc == SQLITE_ROW)
+			log_err("store: topics: out of memory");
 		return NULL;
 	}
 	if (json_array_size(arr) == 0 && hello_topic &&
@@ -718,40 +1517,33 @@ store_transcripts_each(struct store *st, int64_t from, int64_t to,
 		       int (*fn)(void *ctx, const struct store_transcript *t),
 		       void *ctx)
 {
+	sqlite3_stmt *s = prepare(st, Q_TRANSCRIPTS, "ii", from, to);
 	struct store_transcript t;
-	sqlite3_stmt *s;
 	int rc, stop = 0;
 
-	s = prepare(st, "SELECT id, started_at, lang, topic, taken_at, "
-		    "ended_at, outcome FROM chats WHERE started_at >= ? AND "
-		    "started_at < ? ORDER BY started_at, id", "ii", from, to);
 	if (!s)
 		return -1;
-	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while (!stop && (rc = step(st, Q_TRANSCRIPTS, s)) == SQLITE_ROW) {
 		fill_transcript(st, s, &t);
 		if (!t.topics || !t.lang) {
 			json_decref(t.topics);
-			sqlite3_finalize(s);
+			done(st, Q_TRANSCRIPTS, s);
 			return -1;
 		}
 		stop = fn(ctx, &t);
 		json_decref(t.topics);
 	}
-	sqlite3_finalize(s);
+	done(st, Q_TRANSCRIPTS, s);
 	if (stop)
 		return stop < 0 ? -1 : 0;
-	if (rc != SQLITE_DONE)
-		return fail(st, "transcripts");
-	return 0;
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int
 store_purge(struct store *st, int64_t before, int64_t *deleted)
 {
 	*deleted = 0;
-	if (begin(st) || run(st, prepare(st, "DELETE FROM chats WHERE "
-			     "started_at < ? AND ended_at IS NOT NULL", "i",
-			     before)))
+	if (begin(st) || run(st, Q_PURGE, "i", before))
 		return -1;
 	*deleted = sqlite3_changes(st->db);
 	return 0;
@@ -763,12 +1555,11 @@ int
 store_outbox_add(struct store *st, int64_t chat_id, const char *addr,
 		 const char *lang, int64_t at, int64_t *id)
 {
-	if (begin(st) || run(st, prepare(st, "INSERT INTO outbox (chat_id, "
-			     "addr, lang, created_at) VALUES (?, ?, ?, ?)",
-			     "issi", chat_id, addr, lang, at)))
+	if (begin(st) ||
+	    run(st, Q_OUTBOX_ADD, "issi", chat_id, addr, lang, at))
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
+	return run(st, Q_OUTBOX_ASKED, "i", chat_id);
 }
 
 int
@@ -776,8 +1567,7 @@ store_outbox_set_message(struct store *st, int64_t id, const char *message)
 {
 	if (begin(st))
 		return -1;
-	return run(st, prepare(st, "UPDATE outbox SET message = ? WHERE id = ?",
-			       "si", message, id));
+	return run(st, Q_OUTBOX_SET_MESSAGE, "si", message, id);
 }
 
 int
@@ -786,9 +1576,7 @@ store_outbox_retry(struct store *st, int64_t id, int attempts,
 {
 	if (begin(st))
 		return -1;
-	return run(st, prepare(st, "UPDATE outbox SET attempts = ?, next_at = ? "
-			       "WHERE id = ?", "iii", (int64_t)attempts,
-			       next_at, id));
+	return run(st, Q_OUTBOX_RETRY, "iii", (int64_t)attempts, next_at, id);
 }
 
 int
@@ -796,15 +1584,14 @@ store_outbox_delete(struct store *st, int64_t id)
 {
 	if (begin(st))
 		return -1;
-	return run(st, prepare(st, "DELETE FROM outbox WHERE id = ?", "i", id));
+	return run(st, Q_OUTBOX_DELETE, "i", id);
 }
 
 int
 store_outbox_expire(struct store *st, int64_t before, int64_t *deleted)
 {
 	*deleted = 0;
-	if (begin(st) || run(st, prepare(st, "DELETE FROM outbox WHERE "
-			     "created_at < ?", "i", before)))
+	if (begin(st) || run(st, Q_OUTBOX_EXPIRE, "i", before))
 		return -1;
 	*deleted = sqlite3_changes(st->db);
 	return 0;
@@ -813,16 +1600,7 @@ store_outbox_expire(struct store *st, int64_t before, int64_t *deleted)
 int
 store_outbox_count(struct store *st, int64_t *n)
 {
-	sqlite3_stmt *s = prepare(st, "SELECT count(*) FROM outbox", "");
-	int rc;
-
-	if (!s)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : fail(st, "count outbox");
+	return count(st, Q_OUTBOX_COUNT, prepare(st, Q_OUTBOX_COUNT, ""), n);
 }
 
 static void
@@ -843,26 +1621,21 @@ store_outbox_each(struct store *st, int64_t due,
 		  int (*fn)(void *ctx, const struct store_outbox *o),
 		  void *ctx)
 {
+	sqlite3_stmt *s = prepare(st, Q_OUTBOX_EACH, "i", due);
 	struct store_outbox o;
-	sqlite3_stmt *s;
 	int rc;
 
-	s = prepare(st, "SELECT id, chat_id, addr, lang, created_at, message, "
-		    "attempts, next_at FROM outbox WHERE next_at <= ? "
-		    "ORDER BY id", "i", due);
 	if (!s)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = step(st, Q_OUTBOX_EACH, s)) == SQLITE_ROW) {
 		fill_outbox(s, &o);
 		if (!o.addr || !o.lang)
 			continue;
 		if (fn(ctx, &o))
 			break;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(st, "outbox");
-	return 0;
+	done(st, Q_OUTBOX_EACH, s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* No busy wait here: a reader (neuvo-admin stats, say) may hold the WAL for

@@ -5,7 +5,7 @@ import {
   $, el, showOnly, fetchStatus, setTimeZone, elapsed, topicLabel, DEFAULT_TOPICS,
   newCid, cleanText, TitleBadge, announcer, serverUrl,
 } from './util.mjs';
-import { Connection } from './socket.mjs';
+import { Connection, restartLike } from './socket.mjs';
 import { Transcript } from './chatlog.mjs';
 
 const TOKEN_KEY = 'neuvo.advisor.token';
@@ -200,13 +200,16 @@ function shouldReconnect({ code }) {
   return !!A.token;
 }
 
-function onDown() {
+function onDown({ code, dropped }) {
   // Keep p.sent: resync() on the resumed `chat` push decides which sent
-  // ones the server already has (their echo may have been lost).
+  // ones the server already has (their echo may have been lost). A restart
+  // (1012) or a lost link: log in again with the token, which gives back
+  // login_ok and one `chat` per open chat.
   if (A.loggedIn) {
     A.loggedIn = false;
-    banner('conn.reconnecting');
-    say(t('conn.reconnecting'));
+    const key = dropped || restartLike(code) ? 'conn.resuming' : 'conn.reconnecting';
+    banner(key);
+    say(t(key));
   }
 }
 

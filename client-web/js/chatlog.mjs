@@ -3,7 +3,10 @@
 //   often it arrives (live, in a resumed history, after a reconnect).
 // - Own messages show at once as "sending" and are matched to the server's
 //   echo by cid. After a reconnect the resumed history is authoritative:
-//   own messages it holds are done, the rest are sent again.
+//   own messages it holds are done (by cid when the history carries cids,
+//   else by count), the rest are sent again with the same cid; the server
+//   answers a cid it already has with the stored message, whose id is then
+//   shown once.
 // - Text from the other side is only ever set with textContent.
 import { el, clock } from './util.mjs';
 import { t, setText } from './i18n.mjs';
@@ -150,13 +153,16 @@ export class Transcript {
     }
     const added = [];
     for (const m of history) if (this.add(m)) added.push(m);
-    // Own messages the server took while we could not hear its echo: they
-    // are, in order, the first pending ones that were sent.
-    let arrived = history.filter((m) => m.from === this.o.self && !known.has(Number(m.id))).length;
+    const own = history.filter((m) => m.from === this.o.self);
+    const cids = new Set(own.filter((m) => m.cid !== undefined && m.cid !== null).map((m) => String(m.cid)));
+    // Without cids in the history (an older server): own messages the server
+    // took while we could not hear its echo are, in order, the first pending
+    // ones that were sent.
+    let arrived = cids.size ? 0 : own.filter((m) => !known.has(Number(m.id))).length;
     const keep = [];
     for (const p of this.pending) {
-      if (arrived > 0 && p.sent) {
-        arrived -= 1;
+      if (cids.has(String(p.cid)) || (arrived > 0 && p.sent)) {
+        if (!cids.size) arrived -= 1;
         p.li.remove();
       } else {
         p.sent = false;

@@ -10,6 +10,10 @@ const STORE_KEY = 'neuvo.lang';
 
 let current = 'fi';
 let dict = {};
+// Where a chosen language is remembered. The console keeps it across visits;
+// the resident page keeps nothing beyond its tab (useStorage), so that a
+// shared computer shows no trace of a visit.
+let storage = null;
 const fallback = {};
 const listeners = [];
 
@@ -23,12 +27,19 @@ async function load(lang) {
   return res.json();
 }
 
+function kept() {
+  try { return storage || window.localStorage; } catch { return null; }
+}
+
+/** Remember the chosen language in this storage (e.g. sessionStorage). */
+export function useStorage(s) { storage = s; }
+
 function readStored() {
-  try { return localStorage.getItem(STORE_KEY); } catch { return null; }
+  try { return kept()?.getItem(STORE_KEY) ?? null; } catch { return null; }
 }
 
 function store(lang) {
-  try { localStorage.setItem(STORE_KEY, lang); } catch { /* private mode */ }
+  try { kept()?.setItem(STORE_KEY, lang); } catch { /* private mode */ }
 }
 
 /** The language to start with: ?lang=, an earlier choice, the browser's. */

@@ -5,7 +5,7 @@ import {
   $, el, showOnly, fetchStatus, setTimeZone, when, clock, weekdayOf, weekdayName,
   WEEKDAYS, rangesText, dayKey, waitText, topicLabel, DEFAULT_TOPICS, newCid, cleanText, TitleBadge, announcer,
 } from './util.mjs';
-import { Connection } from './socket.mjs';
+import { Connection, restartLike } from './socket.mjs';
 import { Transcript } from './chatlog.mjs';
 
 const SESSION_KEY = 'neuvo.resident';
@@ -348,7 +348,7 @@ function shouldReconnect({ code }) {
   return S.phase === 'connecting' || S.phase === 'queued' || S.phase === 'chatting' || S.phase === 'ended';
 }
 
-function onDown({ dropped }) {
+function onDown({ code, dropped }) {
   S.resuming = false;
   if (S.phase === 'connecting' && !S.session && !dropped && conn.attempt >= 3) {
     // Never got in (server down, or this page's origin not allowed).
@@ -361,8 +361,11 @@ function onDown({ dropped }) {
   // already has (their echo may have been lost with the link).
   if (S.elsewhere) return;
   if (S.phase === 'queued' || S.phase === 'chatting' || (S.phase === 'ended' && !S.session?.feedback)) {
-    banner('conn.reconnecting');
-    say(t('conn.reconnecting'));
+    // A restart or a lost link is a pause: say so calmly; the queue place
+    // and the chat are kept for the resume.
+    const key = dropped || restartLike(code) ? 'conn.resuming' : 'conn.reconnecting';
+    banner(key);
+    say(t(key));
   }
 }
 
@@ -882,6 +885,8 @@ i18n.onChange(() => {
 });
 
 async function main() {
+  // Nothing of a visit outlives the tab: not the token, not the language.
+  try { i18n.useStorage(window.sessionStorage); } catch { /* storage off */ }
   const statusOk = await refreshStatus();
   const allowed = (S.status && Array.isArray(S.status.languages) && S.status.languages.length)
     ? S.status.languages.filter((l) => i18n.supported().includes(l)) : i18n.supported();

@@ -1,9 +1,19 @@
 // One WebSocket that comes back by itself: after a dropped mobile network,
 // a laptop waking from sleep or a server restart. The page decides what to
 // say first on every new connection (hello, resume or login) in onOpen.
+//
+// A server restart closes every connection with 1012 at once; a crash or a
+// lost link shows as 1006. Both mean "come back and carry on" (restartLike),
+// and since every page comes back at the same moment, the delay before each
+// try is spread at random over half its length again.
 import { wsUrl } from './util.mjs';
 
 const DELAYS = [500, 1000, 2000, 4000, 8000, 15000];
+
+/** A close that is a pause, not an end: a server restart or a lost link. */
+export function restartLike(code) {
+  return code === 1012 || code === 1006;
+}
 // The server answers every frame but typing (echo, ack or error). A link
 // that takes frames but gives nothing back for this long is dead even if
 // the browser has not noticed (a phone changing networks, a NAT timeout).
@@ -161,7 +171,7 @@ export class Connection {
   retry() {
     const d = DELAYS[Math.min(this.attempt, DELAYS.length - 1)];
     this.attempt += 1;
-    // A little jitter so that many phones do not come back in step.
-    this.connectSoon(d + Math.floor(Math.random() * 300));
+    // Jitter so that many phones do not come back in step after a restart.
+    this.connectSoon(d + Math.floor(Math.random() * Math.max(300, d / 2)));
   }
 }

@@ -28,5 +28,6 @@ main(void)
 	failed += test_mail_run();
 	failed += test_addr_run();
 	failed += test_limits_run();
+	failed += test_store_run();
 	return failed ? 1 : 0;
 }

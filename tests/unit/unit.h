@@ -43,5 +43,6 @@ int test_report_run(void);
 int test_mail_run(void);
 int test_addr_run(void);
 int test_limits_run(void);
+int test_store_run(void);
 
 #endif

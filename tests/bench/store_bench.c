@@ -1,0 +1,90 @@
+/*
+ * store_bench.c - how long the store's hot path takes: a message, its
+ * statistics event and a touch of the chat per write, many writes per
+ * commit (to see the statement cost, not the disk's) and one write per
+ * commit (what a quiet server does: one sync per event-loop turn).
+ *
+ *   build/neuvo-store-bench [DIR] [WRITES]
+ *
+ * Not a test: it prints figures and never fails on them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* n writes, a commit after every `per_commit`; prints microseconds per
+ * write. Returns 0, or -1 on a store error. */
+static int
+round_of(struct store *st, int64_t chat, int64_t *seq, int n, int per_commit,
+	 const char *what)
+{
+	struct store_msg m = {
+		.from = "resident",
+		.text = "Hei, minulla on kysymys asumistuesta ja vuokrasta.",
+		.at = 1,
+	};
+	double t0 = now_ms();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		m.seq = ++*seq;
+		if (store_message_add(st, chat, &m) ||
+		    store_stat_add(st, 1, "message", 1, "resident", NULL))
+			return -1;
+		if ((i + 1) % per_commit == 0 && store_commit(st))
+			return -1;
+	}
+	if (store_commit(st))
+		return -1;
+	printf("%-28s %8d writes  %8.1f us/write\n", what, n,
+	       (now_ms() - t0) * 1e3 / n);
+	return 0;
+}
+
+static void
+remove_db(const char *path)
+{
+	static const char *const tails[] = { "", "-wal", "-shm" };
+	char p[600];
+	size_t i;
+
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, tails[i]);
+		unlink(p);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "/tmp";
+	int n = argc > 2 ? atoi(argv[2]) : 20000;
+	char path[512];
+	struct store *st;
+	int64_t chat, seq = 0;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/neuvo-bench-%d.db", dir,
+		 (int)getpid());
+	if (n < 1 || store_open(path, 1000, &st))
+		return 1;
+	rc = store_chat_create(st, 1, "fi", NULL, &chat) || store_commit(st) ||
+	     round_of(st, chat, &seq, n, 1000, "1000 writes per commit") ||
+	     round_of(st, chat, &seq, n / 50 + 1, 1, "1 write per commit");
+	store_close(st);
+	remove_db(path);
+	return rc ? 1 : 0;
+}
