@@ -164,7 +164,11 @@ def test_purge_leaves_no_old_text_in_the_file_or_its_wal(tmp_path, advisor_db):
         assert any(marker.encode() in f.read_bytes() for f in srv.db_files())
         r = admin(srv.config, "purge")
         assert r.returncode == 0, r.stderr
-        assert "purged 1 chats" in r.stdout
+        # The server's own daily purge may run first (its first one waits
+        # for an empty queue, which the ended chat just gave it): then the
+        # admin finds nothing left, and its WAL truncation still runs.
+        by_server = "purged 1 chats" in srv.log_text()
+        assert ("purged 1 chats" in r.stdout) != by_server, (r.stdout, by_server)
         for f in srv.db_files():
             assert marker.encode() not in f.read_bytes(), f.name
     finally:
