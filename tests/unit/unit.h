@@ -13,5 +13,7 @@ int test_redact_corpus_run(void);
 int test_stats_run(void);
 int test_report_run(void);
 int test_mail_run(void);
+int test_throttle_run(void);
+int test_chat_run(void);
 
 #endif
