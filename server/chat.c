@@ -638,18 +638,27 @@ advisor_chat(struct svc *s, struct peer *p, int64_t id)
 	return c;
 }
 
+/* The advisor's chat `id` while it is active, or NULL after sending
+ * unknown_chat or not_allowed. */
+static struct chat *
+advisor_active_chat(struct svc *s, struct peer *p, int64_t id)
+{
+	struct chat *c = advisor_chat(s, p, id);
+
+	if (c && c->state != CHAT_ACTIVE) {
+		svc_send_error(s, p, "not_allowed", "the chat has ended");
+		return NULL;
+	}
+	return c;
+}
+
 void
 chat_on_advisor_msg(struct svc *s, struct peer *p, const struct proto_in *in)
 {
-	struct chat *c = advisor_chat(s, p, in->chat);
+	struct chat *c = advisor_active_chat(s, p, in->chat);
 
-	if (!c)
-		return;
-	if (c->state != CHAT_ACTIVE) {
-		svc_send_error(s, p, "not_allowed", "the chat has ended");
-		return;
-	}
-	on_message(s, c, "advisor", in->text, in->cid);
+	if (c)
+		on_message(s, c, "advisor", in->text, in->cid);
 }
 
 void
@@ -665,15 +674,10 @@ chat_on_advisor_typing(struct svc *s, struct peer *p,
 void
 chat_on_advisor_end(struct svc *s, struct peer *p, const struct proto_in *in)
 {
-	struct chat *c = advisor_chat(s, p, in->chat);
+	struct chat *c = advisor_active_chat(s, p, in->chat);
 
-	if (!c)
-		return;
-	if (c->state != CHAT_ACTIVE) {
-		svc_send_error(s, p, "not_allowed", "the chat has ended");
-		return;
-	}
-	chat_end(s, c, PROTO_BY_ADVISOR);
+	if (c)
+		chat_end(s, c, PROTO_BY_ADVISOR);
 }
 
 /* The tag replaces the chat's topic/outcome events; with no topics the

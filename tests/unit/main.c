@@ -27,6 +27,7 @@ main(void)
 	failed += test_report_run();
 	failed += test_mail_run();
 	failed += test_throttle_run();
+	failed += test_frames_run();
 	failed += test_chat_run();
 	return failed ? 1 : 0;
 }

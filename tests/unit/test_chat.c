@@ -173,27 +173,32 @@ static const struct svc_io test_io = {
 	io_stats, io_now, io_now_ms
 };
 
+/* Unpadded base64 of n (<= 32) bytes, as PHC strings write it. */
+static void
+b64(const unsigned char *in, int n, char out[48])
+{
+	unsigned char buf[48];
+	int len = EVP_EncodeBlock(buf, in, n);
+
+	while (len > 0 && buf[len - 1] == '=')
+		len--;
+	snprintf(out, 48, "%.*s", len, buf);
+}
+
 /* A scrypt PHC of PASSWORD at the lowest cost auth.c accepts (it reads the
  * cost from the hash), so a login takes a millisecond, not 128 MiB. */
 static int
 make_cheap_phc(void)
 {
-	unsigned char salt[16], hash[32], b64[64];
-	char salt64[32], hash64[48];
-	int n;
+	unsigned char salt[16], hash[32];
+	char salt64[48], hash64[48];
 
 	if (RAND_bytes(salt, sizeof(salt)) != 1 ||
 	    !EVP_PBE_scrypt(PASSWORD, strlen(PASSWORD), salt, sizeof(salt),
 			    1024, 1, 1, 8u << 20, hash, sizeof(hash)))
 		return -1;
-	n = EVP_EncodeBlock(b64, salt, sizeof(salt));
-	while (n > 0 && b64[n - 1] == '=')
-		n--;
-	snprintf(salt64, sizeof(salt64), "%.*s", n, b64);
-	n = EVP_EncodeBlock(b64, hash, sizeof(hash));
-	while (n > 0 && b64[n - 1] == '=')
-		n--;
-	snprintf(hash64, sizeof(hash64), "%.*s", n, b64);
+	b64(salt, sizeof(salt), salt64);
+	b64(hash, sizeof(hash), hash64);
 	snprintf(cheap_phc, sizeof(cheap_phc), "$scrypt$ln=10,r=1,p=1$%s$%s",
 		 salt64, hash64);
 	return 0;

@@ -14,6 +14,7 @@ int test_stats_run(void);
 int test_report_run(void);
 int test_mail_run(void);
 int test_throttle_run(void);
+int test_frames_run(void);
 int test_chat_run(void);
 
 #endif
