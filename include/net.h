@@ -5,7 +5,8 @@
  * net_conn per WebSocket connection, reassembles fragments up to
  * PROTO_MAX_FRAME, keeps a bounded send queue per connection and writes one
  * queued frame per WRITEABLE callback. The service (service.h) sees
- * connections only through the functions below.
+ * connections only through the functions below, which main hands it as
+ * its struct svc_io table.
  *
  * Everything here runs on the event-loop thread.
  *
@@ -67,14 +68,6 @@ int net_send(struct net_conn *c, char *text);
 /* Close c with a WebSocket close code once what is queued for it has been
  * written. Further net_send calls are dropped. */
 void net_close(struct net_conn *c, int code, const char *reason);
-
-/*
- * Wake the loop from another thread: lws then calls the service's
- * svc_on_wake on the loop thread. ctx is the struct lws_context from
- * net_start (void * so it can be a worker's wake callback). The only
- * function of this module that may be called from any thread.
- */
-void net_wake(void *ctx);
 
 /* Release frames queued this turn to the peers (after a commit). */
 void net_release(void);

@@ -8,8 +8,9 @@
  * short English message to send back as {"type":"error",...}.
  *
  * Ownership: a parsed struct proto_in borrows its strings from the jansson
- * tree it holds in `root`; proto_in_free releases both. The proto_* builders
- * return heap strings (caller frees) or NULL on allocation failure.
+ * tree it holds in `root`; proto_in_free releases both. The builders
+ * (proto_error, proto_out_*) return heap strings (caller frees) or NULL on
+ * allocation failure.
  */
 #ifndef NEUVO_PROTOCOL_H
 #define NEUVO_PROTOCOL_H
@@ -99,6 +100,127 @@ long proto_utf8_chars(const char *s, size_t len);
 
 /* {"type":"error","code":CODE,"message":MESSAGE} */
 char *proto_error(const char *code, const char *message);
+
+/* ------------------------------------------------------ outgoing frames
+ *
+ * One builder per frame the server sends (CONTRACT.md section 4), so the
+ * service never assembles JSON itself. Each returns the frame's compact
+ * JSON as a heap string (the caller frees it or hands it to net_send), or
+ * NULL when memory runs out. Conventions:
+ *  - times are UTC seconds, written as RFC 3339 in the process's zone
+ *    (hours_format_rfc3339);
+ *  - an estimated wait below 0 is JSON null ("we don't know");
+ *  - `chat` > 0 appends "chat":ID last, as every push to an advisor about a
+ *    chat carries it; 0 leaves it out (the resident's copy);
+ *  - a `json_t *` argument is stolen (also on failure); `cid` is borrowed.
+ */
+
+/* Who ended a chat: the `by` of {"type":"ended"}. */
+enum proto_ended_by {
+	PROTO_BY_RESIDENT,
+	PROTO_BY_ADVISOR,
+	PROTO_BY_TIMEOUT,
+	PROTO_BY_CLOSING,
+	PROTO_BY_DISCONNECT,
+	PROTO_BY_N
+};
+
+/* "resident", ...; NULL for an out-of-range value. */
+const char *proto_ended_by_name(enum proto_ended_by by);
+
+/* A chat's state as `resumed` names it. */
+enum proto_state {
+	PROTO_STATE_QUEUED,             /* "queued" */
+	PROTO_STATE_CHATTING,           /* "chatting" */
+	PROTO_STATE_ENDED               /* "ended" */
+};
+
+/* One chat message (MSG); strings borrowed. */
+struct proto_msg {
+	int64_t id;                     /* rises within a chat */
+	const char *from;               /* "resident" | "advisor" */
+	const char *text;
+	int64_t at;
+	bool redacted;
+};
+
+/* A `chat` frame's fields (take, or a resumed advisor's chats). */
+struct proto_chat {
+	int64_t chat;
+	const char *lang;
+	const char *topic;              /* NULL or "": JSON null */
+	int64_t waited_s;
+	bool resumed;                   /* adds "resumed":true */
+};
+
+/* One waiting resident in the advisors' `queue` view. */
+struct proto_waiting {
+	int64_t chat;
+	int64_t waited_s;
+	const char *lang;
+	const char *topic;              /* NULL or "": JSON null */
+};
+
+/* MSG as a jansson object, for a history array: a new reference or NULL.
+ * cid (NULL: none) and chat as above. */
+json_t *proto_msg_json(const struct proto_msg *m, json_t *cid, int64_t chat);
+
+/* {"type":"msg",...} */
+char *proto_out_msg(const struct proto_msg *m, json_t *cid, int64_t chat);
+
+/* {"type":"queued","chat":ID,"token":T,"position":N,"estimated_wait_s":W} */
+char *proto_out_queued(int64_t chat, const char *token, size_t position,
+		       long wait_s);
+
+/* {"type":"position","position":N,"estimated_wait_s":W} */
+char *proto_out_position(size_t position, long wait_s);
+
+/* {"type":"closed","next_open":T}; next_open < 0: null (none in 14 days). */
+char *proto_out_closed(int64_t next_open);
+
+/* {"type":"queue_full"} */
+char *proto_out_queue_full(void);
+
+/* {"type":"assigned","advisor":NAME} */
+char *proto_out_assigned(const char *advisor);
+
+/* {"type":"ended","by":BY} (+ "chat") */
+char *proto_out_ended(enum proto_ended_by by, int64_t chat);
+
+/* {"type":"typing","on":B} (+ "chat") */
+char *proto_out_typing(bool on, int64_t chat);
+
+/* {"type":"idle_warning","seconds_left":N} */
+char *proto_out_idle_warning(int64_t seconds_left);
+
+/* {"type":"resumed","state":S,"position":N,"estimated_wait_s":W,
+ *  "history":[MSG...]} and "advisor":NAME when advisor is not NULL. */
+char *proto_out_resumed(enum proto_state state, size_t position,
+			long wait_s, json_t *history, const char *advisor);
+
+/* {"type":"chat","chat":ID,"lang":L,"topic":T,"history":[MSG...],
+ *  ("resumed":true,) "waited_s":N} */
+char *proto_out_chat(const struct proto_chat *c, json_t *history);
+
+/* {"type":"queue","length":N,"waiting":[...]}; `length` is the whole
+ * queue, `w` its first n entries. */
+char *proto_out_queue(size_t length, const struct proto_waiting *w,
+		      size_t n);
+
+/* {"type":"login_ok","name":D,"token":T,"available":B} */
+char *proto_out_login_ok(const char *name, const char *token,
+			 bool available);
+
+/* {"type":"status","available":B} */
+char *proto_out_status(bool available);
+
+/* {"type":"tagged","chat":ID} */
+char *proto_out_tagged(int64_t chat);
+
+/* {"type":"email_queued"}, {"type":"thanks"}, {"type":"pong"} */
+char *proto_out_email_queued(void);
+char *proto_out_thanks(void);
+char *proto_out_pong(void);
 
 /* Serialise and steal a jansson object: returns the compact JSON text and
  * drops the reference. NULL (and the reference dropped) on failure. */

@@ -3,21 +3,25 @@
  * rules of CONTRACT.md section 4, between the network glue (net.c) and the
  * store (store.c).
  *
- * It knows no libwebsockets (it sees struct net_conn through net.h) and no
- * SQL (it calls store.h). It uses libuv only for its thread pool, where
- * password checks run so that a login never stalls the event loop.
+ * It knows no libwebsockets: it reaches connections only through the
+ * struct svc_io table given to svc_new (main passes net.c's functions, the
+ * unit tests their own), and it knows no SQL (it calls store.h). It uses
+ * libuv only for its thread pool, where password checks run so that a
+ * login never stalls the event loop.
  *
  * One struct svc per server, created by main and touched only on the
  * event-loop thread. It owns every chat and advisor session in memory; a
  * chat lives from `hello` until its resident has been gone for longer than
  * resume_grace_s after it ended (or, if it never ended, until that grace
- * ends it with by = "disconnect").
+ * ends it with by = "disconnect"). The modules behind this header are
+ * described in server/svc_internal.h.
  */
 #ifndef NEUVO_SERVICE_H
 #define NEUVO_SERVICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
+#include <stdint.h>
 
 #include "protocol.h"
 
@@ -25,11 +29,38 @@ struct config;
 struct store;
 struct net_conn;
 struct uv_loop_s;
+struct net_stats;
 struct svc;
 
-/* Create the service over a store it does not own. NULL on OOM. */
+/*
+ * What the service needs of the world outside it: the connections (net.h
+ * documents each function; main passes exactly those) and the clocks.
+ * Every member must be set. Called on the loop thread only.
+ */
+struct svc_io {
+	/* Queue a frame for c (takes text); -1: c dropped, queue full. */
+	int (*send)(struct net_conn *c, char *text);
+	/* Close c with a WebSocket code after what is queued. */
+	void (*close)(struct net_conn *c, int code, const char *reason);
+	/* The turn committed: let its frames go out. */
+	void (*release)(void);
+	/* The turn's commit failed: drop its frames (closes still go). */
+	void (*discard)(void);
+	/* The service's per-connection pointer. */
+	void (*set_user)(struct net_conn *c, void *user);
+	void *(*user)(const struct net_conn *c);
+	/* Connection counts for /metrics. */
+	const struct net_stats *(*stats)(void);
+	/* Wall clock, seconds since the epoch (time(NULL)). */
+	int64_t (*now)(void);
+	/* A monotonic clock in milliseconds (the per-connection rate window). */
+	uint64_t (*now_ms)(void);
+};
+
+/* Create the service over a store it does not own; io is copied. NULL on
+ * OOM. */
 struct svc *svc_new(struct uv_loop_s *loop, const struct config *cfg,
-		    struct store *st);
+		    struct store *st, const struct svc_io *io);
 
 /* Free all chats and sessions. Call after every connection has closed and
  * the loop has run dry (password checks in flight hold a pointer). */
@@ -54,12 +85,28 @@ void svc_set_mailer(struct svc *s, struct smtp *w);
  * worker. */
 void svc_hold_mail(struct svc *s, bool hold);
 
-/* The loop was woken (net_wake) by the SMTP worker: take its results, on
- * the loop thread. */
+/* The SMTP worker has results (main's uv_async_t woke the loop): take
+ * them, on the loop thread. */
 void svc_on_wake(struct svc *s);
 
-/* Once per loop turn: commit what the turn wrote, then release the frames
- * it queued (or drop them if the commit failed). */
+/*
+ * Once per loop turn (main's check handle, after every poll): commit what
+ * the turn wrote, then release the frames it queued.
+ *
+ * A failed commit (disk full, I/O error): the store has rolled the whole
+ * turn back, and nothing of it may be shown, so
+ *  - the clients: every frame queued in the turn is dropped; each
+ *    connection that was to get one is closed with 1011 ("not saved, try
+ *    again"), so that its client reconnects and resumes from what is
+ *    stored (a resident's `resume`, an advisor's token login). Closes
+ *    queued in the turn still go out.
+ *  - the memory: kept as the turn left it (queue order, takes, ends,
+ *    counters), since the handlers' changes cannot be undone one by one;
+ *    the next writes about those chats go to the store as usual. The one
+ *    exception is a chat created in the turn: it has no row, and its id
+ *    would be handed out again, so it is forgotten at once. The outbox
+ *    length is read again from the store.
+ */
 void svc_end_turn(struct svc *s);
 
 /* Every 250 ms: coalesced position and queue pushes; once a second also the
@@ -71,7 +118,7 @@ void svc_tick(struct svc *s);
 void svc_shutdown(struct svc *s);
 
 /* Bodies for GET /api/status and GET /metrics; heap strings (caller frees),
- * NULL on OOM. */
+ * NULL on OOM (net.c answers 500). */
 char *svc_status_json(struct svc *s);
 char *svc_metrics_text(struct svc *s);
 

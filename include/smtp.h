@@ -8,8 +8,8 @@
  * and result queue inside struct smtp (under its mutex) and the job it has
  * taken out. When it has put a result in the result queue it calls the
  * `wake` function given to smtp_start from the worker thread; that function
- * must be safe to call from any thread (main passes net_wake, which calls
- * lws_cancel_service), and the loop then collects results with smtp_take.
+ * must be safe to call from any thread (main's calls uv_async_send on a
+ * handle of its loop), and the loop then collects results with smtp_take.
  *
  * Privacy: a job holds the recipient address only in memory, and it is
  * wiped (OPENSSL_cleanse-like memset) before it is freed. Nothing here logs

@@ -2,17 +2,23 @@
  * main.c - neuvo-server: reads the config, opens the store, and runs the
  * service on one libuv loop shared with libwebsockets.
  *
- * The loop owns four handles of ours besides lws's own:
+ * The loop owns five kinds of handle of ours besides lws's own:
  *  - a check handle, run after every poll: the end of a "turn", where the
  *    store commits and queued frames are released (one sync per turn);
  *  - a 250 ms timer driving coalesced pushes and timeouts (svc_tick);
- *  - signal handles: SIGHUP reloads the config, SIGTERM/SIGINT stop.
+ *  - signal handles: SIGHUP reloads the config, SIGTERM/SIGINT stop;
+ *  - an async handle the SMTP worker wakes (uv_async_send is the one libuv
+ *    call safe from another thread), so its results are taken on the loop;
+ *  - a drain timer that gives close frames time at SIGTERM.
  * Signals arrive through the loop, so no handler ever runs inside a
  * callback. One thread of ours runs beside the loop: the SMTP worker
- * (smtp.h), which wakes the loop through net_wake and is stopped before
- * the lws context goes.
+ * (smtp.h), which is stopped and joined before the async handle closes.
+ *
+ * The service reaches the connections through net.c's functions, handed to
+ * it as a struct svc_io table (service.h), with the clocks below.
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +26,7 @@
 #include <netdb.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
@@ -44,6 +51,7 @@ struct server {
 	uv_timer_t tick;
 	uv_timer_t drain;
 	uv_signal_t sighup, sigterm, sigint;
+	uv_async_t mail_wake;   /* the SMTP worker has results */
 	struct config *cfg;
 	struct store *st;
 	struct svc *svc;
@@ -207,8 +215,38 @@ on_tick(uv_timer_t *h)
 	svc_tick(srv->svc);
 }
 
+/* The SMTP worker's wake (any thread): one uv_async_send per result;
+ * libuv coalesces sends that arrive before the loop gets round to it. */
+static void
+wake_for_mail(void *arg)
+{
+	(void)uv_async_send(arg);
+}
+
+static void
+on_mail_wake(uv_async_t *h)
+{
+	struct server *srv = h->data;
+
+	svc_on_wake(srv->svc);
+}
+
+/* The service's clocks (struct svc_io). */
+static int64_t
+wall_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static uint64_t
+mono_ms(void)
+{
+	return uv_hrtime() / 1000000u;
+}
+
 /* Close our handles; lws closes its own as its context goes, and the loop
- * then runs dry. */
+ * then runs dry. The SMTP worker must be stopped first (stop_mailer): it
+ * may wake mail_wake until it is joined. */
 static void
 close_handles(struct server *srv)
 {
@@ -216,6 +254,7 @@ close_handles(struct server *srv)
 		(uv_handle_t *)&srv->turn, (uv_handle_t *)&srv->tick,
 		(uv_handle_t *)&srv->drain, (uv_handle_t *)&srv->sighup,
 		(uv_handle_t *)&srv->sigterm, (uv_handle_t *)&srv->sigint,
+		(uv_handle_t *)&srv->mail_wake,
 	};
 	size_t i;
 
@@ -224,7 +263,7 @@ close_handles(struct server *srv)
 			uv_close(h[i], NULL);
 }
 
-/* Stop the email worker before the lws context it wakes goes away. What it
+/* Stop the email worker before the handle it wakes is closed. What it
  * finished meanwhile is recorded (the caller's turn commits it), so a copy
  * handed over is not sent again; the rest stays in the outbox. */
 static void
@@ -340,9 +379,11 @@ init_loop(struct server *srv)
 	    uv_timer_init(&srv->loop, &srv->drain) ||
 	    uv_signal_init(&srv->loop, &srv->sighup) ||
 	    uv_signal_init(&srv->loop, &srv->sigterm) ||
-	    uv_signal_init(&srv->loop, &srv->sigint))
+	    uv_signal_init(&srv->loop, &srv->sigint) ||
+	    uv_async_init(&srv->loop, &srv->mail_wake, on_mail_wake))
 		return -1;
 	srv->loop_ready = true;
+	srv->mail_wake.data = srv;
 	srv->turn.data = srv->tick.data = srv->drain.data = srv;
 	srv->sighup.data = srv->sigterm.data = srv->sigint.data = srv;
 	if (uv_check_start(&srv->turn, on_turn_end) ||
@@ -353,6 +394,11 @@ init_loop(struct server *srv)
 		return -1;
 	return 0;
 }
+
+static const struct svc_io net_io = {
+	net_send, net_close, net_release, net_discard_unreleased,
+	net_conn_set_user, net_conn_user, net_get_stats, wall_now, mono_ms
+};
 
 static int
 run(struct server *srv)
@@ -366,7 +412,7 @@ run(struct server *srv)
 		log_err("cannot set up the event loop");
 		return 1;
 	}
-	srv->svc = svc_new(&srv->loop, srv->cfg, srv->st);
+	srv->svc = svc_new(&srv->loop, srv->cfg, srv->st, &net_io);
 	if (!srv->svc)
 		return 1;
 	srv->lws = net_start(&srv->loop, srv->cfg, srv->svc);
@@ -379,7 +425,7 @@ run(struct server *srv)
 		 * the store is consistent after every commit. */
 		_exit(1);
 	}
-	srv->smtp = smtp_start(net_wake, srv->lws);
+	srv->smtp = smtp_start(wake_for_mail, &srv->mail_wake);
 	if (srv->smtp)
 		svc_set_mailer(srv->svc, srv->smtp);
 	else
@@ -415,6 +461,8 @@ main(int argc, char **argv)
 	lws_set_log_level(LLL_ERR, NULL);
 	raise_fd_limit();
 	rc = run(&srv);
+	if (rc)
+		stop_mailer(&srv);
 	if (rc && srv.loop_ready) {
 		close_handles(&srv);
 		uv_run(&srv.loop, UV_RUN_DEFAULT);

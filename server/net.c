@@ -547,11 +547,13 @@ free_body(struct session *pss)
 	pss->body_len = 0;
 }
 
-/* Build the body for one of our endpoints; NULL when the path is not ours. */
+/* Build the body for one of our endpoints. NULL with *ours false: the path
+ * is not ours (404); NULL with *ours true: out of memory (500). */
 static char *
-endpoint_body(const char *path, const char **type)
+endpoint_body(const char *path, const char **type, bool *ours)
 {
 	*type = "application/json";
+	*ours = true;
 	if (!strcmp(path, "/api/status"))
 		return svc_status_json(service);
 	if (!strcmp(path, "/healthz"))
@@ -560,6 +562,7 @@ endpoint_body(const char *path, const char **type)
 		*type = "text/plain; version=0.0.4; charset=utf-8";
 		return svc_metrics_text(service);
 	}
+	*ours = false;
 	return NULL;
 }
 
@@ -571,14 +574,16 @@ http_request(struct session *pss, struct lws *wsi)
 	char path[128], *text;
 	const char *type;
 	size_t len;
+	bool ours;
 
 	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0) {
 		lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
-	text = endpoint_body(path, &type);
+	text = endpoint_body(path, &type, &ours);
 	if (!text) {
-		lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
+		lws_return_http_status(wsi, ours ? HTTP_STATUS_INTERNAL_SERVER_ERROR
+						 : HTTP_STATUS_NOT_FOUND, NULL);
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
 	len = strlen(text);
@@ -637,12 +642,6 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (pss)
 			free_body(pss);
-		return 0;
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		/* net_wake from the SMTP worker: collect its results here,
-		 * on the loop thread. */
-		if (service)
-			svc_on_wake(service);
 		return 0;
 	default:
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -821,13 +820,6 @@ net_stop(struct lws_context *ctx)
 	if (ctx)
 		lws_context_destroy(ctx);
 	iplimit_clear(&per_ip);
-}
-
-void
-net_wake(void *ctx)
-{
-	if (ctx)
-		lws_cancel_service(ctx);
 }
 
 bool

@@ -1,7 +1,8 @@
 /*
  * protocol.c - the WebSocket protocol of CONTRACT.md section 4: turning one
- * client frame into a checked struct proto_in, and building error frames
- * (see protocol.h).
+ * client frame into a checked struct proto_in, and building every frame the
+ * server sends (see protocol.h). The service decides what to say; only this
+ * file knows how it is spelled on the wire.
  *
  * The frame is checked in layers: valid UTF-8, valid JSON whose top level
  * is an object, a string `type` that the connection's role may send, then
@@ -23,6 +24,7 @@
  */
 #include <string.h>
 
+#include "hours.h"
 #include "protocol.h"
 
 #define STR_(x) #x
@@ -640,4 +642,256 @@ proto_dump(json_t *obj)
 	text = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
 	return text;
+}
+
+/* ------------------------------------------------------ outgoing frames */
+
+static const char *const ended_by_names[PROTO_BY_N] = {
+	"resident", "advisor", "timeout", "closing", "disconnect"
+};
+
+const char *
+proto_ended_by_name(enum proto_ended_by by)
+{
+	if ((int)by < 0 || by >= PROTO_BY_N)
+		return NULL;
+	return ended_by_names[by];
+}
+
+static const char *
+state_name(enum proto_state st)
+{
+	return st == PROTO_STATE_QUEUED ? "queued"
+	       : st == PROTO_STATE_CHATTING ? "chatting" : "ended";
+}
+
+static json_t *
+time_json(int64_t t)
+{
+	char buf[40];
+
+	hours_format_rfc3339((time_t)t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+wait_json(long w)
+{
+	return w < 0 ? json_null() : json_integer(w);
+}
+
+static json_t *
+topic_json(const char *topic)
+{
+	return topic && *topic ? json_string(topic) : json_null();
+}
+
+/* Append "chat" (when > 0) and serialise; steals o. */
+static char *
+with_chat(json_t *o, int64_t chat)
+{
+	if (o && chat > 0 &&
+	    json_object_set_new(o, "chat", json_integer(chat))) {
+		json_decref(o);
+		return NULL;
+	}
+	return proto_dump(o);
+}
+
+/* A frame that is only its type. */
+static char *
+bare(const char *type)
+{
+	return proto_dump(json_pack("{s:s}", "type", type));
+}
+
+json_t *
+proto_msg_json(const struct proto_msg *m, json_t *cid, int64_t chat)
+{
+	json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:o, s:b}", "type", "msg",
+			      "id", (json_int_t)m->id, "from", m->from,
+			      "text", m->text, "at", time_json(m->at),
+			      "redacted", m->redacted);
+
+	if (o && cid && json_object_set(o, "cid", cid)) {
+		json_decref(o);
+		return NULL;
+	}
+	if (o && chat > 0 &&
+	    json_object_set_new(o, "chat", json_integer(chat))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *
+proto_out_msg(const struct proto_msg *m, json_t *cid, int64_t chat)
+{
+	return proto_dump(proto_msg_json(m, cid, chat));
+}
+
+char *
+proto_out_queued(int64_t chat, const char *token, size_t position,
+		 long wait_s)
+{
+	return proto_dump(json_pack("{s:s, s:I, s:s, s:I, s:o}", "type",
+				    "queued", "chat", (json_int_t)chat,
+				    "token", token,
+				    "position", (json_int_t)position,
+				    "estimated_wait_s", wait_json(wait_s)));
+}
+
+char *
+proto_out_position(size_t position, long wait_s)
+{
+	return proto_dump(json_pack("{s:s, s:I, s:o}", "type", "position",
+				    "position", (json_int_t)position,
+				    "estimated_wait_s", wait_json(wait_s)));
+}
+
+char *
+proto_out_closed(int64_t next_open)
+{
+	return proto_dump(json_pack("{s:s, s:o}", "type", "closed",
+				    "next_open", next_open < 0
+						 ? json_null()
+						 : time_json(next_open)));
+}
+
+char *
+proto_out_queue_full(void)
+{
+	return bare("queue_full");
+}
+
+char *
+proto_out_assigned(const char *advisor)
+{
+	return proto_dump(json_pack("{s:s, s:s}", "type", "assigned",
+				    "advisor", advisor));
+}
+
+char *
+proto_out_ended(enum proto_ended_by by, int64_t chat)
+{
+	const char *name = proto_ended_by_name(by);
+
+	if (!name)
+		return NULL;
+	return with_chat(json_pack("{s:s, s:s}", "type", "ended", "by", name),
+			 chat);
+}
+
+char *
+proto_out_typing(bool on, int64_t chat)
+{
+	return with_chat(json_pack("{s:s, s:b}", "type", "typing", "on", on),
+			 chat);
+}
+
+char *
+proto_out_idle_warning(int64_t seconds_left)
+{
+	return proto_dump(json_pack("{s:s, s:I}", "type", "idle_warning",
+				    "seconds_left", (json_int_t)seconds_left));
+}
+
+char *
+proto_out_resumed(enum proto_state state, size_t position, long wait_s,
+		  json_t *history, const char *advisor)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o}", "type", "resumed",
+			      "state", state_name(state),
+			      "position", (json_int_t)position,
+			      "estimated_wait_s", wait_json(wait_s),
+			      "history", history);
+
+	if (o && advisor &&
+	    json_object_set_new(o, "advisor", json_string(advisor))) {
+		json_decref(o);
+		return NULL;
+	}
+	return proto_dump(o);
+}
+
+char *
+proto_out_chat(const struct proto_chat *c, json_t *history)
+{
+	json_t *o = json_pack("{s:s, s:I, s:s, s:o, s:o}", "type", "chat",
+			      "chat", (json_int_t)c->chat, "lang", c->lang,
+			      "topic", topic_json(c->topic),
+			      "history", history);
+
+	if (o && c->resumed && json_object_set_new(o, "resumed", json_true())) {
+		json_decref(o);
+		return NULL;
+	}
+	if (o && json_object_set_new(o, "waited_s",
+				     json_integer(c->waited_s))) {
+		json_decref(o);
+		return NULL;
+	}
+	return proto_dump(o);
+}
+
+char *
+proto_out_queue(size_t length, const struct proto_waiting *w, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < n; i++) {
+		if (json_array_append_new(arr, json_pack("{s:I, s:I, s:s, s:o}",
+				"chat", (json_int_t)w[i].chat,
+				"waited_s", (json_int_t)w[i].waited_s,
+				"lang", w[i].lang,
+				"topic", topic_json(w[i].topic)))) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return proto_dump(json_pack("{s:s, s:I, s:o}", "type", "queue",
+				    "length", (json_int_t)length,
+				    "waiting", arr));
+}
+
+char *
+proto_out_login_ok(const char *name, const char *token, bool available)
+{
+	return proto_dump(json_pack("{s:s, s:s, s:s, s:b}", "type", "login_ok",
+				    "name", name, "token", token,
+				    "available", available));
+}
+
+char *
+proto_out_status(bool available)
+{
+	return proto_dump(json_pack("{s:s, s:b}", "type", "status",
+				    "available", available));
+}
+
+char *
+proto_out_tagged(int64_t chat)
+{
+	return proto_dump(json_pack("{s:s, s:I}", "type", "tagged",
+				    "chat", (json_int_t)chat));
+}
+
+char *
+proto_out_email_queued(void)
+{
+	return bare("email_queued");
+}
+
+char *
+proto_out_thanks(void)
+{
+	return bare("thanks");
+}
+
+char *
+proto_out_pong(void)
+{
+	return bare("pong");
 }

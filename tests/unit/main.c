@@ -29,5 +29,8 @@ main(void)
 	failed += test_addr_run();
 	failed += test_limits_run();
 	failed += test_store_run();
+	failed += test_throttle_run();
+	failed += test_frames_run();
+	failed += test_chat_run();
 	return failed ? 1 : 0;
 }

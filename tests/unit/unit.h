@@ -44,5 +44,8 @@ int test_mail_run(void);
 int test_addr_run(void);
 int test_limits_run(void);
 int test_store_run(void);
+int test_throttle_run(void);
+int test_frames_run(void);
+int test_chat_run(void);
 
 #endif

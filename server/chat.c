@@ -1,0 +1,807 @@
+/*
+ * chat.c - the chat rules of CONTRACT.md section 4: a resident's chat from
+ * `hello` to its end, and what advisors do with it.
+ *
+ * States: a chat is CHAT_QUEUED from `hello` (in s->queue), CHAT_ACTIVE from
+ * a take (in its advisor's active slots), CHAT_ENDED from an end by the
+ * resident, the advisor, the idle timeout, the resume grace or shutdown.
+ * An advisor gone past the grace hands its active chats back to the front
+ * of the queue (chat_requeue, called by login.c's sweep).
+ *
+ * Every rule here is in memory plus one store write; frames are built by
+ * protocol.c and queued with svc_send (service.c), which holds them until
+ * the turn commits. Positions and the advisors' queue view are pushed by
+ * chat_push_queue from svc_tick, never from a handler. Loop thread only.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "redact.h"
+#include "svc_internal.h"
+
+#define QUEUE_VIEW_MAX 100          /* waiting entries listed to advisors */
+#define IDLE_WARN_S 120             /* warn this long before idle timeout */
+#define KEEP_ENDED_S 3600           /* an ended chat can be tagged this long */
+
+/* ---------------------------------------------------------------- figures */
+
+/* A topic or outcome of chat c, remembered so a re-tag can replace it. */
+static void
+stat_tag(struct svc *s, struct chat *c, enum stats_kind kind,
+	 const char *label)
+{
+	const char *name = stats_kind_name(kind);
+	int64_t row;
+
+	if (c->n_stat_rows >= PROTO_MAX_TOPICS + 1 ||
+	    store_stat_add(s->st, c->started_at, name, 0, label, &row)) {
+		log_err("service: %s event not stored", name);
+		return;
+	}
+	c->stat_rows[c->n_stat_rows++] = row;
+}
+
+static void
+stat_untag(struct svc *s, struct chat *c)
+{
+	while (c->n_stat_rows > 0)
+		if (store_stat_remove(s->st, c->stat_rows[--c->n_stat_rows]))
+			log_err("service: tag event not removed");
+}
+
+/* ---------------------------------------------------------------- sending */
+
+static int
+history_add(void *ctx, const struct store_msg *m)
+{
+	struct proto_msg pm = { m->seq, m->from, m->text, m->at, m->redacted };
+
+	return json_array_append_new((json_t *)ctx,
+				     proto_msg_json(&pm, NULL, 0));
+}
+
+/* The chat's stored messages as a JSON array (a new reference; NULL on
+ * OOM). */
+static json_t *
+history_json(struct svc *s, const struct chat *c)
+{
+	json_t *arr = json_array();
+
+	if (arr && store_messages_each(s->st, c->id, history_add, arr))
+		log_warn("service: history of chat %lld incomplete",
+			 (long long)c->id);
+	return arr;
+}
+
+static struct peer *
+advisor_peer(const struct chat *c)
+{
+	return c->advisor ? c->advisor->peer : NULL;
+}
+
+/* ---------------------------------------------------------- queue figures */
+
+int
+chat_advisors_available(const struct svc *s, int *free_slots)
+{
+	const struct advisor *a;
+	int n = 0, max = s->cfg->max_chats_per_advisor;
+
+	*free_slots = 0;
+	for (a = s->advisors; a; a = a->next) {
+		if (!a->peer || !a->available)
+			continue;
+		n++;
+		if (a->n_active < max)
+			*free_slots += max - a->n_active;
+	}
+	return n;
+}
+
+long
+chat_estimate(const struct svc *s, size_t position)
+{
+	int free_slots, n = chat_advisors_available(s, &free_slots);
+
+	return queue_estimate_wait(&s->est, position, n,
+				   s->cfg->max_chats_per_advisor, free_slots);
+}
+
+static struct chat *
+chat_of(struct queue_node *n)
+{
+	return (struct chat *)((char *)n - offsetof(struct chat, qnode));
+}
+
+/* ------------------------------------------------------------ chat states */
+
+static int
+slot_max(const struct svc *s)
+{
+	int m = s->cfg->max_chats_per_advisor;
+
+	return m > SVC_MAX_SLOTS ? SVC_MAX_SLOTS : m;
+}
+
+static void
+slot_remove(struct advisor *a, struct chat *c)
+{
+	int i;
+
+	for (i = 0; i < a->n_active; i++) {
+		if (a->active[i] != c)
+			continue;
+		a->active[i] = a->active[--a->n_active];
+		return;
+	}
+}
+
+void
+chat_end(struct svc *s, struct chat *c, enum proto_ended_by by)
+{
+	const char *by_name = proto_ended_by_name(by);
+	int64_t now = svc_now(s);
+
+	if (c->state == CHAT_ENDED)
+		return;
+	if (c->state == CHAT_QUEUED) {
+		queue_remove(&s->queue, &c->qnode);
+		s->queue_dirty = true;
+		s->n.abandoned++;
+		svc_stat(s, now, STATS_ABANDONED, now - c->started_at, by_name);
+	} else {
+		svc_stat(s, now, STATS_ENDED, now - c->taken_at, by_name);
+		queue_estimator_add(&s->est, (double)(now - c->taken_at));
+		if (c->advisor)
+			slot_remove(c->advisor, c);
+	}
+	c->state = CHAT_ENDED;
+	c->ended_at = now;
+	if (store_chat_ended(s->st, c->id, now, by_name))
+		log_err("service: chat %lld end not stored", (long long)c->id);
+	if (c->email_requested)
+		outbox_chat_ended(s);   /* its copy goes now */
+	svc_send(s, c->resident, proto_out_ended(by, 0));
+	svc_send(s, advisor_peer(c), proto_out_ended(by, c->id));
+	if (by == PROTO_BY_TIMEOUT)
+		s->n.ended_timeout++;
+	chat_assign_waiting(s);
+}
+
+void
+chat_forget(struct svc *s, struct chat *c)
+{
+	struct chat **pp;
+
+	queue_remove(&s->queue, &c->qnode);
+	if (c->advisor)
+		slot_remove(c->advisor, c);
+	if (c->resident)
+		c->resident->chat = NULL;
+	for (pp = &s->chats; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	free(c);
+}
+
+/* Hand queued chat c to advisor a; tells both sides. */
+static void
+take_chat(struct svc *s, struct advisor *a, struct chat *c)
+{
+	struct proto_chat pc;
+
+	queue_remove(&s->queue, &c->qnode);
+	s->queue_dirty = true;
+	c->state = CHAT_ACTIVE;
+	c->advisor = a;
+	c->taken_at = svc_now(s);
+	c->last_activity = c->taken_at;
+	c->idle_warned = false;
+	a->active[a->n_active++] = c;
+	s->n.served++;
+	if (!c->stat_served)
+		svc_stat(s, c->taken_at, STATS_SERVED,
+			 c->taken_at - c->started_at, NULL);
+	c->stat_served = true;
+	if (store_chat_taken(s->st, c->id, c->taken_at))
+		log_err("service: chat %lld take not stored", (long long)c->id);
+	pc = (struct proto_chat){ c->id, c->lang, c->topic,
+				  c->taken_at - c->qnode.enqueued_at, false };
+	svc_send(s, a->peer, proto_out_chat(&pc, history_json(s, c)));
+	svc_send(s, c->resident, proto_out_assigned(a->name));
+}
+
+/* The available advisor with the most room, or NULL. */
+static struct advisor *
+best_advisor(struct svc *s)
+{
+	struct advisor *a, *best = NULL;
+
+	for (a = s->advisors; a; a = a->next) {
+		if (!a->peer || !a->available || a->n_active >= slot_max(s))
+			continue;
+		if (!best || a->n_active < best->n_active)
+			best = a;
+	}
+	return best;
+}
+
+void
+chat_assign_waiting(struct svc *s)
+{
+	struct queue_node *n;
+	struct advisor *a;
+
+	if (!s->cfg->auto_assign || s->stopping)
+		return;
+	while ((n = queue_first(&s->queue)) && (a = best_advisor(s)))
+		take_chat(s, a, chat_of(n));
+}
+
+/* Residents of an advisor gone past the grace go back to the front, in the
+ * order they were taken. */
+void
+chat_requeue(struct svc *s, struct advisor *a)
+{
+	while (a->n_active > 0) {
+		struct chat *c = a->active[--a->n_active];
+
+		c->state = CHAT_QUEUED;
+		c->advisor = NULL;
+		c->taken_at = 0;
+		c->sent_position = 0;
+		queue_push_front(&s->queue, &c->qnode);
+		(void)store_chat_requeued(s->st, c->id);
+		s->n.requeued++;
+	}
+	s->queue_dirty = true;
+}
+
+/* --------------------------------------------------------------- residents */
+
+static struct chat *
+find_chat_by_token(struct svc *s, const char *token)
+{
+	uint8_t d[AUTH_DIGEST_LEN];
+	struct chat *c;
+
+	auth_token_digest(token, d);
+	for (c = s->chats; c; c = c->next)
+		if (auth_digest_equal(c->token, d))
+			return c;
+	return NULL;
+}
+
+struct chat *
+chat_find(struct svc *s, int64_t id)
+{
+	struct chat *c;
+
+	for (c = s->chats; c; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+/* Closed or full: answer, count and close 1000. Returns true if refused. */
+static bool
+refuse_hello(struct svc *s, struct peer *p, int64_t now)
+{
+	time_t next;
+
+	if (!hours_open_at(&s->cfg->hours, (time_t)now, NULL)) {
+		s->n.closed_attempts++;
+		(void)store_event_add(s->st, now,
+				      stats_kind_name(STATS_CLOSED_ATTEMPT));
+		svc_send(s, p, proto_out_closed(
+			hours_next_open(&s->cfg->hours, (time_t)now, 14, &next)
+				? -1 : (int64_t)next));
+		svc_close_peer(s, p, 1000, "closed");
+		return true;
+	}
+	if (s->queue.length >= (size_t)s->cfg->max_length) {
+		s->n.queue_full++;
+		(void)store_event_add(s->st, now,
+				      stats_kind_name(STATS_QUEUE_FULL));
+		svc_send(s, p, proto_out_queue_full());
+		svc_close_peer(s, p, 1000, "queue full");
+		return true;
+	}
+	return false;
+}
+
+/* A new chat for a checked hello, queued and stored; NULL (answered) when
+ * it cannot be made. *token gets the resident's token. */
+static struct chat *
+new_chat(struct svc *s, struct peer *p, const struct proto_in *in,
+	 int64_t now, char token[AUTH_TOKEN_CHARS + 1])
+{
+	struct chat *c = calloc(1, sizeof(*c));
+
+	if (!c || auth_token_new(token, c->token)) {
+		free(c);
+		svc_send_error(s, p, "not_allowed", "server busy, try again");
+		return NULL;
+	}
+	snprintf(c->lang, sizeof(c->lang), "%s",
+		 in->lang ? in->lang : s->cfg->default_language);
+	snprintf(c->topic, sizeof(c->topic), "%s", in->topic ? in->topic : "");
+	c->started_at = c->last_activity = now;
+	if (store_chat_create(s->st, now, c->lang, in->topic, &c->id)) {
+		free(c);
+		svc_send_error(s, p, "not_allowed", "server busy, try again");
+		return NULL;
+	}
+	c->created_turn = s->turn;
+	c->state = CHAT_QUEUED;
+	c->resident = p;
+	p->chat = c;
+	c->next = s->chats;
+	s->chats = c;
+	queue_push_back(&s->queue, &c->qnode, now);
+	s->queue_dirty = true;
+	return c;
+}
+
+void
+chat_on_hello(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	char token[AUTH_TOKEN_CHARS + 1];
+	int64_t now = svc_now(s);
+	struct chat *c;
+	size_t pos;
+
+	if (p->chat) {
+		svc_send_error(s, p, "not_allowed", "already in a chat");
+		return;
+	}
+	if (in->lang && !config_has_language(s->cfg, in->lang)) {
+		svc_send_error(s, p, "bad_field", "unknown 'lang'");
+		return;
+	}
+	if (in->topic && !config_has_topic(s->cfg, in->topic)) {
+		svc_send_error(s, p, "bad_field", "unknown 'topic'");
+		return;
+	}
+	if (refuse_hello(s, p, now) || !(c = new_chat(s, p, in, now, token)))
+		return;
+	s->n.started++;
+	status_count_today(s, now);
+	svc_stat(s, now, STATS_STARTED, 0, c->lang);
+	if (in->topic)
+		stat_tag(s, c, STATS_TOPIC, in->topic);
+	pos = s->queue.length;
+	c->sent_position = pos;
+	c->sent_wait = chat_estimate(s, pos);
+	svc_send(s, p, proto_out_queued(c->id, token, pos, c->sent_wait));
+	OPENSSL_cleanse(token, sizeof(token));
+	chat_assign_waiting(s);
+}
+
+static enum proto_state
+proto_state_of(enum chat_state st)
+{
+	return st == CHAT_QUEUED ? PROTO_STATE_QUEUED
+	       : st == CHAT_ACTIVE ? PROTO_STATE_CHATTING : PROTO_STATE_ENDED;
+}
+
+void
+chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	struct chat *c;
+	size_t pos;
+
+	if (p->chat) {
+		svc_send_error(s, p, "not_allowed", "already in a chat");
+		return;
+	}
+	c = find_chat_by_token(s, in->token);
+	if (!c || (!c->resident &&
+		   svc_now(s) - c->gone_at > s->cfg->resume_grace_s)) {
+		svc_send_error(s, p, "not_allowed", "nothing to resume");
+		return;
+	}
+	if (c->resident) {
+		/* The old connection is a dead phone link the server has not
+		 * noticed yet: the newest one wins. */
+		c->resident->chat = NULL;
+		svc_close_peer(s, c->resident, 1000, "resumed elsewhere");
+	}
+	c->resident = p;
+	c->gone_at = 0;
+	p->chat = c;
+	pos = queue_position(&s->queue, &c->qnode);
+	c->sent_position = pos;
+	c->sent_wait = pos ? chat_estimate(s, pos) : -1;
+	svc_send(s, p, proto_out_resumed(proto_state_of(c->state), pos,
+		c->sent_wait, history_json(s, c),
+		c->state == CHAT_ACTIVE && c->advisor ? c->advisor->name
+						      : NULL));
+}
+
+/* Store one message and show it to both sides. `shown` is what the sender
+ * and the other side see, `stored` what goes to disk (both redacted for a
+ * resident; an advisor's own words are shown as written). */
+static void
+post_message(struct svc *s, struct chat *c, const char *from,
+	     const char *shown, const struct store_msg *stored, json_t *cid)
+{
+	bool by_resident = !strcmp(from, "resident");
+	struct proto_msg live = { stored->seq, from, shown, stored->at,
+				  by_resident ? stored->redacted : false };
+
+	if (store_message_add(s->st, c->id, stored)) {
+		struct peer *p = by_resident ? c->resident : advisor_peer(c);
+
+		if (p)
+			svc_send_error(s, p, "not_allowed",
+				       "message not saved, please send again");
+		c->seq--;
+		return;
+	}
+	s->n.messages++;
+	svc_stat(s, c->started_at, STATS_MESSAGE, 1, from);
+	c->last_activity = stored->at;
+	c->idle_warned = false;
+	svc_send(s, c->resident, proto_out_msg(&live, by_resident ? cid : NULL,
+					       0));
+	if (c->state == CHAT_ACTIVE && advisor_peer(c))
+		svc_send(s, advisor_peer(c),
+			 proto_out_msg(&live, by_resident ? NULL : cid, c->id));
+}
+
+static void
+on_message(struct svc *s, struct chat *c, const char *from, const char *text,
+	   json_t *cid)
+{
+	struct store_msg m;
+	unsigned found = 0;
+	char *clean = redact_text(text, strlen(text), &found);
+
+	if (!clean) {
+		log_err("service: out of memory redacting");
+		return;
+	}
+	m.seq = ++c->seq;
+	m.from = from;
+	m.text = clean;
+	m.at = svc_now(s);
+	m.redacted = found != 0;
+	post_message(s, c, from, !strcmp(from, "resident") ? clean : text, &m,
+		     cid);
+	free(clean);
+}
+
+void
+chat_on_resident_msg(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	struct chat *c = p->chat;
+
+	if (!c || c->state == CHAT_ENDED) {
+		svc_send_error(s, p, "not_allowed", "no open chat");
+		return;
+	}
+	on_message(s, c, "resident", in->text, in->cid);
+}
+
+void
+chat_on_resident_typing(struct svc *s, struct peer *p,
+			const struct proto_in *in)
+{
+	struct chat *c = p->chat;
+
+	/* Typing while still queued is normal; there is just nobody to tell. */
+	if (c && c->state == CHAT_ACTIVE && advisor_peer(c))
+		svc_send(s, advisor_peer(c), proto_out_typing(in->on, c->id));
+}
+
+void
+chat_on_resident_end(struct svc *s, struct peer *p)
+{
+	if (!p->chat || p->chat->state == CHAT_ENDED) {
+		svc_send_error(s, p, "not_allowed", "no open chat");
+		return;
+	}
+	chat_end(s, p->chat, PROTO_BY_RESIDENT);
+}
+
+void
+chat_on_feedback(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	struct chat *c = p->chat;
+
+	if (!c || c->state != CHAT_ENDED) {
+		svc_send_error(s, p, "not_allowed",
+			       "feedback is given after the chat");
+		return;
+	}
+	if (c->rated) {
+		svc_send_error(s, p, "not_allowed", "feedback already given");
+		return;
+	}
+	if (store_chat_feedback(s->st, c->id, in->rating)) {
+		svc_send_error(s, p, "not_allowed", "not saved, try again");
+		return;
+	}
+	c->rated = true;
+	svc_stat(s, svc_now(s), STATS_FEEDBACK, in->rating, NULL);
+	svc_send(s, p, proto_out_thanks());
+}
+
+void
+chat_on_ping(struct svc *s, struct peer *p)
+{
+	struct chat *c = p->chat;
+
+	/* A resident's ping is the "I'm still here" answer to idle_warning. */
+	if (c && c->state == CHAT_ACTIVE) {
+		c->last_activity = svc_now(s);
+		c->idle_warned = false;
+	}
+	svc_send(s, p, proto_out_pong());
+}
+
+/* ---------------------------------------------------------------- advisors */
+
+/* The advisors' view of the queue: its first QUEUE_VIEW_MAX entries. */
+static char *
+queue_view(struct svc *s)
+{
+	struct proto_waiting w[QUEUE_VIEW_MAX];
+	struct queue_node *n;
+	int64_t now = svc_now(s);
+	size_t listed = 0;
+
+	for (n = queue_first(&s->queue); n && listed < QUEUE_VIEW_MAX;
+	     n = queue_next(&s->queue, n), listed++) {
+		struct chat *c = chat_of(n);
+
+		w[listed] = (struct proto_waiting){ c->id,
+			now - n->enqueued_at, c->lang, c->topic };
+	}
+	return proto_out_queue(s->queue.length, w, listed);
+}
+
+void
+chat_greet_advisor(struct svc *s, struct advisor *a)
+{
+	int i;
+
+	svc_send(s, a->peer, queue_view(s));
+	for (i = 0; i < a->n_active; i++) {
+		struct chat *c = a->active[i];
+		struct proto_chat pc = { c->id, c->lang, c->topic,
+			c->taken_at - c->qnode.enqueued_at, true };
+
+		svc_send(s, a->peer, proto_out_chat(&pc, history_json(s, c)));
+	}
+}
+
+void
+chat_on_status(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	p->adv->available = in->available;
+	svc_send(s, p, proto_out_status(in->available));
+	s->queue_dirty = true;
+	chat_assign_waiting(s);
+}
+
+void
+chat_on_take(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	struct advisor *a = p->adv;
+	struct queue_node *n;
+	struct chat *c;
+
+	if (in->has_chat) {
+		c = chat_find(s, in->chat);
+		if (!c || c->state != CHAT_QUEUED) {
+			svc_send_error(s, p, "unknown_chat",
+				       "no such chat waiting");
+			return;
+		}
+	} else {
+		n = queue_first(&s->queue);
+		if (!n) {
+			svc_send_error(s, p, "queue_empty", "nobody waiting");
+			return;
+		}
+		c = chat_of(n);
+	}
+	if (a->n_active >= slot_max(s)) {
+		svc_send_error(s, p, "too_many_chats",
+			       "end a chat before taking another");
+		return;
+	}
+	take_chat(s, a, c);
+}
+
+/* The advisor's chat `id`, or NULL after sending unknown_chat. */
+static struct chat *
+advisor_chat(struct svc *s, struct peer *p, int64_t id)
+{
+	struct chat *c = chat_find(s, id);
+
+	if (!c || c->advisor != p->adv) {
+		svc_send_error(s, p, "unknown_chat", "not one of your chats");
+		return NULL;
+	}
+	return c;
+}
+
+/* The advisor's chat `id` while it is active, or NULL after sending
+ * unknown_chat or not_allowed. */
+static struct chat *
+advisor_active_chat(struct svc *s, struct peer *p, int64_t id)
+{
+	struct chat *c = advisor_chat(s, p, id);
+
+	if (c && c->state != CHAT_ACTIVE) {
+		svc_send_error(s, p, "not_allowed", "the chat has ended");
+		return NULL;
+	}
+	return c;
+}
+
+void
+chat_on_advisor_msg(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	struct chat *c = advisor_active_chat(s, p, in->chat);
+
+	if (c)
+		on_message(s, c, "advisor", in->text, in->cid);
+}
+
+void
+chat_on_advisor_typing(struct svc *s, struct peer *p,
+		       const struct proto_in *in)
+{
+	struct chat *c = advisor_chat(s, p, in->chat);
+
+	if (c && c->state == CHAT_ACTIVE)
+		svc_send(s, c->resident, proto_out_typing(in->on, 0));
+}
+
+void
+chat_on_advisor_end(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	struct chat *c = advisor_active_chat(s, p, in->chat);
+
+	if (c)
+		chat_end(s, c, PROTO_BY_ADVISOR);
+}
+
+/* The tag replaces the chat's topic/outcome events; with no topics the
+ * hello topic stays (CONTRACT section 6: "hello topic when untagged"). */
+static void
+tag_stats(struct svc *s, struct chat *c, const struct proto_in *in)
+{
+	int i;
+
+	if (in->n_topics == 0 && !in->outcome)
+		return;
+	stat_untag(s, c);
+	if (in->n_topics == 0 && c->topic[0])
+		stat_tag(s, c, STATS_TOPIC, c->topic);
+	for (i = 0; i < in->n_topics; i++)
+		stat_tag(s, c, STATS_TOPIC, in->topics[i]);
+	if (in->outcome && *in->outcome)
+		stat_tag(s, c, STATS_OUTCOME, in->outcome);
+}
+
+void
+chat_on_tag(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	struct chat *c = advisor_chat(s, p, in->chat);
+	int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < in->n_topics; i++)
+		if (!config_has_topic(s->cfg, in->topics[i])) {
+			svc_send_error(s, p, "bad_field", "unknown topic");
+			return;
+		}
+	if (store_chat_tag(s->st, c->id, in->topics, in->n_topics,
+			   in->outcome)) {
+		svc_send_error(s, p, "not_allowed", "not saved, try again");
+		return;
+	}
+	tag_stats(s, c, in);
+	svc_send(s, p, proto_out_tagged(c->id));
+}
+
+/* ------------------------------------------------------------------ timers */
+
+static void
+push_positions(struct svc *s)
+{
+	struct queue_node *n;
+	size_t pos = 1;
+
+	for (n = queue_first(&s->queue); n; n = queue_next(&s->queue, n), pos++) {
+		struct chat *c = chat_of(n);
+		long wait = chat_estimate(s, pos);
+
+		if (!c->resident ||
+		    (c->sent_position == pos && c->sent_wait == wait))
+			continue;
+		c->sent_position = pos;
+		c->sent_wait = wait;
+		svc_send(s, c->resident, proto_out_position(pos, wait));
+	}
+}
+
+/* One view, built once, copied to every connected advisor. */
+static void
+push_queue_views(struct svc *s)
+{
+	struct advisor *a;
+	char *text = NULL;
+
+	for (a = s->advisors; a; a = a->next) {
+		char *copy;
+
+		if (!a->peer)
+			continue;
+		if (!text && !(text = queue_view(s)))
+			return;
+		copy = strdup(text);
+		if (copy)
+			svc_send(s, a->peer, copy);
+	}
+	free(text);
+}
+
+void
+chat_push_queue(struct svc *s)
+{
+	push_positions(s);
+	push_queue_views(s);
+}
+
+static void
+check_idle(struct svc *s, struct chat *c, int64_t now)
+{
+	int64_t idle = now - c->last_activity, limit = s->cfg->idle_timeout_s;
+	int64_t warn_at = limit > 4 * IDLE_WARN_S ? limit - IDLE_WARN_S
+						  : limit * 3 / 4;
+
+	if (idle >= limit) {
+		chat_end(s, c, PROTO_BY_TIMEOUT);
+		return;
+	}
+	if (idle >= warn_at && !c->idle_warned) {
+		c->idle_warned = true;
+		svc_send(s, c->resident, proto_out_idle_warning(limit - idle));
+	}
+}
+
+void
+chat_sweep(struct svc *s, int64_t now)
+{
+	struct chat *c = s->chats, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->state == CHAT_ACTIVE)
+			check_idle(s, c, now);
+		if (c->resident || now - c->gone_at <= s->cfg->resume_grace_s)
+			continue;
+		if (c->state != CHAT_ENDED)
+			chat_end(s, c, PROTO_BY_DISCONNECT);
+		/* The advisor may still tag it for a while after the end. */
+		if (c->advisor && now - c->ended_at < KEEP_ENDED_S)
+			continue;
+		chat_forget(s, c);
+	}
+}

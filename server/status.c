@@ -1,0 +1,273 @@
+/*
+ * status.c - what the service tells the world over plain HTTP: the body of
+ * GET /api/status (CONTRACT.md section 3: open now, hours, queue, estimate,
+ * the chat settings the resident page needs) and of GET /metrics
+ * (Prometheus text: counters and gauges, no personal data), plus the count
+ * of residents queued today that /metrics shows.
+ *
+ * net.c calls svc_status_json and svc_metrics_text on the loop thread for
+ * each request; they only read the service's state (and the io table's
+ * connection counts), so a request changes nothing.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "net.h"
+#include "svc_internal.h"
+
+static bool
+same_date(const struct hours_date *a, const struct hours_date *b)
+{
+	return a->y == b->y && a->m == b->m && a->d == b->d;
+}
+
+void
+status_init_today(struct svc *s)
+{
+	int64_t now = svc_now(s), n = 0;
+	time_t midnight;
+
+	s->today = hours_local_date((time_t)now);
+	midnight = hours_local_time(&s->today, 0);
+	if (store_stat_count(s->st, stats_kind_name(STATS_STARTED),
+			     (int64_t)midnight, now + 1, &n))
+		n = 0;
+	s->chats_today = (uint64_t)n;
+}
+
+void
+status_count_today(struct svc *s, int64_t now)
+{
+	struct hours_date d = hours_local_date((time_t)now);
+
+	if (!same_date(&d, &s->today)) {
+		s->today = d;
+		s->chats_today = 0;
+	}
+	s->chats_today++;
+}
+
+static uint64_t
+chats_today(struct svc *s)
+{
+	struct hours_date d = hours_local_date((time_t)svc_now(s));
+
+	return same_date(&d, &s->today) ? s->chats_today : 0;
+}
+
+/* ------------------------------------------------------------ /api/status */
+
+static json_t *
+time_json(time_t t)
+{
+	char buf[40];
+
+	hours_format_rfc3339(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+week_json(const struct hours *h)
+{
+	static const char *days[] = { "mon", "tue", "wed", "thu", "fri", "sat",
+				      "sun" };
+	json_t *o = json_object();
+	char buf[32];
+	int d, i;
+
+	for (d = 0; d < 7; d++) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < h->week[d].n; i++) {
+			const struct hours_range *r = &h->week[d].r[i];
+
+			snprintf(buf, sizeof(buf), "%02d:%02d-%02d:%02d",
+				 r->start_min / 60, r->start_min % 60,
+				 r->end_min / 60, r->end_min % 60);
+			json_array_append_new(arr, json_string(buf));
+		}
+		json_object_set_new(o, days[d], arr);
+	}
+	return o;
+}
+
+static json_t *
+today_json(const struct hours *h, time_t now)
+{
+	struct hours_date d = hours_local_date(now);
+	struct hours_day day;
+	enum hours_kind kind;
+	char date[16], ranges[128];
+
+	hours_for_date(h, &d, &day, &kind);
+	hours_format_day(&day, ranges, sizeof(ranges));
+	snprintf(date, sizeof(date), "%04d-%02d-%02d", d.y, d.m, d.d);
+	return json_pack("{s:s, s:s, s:s}", "date", date, "hours", ranges,
+			 "kind", kind == HOURS_HOLIDAY ? "holiday"
+				 : kind == HOURS_EXCEPTION ? "exception"
+							   : "regular");
+}
+
+static json_t *
+id_list(const char (*ids)[CONFIG_ID_MAX], int n)
+{
+	json_t *arr = json_array();
+	int i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_string(ids[i]));
+	return arr;
+}
+
+static json_t *
+wait_json(long w)
+{
+	return w < 0 ? json_null() : json_integer(w);
+}
+
+char *
+svc_status_json(struct svc *s)
+{
+	const struct config *cfg = s->cfg;
+	time_t now = (time_t)svc_now(s), closes, next;
+	int free_slots, avail = chat_advisors_available(s, &free_slots);
+	bool open = hours_open_at(&cfg->hours, now, &closes);
+	json_t *o;
+
+	o = json_pack("{s:b, s:o, s:o, s:o, s:I, s:i, s:o, s:s, s:o, s:o}",
+		"open", open, "now", time_json(now),
+		"closes_at", open ? time_json(closes) : json_null(),
+		"next_open", hours_next_open(&cfg->hours, now, 14, &next)
+			     ? json_null() : time_json(next),
+		"queue_length", (json_int_t)s->queue.length,
+		"advisors_available", avail,
+		"estimated_wait_s",
+		wait_json(chat_estimate(s, s->queue.length + 1)),
+		"timezone", cfg->hours.timezone,
+		"hours", week_json(&cfg->hours),
+		"today", today_json(&cfg->hours, now));
+	if (!o)
+		return NULL;
+	if (json_object_set_new(o, "idle_timeout_s",
+				json_integer(cfg->idle_timeout_s)) ||
+	    json_object_set_new(o, "max_message_chars",
+				json_integer(cfg->max_message_chars)) ||
+	    json_object_set_new(o, "languages",
+				id_list(cfg->languages, cfg->n_languages)) ||
+	    json_object_set_new(o, "default_language",
+				json_string(cfg->default_language)) ||
+	    json_object_set_new(o, "topics",
+				id_list(cfg->topics, cfg->n_topics)) ||
+	    json_object_set_new(o, "email_available",
+				json_boolean(cfg->smtp_url[0] != '\0' &&
+					     s->mail.worker != NULL))) {
+		json_decref(o);
+		return NULL;            /* a partial body would mislead */
+	}
+	return proto_dump(o);
+}
+
+/* -------------------------------------------------------------- /metrics */
+
+struct metric {
+	const char *name, *type, *help;
+	uint64_t value;
+};
+
+#define METRICS_MAX 48
+
+/* The metrics in the order they are printed; returns how many. */
+static size_t
+collect_metrics(struct svc *s, struct metric *m)
+{
+	const struct net_stats *ns = s->io.stats();
+	int free_slots, avail = chat_advisors_available(s, &free_slots);
+	int online = 0, active = 0;
+	struct advisor *a;
+	size_t n = 0;
+
+	for (a = s->advisors; a; a = a->next) {
+		online += a->peer != NULL;
+		active += a->n_active;
+	}
+#define M(nm, ty, hp, v) m[n++] = (struct metric){ nm, ty, hp, (uint64_t)(v) }
+	M("neuvo_open", "gauge", "1 when the service is open now",
+	  hours_open_at(&s->cfg->hours, (time_t)svc_now(s), NULL));
+	M("neuvo_queue_length", "gauge", "residents waiting", s->queue.length);
+	M("neuvo_advisors_online", "gauge", "advisors connected", online);
+	M("neuvo_advisors_available", "gauge", "advisors available", avail);
+	M("neuvo_chats_active", "gauge", "chats with an advisor", active);
+	M("neuvo_chats_today", "gauge", "residents queued today (local day)",
+	  chats_today(s));
+	M("neuvo_connections_open", "gauge", "WebSocket connections",
+	  ns->connections_open);
+	M("neuvo_chats_started_total", "counter", "residents queued",
+	  s->n.started);
+	M("neuvo_chats_served_total", "counter", "chats taken", s->n.served);
+	M("neuvo_chats_abandoned_total", "counter", "left the queue unserved",
+	  s->n.abandoned);
+	M("neuvo_chats_requeued_total", "counter", "chats put back in the queue",
+	  s->n.requeued);
+	M("neuvo_chats_timed_out_total", "counter", "chats ended idle",
+	  s->n.ended_timeout);
+	M("neuvo_queue_full_total", "counter", "turned away, queue full",
+	  s->n.queue_full);
+	M("neuvo_closed_attempts_total", "counter", "hello while closed",
+	  s->n.closed_attempts);
+	M("neuvo_messages_total", "counter", "chat messages", s->n.messages);
+	M("neuvo_protocol_errors_total", "counter", "error frames sent",
+	  s->n.errors_sent);
+	M("neuvo_logins_total", "counter", "advisor logins", s->n.logins_ok);
+	M("neuvo_login_failures_total", "counter", "failed advisor logins",
+	  s->n.logins_failed);
+	M("neuvo_ws_connections_total", "counter", "WebSocket connections",
+	  ns->connections_total);
+	M("neuvo_ws_frames_in_total", "counter", "frames received",
+	  ns->frames_in);
+	M("neuvo_ws_frames_out_total", "counter", "frames sent", ns->frames_out);
+	M("neuvo_ws_dropped_slow_total", "counter", "peers dropped, not reading",
+	  ns->dropped_slow);
+	M("neuvo_ws_refused_origin_total", "counter", "handshakes refused, Origin",
+	  ns->refused_origin);
+	M("neuvo_ws_refused_protocol_total", "counter",
+	  "handshakes refused, subprotocol", ns->refused_protocol);
+	M("neuvo_ws_refused_per_ip_total", "counter",
+	  "handshakes refused, connections per address", ns->refused_per_ip);
+	M("neuvo_email_outbox", "gauge", "email copies waiting in the outbox",
+	  s->mail.outbox_len);
+	M("neuvo_email_sent_total", "counter",
+	  "email copies handed to the mail server", s->mail.sent);
+	M("neuvo_email_retried_total", "counter",
+	  "email copy attempts that failed for now", s->mail.retried);
+	M("neuvo_email_given_up_total", "counter",
+	  "email copies given up (5xx, 24 h)", s->mail.given_up);
+#undef M
+	return n;
+}
+
+char *
+svc_metrics_text(struct svc *s)
+{
+	struct metric m[METRICS_MAX];
+	size_t i, n = collect_metrics(s, m), cap = 8192, used = 0;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		int w = snprintf(out + used, cap - used,
+				 "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+				 m[i].name, m[i].help, m[i].name, m[i].type,
+				 m[i].name, (unsigned long long)m[i].value);
+		if (w < 0 || (size_t)w >= cap - used) {
+			free(out);
+			return NULL;
+		}
+		used += (size_t)w;
+	}
+	return out;
+}

@@ -1,0 +1,305 @@
+/*
+ * svc_internal.h - the chat service's private header: the state every
+ * service module shares, and the functions they call in one another.
+ * Nothing outside server/{service,chat,login,outbox,status}.c includes it;
+ * the rest of the program sees service.h only.
+ *
+ * The modules, each owning one concern of the service:
+ *
+ *   service.c  struct svc itself: open/close of connections, frame
+ *              dispatch by role and type, sending, the end of a turn
+ *              (commit, then release), the tick, shutdown, daily purge
+ *   chat.c     the chat rules: hello, resume, messages, typing, end,
+ *              feedback, ping; take, auto-assign, tags; positions and the
+ *              advisors' queue view; idle timeout, resume grace, requeue
+ *   login.c    advisor sessions: password and token login, the failure
+ *              throttle (throttle.h), sessions past their grace
+ *   outbox.c   email copies: the request, the outbox scan, hand-over to the
+ *              SMTP worker, results, backoff and the hourly cap
+ *   status.c   the bodies of GET /api/status and GET /metrics, and the
+ *              count of residents queued today
+ *
+ * Threads: everything here runs on the event-loop thread. The only other
+ * threads are libuv's pool (a login's scrypt check, which touches only its
+ * own struct login_job) and the SMTP worker (which touches only struct
+ * smtp; its results come back through svc_on_wake on the loop thread).
+ *
+ * Ownership: struct svc owns every chat (s->chats), advisor session
+ * (s->advisors) and peer (s->peers); each struct below says when it is
+ * created and freed. Pointers between them are borrowed and cleared by the
+ * side that frees.
+ */
+#ifndef NEUVO_SVC_INTERNAL_H
+#define NEUVO_SVC_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "auth.h"
+#include "config.h"
+#include "hours.h"
+#include "protocol.h"
+#include "queue.h"
+#include "service.h"
+#include "smtp.h"
+#include "stats.h"
+#include "store.h"
+#include "throttle.h"
+
+#define SVC_MAX_ERRORS 20           /* protocol errors before close 1008 */
+#define SVC_RATE_LIMIT 10           /* frames per second per connection */
+#define SVC_MAX_SLOTS 64            /* chats one advisor can hold at most */
+
+enum chat_state {
+	CHAT_QUEUED,
+	CHAT_ACTIVE,
+	CHAT_ENDED
+};
+
+struct peer;
+struct advisor;
+struct login_job;
+
+/*
+ * One resident chat. Owned by s->chats (chat.c creates it at `hello`, and
+ * frees it with chat_forget). It lives until its resident has been gone for
+ * longer than resume_grace_s after it ended (or, if it never ended, until
+ * that grace ends it with by = "disconnect"); an advisor may still tag it
+ * for KEEP_ENDED_S (chat.c) after its end. Loop thread only.
+ */
+struct chat {
+	struct chat *next;
+	int64_t id;                      /* the store's row */
+	uint8_t token[AUTH_DIGEST_LEN];  /* digest of the resident's token */
+	enum chat_state state;
+	char lang[CONFIG_ID_MAX];
+	char topic[CONFIG_ID_MAX];       /* "" = none */
+	struct peer *resident;           /* NULL while disconnected */
+	int64_t gone_at;                 /* when the resident dropped */
+	struct advisor *advisor;         /* who has (or had) it; may be NULL */
+	struct queue_node qnode;         /* in s->queue while CHAT_QUEUED */
+	int64_t started_at, taken_at, ended_at, last_activity;
+	int64_t seq;                     /* last MSG id */
+	uint64_t created_turn;           /* the turn whose commit holds its row */
+	bool idle_warned;
+	bool email_requested;
+	bool rated;                      /* feedback given: one per chat */
+	bool stat_served;                /* its "served" event is recorded */
+	int64_t stat_rows[PROTO_MAX_TOPICS + 1]; /* its topic/outcome events, */
+	int n_stat_rows;                 /* replaced when it is re-tagged */
+	size_t sent_position;            /* last pushed, to push only changes */
+	long sent_wait;
+};
+
+/*
+ * One advisor account with a session. Owned by s->advisors (login.c
+ * creates it at the first login and frees it once its connection has been
+ * gone longer than resume_grace_s, after chat_requeue has put its chats
+ * back). Loop thread only.
+ */
+struct advisor {
+	struct advisor *next;
+	int64_t account_id;
+	char username[STORE_USER_MAX];
+	char name[STORE_NAME_MAX];
+	uint8_t token[AUTH_DIGEST_LEN];  /* digest of its session token */
+	int64_t token_expires;
+	struct peer *peer;               /* NULL while disconnected */
+	int64_t gone_at;
+	bool available;
+	struct chat *active[SVC_MAX_SLOTS]; /* its chats in CHAT_ACTIVE */
+	int n_active;
+};
+
+/*
+ * One WebSocket connection, any role, any state. Owned by s->peers, from
+ * svc_on_open to svc_on_close (service.c); the connection itself is net.c's
+ * and is reached only through s->io. Loop thread only.
+ */
+struct peer {
+	struct net_conn *conn;
+	enum proto_role role;
+	struct chat *chat;               /* resident: its chat, if any */
+	struct advisor *adv;             /* advisor, after login_ok */
+	struct login_job *job;           /* advisor, password check running */
+	int errors;                      /* error frames sent to it */
+	uint64_t rate_window_ms;
+	int rate_count;
+	uint64_t sent_turn;              /* last turn that queued it a frame */
+	bool closing;                    /* closed or dropped: send nothing */
+	struct peer *prev, *next;
+};
+
+/* Event counts for /metrics since the start; memory only. */
+struct svc_counters {
+	uint64_t started, served, abandoned, queue_full, closed_attempts;
+	uint64_t messages, errors_sent, logins_ok, logins_failed;
+	uint64_t ended_timeout, requeued;
+};
+
+/* An outbox row handed to the SMTP worker, until its result is taken. */
+struct mail_sending {
+	int64_t id;
+	int attempts;
+	int64_t created_at;
+};
+
+/* Email copies (outbox.c). The worker is main's (svc_set_mailer). */
+struct mail_state {
+	struct smtp *worker;             /* NULL: copies unavailable */
+	struct mail_sending sending[SMTP_QUEUE_MAX];
+	int n_sending;
+	int64_t outbox_len;              /* rows in the store's outbox */
+	uint64_t sent, retried, given_up;
+	int64_t hour;                    /* start of the capped clock hour */
+	int hour_count;                  /* copies asked for in it */
+	int64_t next_scan;
+	bool scan_now;                   /* a chat with a request ended */
+	bool held;                       /* svc_hold_mail: dispatch nothing */
+};
+
+/*
+ * The service: one per server, created by main (svc_new) and freed after
+ * the loop has run dry (svc_free). Loop thread only. Borrows the loop, the
+ * config (swapped by svc_set_config) and the store; copies the io table.
+ */
+struct svc {
+	struct uv_loop_s *loop;          /* for the login thread pool */
+	const struct config *cfg;
+	struct store *st;
+	struct svc_io io;
+	struct chat *chats;              /* newest first */
+	struct advisor *advisors;
+	struct peer *peers;              /* every open connection, any state */
+	struct throttle login_fails;     /* per username */
+	int logins_in_flight;
+	struct queue queue;
+	struct queue_estimator est;
+	bool queue_dirty;                /* positions/queue views to push */
+	bool stopping;                   /* SIGTERM: hand out nothing new */
+	uint64_t turn;                   /* loop turns ended, from 1 */
+	int64_t last_sweep;
+	struct svc_counters n;
+	int64_t next_purge;              /* when the daily purge is due */
+	bool wal_dirty;                  /* deleted rows may linger in the WAL */
+	int64_t next_checkpoint;         /* earliest retry while a reader holds it */
+	struct hours_date today;         /* local day of chats_today */
+	uint64_t chats_today;            /* residents queued today */
+	struct mail_state mail;
+};
+
+/* ------------------------------------------------------------ service.c */
+
+/* Wall-clock seconds (the io table's clock). */
+int64_t svc_now(const struct svc *s);
+
+/* Queue text (a frame from protocol.h; taken in every case) for p; NULL
+ * text (out of memory) is logged and dropped, as is anything for a NULL or
+ * closing peer. A peer whose queue is full is marked closing. */
+void svc_send(struct svc *s, struct peer *p, char *text);
+
+/* Close p with a WebSocket close code after what is queued for it. */
+void svc_close_peer(struct svc *s, struct peer *p, int code,
+		    const char *reason);
+
+/* {"type":"error",...} to p; the SVC_MAX_ERRORS-th closes it with 1008. */
+void svc_send_error(struct svc *s, struct peer *p, const char *code,
+		    const char *message);
+
+/* Record an anonymous event for stats. A failure is logged and otherwise
+ * ignored: figures never stop a chat. */
+void svc_stat(struct svc *s, int64_t at, enum stats_kind kind,
+	      int64_t value, const char *label);
+
+/* ---------------------------------------------------------------- chat.c */
+
+/* Resident frames. */
+void chat_on_hello(struct svc *s, struct peer *p, const struct proto_in *in);
+void chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in);
+void chat_on_resident_msg(struct svc *s, struct peer *p,
+			  const struct proto_in *in);
+void chat_on_resident_typing(struct svc *s, struct peer *p,
+			     const struct proto_in *in);
+void chat_on_resident_end(struct svc *s, struct peer *p);
+void chat_on_feedback(struct svc *s, struct peer *p, const struct proto_in *in);
+void chat_on_ping(struct svc *s, struct peer *p);
+
+/* Advisor frames (p->adv is set). */
+void chat_on_status(struct svc *s, struct peer *p, const struct proto_in *in);
+void chat_on_take(struct svc *s, struct peer *p, const struct proto_in *in);
+void chat_on_advisor_msg(struct svc *s, struct peer *p,
+			 const struct proto_in *in);
+void chat_on_advisor_typing(struct svc *s, struct peer *p,
+			    const struct proto_in *in);
+void chat_on_advisor_end(struct svc *s, struct peer *p,
+			 const struct proto_in *in);
+void chat_on_tag(struct svc *s, struct peer *p, const struct proto_in *in);
+
+/* End a queued or active chat (a no-op once ended); tells both sides. */
+void chat_end(struct svc *s, struct chat *c, enum proto_ended_by by);
+
+/* Unlink c from the queue, its advisor and resident, and free it. */
+void chat_forget(struct svc *s, struct chat *c);
+
+/* The chat with store id `id`, or NULL. */
+struct chat *chat_find(struct svc *s, int64_t id);
+
+/* auto_assign = yes: hand waiting residents to available advisors. */
+void chat_assign_waiting(struct svc *s);
+
+/* Put advisor a's active chats back at the front of the queue. */
+void chat_requeue(struct svc *s, struct advisor *a);
+
+/* Advisors connected and available; *free_slots = their open chat slots. */
+int chat_advisors_available(const struct svc *s, int *free_slots);
+
+/* Estimated wait in seconds at queue position `position` (-1: unknown). */
+long chat_estimate(const struct svc *s, size_t position);
+
+/* Greet a (re)logged-in advisor: the queue view, then a `chat` frame for
+ * each chat it holds. */
+void chat_greet_advisor(struct svc *s, struct advisor *a);
+
+/* Once a second: idle warnings and timeouts, resume grace. */
+void chat_sweep(struct svc *s, int64_t now);
+
+/* The coalesced pushes: changed positions, and the queue view to every
+ * connected advisor. */
+void chat_push_queue(struct svc *s);
+
+/* --------------------------------------------------------------- login.c */
+
+void login_on_login(struct svc *s, struct peer *p, const struct proto_in *in);
+
+/* p is closing: a password check still running must not answer it. */
+void login_detach(struct peer *p);
+
+/* Once a second: sessions gone past the grace end; their chats requeue. */
+void login_sweep(struct svc *s, int64_t now);
+
+/* Free every session and the throttle (svc_free). */
+void login_free_all(struct svc *s);
+
+/* -------------------------------------------------------------- outbox.c */
+
+void outbox_on_email(struct svc *s, struct peer *p, const struct proto_in *in);
+
+/* A chat with a copy asked for has ended: scan at the next tick. */
+void outbox_chat_ended(struct svc *s);
+
+/* Every tick: hand due copies to the worker (or, with none, give up the
+ * old ones). */
+void outbox_scan(struct svc *s, int64_t now);
+
+/* Read the outbox's length from the store (at start, after a rollback). */
+void outbox_recount(struct svc *s);
+
+/* -------------------------------------------------------------- status.c */
+
+/* chats_today from the store's "started" events since local midnight. */
+void status_init_today(struct svc *s);
+
+/* Count one resident queued at `now` (the count restarts at midnight). */
+void status_count_today(struct svc *s, int64_t now);
+
+#endif

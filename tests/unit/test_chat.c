@@ -1,0 +1,2012 @@
+/*
+ * test_chat.c - the chat rules of CONTRACT.md section 4, driven through
+ * service.h with no socket: hello and the queue, closing time, take,
+ * messages, typing, end, feedback, resume within and after the grace,
+ * auto-assign, requeue when an advisor stays away, idle warnings and
+ * timeouts, advisor logins and their throttle, protocol errors, the
+ * failed-commit policy of svc_end_turn, shutdown, /api/status and /metrics.
+ *
+ * The service gets a real store (SQLite in memory; one case a file) and a
+ * real libuv loop (password checks run on its thread pool), but its
+ * struct svc_io is ours: a connection is a struct net_conn below that,
+ * like net.c, holds the frames of a turn until svc_end_turn releases them,
+ * and the clocks are variables the cases move. No case waits for time.
+ *
+ * The clock starts on Wednesday 2026-11-25 at 10:00 in Helsinki (+02:00);
+ * the default hours keep Wednesday open 09:00-11:00, Thursday 09:00-11:00
+ * and 13:00-15:00, the weekend closed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <uv.h>
+
+#include "auth.h"
+#include "config.h"
+#include "hours.h"
+#include "net.h"
+#include "service.h"
+#include "store.h"
+#include "unit.h"
+
+#define T0 ((int64_t)1795593600)        /* Wed 2026-11-25 10:00 +02:00 */
+#define PASSWORD "correct horse battery"
+#define HELD_MAX 64
+#define GOT_MAX 256
+
+/* ------------------------------------------------------------ the harness */
+
+/* Our stand-in for net.c's connection. Frames sent in a turn wait in
+ * `held` until io_release parses them into `got`; the case reads `got` in
+ * order (`n_read`). */
+struct net_conn {
+	struct net_conn *next;
+	void *user;
+	char *held[HELD_MAX];
+	int n_held;
+	json_t *got[GOT_MAX];
+	int n_got, n_read;
+	int close_code;                 /* 0: the service has not closed it */
+	char close_reason[64];
+	bool gone;                      /* svc_on_close has been called */
+	char token[64];                 /* the last token it was given */
+};
+
+static struct net_conn *conns;
+static int64_t clk;
+static uint64_t clk_ms;
+static bool freeze_ms;                  /* keep clk_ms still (rate limit) */
+static struct net_stats nstats;
+static char cheap_phc[AUTH_PHC_MAX];
+
+static struct config *cfg;
+static struct store *st;
+static uv_loop_t loop;
+static struct svc *svc;
+static char tmpdir[64];                 /* a file store's directory, or "" */
+
+static int
+io_send(struct net_conn *c, char *text)
+{
+	if (c->close_code || c->gone) {
+		free(text);
+		return 0;
+	}
+	if (c->n_held == HELD_MAX) {
+		free(text);
+		return -1;
+	}
+	c->held[c->n_held++] = text;
+	return 0;
+}
+
+static void
+io_close(struct net_conn *c, int code, const char *reason)
+{
+	if (c->close_code)
+		return;
+	c->close_code = code;
+	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
+}
+
+static void
+io_release(void)
+{
+	struct net_conn *c;
+	int i;
+
+	for (c = conns; c; c = c->next) {
+		for (i = 0; i < c->n_held; i++) {
+			json_t *o = json_loads(c->held[i], 0, NULL);
+			json_t *tok;
+
+			assert_non_null(o);
+			assert_true(c->n_got < GOT_MAX);
+			tok = json_object_get(o, "token");
+			if (json_is_string(tok))
+				snprintf(c->token, sizeof(c->token), "%s",
+					 json_string_value(tok));
+			c->got[c->n_got++] = o;
+			free(c->held[i]);
+		}
+		c->n_held = 0;
+	}
+}
+
+static void
+io_discard(void)
+{
+	struct net_conn *c;
+	int i;
+
+	for (c = conns; c; c = c->next) {
+		for (i = 0; i < c->n_held; i++)
+			free(c->held[i]);
+		c->n_held = 0;
+	}
+}
+
+static void
+io_set_user(struct net_conn *c, void *user)
+{
+	c->user = user;
+}
+
+static void *
+io_user(const struct net_conn *c)
+{
+	return c->user;
+}
+
+static const struct net_stats *
+io_stats(void)
+{
+	return &nstats;
+}
+
+static int64_t
+io_now(void)
+{
+	return clk;
+}
+
+static uint64_t
+io_now_ms(void)
+{
+	return clk_ms;
+}
+
+static const struct svc_io test_io = {
+	io_send, io_close, io_release, io_discard, io_set_user, io_user,
+	io_stats, io_now, io_now_ms
+};
+
+/* Unpadded base64 of n (<= 32) bytes, as PHC strings write it. */
+static void
+b64(const unsigned char *in, int n, char out[48])
+{
+	unsigned char buf[48];
+	int len = EVP_EncodeBlock(buf, in, n);
+
+	while (len > 0 && buf[len - 1] == '=')
+		len--;
+	snprintf(out, 48, "%.*s", len, buf);
+}
+
+/* A scrypt PHC of PASSWORD at the lowest cost auth.c accepts (it reads the
+ * cost from the hash), so a login takes a millisecond, not 128 MiB. */
+static int
+make_cheap_phc(void)
+{
+	unsigned char salt[16], hash[32];
+	char salt64[48], hash64[48];
+
+	if (RAND_bytes(salt, sizeof(salt)) != 1 ||
+	    !EVP_PBE_scrypt(PASSWORD, strlen(PASSWORD), salt, sizeof(salt),
+			    1024, 1, 1, 8u << 20, hash, sizeof(hash)))
+		return -1;
+	b64(salt, sizeof(salt), salt64);
+	b64(hash, sizeof(hash), hash64);
+	snprintf(cheap_phc, sizeof(cheap_phc), "$scrypt$ln=10,r=1,p=1$%s$%s",
+		 salt64, hash64);
+	return 0;
+}
+
+static int
+group_setup(void **state)
+{
+	struct hours zone;
+
+	(void)state;
+	memset(&zone, 0, sizeof(zone));
+	snprintf(zone.timezone, sizeof(zone.timezone), "Europe/Helsinki");
+	if (hours_tz_apply(&zone))
+		return -1;
+	return make_cheap_phc();
+}
+
+/* A fresh world: defaults, a store (file when `path` is set) with two
+ * advisors, the clock at T0, and the service. */
+static int
+open_world(const char *path)
+{
+	clk = T0;
+	clk_ms = 1000000;
+	freeze_ms = false;
+	memset(&nstats, 0, sizeof(nstats));
+	conns = NULL;
+	cfg = config_defaults();
+	if (!cfg || store_open(path, 0, &st))
+		return -1;
+	if (store_advisor_add(st, "anna", "Anna", cheap_phc, T0) ||
+	    store_advisor_add(st, "bertta", "Bertta", cheap_phc, T0) ||
+	    store_commit(st))
+		return -1;
+	if (uv_loop_init(&loop))
+		return -1;
+	svc = svc_new(&loop, cfg, st, &test_io);
+	return svc ? 0 : -1;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	tmpdir[0] = '\0';
+	return open_world(":memory:");
+}
+
+static int
+setup_file(void **state)
+{
+	char path[128];
+
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/neuvo-chat-XXXXXX");
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/neuvo.db", tmpdir);
+	return open_world(path);
+}
+
+static void
+free_conn(struct net_conn *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_held; i++)
+		free(c->held[i]);
+	for (i = 0; i < c->n_got; i++)
+		json_decref(c->got[i]);
+	free(c);
+}
+
+static int
+teardown(void **state)
+{
+	struct net_conn *c;
+	char path[128];
+
+	(void)state;
+	for (c = conns; c; c = c->next)
+		if (!c->gone) {
+			svc_on_close(svc, c);
+			c->gone = true;
+		}
+	uv_run(&loop, UV_RUN_DEFAULT);  /* password checks still running */
+	svc_free(svc);
+	(void)uv_loop_close(&loop);
+	store_close(st);
+	config_free(cfg);
+	while (conns) {
+		c = conns;
+		conns = c->next;
+		free_conn(c);
+	}
+	if (tmpdir[0]) {
+		static const char *const files[] = { "neuvo.db", "neuvo.db-wal",
+						     "neuvo.db-shm" };
+		size_t i;
+
+		for (i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
+			(void)unlink(path);
+		}
+		(void)rmdir(tmpdir);
+	}
+	return 0;
+}
+
+/* -------------------------------------------------------- driving the service */
+
+static struct net_conn *
+open_conn(enum proto_role role)
+{
+	struct net_conn *c = calloc(1, sizeof(*c));
+
+	assert_non_null(c);
+	c->next = conns;
+	conns = c;
+	svc_on_open(svc, c, role);
+	return c;
+}
+
+/* One frame from c, as text; the monotonic clock moves 200 ms so that no
+ * case but the rate-limit one comes near 10 a second. */
+static void
+say(struct net_conn *c, const char *fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	if (!freeze_ms)
+		clk_ms += 200;
+	svc_on_frame(svc, c, buf, (size_t)n);
+}
+
+/* The end of a loop turn: commit, then release. */
+static void
+turn(void)
+{
+	svc_end_turn(svc);
+}
+
+/* The 250 ms timer: coalesced pushes, and the sweeps when the second has
+ * changed since the last tick. Ends the turn. */
+static void
+tick(void)
+{
+	svc_tick(svc);
+	turn();
+}
+
+/* Move the wall clock and let the timers run. */
+static void
+later(int64_t seconds)
+{
+	clk += seconds;
+	clk_ms += (uint64_t)seconds * 1000;
+	tick();
+}
+
+/* The connection drops (net.c's svc_on_close). */
+static void
+drop(struct net_conn *c)
+{
+	svc_on_close(svc, c);
+	c->gone = true;
+}
+
+static const char *
+type_of(const json_t *o)
+{
+	return json_string_value(json_object_get(o, "type"));
+}
+
+/* The next frame c got, which must be of `type`. */
+static json_t *
+expect(struct net_conn *c, const char *type)
+{
+	json_t *o;
+
+	if (c->n_read >= c->n_got)
+		fail_msg("expected '%s', got nothing", type);
+	o = c->got[c->n_read++];
+	if (!type_of(o) || strcmp(type_of(o), type))
+		fail_msg("expected '%s', got %s", type,
+			 json_dumps(o, JSON_COMPACT));
+	return o;
+}
+
+/* The next frame of `type`, skipping pushes of others (queue views). */
+static json_t *
+next_of(struct net_conn *c, const char *type)
+{
+	while (c->n_read < c->n_got) {
+		json_t *o = c->got[c->n_read++];
+
+		if (type_of(o) && !strcmp(type_of(o), type))
+			return o;
+	}
+	fail_msg("no '%s' frame", type);
+	return NULL;
+}
+
+static void
+expect_error(struct net_conn *c, const char *code)
+{
+	json_t *o = expect(c, "error");
+
+	assert_string_equal(json_string_value(json_object_get(o, "code")),
+			    code);
+}
+
+static void
+expect_nothing(struct net_conn *c)
+{
+	if (c->n_read < c->n_got)
+		fail_msg("unexpected %s",
+			 json_dumps(c->got[c->n_read], JSON_COMPACT));
+}
+
+/* Nothing of `type` among the unread frames (which are then read). */
+static void
+expect_none_of(struct net_conn *c, const char *type)
+{
+	while (c->n_read < c->n_got) {
+		json_t *o = c->got[c->n_read++];
+
+		if (type_of(o) && !strcmp(type_of(o), type))
+			fail_msg("unexpected %s", json_dumps(o, JSON_COMPACT));
+	}
+}
+
+static void
+skip_all(struct net_conn *c)
+{
+	c->n_read = c->n_got;
+}
+
+static json_int_t
+jint(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		fail_msg("'%s' is not an integer", key);
+	return json_integer_value(v);
+}
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v))
+		fail_msg("'%s' is not a string", key);
+	return json_string_value(v);
+}
+
+static bool
+jnull(const json_t *o, const char *key)
+{
+	return json_is_null(json_object_get(o, key));
+}
+
+/* A resident who says hello and is queued; returns its chat id. */
+static int64_t
+queue_resident(struct net_conn **out)
+{
+	struct net_conn *c = open_conn(PROTO_RESIDENT);
+	json_t *o;
+
+	say(c, "{\"type\":\"hello\"}");
+	turn();
+	o = expect(c, "queued");
+	*out = c;
+	return jint(o, "chat");
+}
+
+/* An advisor logged in by password (the check runs on the loop's pool). */
+static struct net_conn *
+login(const char *user)
+{
+	struct net_conn *c = open_conn(PROTO_ADVISOR);
+
+	say(c, "{\"type\":\"login\",\"username\":\"%s\",\"password\":\"%s\"}",
+	    user, PASSWORD);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+	assert_string_equal(jstr(expect(c, "login_ok"), "token"), c->token);
+	expect(c, "queue");
+	return c;
+}
+
+/* The advisor takes the first waiting chat; returns its id. */
+static int64_t
+take(struct net_conn *a)
+{
+	say(a, "{\"type\":\"take\"}");
+	turn();
+	return jint(next_of(a, "chat"), "chat");
+}
+
+/* A body from status.c, parsed. */
+static json_t *
+status(void)
+{
+	char *text = svc_status_json(svc);
+	json_t *o;
+
+	assert_non_null(text);
+	o = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(o);
+	return o;
+}
+
+static json_int_t
+status_int(const char *key)
+{
+	json_t *o = status();
+	json_int_t v = jint(o, key);
+
+	json_decref(o);
+	return v;
+}
+
+/* One metric's value from /metrics. */
+static long long
+metric(const char *name)
+{
+	char *text = svc_metrics_text(svc), *p, want[128];
+	long long v = -1;
+
+	assert_non_null(text);
+	snprintf(want, sizeof(want), "\n%s ", name);
+	p = strstr(text, want);
+	if (p)
+		v = atoll(p + strlen(want));
+	free(text);
+	if (v < 0)
+		fail_msg("no metric %s", name);
+	return v;
+}
+
+/* ------------------------------------------------------ hello and the queue */
+
+static void
+hello_queues_first_at_position_one(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	json_t *o;
+
+	(void)state;
+	say(r, "{\"type\":\"hello\",\"lang\":\"sv\",\"topic\":\"housing\"}");
+	expect_nothing(r);              /* nothing before the commit */
+	turn();
+	o = expect(r, "queued");
+	assert_true(jint(o, "chat") > 0);
+	assert_int_equal(strlen(jstr(o, "token")), AUTH_TOKEN_CHARS);
+	assert_int_equal(jint(o, "position"), 1);
+	assert_true(jnull(o, "estimated_wait_s"));  /* no advisor: unknown */
+	assert_int_equal(r->close_code, 0);
+	assert_int_equal(status_int("queue_length"), 1);
+}
+
+static void
+second_hello_is_position_two(void **state)
+{
+	struct net_conn *r1, *r2;
+	int64_t id1, id2;
+
+	(void)state;
+	id1 = queue_resident(&r1);
+	id2 = queue_resident(&r2);
+	assert_true(id2 > id1);
+	assert_int_equal(status_int("queue_length"), 2);
+	r2->n_read--;
+	assert_int_equal(jint(expect(r2, "queued"), "position"), 2);
+}
+
+static void
+hello_with_unknown_lang_is_bad_field(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	say(r, "{\"type\":\"hello\",\"lang\":\"de\"}");
+	turn();
+	expect_error(r, "bad_field");
+	assert_int_equal(status_int("queue_length"), 0);
+}
+
+static void
+hello_with_unknown_topic_is_bad_field(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	say(r, "{\"type\":\"hello\",\"topic\":\"astrology\"}");
+	turn();
+	expect_error(r, "bad_field");
+}
+
+static void
+second_hello_on_one_connection_is_not_allowed(void **state)
+{
+	struct net_conn *r;
+
+	(void)state;
+	queue_resident(&r);
+	say(r, "{\"type\":\"hello\"}");
+	turn();
+	expect_error(r, "not_allowed");
+	assert_int_equal(status_int("queue_length"), 1);
+}
+
+static void
+full_queue_answers_queue_full_and_closes(void **state)
+{
+	struct net_conn *r1, *r2 = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	cfg->max_length = 1;
+	queue_resident(&r1);
+	say(r2, "{\"type\":\"hello\"}");
+	turn();
+	expect(r2, "queue_full");
+	assert_int_equal(r2->close_code, 1000);
+	assert_int_equal(metric("neuvo_queue_full_total"), 1);
+	assert_int_equal(status_int("queue_length"), 1);
+}
+
+static void
+default_language_and_no_topic_in_queue_view(void **state)
+{
+	struct net_conn *r, *a;
+	json_t *w;
+
+	(void)state;
+	queue_resident(&r);
+	a = login("anna");
+	a->n_read--;
+	w = json_array_get(json_object_get(expect(a, "queue"), "waiting"), 0);
+	assert_string_equal(jstr(w, "lang"), "fi");
+	assert_true(jnull(w, "topic"));
+}
+
+/* ------------------------------------------------------------ closing time */
+
+static void
+hello_one_second_before_closing_is_queued(void **state)
+{
+	struct net_conn *r;
+
+	(void)state;
+	clk = T0 + 3600 - 1;            /* 10:59:59 */
+	queue_resident(&r);
+}
+
+static void
+hello_at_closing_time_gets_closed(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	json_t *o;
+
+	(void)state;
+	clk = T0 + 3600;                /* 11:00:00, closing */
+	say(r, "{\"type\":\"hello\"}");
+	turn();
+	o = expect(r, "closed");
+	assert_string_equal(jstr(o, "next_open"), "2026-11-26T09:00:00+02:00");
+	assert_int_equal(r->close_code, 1000);
+	assert_int_equal(status_int("queue_length"), 0);
+}
+
+static void
+hello_on_saturday_is_told_monday(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	clk = T0 + 3 * 86400 + 2 * 3600;        /* Sat 12:00 */
+	say(r, "{\"type\":\"hello\"}");
+	turn();
+	assert_string_equal(jstr(expect(r, "closed"), "next_open"),
+			    "2026-11-30T09:00:00+02:00");
+}
+
+static void
+closed_for_two_weeks_has_null_next_open(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	int d;
+
+	(void)state;
+	for (d = 0; d < 7; d++)
+		cfg->hours.week[d].n = 0;
+	say(r, "{\"type\":\"hello\"}");
+	turn();
+	assert_true(jnull(expect(r, "closed"), "next_open"));
+	assert_int_equal(r->close_code, 1000);
+}
+
+static void
+closed_attempts_are_counted(void **state)
+{
+	struct net_conn *r1 = open_conn(PROTO_RESIDENT);
+	struct net_conn *r2 = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	clk = T0 - 3600 - 1;            /* 08:59:59 */
+	say(r1, "{\"type\":\"hello\"}");
+	say(r2, "{\"type\":\"hello\"}");
+	turn();
+	expect(r1, "closed");
+	expect(r2, "closed");
+	assert_int_equal(metric("neuvo_closed_attempts_total"), 2);
+	assert_int_equal(metric("neuvo_chats_started_total"), 0);
+}
+
+static void
+queued_before_closing_is_still_served_after(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+
+	(void)state;
+	clk = T0 + 3600 - 10;
+	id = queue_resident(&r);
+	clk = T0 + 3600 + 600;          /* 11:10, closed for newcomers */
+	a = login("anna");
+	assert_int_equal(take(a), id);
+	assert_string_equal(jstr(next_of(r, "assigned"), "advisor"), "Anna");
+}
+
+/* ------------------------------------------------------------------- take */
+
+static void
+take_hands_over_the_first_in_queue(void **state)
+{
+	struct net_conn *r1, *r2, *a;
+	int64_t id1;
+	json_t *o;
+
+	(void)state;
+	id1 = queue_resident(&r1);
+	queue_resident(&r2);
+	a = login("anna");
+	clk += 90;
+	say(a, "{\"type\":\"take\"}");
+	turn();
+	o = expect(a, "chat");
+	assert_int_equal(jint(o, "chat"), id1);
+	assert_string_equal(jstr(o, "lang"), "fi");
+	assert_true(jnull(o, "topic"));
+	assert_int_equal(json_array_size(json_object_get(o, "history")), 0);
+	assert_int_equal(jint(o, "waited_s"), 90);
+	assert_null(json_object_get(o, "token"));   /* never to an advisor */
+	assert_string_equal(jstr(next_of(r1, "assigned"), "advisor"), "Anna");
+	assert_int_equal(status_int("queue_length"), 1);
+}
+
+static void
+take_names_a_chat(void **state)
+{
+	struct net_conn *r1, *r2, *a;
+	int64_t id2;
+
+	(void)state;
+	queue_resident(&r1);
+	id2 = queue_resident(&r2);
+	a = login("anna");
+	say(a, "{\"type\":\"take\",\"chat\":%lld}", (long long)id2);
+	turn();
+	assert_int_equal(jint(expect(a, "chat"), "chat"), id2);
+	next_of(r2, "assigned");
+	expect_none_of(r1, "assigned");
+}
+
+static void
+take_of_unknown_chat_is_unknown_chat(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+
+	(void)state;
+	id = queue_resident(&r);
+	a = login("anna");
+	say(a, "{\"type\":\"take\",\"chat\":%lld}", (long long)id + 100);
+	turn();
+	expect_error(a, "unknown_chat");
+}
+
+static void
+take_of_a_taken_chat_is_unknown_chat(void **state)
+{
+	struct net_conn *r, *a, *b;
+	int64_t id;
+
+	(void)state;
+	id = queue_resident(&r);
+	a = login("anna");
+	b = login("bertta");
+	take(a);
+	say(b, "{\"type\":\"take\",\"chat\":%lld}", (long long)id);
+	turn();
+	expect_error(b, "unknown_chat");
+}
+
+static void
+take_from_empty_queue_is_queue_empty(void **state)
+{
+	struct net_conn *a;
+
+	(void)state;
+	a = login("anna");
+	say(a, "{\"type\":\"take\"}");
+	turn();
+	expect_error(a, "queue_empty");
+}
+
+static void
+take_beyond_max_chats_is_too_many_chats(void **state)
+{
+	struct net_conn *r1, *r2, *a;
+
+	(void)state;
+	cfg->max_chats_per_advisor = 1;
+	queue_resident(&r1);
+	queue_resident(&r2);
+	a = login("anna");
+	take(a);
+	say(a, "{\"type\":\"take\"}");
+	turn();
+	expect_error(a, "too_many_chats");
+	assert_int_equal(status_int("queue_length"), 1);
+}
+
+static void
+advisor_must_log_in_first(void **state)
+{
+	struct net_conn *a = open_conn(PROTO_ADVISOR);
+
+	(void)state;
+	say(a, "{\"type\":\"take\"}");
+	say(a, "{\"type\":\"status\",\"available\":true}");
+	turn();
+	expect_error(a, "not_allowed");
+	expect_error(a, "not_allowed");
+}
+
+static void
+messages_while_queued_are_history_at_take(void **state)
+{
+	struct net_conn *r, *a;
+	json_t *h;
+
+	(void)state;
+	queue_resident(&r);
+	say(r, "{\"type\":\"msg\",\"text\":\"hei\"}");
+	say(r, "{\"type\":\"msg\",\"text\":\"onko ketaan\"}");
+	turn();
+	expect(r, "msg");
+	expect(r, "msg");
+	a = login("anna");
+	say(a, "{\"type\":\"take\"}");
+	turn();
+	h = json_object_get(expect(a, "chat"), "history");
+	assert_int_equal(json_array_size(h), 2);
+	assert_string_equal(jstr(json_array_get(h, 0), "text"), "hei");
+	assert_int_equal(jint(json_array_get(h, 1), "id"), 2);
+	assert_string_equal(jstr(json_array_get(h, 1), "from"), "resident");
+}
+
+/* ---------------------------------------------------------------- messages */
+
+/* A resident and an advisor in one chat; returns its id. */
+static int64_t
+chatting(struct net_conn **r, struct net_conn **a)
+{
+	int64_t id = queue_resident(r);
+
+	*a = login("anna");
+	assert_int_equal(take(*a), id);
+	next_of(*r, "assigned");
+	return id;
+}
+
+static void
+resident_msg_is_echoed_and_relayed_with_chat(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id = chatting(&r, &a);
+	json_t *o;
+
+	(void)state;
+	say(r, "{\"type\":\"msg\",\"text\":\"kiitos\",\"cid\":\"c1\"}");
+	turn();
+	o = expect(r, "msg");
+	assert_string_equal(jstr(o, "text"), "kiitos");
+	assert_string_equal(jstr(o, "from"), "resident");
+	assert_string_equal(jstr(o, "cid"), "c1");
+	assert_string_equal(jstr(o, "at"), "2026-11-25T10:00:00+02:00");
+	assert_false(json_is_true(json_object_get(o, "redacted")));
+	assert_null(json_object_get(o, "chat"));
+	o = expect(a, "msg");
+	assert_int_equal(jint(o, "chat"), id);
+	assert_string_equal(jstr(o, "text"), "kiitos");
+	assert_null(json_object_get(o, "cid"));     /* the sender's only */
+}
+
+static void
+resident_text_is_redacted_for_everyone(void **state)
+{
+	struct net_conn *r, *a;
+	json_t *o;
+
+	(void)state;
+	chatting(&r, &a);
+	say(r, "{\"type\":\"msg\",\"text\":\"soita 040 1234567\"}");
+	turn();
+	o = expect(r, "msg");
+	assert_non_null(strstr(jstr(o, "text"), "[phone]"));
+	assert_true(json_is_true(json_object_get(o, "redacted")));
+	o = expect(a, "msg");
+	assert_null(strstr(jstr(o, "text"), "1234567"));
+	assert_true(json_is_true(json_object_get(o, "redacted")));
+}
+
+static void
+advisor_text_is_shown_as_written_and_stored_redacted(void **state)
+{
+	struct net_conn *r, *a, *r2;
+	int64_t id = chatting(&r, &a);
+	json_t *o;
+
+	(void)state;
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"soita 040 1234567\","
+	    "\"cid\":7}", (long long)id);
+	turn();
+	o = expect(r, "msg");
+	assert_string_equal(jstr(o, "text"), "soita 040 1234567");
+	assert_false(json_is_true(json_object_get(o, "redacted")));
+	assert_string_equal(jstr(o, "from"), "advisor");
+	assert_null(json_object_get(o, "cid"));
+	o = expect(a, "msg");
+	assert_int_equal(jint(o, "cid"), 7);
+	/* What is stored is redacted: a resume shows it from the store. */
+	drop(r);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", r->token);
+	turn();
+	o = json_array_get(json_object_get(expect(r2, "resumed"), "history"), 0);
+	assert_non_null(strstr(jstr(o, "text"), "[phone]"));
+}
+
+static void
+message_ids_rise_within_a_chat(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id = chatting(&r, &a);
+
+	(void)state;
+	say(r, "{\"type\":\"msg\",\"text\":\"yksi\"}");
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"kaksi\"}",
+	    (long long)id);
+	say(r, "{\"type\":\"msg\",\"text\":\"kolme\"}");
+	turn();
+	assert_int_equal(jint(expect(r, "msg"), "id"), 1);
+	assert_int_equal(jint(expect(r, "msg"), "id"), 2);
+	assert_int_equal(jint(expect(r, "msg"), "id"), 3);
+	assert_int_equal(metric("neuvo_messages_total"), 3);
+}
+
+static void
+advisor_msg_to_another_chat_is_unknown_chat(void **state)
+{
+	struct net_conn *r1, *r2, *a, *b;
+	int64_t id1;
+
+	(void)state;
+	id1 = chatting(&r1, &a);
+	queue_resident(&r2);
+	b = login("bertta");
+	take(b);
+	say(b, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"hei\"}",
+	    (long long)id1);
+	turn();
+	expect_error(b, "unknown_chat");
+	expect_none_of(r1, "msg");
+}
+
+static void
+typing_is_relayed_only_while_chatting(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r);
+	say(r, "{\"type\":\"typing\",\"on\":true}");   /* queued: nobody */
+	turn();
+	expect_nothing(r);
+	a = login("anna");
+	id = take(a);
+	say(r, "{\"type\":\"typing\",\"on\":true}");
+	say(a, "{\"type\":\"typing\",\"chat\":%lld,\"on\":false}",
+	    (long long)id);
+	turn();
+	o = expect(a, "typing");
+	assert_true(json_is_true(json_object_get(o, "on")));
+	assert_int_equal(jint(o, "chat"), id);
+	o = next_of(r, "typing");
+	assert_true(json_is_false(json_object_get(o, "on")));
+	assert_null(json_object_get(o, "chat"));
+}
+
+/* --------------------------------------------------------------------- end */
+
+static void
+resident_end_tells_both_sides(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id = chatting(&r, &a);
+	json_t *o;
+
+	(void)state;
+	say(r, "{\"type\":\"end\"}");
+	turn();
+	assert_string_equal(jstr(expect(r, "ended"), "by"), "resident");
+	o = expect(a, "ended");
+	assert_string_equal(jstr(o, "by"), "resident");
+	assert_int_equal(jint(o, "chat"), id);
+}
+
+static void
+advisor_end_tells_both_sides(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id = chatting(&r, &a);
+
+	(void)state;
+	say(a, "{\"type\":\"end\",\"chat\":%lld}", (long long)id);
+	turn();
+	assert_string_equal(jstr(expect(r, "ended"), "by"), "advisor");
+	assert_string_equal(jstr(expect(a, "ended"), "by"), "advisor");
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vielä\"}",
+	    (long long)id);
+	say(a, "{\"type\":\"end\",\"chat\":%lld}", (long long)id);
+	turn();
+	expect_error(a, "not_allowed");
+	expect_error(a, "not_allowed");
+}
+
+static void
+end_while_queued_abandons_and_moves_the_rest_up(void **state)
+{
+	struct net_conn *r1, *r2;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r1);
+	queue_resident(&r2);
+	say(r1, "{\"type\":\"end\"}");
+	turn();
+	assert_string_equal(jstr(expect(r1, "ended"), "by"), "resident");
+	expect_nothing(r2);             /* pushes wait for the tick */
+	tick();
+	o = expect(r2, "position");
+	assert_int_equal(jint(o, "position"), 1);
+	assert_int_equal(metric("neuvo_chats_abandoned_total"), 1);
+}
+
+static void
+after_the_end_msg_and_end_are_not_allowed(void **state)
+{
+	struct net_conn *r, *a;
+
+	(void)state;
+	chatting(&r, &a);
+	say(r, "{\"type\":\"end\"}");
+	say(r, "{\"type\":\"msg\",\"text\":\"hei\"}");
+	say(r, "{\"type\":\"end\"}");
+	turn();
+	expect(r, "ended");
+	expect_error(r, "not_allowed");
+	expect_error(r, "not_allowed");
+}
+
+static void
+feedback_once_after_the_end(void **state)
+{
+	struct net_conn *r, *a;
+
+	(void)state;
+	chatting(&r, &a);
+	say(r, "{\"type\":\"feedback\",\"rating\":5}");
+	turn();
+	expect_error(r, "not_allowed");         /* not before the end */
+	say(r, "{\"type\":\"end\"}");
+	say(r, "{\"type\":\"feedback\",\"rating\":4}");
+	say(r, "{\"type\":\"feedback\",\"rating\":4}");
+	turn();
+	expect(r, "ended");
+	expect(r, "thanks");
+	expect_error(r, "not_allowed");
+}
+
+static void
+tag_is_acknowledged_and_checked(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id = chatting(&r, &a);
+
+	(void)state;
+	say(a, "{\"type\":\"tag\",\"chat\":%lld,\"topics\":[\"housing\"],"
+	    "\"outcome\":\"referred\"}", (long long)id);
+	say(a, "{\"type\":\"tag\",\"chat\":%lld,\"topics\":[\"astrology\"]}",
+	    (long long)id);
+	turn();
+	assert_int_equal(jint(expect(a, "tagged"), "chat"), id);
+	expect_error(a, "bad_field");
+}
+
+/* ------------------------------------------------------------------ resume */
+
+static void
+resume_within_grace_gives_state_and_history(void **state)
+{
+	struct net_conn *r1, *r2, *r;
+	char token[64];
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r1);
+	queue_resident(&r2);
+	say(r2, "{\"type\":\"msg\",\"text\":\"odotan\"}");
+	turn();
+	snprintf(token, sizeof(token), "%s", r2->token);
+	drop(r2);
+	clk += cfg->resume_grace_s - 1;
+	r = open_conn(PROTO_RESIDENT);
+	say(r, "{\"type\":\"resume\",\"token\":\"%s\"}", token);
+	turn();
+	o = expect(r, "resumed");
+	assert_string_equal(jstr(o, "state"), "queued");
+	assert_int_equal(jint(o, "position"), 2);
+	assert_string_equal(jstr(json_array_get(json_object_get(o, "history"),
+						0), "text"), "odotan");
+	assert_null(json_object_get(o, "advisor"));
+}
+
+static void
+resume_at_the_last_second_of_grace_is_allowed(void **state)
+{
+	struct net_conn *r1, *r;
+	char token[64];
+
+	(void)state;
+	queue_resident(&r1);
+	snprintf(token, sizeof(token), "%s", r1->token);
+	drop(r1);
+	clk += cfg->resume_grace_s;
+	r = open_conn(PROTO_RESIDENT);
+	say(r, "{\"type\":\"resume\",\"token\":\"%s\"}", token);
+	turn();
+	expect(r, "resumed");
+}
+
+static void
+resume_after_grace_is_not_allowed(void **state)
+{
+	struct net_conn *r1, *r;
+	char token[64];
+
+	(void)state;
+	queue_resident(&r1);
+	snprintf(token, sizeof(token), "%s", r1->token);
+	drop(r1);
+	clk += cfg->resume_grace_s + 1;
+	r = open_conn(PROTO_RESIDENT);
+	say(r, "{\"type\":\"resume\",\"token\":\"%s\"}", token);
+	turn();
+	expect_error(r, "not_allowed");
+	assert_int_equal(r->close_code, 0);     /* may still say hello */
+}
+
+static void
+resume_with_unknown_token_is_not_allowed(void **state)
+{
+	struct net_conn *r1, *r = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	queue_resident(&r1);
+	say(r, "{\"type\":\"resume\",\"token\":\"%s\"}",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	turn();
+	expect_error(r, "not_allowed");
+}
+
+static void
+resume_while_chatting_names_the_advisor(void **state)
+{
+	struct net_conn *r, *a, *r2;
+	json_t *o;
+
+	(void)state;
+	chatting(&r, &a);
+	drop(r);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", r->token);
+	turn();
+	o = expect(r2, "resumed");
+	assert_string_equal(jstr(o, "state"), "chatting");
+	assert_int_equal(jint(o, "position"), 0);
+	assert_true(jnull(o, "estimated_wait_s"));
+	assert_string_equal(jstr(o, "advisor"), "Anna");
+}
+
+static void
+resume_on_a_new_connection_closes_the_old_one(void **state)
+{
+	struct net_conn *r, *r2;
+
+	(void)state;
+	queue_resident(&r);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", r->token);
+	turn();
+	expect(r2, "resumed");
+	assert_int_equal(r->close_code, 1000);
+	assert_string_equal(r->close_reason, "resumed elsewhere");
+	drop(r);                        /* its close must not end the chat */
+	later(cfg->resume_grace_s + 5);
+	assert_int_equal(status_int("queue_length"), 1);
+}
+
+static void
+resume_after_the_end_shows_ended(void **state)
+{
+	struct net_conn *r, *a, *r2;
+
+	(void)state;
+	chatting(&r, &a);
+	say(r, "{\"type\":\"end\"}");
+	turn();
+	drop(r);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", r->token);
+	turn();
+	assert_string_equal(jstr(expect(r2, "resumed"), "state"), "ended");
+	say(r2, "{\"type\":\"feedback\",\"rating\":3}");
+	turn();
+	expect(r2, "thanks");
+}
+
+static void
+gone_past_grace_ends_by_disconnect(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id = chatting(&r, &a);
+	json_t *o;
+
+	(void)state;
+	drop(r);
+	later(cfg->resume_grace_s);
+	expect_none_of(a, "ended");             /* still within the grace */
+	later(1);
+	o = next_of(a, "ended");
+	assert_string_equal(jstr(o, "by"), "disconnect");
+	assert_int_equal(jint(o, "chat"), id);
+}
+
+static void
+queued_and_gone_past_grace_leaves_the_queue(void **state)
+{
+	struct net_conn *r1, *r2;
+
+	(void)state;
+	queue_resident(&r1);
+	queue_resident(&r2);
+	drop(r1);
+	later(cfg->resume_grace_s + 1);
+	assert_int_equal(status_int("queue_length"), 1);
+	assert_int_equal(jint(next_of(r2, "position"), "position"), 1);
+	assert_int_equal(metric("neuvo_chats_abandoned_total"), 1);
+}
+
+/* -------------------------------------------------------------- auto-assign */
+
+static void
+auto_assign_on_login(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+
+	(void)state;
+	cfg->auto_assign = true;
+	id = queue_resident(&r);
+	a = login("anna");
+	assert_int_equal(jint(expect(a, "chat"), "chat"), id);
+	assert_string_equal(jstr(next_of(r, "assigned"), "advisor"), "Anna");
+	assert_int_equal(status_int("queue_length"), 0);
+}
+
+static void
+auto_assign_on_hello(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+
+	(void)state;
+	cfg->auto_assign = true;
+	a = login("anna");
+	id = queue_resident(&r);
+	expect(r, "assigned");
+	assert_int_equal(jint(next_of(a, "chat"), "chat"), id);
+}
+
+static void
+auto_assign_prefers_the_least_busy(void **state)
+{
+	struct net_conn *r1, *r2, *r3, *a, *b;
+
+	(void)state;
+	cfg->auto_assign = true;
+	a = login("anna");
+	queue_resident(&r1);
+	b = login("bertta");
+	queue_resident(&r2);
+	queue_resident(&r3);
+	assert_string_equal(jstr(next_of(r1, "assigned"), "advisor"), "Anna");
+	assert_string_equal(jstr(next_of(r2, "assigned"), "advisor"), "Bertta");
+	next_of(r3, "assigned");
+	assert_int_equal(metric("neuvo_chats_active"), 3);
+	skip_all(a);
+	skip_all(b);
+}
+
+static void
+auto_assign_stops_at_max_chats(void **state)
+{
+	struct net_conn *r1, *r2, *r3, *a;
+
+	(void)state;
+	cfg->auto_assign = true;
+	cfg->max_chats_per_advisor = 2;
+	a = login("anna");
+	queue_resident(&r1);
+	queue_resident(&r2);
+	queue_resident(&r3);
+	expect_none_of(r3, "assigned");
+	assert_int_equal(status_int("queue_length"), 1);
+	skip_all(a);
+}
+
+static void
+auto_assign_fills_a_freed_slot(void **state)
+{
+	struct net_conn *r1, *r2, *a;
+	int64_t id1, id2;
+
+	(void)state;
+	cfg->auto_assign = true;
+	cfg->max_chats_per_advisor = 1;
+	a = login("anna");
+	id1 = queue_resident(&r1);
+	id2 = queue_resident(&r2);
+	skip_all(a);                    /* the chat frame of id1 */
+	say(a, "{\"type\":\"end\",\"chat\":%lld}", (long long)id1);
+	turn();
+	next_of(r2, "assigned");
+	assert_int_equal(jint(next_of(a, "chat"), "chat"), id2);
+}
+
+static void
+unavailable_advisor_gets_nobody_until_available(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+	json_t *o;
+
+	(void)state;
+	cfg->auto_assign = true;
+	a = login("anna");
+	say(a, "{\"type\":\"status\",\"available\":false}");
+	turn();
+	o = expect(a, "status");        /* json_is_* evaluate twice */
+	assert_false(json_is_true(json_object_get(o, "available")));
+	id = queue_resident(&r);
+	expect_none_of(r, "assigned");
+	assert_int_equal(status_int("advisors_available"), 0);
+	say(a, "{\"type\":\"status\",\"available\":true}");
+	turn();
+	expect(a, "status");
+	assert_int_equal(jint(expect(a, "chat"), "chat"), id);
+}
+
+static void
+without_auto_assign_nobody_is_handed_over(void **state)
+{
+	struct net_conn *r, *a;
+
+	(void)state;
+	queue_resident(&r);
+	a = login("anna");
+	tick();
+	expect_none_of(a, "chat");
+	expect_none_of(r, "assigned");
+	assert_int_equal(status_int("queue_length"), 1);
+}
+
+/* ----------------------------------------------------------------- requeue */
+
+static void
+advisor_back_within_grace_keeps_its_chats(void **state)
+{
+	struct net_conn *r, *a, *a2;
+	int64_t id = chatting(&r, &a);
+	json_t *o;
+
+	(void)state;
+	drop(a);
+	later(cfg->resume_grace_s);
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	turn();
+	expect(a2, "login_ok");
+	expect(a2, "queue");
+	o = expect(a2, "chat");
+	assert_int_equal(jint(o, "chat"), id);
+	assert_true(json_is_true(json_object_get(o, "resumed")));
+	expect_none_of(r, "position");
+}
+
+static void
+advisor_gone_past_grace_requeues_at_the_front(void **state)
+{
+	struct net_conn *r1, *r2, *a, *b;
+	int64_t id1;
+
+	(void)state;
+	id1 = chatting(&r1, &a);
+	queue_resident(&r2);
+	drop(a);
+	later(cfg->resume_grace_s + 1);
+	assert_int_equal(jint(next_of(r1, "position"), "position"), 1);
+	assert_int_equal(jint(next_of(r2, "position"), "position"), 2);
+	assert_int_equal(metric("neuvo_chats_requeued_total"), 1);
+	b = login("bertta");
+	assert_int_equal(take(b), id1);
+}
+
+static void
+requeued_chats_keep_the_order_they_were_taken(void **state)
+{
+	struct net_conn *r1, *r2, *r3, *a, *b;
+	int64_t id1, id2;
+	json_t *w;
+
+	(void)state;
+	id1 = queue_resident(&r1);
+	id2 = queue_resident(&r2);
+	queue_resident(&r3);
+	a = login("anna");
+	take(a);
+	take(a);
+	drop(a);
+	later(cfg->resume_grace_s + 1);
+	b = login("bertta");
+	b->n_read--;
+	w = json_object_get(expect(b, "queue"), "waiting");
+	assert_int_equal(json_array_size(w), 3);
+	assert_int_equal(jint(json_array_get(w, 0), "chat"), id1);
+	assert_int_equal(jint(json_array_get(w, 1), "chat"), id2);
+}
+
+static void
+requeued_chat_is_served_again_with_its_history(void **state)
+{
+	struct net_conn *r, *a, *b;
+	int64_t id = chatting(&r, &a);
+	json_t *o;
+
+	(void)state;
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"hetki\"}",
+	    (long long)id);
+	turn();
+	drop(a);
+	later(cfg->resume_grace_s + 1);
+	b = login("bertta");
+	say(b, "{\"type\":\"take\"}");
+	turn();
+	o = expect(b, "chat");
+	assert_int_equal(json_array_size(json_object_get(o, "history")), 1);
+	assert_string_equal(jstr(next_of(r, "assigned"), "advisor"), "Bertta");
+	assert_int_equal(metric("neuvo_chats_served_total"), 2);
+}
+
+/* -------------------------------------------------------------------- idle */
+
+static void
+idle_warning_two_minutes_before_the_timeout(void **state)
+{
+	struct net_conn *r, *a;
+
+	(void)state;
+	chatting(&r, &a);
+	later(cfg->idle_timeout_s - 121);
+	expect_none_of(r, "idle_warning");
+	later(1);
+	assert_int_equal(jint(expect(r, "idle_warning"), "seconds_left"), 120);
+	later(1);
+	expect_none_of(r, "idle_warning");      /* once */
+}
+
+static void
+idle_timeout_ends_the_chat(void **state)
+{
+	struct net_conn *r, *a;
+
+	(void)state;
+	chatting(&r, &a);
+	later(cfg->idle_timeout_s - 1);
+	expect_none_of(r, "ended");
+	later(1);
+	assert_string_equal(jstr(next_of(r, "ended"), "by"), "timeout");
+	assert_string_equal(jstr(next_of(a, "ended"), "by"), "timeout");
+	assert_int_equal(metric("neuvo_chats_timed_out_total"), 1);
+}
+
+static void
+a_message_restarts_the_idle_clock(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id = chatting(&r, &a);
+
+	(void)state;
+	later(cfg->idle_timeout_s - 10);
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"oletko siellä\"}",
+	    (long long)id);
+	turn();
+	later(20);
+	expect_none_of(r, "ended");
+	later(cfg->idle_timeout_s - 20);
+	assert_string_equal(jstr(next_of(r, "ended"), "by"), "timeout");
+}
+
+static void
+ping_answers_pong_and_restarts_the_idle_clock(void **state)
+{
+	struct net_conn *r, *a;
+
+	(void)state;
+	chatting(&r, &a);
+	later(cfg->idle_timeout_s - 60);
+	next_of(r, "idle_warning");
+	say(r, "{\"type\":\"ping\"}");
+	turn();
+	expect(r, "pong");
+	later(120);
+	expect_none_of(r, "ended");
+	expect_none_of(r, "idle_warning");
+}
+
+static void
+short_idle_timeout_warns_at_three_quarters(void **state)
+{
+	struct net_conn *r, *a;
+
+	(void)state;
+	cfg->idle_timeout_s = 200;
+	chatting(&r, &a);
+	later(149);
+	expect_none_of(r, "idle_warning");
+	later(1);
+	assert_int_equal(jint(expect(r, "idle_warning"), "seconds_left"), 50);
+}
+
+static void
+queued_chats_never_time_out(void **state)
+{
+	struct net_conn *r;
+
+	(void)state;
+	queue_resident(&r);
+	later(cfg->idle_timeout_s + 60);
+	expect_none_of(r, "ended");
+	expect_none_of(r, "idle_warning");
+	assert_int_equal(status_int("queue_length"), 1);
+}
+
+/* ------------------------------------------------------------------ logins */
+
+static void
+password_login_greets_with_token_and_queue(void **state)
+{
+	struct net_conn *r, *a;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r);
+	a = login("anna");
+	a->n_read -= 2;
+	o = expect(a, "login_ok");
+	assert_string_equal(jstr(o, "name"), "Anna");
+	assert_true(json_is_true(json_object_get(o, "available")));
+	assert_int_equal(jint(expect(a, "queue"), "length"), 1);
+	assert_int_equal(metric("neuvo_logins_total"), 1);
+	assert_int_equal(metric("neuvo_advisors_online"), 1);
+}
+
+static void
+wrong_password_fails_and_closes(void **state)
+{
+	struct net_conn *a = open_conn(PROTO_ADVISOR);
+
+	(void)state;
+	say(a, "{\"type\":\"login\",\"username\":\"anna\",\"password\":\"x\"}");
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+	expect_error(a, "auth_failed");
+	assert_int_equal(a->close_code, 1008);
+	assert_int_equal(metric("neuvo_login_failures_total"), 1);
+}
+
+static void
+repeated_failures_refuse_even_the_right_password(void **state)
+{
+	struct net_conn *a;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		a = open_conn(PROTO_ADVISOR);
+		say(a, "{\"type\":\"login\",\"username\":\"anna\","
+		    "\"password\":\"wrong\"}");
+		uv_run(&loop, UV_RUN_DEFAULT);
+		turn();
+		expect_error(a, "auth_failed");
+	}
+	a = open_conn(PROTO_ADVISOR);
+	say(a, "{\"type\":\"login\",\"username\":\"anna\",\"password\":\"%s\"}",
+	    PASSWORD);
+	turn();                         /* refused before any check */
+	expect_error(a, "auth_failed");
+	clk += 2;                       /* the pause is over */
+	login("anna");
+	/* Another account is not slowed down by anna's failures. */
+	login("bertta");
+}
+
+static void
+token_login_and_forged_token(void **state)
+{
+	struct net_conn *a, *a2, *f = open_conn(PROTO_ADVISOR);
+
+	(void)state;
+	a = login("anna");
+	drop(a);
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	say(f, "{\"type\":\"login\",\"token\":\"%s\"}",
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	turn();
+	assert_string_equal(jstr(expect(a2, "login_ok"), "name"), "Anna");
+	assert_string_not_equal(a2->token, a->token);   /* a fresh one */
+	expect_error(f, "auth_failed");
+	assert_int_equal(f->close_code, 1008);
+}
+
+static void
+token_expires_after_twelve_hours(void **state)
+{
+	struct net_conn *a, *a2;
+
+	(void)state;
+	a = login("anna");
+	clk += 12 * 3600 + 1;
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	turn();
+	expect_error(a2, "auth_failed");
+}
+
+static void
+second_login_closes_the_first_connection(void **state)
+{
+	struct net_conn *a, *a2;
+
+	(void)state;
+	a = login("anna");
+	a2 = login("anna");
+	assert_int_equal(a->close_code, 1000);
+	assert_string_equal(a->close_reason, "logged in elsewhere");
+	assert_int_equal(a2->close_code, 0);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a2->token);
+	turn();
+	expect_error(a2, "not_allowed");        /* already logged in */
+}
+
+/* ------------------------------------------------------------------ errors */
+
+static void
+protocol_errors_keep_the_connection_until_twenty(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	int i;
+
+	(void)state;
+	for (i = 0; i < 19; i++)
+		say(r, "{not json");
+	turn();
+	for (i = 0; i < 19; i++)
+		expect_error(r, "bad_json");
+	assert_int_equal(r->close_code, 0);
+	say(r, "{\"type\":\"take\"}");          /* an advisor's type */
+	turn();
+	expect_error(r, "bad_type");
+	assert_int_equal(r->close_code, 1008);
+	assert_int_equal(metric("neuvo_protocol_errors_total"), 20);
+}
+
+static void
+eleventh_frame_in_a_second_is_rate_limited(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	int i;
+
+	(void)state;
+	freeze_ms = true;
+	for (i = 0; i < 11; i++)
+		say(r, "{\"type\":\"ping\"}");
+	turn();
+	for (i = 0; i < 10; i++)
+		expect(r, "pong");
+	expect_error(r, "rate_limited");
+	clk_ms += 1000;                 /* a new window */
+	say(r, "{\"type\":\"ping\"}");
+	turn();
+	expect(r, "pong");
+}
+
+static void
+email_needs_an_advisor_and_a_mail_server(void **state)
+{
+	struct net_conn *r, *a;
+
+	(void)state;
+	queue_resident(&r);
+	say(r, "{\"type\":\"email\",\"to\":\"a@example.fi\"}");
+	turn();
+	expect_error(r, "not_allowed");
+	a = login("anna");
+	take(a);
+	say(r, "{\"type\":\"email\",\"to\":\"a@example.fi\"}");
+	turn();
+	assert_string_equal(jstr(next_of(r, "error"), "code"),
+			    "email_unavailable");
+}
+
+/* ---------------------------------------------------- failed commit policy */
+
+/* Make the next commit fail for real: no file may grow (the WAL is empty
+ * after the last turn's checkpoint), as on a full disk. */
+static void
+commit_failing(void)
+{
+	struct rlimit rl = { 0, RLIM_INFINITY };
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = 0;
+	signal(SIGXFSZ, SIG_IGN);
+	/* Nothing of ours may be written meanwhile (stdout may be a file). */
+	fflush(stdout);
+	fflush(stderr);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	turn();
+	rl.rlim_cur = rl.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
+static void
+failed_commit_shows_nothing_and_closes_with_1011(void **state)
+{
+	struct net_conn *r1, *r2 = open_conn(PROTO_RESIDENT), *r3, *r;
+	char token[64];
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r1);
+	snprintf(token, sizeof(token), "%s", r1->token);
+	say(r1, "{\"type\":\"msg\",\"text\":\"hukkuu\"}");
+	say(r2, "{\"type\":\"hello\"}");
+	commit_failing();
+	/* The clients: nothing of the turn, and a close to resync. */
+	expect_nothing(r1);
+	expect_nothing(r2);
+	assert_int_equal(r1->close_code, 1011);
+	assert_int_equal(r2->close_code, 1011);
+	/* The memory: r1's chat kept, the chat made in the turn forgotten. */
+	assert_int_equal(status_int("queue_length"), 1);
+	drop(r1);
+	drop(r2);
+	r = open_conn(PROTO_RESIDENT);
+	say(r, "{\"type\":\"resume\",\"token\":\"%s\"}", token);
+	turn();
+	o = expect(r, "resumed");
+	assert_int_equal(jint(o, "position"), 1);
+	assert_int_equal(json_array_size(json_object_get(o, "history")), 0);
+	/* The store works again, and a new chat gets a new id. */
+	queue_resident(&r3);
+	r3->n_read--;
+	assert_int_equal(jint(expect(r3, "queued"), "position"), 2);
+	say(r, "{\"type\":\"msg\",\"text\":\"uudestaan\"}");
+	turn();
+	assert_int_equal(jint(expect(r, "msg"), "id"), 2);
+}
+
+static void
+failed_commit_spares_those_sent_nothing(void **state)
+{
+	struct net_conn *r1, *r2;
+
+	(void)state;
+	queue_resident(&r1);
+	queue_resident(&r2);
+	say(r1, "{\"type\":\"msg\",\"text\":\"hukkuu\"}");
+	commit_failing();
+	assert_int_equal(r1->close_code, 1011);
+	assert_int_equal(r2->close_code, 0);
+	assert_int_equal(status_int("queue_length"), 2);
+}
+
+/* ---------------------------------------------------------------- shutdown */
+
+static void
+shutdown_ends_chats_closing_and_closes_everyone(void **state)
+{
+	struct net_conn *r1, *r2, *a, *idle = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	chatting(&r1, &a);
+	queue_resident(&r2);
+	svc_shutdown(svc);
+	turn();
+	assert_string_equal(jstr(next_of(r1, "ended"), "by"), "closing");
+	assert_string_equal(jstr(next_of(a, "ended"), "by"), "closing");
+	assert_string_equal(jstr(next_of(r2, "ended"), "by"), "closing");
+	assert_int_equal(r1->close_code, 1001);
+	assert_int_equal(r2->close_code, 1001);
+	assert_int_equal(a->close_code, 1001);
+	assert_int_equal(idle->close_code, 1001);
+	r1 = open_conn(PROTO_RESIDENT);          /* one arriving late */
+	assert_int_equal(r1->close_code, 1001);
+}
+
+/* ----------------------------------------------------------- status, metrics */
+
+static void
+status_reports_queue_advisors_and_estimate(void **state)
+{
+	struct net_conn *r, *a;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r);
+	o = status();
+	assert_true(json_is_true(json_object_get(o, "open")));
+	assert_string_equal(jstr(o, "now"), "2026-11-25T10:00:00+02:00");
+	assert_string_equal(jstr(o, "closes_at"), "2026-11-25T11:00:00+02:00");
+	assert_int_equal(jint(o, "queue_length"), 1);
+	assert_int_equal(jint(o, "advisors_available"), 0);
+	assert_true(jnull(o, "estimated_wait_s"));
+	assert_false(json_is_true(json_object_get(o, "email_available")));
+	json_decref(o);
+	a = login("anna");
+	o = status();
+	assert_int_equal(jint(o, "advisors_available"), 1);
+	assert_true(json_is_integer(json_object_get(o, "estimated_wait_s")));
+	json_decref(o);
+	skip_all(a);
+}
+
+static void
+metrics_carry_the_network_counts(void **state)
+{
+	struct net_conn *r;
+
+	(void)state;
+	nstats.refused_per_ip = 7;
+	nstats.refused_origin = 2;
+	nstats.connections_open = 3;
+	queue_resident(&r);
+	assert_int_equal(metric("neuvo_ws_refused_per_ip_total"), 7);
+	assert_int_equal(metric("neuvo_ws_refused_origin_total"), 2);
+	assert_int_equal(metric("neuvo_connections_open"), 3);
+	assert_int_equal(metric("neuvo_chats_today"), 1);
+	assert_int_equal(metric("neuvo_queue_length"), 1);
+}
+
+static void
+chats_today_starts_again_at_midnight(void **state)
+{
+	struct net_conn *r;
+
+	(void)state;
+	queue_resident(&r);
+	assert_int_equal(metric("neuvo_chats_today"), 1);
+	clk = T0 + 14 * 3600;           /* Thu 00:00 */
+	assert_int_equal(metric("neuvo_chats_today"), 0);
+	assert_int_equal(metric("neuvo_chats_started_total"), 1);
+}
+
+int
+test_chat_run(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(hello_queues_first_at_position_one),
+		T(second_hello_is_position_two),
+		T(hello_with_unknown_lang_is_bad_field),
+		T(hello_with_unknown_topic_is_bad_field),
+		T(second_hello_on_one_connection_is_not_allowed),
+		T(full_queue_answers_queue_full_and_closes),
+		T(default_language_and_no_topic_in_queue_view),
+		T(hello_one_second_before_closing_is_queued),
+		T(hello_at_closing_time_gets_closed),
+		T(hello_on_saturday_is_told_monday),
+		T(closed_for_two_weeks_has_null_next_open),
+		T(closed_attempts_are_counted),
+		T(queued_before_closing_is_still_served_after),
+		T(take_hands_over_the_first_in_queue),
+		T(take_names_a_chat),
+		T(take_of_unknown_chat_is_unknown_chat),
+		T(take_of_a_taken_chat_is_unknown_chat),
+		T(take_from_empty_queue_is_queue_empty),
+		T(take_beyond_max_chats_is_too_many_chats),
+		T(advisor_must_log_in_first),
+		T(messages_while_queued_are_history_at_take),
+		T(resident_msg_is_echoed_and_relayed_with_chat),
+		T(resident_text_is_redacted_for_everyone),
+		T(advisor_text_is_shown_as_written_and_stored_redacted),
+		T(message_ids_rise_within_a_chat),
+		T(advisor_msg_to_another_chat_is_unknown_chat),
+		T(typing_is_relayed_only_while_chatting),
+		T(resident_end_tells_both_sides),
+		T(advisor_end_tells_both_sides),
+		T(end_while_queued_abandons_and_moves_the_rest_up),
+		T(after_the_end_msg_and_end_are_not_allowed),
+		T(feedback_once_after_the_end),
+		T(tag_is_acknowledged_and_checked),
+		T(resume_within_grace_gives_state_and_history),
+		T(resume_at_the_last_second_of_grace_is_allowed),
+		T(resume_after_grace_is_not_allowed),
+		T(resume_with_unknown_token_is_not_allowed),
+		T(resume_while_chatting_names_the_advisor),
+		T(resume_on_a_new_connection_closes_the_old_one),
+		T(resume_after_the_end_shows_ended),
+		T(gone_past_grace_ends_by_disconnect),
+		T(queued_and_gone_past_grace_leaves_the_queue),
+		T(auto_assign_on_login),
+		T(auto_assign_on_hello),
+		T(auto_assign_prefers_the_least_busy),
+		T(auto_assign_stops_at_max_chats),
+		T(auto_assign_fills_a_freed_slot),
+		T(unavailable_advisor_gets_nobody_until_available),
+		T(without_auto_assign_nobody_is_handed_over),
+		T(advisor_back_within_grace_keeps_its_chats),
+		T(advisor_gone_past_grace_requeues_at_the_front),
+		T(requeued_chats_keep_the_order_they_were_taken),
+		T(requeued_chat_is_served_again_with_its_history),
+		T(idle_warning_two_minutes_before_the_timeout),
+		T(idle_timeout_ends_the_chat),
+		T(a_message_restarts_the_idle_clock),
+		T(ping_answers_pong_and_restarts_the_idle_clock),
+		T(short_idle_timeout_warns_at_three_quarters),
+		T(queued_chats_never_time_out),
+		T(password_login_greets_with_token_and_queue),
+		T(wrong_password_fails_and_closes),
+		T(repeated_failures_refuse_even_the_right_password),
+		T(token_login_and_forged_token),
+		T(token_expires_after_twelve_hours),
+		T(second_login_closes_the_first_connection),
+		T(protocol_errors_keep_the_connection_until_twenty),
+		T(eleventh_frame_in_a_second_is_rate_limited),
+		T(email_needs_an_advisor_and_a_mail_server),
+		cmocka_unit_test_setup_teardown(
+			failed_commit_shows_nothing_and_closes_with_1011,
+			setup_file, teardown),
+		cmocka_unit_test_setup_teardown(
+			failed_commit_spares_those_sent_nothing,
+			setup_file, teardown),
+		T(shutdown_ends_chats_closing_and_closes_everyone),
+		T(status_reports_queue_advisors_and_estimate),
+		T(metrics_carry_the_network_counts),
+		T(chats_today_starts_again_at_midnight),
+#undef T
+	};
+
+	return cmocka_run_group_tests_name("chat", tests, group_setup, NULL);
+}
