@@ -30,6 +30,8 @@
 #include <string.h>
 
 #include "redact.h"
+#include "sbuf.h"
+#include "utf8.h"
 
 #define BAD_CP       0xffffffffu /* decode(): no valid character here */
 #define EMAIL_LOCAL  64          /* RFC 5321 limits */
@@ -71,44 +73,19 @@ byte(const char *s, size_t i)
 	return (unsigned char)s[i];
 }
 
-/* The UTF-8 character at s[i] (i < len). *n gets its length in bytes; a
- * byte that starts no valid sequence gives BAD_CP with *n = 1. */
+/* The character at s[i] (i < len): its code point, or BAD_CP when the
+ * bytes there are not strict UTF-8. *n gets its length in bytes, 1 for a
+ * byte that starts no character (such a byte is copied on its own). */
 static uint32_t
 decode(const char *s, size_t len, size_t i, size_t *n)
 {
-	unsigned char c = byte(s, i);
-	size_t need, k;
-	uint32_t cp, min;
+	uint32_t cp;
 
+	*n = utf8_decode(s + i, len - i, &cp);
+	if (*n)
+		return cp;
 	*n = 1;
-	if (c < 0x80)
-		return c;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		cp = c & 0x1fu;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		cp = c & 0x0fu;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		cp = c & 0x07u;
-		min = 0x10000;
-	} else {
-		return BAD_CP;
-	}
-	if (len - i < need)
-		return BAD_CP;
-	for (k = 1; k < need; k++) {
-		if ((byte(s, i + k) & 0xc0) != 0x80)
-			return BAD_CP;
-		cp = cp << 6 | (byte(s, i + k) & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return BAD_CP;
-	*n = need;
-	return cp;
+	return BAD_CP;
 }
 
 /* Non-ASCII code points that separate tokens: Latin-1 punctuation and
@@ -150,22 +127,14 @@ word_at(const char *s, size_t len, size_t i)
 	return i < len && cp_is_word(decode(s, len, i, &n));
 }
 
-/* Is the character that ends just before s[i] a letter or digit? */
+/* Is the character that ends just before s[i] a letter or digit? A stray
+ * byte there is no character, so no. */
 static bool
 word_before(const char *s, size_t i)
 {
-	size_t j, n;
 	uint32_t cp;
 
-	if (i == 0)
-		return false;
-	j = i - 1;
-	while (j > 0 && i - j < 4 && (byte(s, j) & 0xc0) == 0x80)
-		j--;
-	cp = decode(s, i, j, &n);
-	if (j + n != i)
-		return false;   /* a stray byte, not a character */
-	return cp_is_word(cp);
+	return utf8_decode_last(s, i, &cp) && cp_is_word(cp);
 }
 
 /* Bytes of one character at s[i]: a valid sequence whole, else one byte. */
@@ -733,35 +702,6 @@ match_phone(const char *s, size_t len, size_t at)
 	return n;
 }
 
-/* -------------------------------------------------------------- output */
-
-struct out {
-	char *buf;
-	size_t used, cap;
-};
-
-/* Appends n bytes; false when memory runs out. */
-static bool
-out_put(struct out *o, const char *p, size_t n)
-{
-	char *bigger;
-	size_t cap;
-
-	if (n >= o->cap - o->used) {
-		if (o->cap > (SIZE_MAX - n) / 2)
-			return false;
-		cap = o->cap * 2 + n;
-		bigger = realloc(o->buf, cap);
-		if (!bigger)
-			return false;
-		o->buf = bigger;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->used, p, n);
-	o->used += n;
-	return true;
-}
-
 /* ------------------------------------------------------------ the pass */
 
 /*
@@ -773,7 +713,7 @@ out_put(struct out *o, const char *p, size_t n)
  */
 static size_t
 redact_at(const char *s, size_t len, size_t at, bool email_near,
-	  struct out *o, unsigned *bits, bool *replaced)
+	  struct sbuf *o, unsigned *bits, bool *replaced)
 {
 	const char *ph = NULL;
 	unsigned bit = 0;
@@ -797,9 +737,11 @@ redact_at(const char *s, size_t len, size_t at, bool email_near,
 	if (!n)
 		return 0;
 	*bits |= bit;
-	if (!(ph ? out_put(o, ph, strlen(ph)) : out_put(o, s + at, n)))
-		return SIZE_MAX;
-	return n;
+	if (ph)
+		sbuf_adds(o, ph);
+	else
+		sbuf_add(o, s + at, n);
+	return sbuf_failed(o) ? SIZE_MAX : n;
 }
 
 /* Index of the first byte at or after `from` that can begin an email's
@@ -819,7 +761,7 @@ next_at_sign(const char *s, size_t len, size_t from)
 char *
 redact_text(const char *text, size_t len, unsigned *found)
 {
-	struct out o;
+	struct sbuf o;
 	unsigned bits = 0;
 	size_t i = 0, n, mark = 0;
 	bool start = true;
@@ -828,10 +770,10 @@ redact_text(const char *text, size_t len, unsigned *found)
 		*found = 0;
 	if (len > SIZE_MAX / 2)
 		return NULL;
-	o.used = 0;
-	o.cap = len + len / 8 + 16;
-	o.buf = malloc(o.cap);
-	if (!o.buf)
+	sbuf_init(&o);
+	/* Room for the text and a little growth: placeholders are rarely
+	 * longer than what they replace. */
+	if (sbuf_reserve(&o, len + len / 8 + 16))
 		return NULL;
 	/* Right after a placeholder is a token start too: the placeholder
 	 * ends in ']', and redacting the output again must change nothing. */
@@ -852,16 +794,15 @@ redact_text(const char *text, size_t len, unsigned *found)
 			break;
 		if (n == 0) {
 			n = char_bytes(text, len, i);
-			if (!out_put(&o, text + i, n))
-				break;
+			sbuf_add(&o, text + i, n);
 		}
 		i += n;
 	}
-	if (i < len || !out_put(&o, "", 1)) {
-		free(o.buf);
+	if (i < len || sbuf_failed(&o)) {
+		sbuf_free(&o);
 		return NULL;
 	}
 	if (found)
 		*found = bits;
-	return o.buf;
+	return sbuf_take(&o);
 }
