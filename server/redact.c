@@ -123,12 +123,39 @@ cp_is_word(uint32_t cp)
 	return !cp_is_separator(cp);
 }
 
+/* Is the character that ends just before s[i] a letter (a word character
+ * that is not an ASCII digit)? */
+static bool
+letter_before(const char *s, size_t i)
+{
+	uint32_t cp;
+
+	return utf8_decode_last(s, i, &cp) && cp_is_word(cp) &&
+	       !(cp < 0x80 && is_digit((unsigned char)cp));
+}
+
+static size_t match_hetu(const char *s, size_t len, size_t at);
+
+/* Does an identity code glued to the letters before it start at s[i]?
+ * Such a code is replaced, and its placeholder then ends the token before
+ * it, so every scanner must see a token end there already (or redacting
+ * the output again would find more). */
+static bool
+hetu_glued_at(const char *s, size_t len, size_t i)
+{
+	return i < len && is_digit(byte(s, i)) && letter_before(s, i) &&
+	       match_hetu(s, len, i) != 0;
+}
+
+/* Does the token go on at s[i]: a letter or digit that does not begin a
+ * glued identity code? */
 static bool
 word_at(const char *s, size_t len, size_t i)
 {
 	size_t n;
 
-	return i < len && cp_is_word(decode(s, len, i, &n));
+	return i < len && cp_is_word(decode(s, len, i, &n)) &&
+	       !hetu_glued_at(s, len, i);
 }
 
 /* Is the character that ends just before s[i] a letter or digit? A stray
@@ -139,17 +166,6 @@ word_before(const char *s, size_t i)
 	uint32_t cp;
 
 	return utf8_decode_last(s, i, &cp) && cp_is_word(cp);
-}
-
-/* Is the character that ends just before s[i] a letter (a word character
- * that is not an ASCII digit)? */
-static bool
-letter_before(const char *s, size_t i)
-{
-	uint32_t cp;
-
-	return utf8_decode_last(s, i, &cp) && cp_is_word(cp) &&
-	       !(cp < 0x80 && is_digit((unsigned char)cp));
 }
 
 /* Bytes of one character at s[i]: a valid sequence whole, else one byte. */
@@ -330,6 +346,8 @@ email_domain(const char *s, size_t len, size_t at)
 	size_t i = at, n, dot, dash;
 
 	while (i < len && i - at <= EMAIL_DOMAIN) {
+		if (hetu_glued_at(s, len, i))
+			break;
 		if (addr_word(s, len, i, &n))
 			i += n;
 		else if (s[i] == '-' && i > at)
@@ -425,7 +443,7 @@ iban_read(const char *s, size_t len, size_t at, struct iban_run *r)
 	    !is_alpha(byte(s, at + 1)) || !digits_at(s, len, at + 2, 2))
 		return 0;
 	r->end[0] = at;
-	while (i < len && r->n < IBAN_MAX) {
+	while (i < len && r->n < IBAN_MAX && !hetu_glued_at(s, len, i)) {
 		if (is_alnum(byte(s, i))) {
 			r->acc[r->n++] = s[i++];
 			r->end[r->n] = i;
@@ -552,8 +570,8 @@ century_at(const char *s, size_t len, size_t i, size_t *n)
 /* DDMMYY C NNN Z: a real date, any century sign, NNN 002-999 and a check
  * character from the check alphabet, right or wrong (a mistyped code still
  * points at a person). Letters may touch it on either side ("hetu131052-
- * 308Tabc" is still a code); a digit may not, since then it is part of a
- * longer number. */
+ * 308Tabc" is still a code); a digit before it, or after a check digit,
+ * makes it part of a longer number. */
 static size_t
 match_hetu(const char *s, size_t len, size_t at)
 {
@@ -572,7 +590,10 @@ match_hetu(const char *s, size_t len, size_t at)
 	if (nnn < 2 || !real_date(two_digits(s, at), two_digits(s, at + 2),
 				  base + two_digits(s, at + 4)))
 		return 0;
-	if (i + 4 < len && is_digit(byte(s, i + 4)))
+	/* A check digit followed by more digits is a longer number; a check
+	 * letter ends the code whatever follows. */
+	if (is_digit(byte(s, i + 3)) && i + 4 < len &&
+	    is_digit(byte(s, i + 4)))
 		return 0;
 	return i + 4 - at;
 }
@@ -793,23 +814,10 @@ match_phone_national(const char *s, size_t len, size_t at)
 	return end ? end - at : 0;
 }
 
-/* Does s[at] follow a digit and a dot, as the 03 and the 2026 of
- * 01.03.2026 do? Then it goes on a date or a decimal number: a dot
- * between digits joins them, so no phone number starts there. */
-static bool
-after_digit_dot(const char *s, size_t at)
-{
-	return at >= 2 && s[at - 1] == '.' && is_digit(byte(s, at - 2));
-}
-
 static size_t
 match_phone(const char *s, size_t len, size_t at)
 {
-	size_t n;
-
-	if (after_digit_dot(s, at))
-		return 0;
-	n = match_phone_finnish_intl(s, len, at);
+	size_t n = match_phone_finnish_intl(s, len, at);
 
 	if (!n)
 		n = match_phone_other_intl(s, len, at);
@@ -819,6 +827,21 @@ match_phone(const char *s, size_t len, size_t at)
 }
 
 /* ------------------------------------------------------------ the pass */
+
+/*
+ * Does the output so far end in a digit and a dot, as it does before the
+ * 03 and the 2026 of 01.03.2026? Then what follows goes on a date or a
+ * decimal number: a dot between digits joins them, so no phone number
+ * starts there. The output, not the input, is asked so that redacting
+ * the output again decides the same: a digit already replaced by a
+ * placeholder is a ']' there.
+ */
+static bool
+after_digit_dot(const struct sbuf *o)
+{
+	return o->len >= 2 && o->s[o->len - 1] == '.' &&
+	       is_digit((unsigned char)o->s[o->len - 2]);
+}
 
 /*
  * Tries the scanners at a token start s[at]. Returns the bytes consumed:
@@ -845,7 +868,7 @@ redact_at(const char *s, size_t len, size_t at, bool email_near,
 	} else if ((n = match_hetu(s, len, at)) != 0) {
 		ph = "[hetu]";
 		bit = REDACT_HETU;
-	} else if ((n = match_phone(s, len, at)) != 0) {
+	} else if (!after_digit_dot(o) && (n = match_phone(s, len, at)) != 0) {
 		ph = "[phone]";
 		bit = REDACT_PHONE;
 	}
@@ -871,13 +894,12 @@ static size_t
 redact_glued(const char *s, size_t len, size_t at, struct sbuf *o,
 	     unsigned *bits, bool *replaced)
 {
-	size_t n = 0;
+	size_t n;
 
 	*replaced = false;
-	if (is_digit(byte(s, at)) && letter_before(s, at))
-		n = match_hetu(s, len, at);
-	if (!n)
+	if (!hetu_glued_at(s, len, at))
 		return 0;
+	n = match_hetu(s, len, at);
 	*bits |= REDACT_HETU;
 	*replaced = true;
 	sbuf_adds(o, "[hetu]");

@@ -217,15 +217,33 @@ hetu_glued_to_letters_replaced(void **state)
 	       REDACT_HETU);
 }
 
-/* A digit on either side makes it part of a longer number. */
+/* A digit before it, or after a check digit, makes it part of a longer
+ * number. A check letter ends the code whatever follows, so two codes
+ * typed together are both found. */
 static void
 hetu_inside_longer_number_kept(void **state)
 {
 	(void)state;
 	kept("9131052-308T");
-	kept("131052-308T9");
 	kept("X9131052-308T");
 	kept("131052-30819");
+	expect("131052-308T9", "[hetu]9", REDACT_HETU);
+	expect("131052-308T131052-308T", "[hetu][hetu]", REDACT_HETU);
+}
+
+/* A code glued to the letters of an address or an account number ends
+ * them: what is left is judged as if the code were already a placeholder,
+ * so that redacting the output again changes nothing. */
+static void
+hetu_glued_ends_the_token_before_it(void **state)
+{
+	(void)state;
+	expect("a@b.fi131052-308T", "[email][hetu]",
+	       REDACT_EMAIL | REDACT_HETU);
+	expect("GB29NWBK60161331926819X131052-308T",
+	       "GB29NWBK60161331926819X[hetu]", REDACT_HETU);
+	expect("AB12CDEF3456GHIJ7X131052-308T", "AB12CDEF3456GHIJ7X[hetu]",
+	       REDACT_HETU);
 }
 
 /* Editors and phones turn '-' into a Unicode hyphen, dash or minus sign:
@@ -788,6 +806,7 @@ test_redact_run(void)
 		cmocka_unit_test(hetu_leap_day_by_century),
 		cmocka_unit_test(hetu_glued_to_letters_replaced),
 		cmocka_unit_test(hetu_inside_longer_number_kept),
+		cmocka_unit_test(hetu_glued_ends_the_token_before_it),
 		cmocka_unit_test(hetu_unicode_dash_century_sign),
 		cmocka_unit_test(hetu_other_unicode_sign_kept),
 		cmocka_unit_test(hetu_after_punctuation),
