@@ -178,19 +178,23 @@ char_bytes(const char *s, size_t len, size_t i)
 	return n;
 }
 
+/* The character at s[i] and its bytes in *n; BAD_CP past the end. */
+static uint32_t
+char_at(const char *s, size_t len, size_t i, size_t *n)
+{
+	*n = 0;
+	return i < len ? decode(s, len, i, n) : BAD_CP;
+}
+
 /* Bytes of a space at s[i] as found between digit groups: a space, a
  * no-break space or a narrow no-break space; 0 if none. */
 static size_t
 space_at(const char *s, size_t len, size_t i)
 {
-	if (i < len && s[i] == ' ')
-		return 1;
-	if (i + 1 < len && byte(s, i) == 0xc2 && byte(s, i + 1) == 0xa0)
-		return 2;
-	if (i + 2 < len && byte(s, i) == 0xe2 && byte(s, i + 1) == 0x80 &&
-	    byte(s, i + 2) == 0xaf)
-		return 3;
-	return 0;
+	size_t n;
+	uint32_t cp = char_at(s, len, i, &n);
+
+	return cp == ' ' || cp == 0xa0 || cp == 0x202f ? n : 0;
 }
 
 /* Bytes of a hyphen at s[i]: '-', U+2010 HYPHEN or U+2011 NON-BREAKING
@@ -198,12 +202,10 @@ space_at(const char *s, size_t len, size_t i)
 static size_t
 hyphen_at(const char *s, size_t len, size_t i)
 {
-	if (i < len && s[i] == '-')
-		return 1;
-	if (i + 2 < len && byte(s, i) == 0xe2 && byte(s, i + 1) == 0x80 &&
-	    (byte(s, i + 2) == 0x90 || byte(s, i + 2) == 0x91))
-		return 3;
-	return 0;
+	size_t n;
+	uint32_t cp = char_at(s, len, i, &n);
+
+	return cp == '-' || cp == 0x2010 || cp == 0x2011 ? n : 0;
 }
 
 /* Bytes of a dash that may stand for the century sign '-' of an identity
@@ -212,16 +214,11 @@ hyphen_at(const char *s, size_t len, size_t i)
 static size_t
 dash_at(const char *s, size_t len, size_t i)
 {
-	if (i < len && s[i] == '-')
-		return 1;
-	if (i + 2 >= len || byte(s, i) != 0xe2)
-		return 0;
-	if (byte(s, i + 1) == 0x80 && byte(s, i + 2) >= 0x90 &&
-	    byte(s, i + 2) <= 0x95)
-		return 3;
-	if (byte(s, i + 1) == 0x88 && byte(s, i + 2) == 0x92)
-		return 3;
-	return 0;
+	size_t n;
+	uint32_t cp = char_at(s, len, i, &n);
+
+	return cp == '-' || (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212
+	       ? n : 0;
 }
 
 /* Bytes of what may split digit groups of a phone number at s[i]: a
