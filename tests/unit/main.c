@@ -32,5 +32,8 @@ main(void)
 	failed += test_throttle_run();
 	failed += test_frames_run();
 	failed += test_chat_run();
+	failed += test_utf8_run();
+	failed += test_sbuf_run();
+	failed += test_base64_run();
 	return failed ? 1 : 0;
 }

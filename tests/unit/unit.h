@@ -47,5 +47,8 @@ int test_store_run(void);
 int test_throttle_run(void);
 int test_frames_run(void);
 int test_chat_run(void);
+int test_utf8_run(void);
+int test_sbuf_run(void);
+int test_base64_run(void);
 
 #endif
