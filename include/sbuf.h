@@ -15,6 +15,7 @@
 #ifndef NEUVO_SBUF_H
 #define NEUVO_SBUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -47,6 +48,10 @@ void sbuf_addc(struct sbuf *b, char c);
 /* Append printf output of any length. A format error fails the buffer. */
 void sbuf_addf(struct sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* sbuf_addf with a va_list (which it consumes). */
+void sbuf_addv(struct sbuf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Mark the buffer failed and free its text: for a builder whose own
  * helper allocation failed, so that the one check at the end sees it. */

@@ -90,25 +90,33 @@ sbuf_addc(struct sbuf *b, char c)
 }
 
 void
-sbuf_addf(struct sbuf *b, const char *fmt, ...)
+sbuf_addv(struct sbuf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list again;
 	int n;
 
 	if (b->failed)
 		return;
 	/* Measure first, then write once into room made for all of it. */
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(again, ap);
+	n = vsnprintf(NULL, 0, fmt, again);
+	va_end(again);
 	if (n < 0 || sbuf_reserve(b, (size_t)n)) {
 		sbuf_fail(b);
 		return;
 	}
-	va_start(ap, fmt);
 	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void
+sbuf_addf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sbuf_addv(b, fmt, ap);
+	va_end(ap);
 }
 
 bool

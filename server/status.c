@@ -17,13 +17,8 @@
 #include <jansson.h>
 
 #include "net.h"
+#include "sbuf.h"
 #include "svc_internal.h"
-
-static bool
-same_date(const struct hours_date *a, const struct hours_date *b)
-{
-	return a->y == b->y && a->m == b->m && a->d == b->d;
-}
 
 void
 status_init_today(struct svc *s)
@@ -44,7 +39,7 @@ status_count_today(struct svc *s, int64_t now)
 {
 	struct hours_date d = hours_local_date((time_t)now);
 
-	if (!same_date(&d, &s->today)) {
+	if (hours_date_cmp(&d, &s->today) != 0) {
 		s->today = d;
 		s->chats_today = 0;
 	}
@@ -56,7 +51,7 @@ chats_today(struct svc *s)
 {
 	struct hours_date d = hours_local_date((time_t)svc_now(s));
 
-	return same_date(&d, &s->today) ? s->chats_today : 0;
+	return hours_date_cmp(&d, &s->today) == 0 ? s->chats_today : 0;
 }
 
 /* ------------------------------------------------------------ /api/status */
@@ -101,11 +96,11 @@ today_json(const struct hours *h, time_t now)
 	struct hours_date d = hours_local_date(now);
 	struct hours_day day;
 	enum hours_kind kind;
-	char date[16], ranges[128];
+	char date[HOURS_DATE_MAX], ranges[128];
 
 	hours_for_date(h, &d, &day, &kind);
 	hours_format_day(&day, ranges, sizeof(ranges));
-	snprintf(date, sizeof(date), "%04d-%02d-%02d", d.y, d.m, d.d);
+	hours_format_date(&d, date, sizeof(date));
 	return json_pack("{s:s, s:s, s:s}", "date", date, "hours", ranges,
 			 "kind", kind == HOURS_HOLIDAY ? "holiday"
 				 : kind == HOURS_EXCEPTION ? "exception"
@@ -253,21 +248,13 @@ char *
 svc_metrics_text(struct svc *s)
 {
 	struct metric m[METRICS_MAX];
-	size_t i, n = collect_metrics(s, m), cap = 8192, used = 0;
-	char *out = malloc(cap);
+	size_t i, n = collect_metrics(s, m);
+	struct sbuf out;
 
-	if (!out)
-		return NULL;
-	for (i = 0; i < n; i++) {
-		int w = snprintf(out + used, cap - used,
-				 "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
-				 m[i].name, m[i].help, m[i].name, m[i].type,
-				 m[i].name, (unsigned long long)m[i].value);
-		if (w < 0 || (size_t)w >= cap - used) {
-			free(out);
-			return NULL;
-		}
-		used += (size_t)w;
-	}
-	return out;
+	sbuf_init(&out);
+	for (i = 0; i < n; i++)
+		sbuf_addf(&out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+			  m[i].name, m[i].help, m[i].name, m[i].type,
+			  m[i].name, (unsigned long long)m[i].value);
+	return sbuf_take(&out);
 }
