@@ -34,6 +34,7 @@
 #include <uv.h>
 
 #include "auth.h"
+#include "base64.h"
 #include "config.h"
 #include "hours.h"
 #include "net.h"
@@ -173,18 +174,6 @@ static const struct svc_io test_io = {
 	io_stats, io_now, io_now_ms
 };
 
-/* Unpadded base64 of n (<= 32) bytes, as PHC strings write it. */
-static void
-b64(const unsigned char *in, int n, char out[48])
-{
-	unsigned char buf[48];
-	int len = EVP_EncodeBlock(buf, in, n);
-
-	while (len > 0 && buf[len - 1] == '=')
-		len--;
-	snprintf(out, 48, "%.*s", len, buf);
-}
-
 /* A scrypt PHC of PASSWORD at the lowest cost auth.c accepts (it reads the
  * cost from the hash), so a login takes a millisecond, not 128 MiB. */
 static int
@@ -197,8 +186,8 @@ make_cheap_phc(void)
 	    !EVP_PBE_scrypt(PASSWORD, strlen(PASSWORD), salt, sizeof(salt),
 			    1024, 1, 1, 8u << 20, hash, sizeof(hash)))
 		return -1;
-	b64(salt, sizeof(salt), salt64);
-	b64(hash, sizeof(hash), hash64);
+	b64_encode(salt, sizeof(salt), salt64, B64_NOPAD);
+	b64_encode(hash, sizeof(hash), hash64, B64_NOPAD);
 	snprintf(cheap_phc, sizeof(cheap_phc), "$scrypt$ln=10,r=1,p=1$%s$%s",
 		 salt64, hash64);
 	return 0;
@@ -207,12 +196,7 @@ make_cheap_phc(void)
 static int
 group_setup(void **state)
 {
-	struct hours zone;
-
-	(void)state;
-	memset(&zone, 0, sizeof(zone));
-	snprintf(zone.timezone, sizeof(zone.timezone), "Europe/Helsinki");
-	if (hours_tz_apply(&zone))
+	if (unit_setup_helsinki(state))
 		return -1;
 	return make_cheap_phc();
 }

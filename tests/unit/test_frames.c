@@ -22,17 +22,6 @@
 
 #define T0 ((int64_t)1795593600)
 
-static int
-group_setup(void **state)
-{
-	struct hours zone;
-
-	(void)state;
-	memset(&zone, 0, sizeof(zone));
-	snprintf(zone.timezone, sizeof(zone.timezone), "Europe/Helsinki");
-	return hours_tz_apply(&zone);
-}
-
 /* Compare a built frame with its expected text, and free it. */
 static void
 check(char *got, const char *want)
@@ -254,5 +243,5 @@ test_frames_run(void)
 		cmocka_unit_test(resident_frames),
 	};
 
-	return cmocka_run_group_tests_name("frames", tests, group_setup, NULL);
+	return cmocka_run_group_tests_name("frames", tests, unit_setup_helsinki, NULL);
 }
