@@ -94,11 +94,33 @@ bool hours_fi_holiday(const struct hours_date *date, const char **name);
 /* Easter Sunday of year y (Gregorian). */
 struct hours_date hours_easter(int y);
 
+/*
+ * Calendar arithmetic on civil dates, the one implementation for every
+ * module (stats, report, admin, service): proleptic Gregorian, no time
+ * zone, no time_t, so no DST change can shift a day.
+ */
+
+/* Days from 1970-01-01 to date (negative before it). m must be 1..12; a
+ * day past the month's end counts on into the next (32 January is
+ * 1 February), which is what hours_date_add relies on. */
+long hours_day_number(const struct hours_date *date);
+
+/* The date n days after 1970-01-01: the inverse of hours_day_number. */
+struct hours_date hours_date_of_day(long n);
+
 /* Weekday of a date, 0 = Monday. */
 int hours_weekday(const struct hours_date *date);
 
 /* Add n days to a date (n may be negative). */
 struct hours_date hours_date_add(const struct hours_date *date, int n);
+
+/* <0, 0 or >0 as a is before, the same day as, or after b. */
+int hours_date_cmp(const struct hours_date *a, const struct hours_date *b);
+
+#define HOURS_DATE_MAX 16       /* "YYYY-MM-DD" and its NUL, with room */
+
+/* "2026-03-12" into buf (n >= HOURS_DATE_MAX). */
+void hours_format_date(const struct hours_date *date, char *buf, size_t n);
 
 /* The ranges that apply on a date: exception first, then holiday, then weekday. */
 void hours_for_date(const struct hours *h, const struct hours_date *date,

@@ -2,12 +2,14 @@
  * redact.h - removes personal data from chat text before it is stored,
  * relayed or echoed (CONTRACT.md section 5).
  *
- * Finds Finnish personal identity codes (every century sign, real date, check
- * character valid or not), phone numbers (+358 and national forms, mobile and
- * landline, spaces or dashes), email addresses and IBANs (mod-97 valid), and
- * replaces each with [hetu], [phone], [email] or [iban]. Ordinary numbers
- * (prices, dates, times, counts, street numbers, postcodes, order numbers)
- * are left as they are.
+ * Finds Finnish personal identity codes (every century sign, Unicode dashes
+ * for '-', real date, check character valid or not, letters glued on or
+ * not), phone numbers (+358, 358 and national forms, mobile and landline,
+ * groups split by spaces, hyphens or dots), email addresses and IBANs
+ * (mod-97 valid, or Finnish with a mistyped check), and replaces each with
+ * [hetu], [phone], [email] or [iban]. Ordinary numbers (prices, dates,
+ * times, counts, street numbers, postcodes, order numbers) are left as
+ * they are.
  *
  * Pure logic, no I/O, no global state: safe to call from any thread.
  */

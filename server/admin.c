@@ -367,10 +367,9 @@ parse_range(const struct args *a, struct hours_date *from,
 		return die("--from takes a date YYYY-MM-DD, not '%s'", a->from);
 	if (hours_parse_date(a->to, to))
 		return die("--to takes a date YYYY-MM-DD, not '%s'", a->to);
-	if (hours_local_time(to, 0) < hours_local_time(from, 0))
+	if (hours_date_cmp(to, from) < 0)
 		return die("--to %s is before --from %s", a->to, a->from);
-	if (hours_local_time(to, 0) - hours_local_time(from, 0) >
-	    (time_t)(STATS_MAX_DAYS - 1) * 86400)
+	if (hours_day_number(to) - hours_day_number(from) >= STATS_MAX_DAYS)
 		return die("at most %d days at once", STATS_MAX_DAYS);
 	return 0;
 }
@@ -455,7 +454,7 @@ cmd_report(const struct args *a, const struct config *cfg)
 	struct report_input in = { NULL, &cfg->hours, a->title, NULL };
 	struct hours_date from, to, today = hours_local_date(time(NULL));
 	struct stats_range r;
-	char made[16];
+	char made[HOURS_DATE_MAX];
 	char *html;
 	int rc;
 
@@ -465,8 +464,7 @@ cmd_report(const struct args *a, const struct config *cfg)
 	if ((rc = parse_range(a, &from, &to)) ||
 	    (rc = compute_range(cfg, &from, &to, &r)))
 		return rc;
-	snprintf(made, sizeof(made), "%04d-%02d-%02d", today.y, today.m,
-		 today.d);
+	hours_format_date(&today, made, sizeof(made));
 	in.stats = &r;
 	in.generated = made;
 	html = report_render_html(&in);

@@ -14,49 +14,24 @@
 #include <openssl/sha.h>
 
 #include "auth.h"
+#include "base64.h"
 
 #define SALT_LEN 16
 #define HASH_LEN 32
 #define SCRYPT_LN 17
 #define SCRYPT_R 8
 #define SCRYPT_P 1
-#define B64_MAX 64
+#define SALT_B64 22      /* unpadded base64 of SALT_LEN bytes */
+#define HASH_B64 43      /* and of HASH_LEN bytes */
 
-/* Unpadded standard base64 of n bytes into out (PHC strings use it). */
-static void
-b64_encode(const uint8_t *in, size_t n, char *out)
-{
-	unsigned char tmp[B64_MAX + 4];
-	int len;
-
-	len = EVP_EncodeBlock(tmp, in, (int)n);
-	while (len > 0 && tmp[len - 1] == '=')
-		len--;
-	memcpy(out, tmp, (size_t)len);
-	out[len] = '\0';
-}
-
-/* Decode unpadded base64 into exactly `want` bytes. Returns 0 or -1. */
+/* A PHC field: standard base64 without padding, of exactly `want` bytes
+ * (the PHC string format's "B64"). Returns 0 or -1. */
 static int
-b64_decode(const char *in, size_t in_len, uint8_t *out, size_t want)
+phc_decode(const char *in, size_t in_len, uint8_t *out, size_t want)
 {
-	unsigned char padded[B64_MAX + 4], tmp[B64_MAX];
-	size_t n = in_len;
-	int len;
+	long n = b64_decode(in, in_len, out, want, B64_NOPAD);
 
-	if (in_len == 0 || in_len > B64_MAX)
-		return -1;
-	memcpy(padded, in, in_len);
-	while (n % 4)
-		padded[n++] = '=';
-	len = EVP_DecodeBlock(tmp, padded, (int)n);
-	if (len < 0)
-		return -1;
-	len -= (int)(n - in_len);       /* DecodeBlock counts padding as zeros */
-	if (len != (int)want)
-		return -1;
-	memcpy(out, tmp, want);
-	return 0;
+	return n == (long)want ? 0 : -1;
 }
 
 static int
@@ -77,15 +52,15 @@ int
 auth_hash_password(const char *password, char out[AUTH_PHC_MAX])
 {
 	uint8_t salt[SALT_LEN], hash[HASH_LEN];
-	char salt64[B64_MAX], hash64[B64_MAX];
+	char salt64[SALT_B64 + 1], hash64[HASH_B64 + 1];
 	int n;
 
 	if (RAND_bytes(salt, sizeof(salt)) != 1)
 		return -1;
 	if (scrypt(password, salt, SCRYPT_LN, SCRYPT_R, SCRYPT_P, hash))
 		return -1;
-	b64_encode(salt, sizeof(salt), salt64);
-	b64_encode(hash, sizeof(hash), hash64);
+	b64_encode(salt, sizeof(salt), salt64, B64_NOPAD);
+	b64_encode(hash, sizeof(hash), hash64, B64_NOPAD);
 	n = snprintf(out, AUTH_PHC_MAX, "$scrypt$ln=%d,r=%d,p=%d$%s$%s",
 		     SCRYPT_LN, SCRYPT_R, SCRYPT_P, salt64, hash64);
 	OPENSSL_cleanse(hash, sizeof(hash));
@@ -110,8 +85,8 @@ parse_phc(const char *phc, int *ln, int *r, int *p, uint8_t salt[SALT_LEN],
 	h = strchr(s, '$');
 	if (!h)
 		return -1;
-	if (b64_decode(s, (size_t)(h - s), salt, SALT_LEN) ||
-	    b64_decode(h + 1, strlen(h + 1), hash, HASH_LEN))
+	if (phc_decode(s, (size_t)(h - s), salt, SALT_LEN) ||
+	    phc_decode(h + 1, strlen(h + 1), hash, HASH_LEN))
 		return -1;
 	return 0;
 }
@@ -141,25 +116,11 @@ int
 auth_token_new(char text[AUTH_TOKEN_CHARS + 1],
 	       uint8_t digest[AUTH_DIGEST_LEN])
 {
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	uint8_t raw[32];
-	uint32_t acc = 0;
-	int bits = 0, i, o = 0;
 
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return -1;
-	for (i = 0; i < (int)sizeof(raw); i++) {
-		acc = (acc << 8) | raw[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			text[o++] = alphabet[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		text[o++] = alphabet[(acc << (6 - bits)) & 63];
-	text[o] = '\0';
+	b64_encode(raw, sizeof(raw), text, B64_URL | B64_NOPAD);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	auth_token_digest(text, digest);
 	return 0;

@@ -2,8 +2,8 @@
  * hours.c - opening hours: weekly ranges, dated exceptions and Finnish
  * public holidays, read in one IANA zone (see hours.h).
  *
- * Dates are plain civil dates. Calendar arithmetic goes through timegm and
- * gmtime_r, which work in UTC and so never meet a DST change; only
+ * Dates are plain civil dates. Calendar arithmetic is whole days counted
+ * from 1970-01-01 (hours_day_number), which never meets a DST change; only
  * hours_local_time and hours_local_date cross between a local date and an
  * instant, and they leave every zone rule to libc (localtime_r under TZ).
  */
@@ -33,8 +33,8 @@ set_why(const char **why, const char *reason)
 
 /* ------------------------------------------------------- civil dates */
 
-/* Floor division: dates before 1970 give negative seconds, and C's
- * division truncates towards zero. */
+/* Floor division: days before 1970 and years before 0 are negative, and
+ * C's division truncates towards zero. */
 static long
 floor_div(long a, long b)
 {
@@ -43,47 +43,58 @@ floor_div(long a, long b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* Days since 1970-01-01. timegm normalises out-of-range days, which is
- * what hours_date_add relies on. */
-static long
-day_number(int y, int m, int d)
+/*
+ * Counted from 1 March, a year ends with its leap day, so the days before
+ * a month no longer depend on the year: 153 days for every five months
+ * (31 30 31 30 31), spread by (153 * m + 2) / 5. 400 Gregorian years are
+ * exactly 146097 days, and 1 March of year 0 is 719468 days before
+ * 1970-01-01.
+ */
+long
+hours_day_number(const struct hours_date *date)
 {
-	struct tm tm;
+	long march_month = (date->m + 9) % 12;          /* March = 0 */
+	long y = date->y - (date->m <= 2);              /* year from March */
+	long era = floor_div(y, 400);
+	long year_of_era = y - era * 400;               /* 0..399 */
+	long day_of_year = (153 * march_month + 2) / 5 + date->d - 1;
+	long day_of_era = year_of_era * 365 + year_of_era / 4 -
+			  year_of_era / 100 + day_of_year;
 
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = 12;        /* noon keeps us clear of any rounding */
-	return floor_div((long)timegm(&tm), DAY_SECONDS);
+	return era * 146097 + day_of_era - 719468;
 }
 
-static struct hours_date
-date_of_day_number(long n)
+/* The inverse by search: the year from the mean Gregorian year, corrected
+ * by at most a step either way, then the month and the day. */
+struct hours_date
+hours_date_of_day(long n)
 {
-	time_t t = (time_t)n * DAY_SECONDS + DAY_SECONDS / 2;
-	struct hours_date out = { 1970, 1, 1 };
-	struct tm tm;
+	struct hours_date d = { 1970, 1, 1 }, next;
 
-	if (gmtime_r(&t, &tm)) {
-		out.y = tm.tm_year + 1900;
-		out.m = tm.tm_mon + 1;
-		out.d = tm.tm_mday;
+	d.y = (int)(1970 + floor_div(n * 400, 146097));
+	while (hours_day_number(&d) > n)
+		d.y--;
+	for (;;) {
+		next = (struct hours_date){ d.y + 1, 1, 1 };
+		if (hours_day_number(&next) > n)
+			break;
+		d.y++;
 	}
-	return out;
-}
-
-static long
-date_number(const struct hours_date *date)
-{
-	return day_number(date->y, date->m, date->d);
+	while (d.m < 12) {
+		next = (struct hours_date){ d.y, d.m + 1, 1 };
+		if (hours_day_number(&next) > n)
+			break;
+		d.m++;
+	}
+	d.d = (int)(n - hours_day_number(&d)) + 1;
+	return d;
 }
 
 int
 hours_weekday(const struct hours_date *date)
 {
 	/* 1970-01-01 was a Thursday, 3 when Monday is 0. */
-	long wd = (date_number(date) + 3) % 7;
+	long wd = (hours_day_number(date) + 3) % 7;
 
 	return (int)(wd < 0 ? wd + 7 : wd);
 }
@@ -91,11 +102,11 @@ hours_weekday(const struct hours_date *date)
 struct hours_date
 hours_date_add(const struct hours_date *date, int n)
 {
-	return date_of_day_number(date_number(date) + n);
+	return hours_date_of_day(hours_day_number(date) + n);
 }
 
-static int
-date_cmp(const struct hours_date *a, const struct hours_date *b)
+int
+hours_date_cmp(const struct hours_date *a, const struct hours_date *b)
 {
 	if (a->y != b->y)
 		return a->y < b->y ? -1 : 1;
@@ -104,6 +115,12 @@ date_cmp(const struct hours_date *a, const struct hours_date *b)
 	if (a->d != b->d)
 		return a->d < b->d ? -1 : 1;
 	return 0;
+}
+
+void
+hours_format_date(const struct hours_date *date, char *buf, size_t n)
+{
+	snprintf(buf, n, "%04d-%02d-%02d", date->y, date->m, date->d);
 }
 
 static bool
@@ -350,10 +367,10 @@ hours_add_exception(struct hours *h, const struct hours_date *date,
 	size_t at = 0;
 
 	while (at < h->n_exceptions &&
-	       date_cmp(&h->exceptions[at].date, date) < 0)
+	       hours_date_cmp(&h->exceptions[at].date, date) < 0)
 		at++;
 	if (at < h->n_exceptions &&
-	    date_cmp(&h->exceptions[at].date, date) == 0) {
+	    hours_date_cmp(&h->exceptions[at].date, date) == 0) {
 		set_why(why, "date given twice");
 		return -1;
 	}
@@ -467,7 +484,7 @@ easter_holiday(const struct hours_date *date)
 		{ 49, "helluntaipäivä" },
 	};
 	struct hours_date easter = hours_easter(date->y);
-	long offset = date_number(date) - date_number(&easter);
+	long offset = hours_day_number(date) - hours_day_number(&easter);
 	size_t i;
 
 	for (i = 0; i < sizeof(moving) / sizeof(moving[0]); i++)
@@ -512,7 +529,7 @@ hours_for_date(const struct hours *h, const struct hours_date *date,
 	size_t i;
 
 	for (i = 0; i < h->n_exceptions; i++) {
-		if (date_cmp(&h->exceptions[i].date, date) == 0) {
+		if (hours_date_cmp(&h->exceptions[i].date, date) == 0) {
 			*out = h->exceptions[i].day;
 			*kind = HOURS_EXCEPTION;
 			return;
@@ -570,7 +587,7 @@ shows_wall(time_t t, time_t wall)
 time_t
 hours_local_time(const struct hours_date *date, int minute)
 {
-	time_t wall = (time_t)date_number(date) * DAY_SECONDS +
+	time_t wall = (time_t)hours_day_number(date) * DAY_SECONDS +
 		      (time_t)minute * 60;
 	time_t before = wall - utc_offset_at(wall - DAY_SECONDS);
 	time_t after = wall - utc_offset_at(wall + DAY_SECONDS);

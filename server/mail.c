@@ -7,80 +7,19 @@
  * dots, any UTF-8) can never break the SMTP stream or the 998-octet line
  * limit; headers are ASCII with the Subject as an RFC 2047 encoded word.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base64.h"
 #include "hours.h"
 #include "mail.h"
+#include "sbuf.h"
 
 #define B64_LINE 76             /* base64 characters per body line */
-
-/* A growing string; `s` is NULL after an allocation failed. */
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-buf_add(struct buf *b, const char *p, size_t n)
-{
-	char *grown;
-
-	if (!b->s)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-
-		grown = realloc(b->s, cap);
-		if (!grown) {
-			free(b->s);
-			b->s = NULL;
-			return;
-		}
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		free(b->s);
-		b->s = NULL;
-		return;
-	}
-	buf_add(b, tmp, (size_t)n);
-}
-
-static int
-buf_init(struct buf *b)
-{
-	b->len = 0;
-	b->cap = 1024;
-	b->s = malloc(b->cap);
-	if (!b->s)
-		return -1;
-	b->s[0] = '\0';
-	return 0;
-}
+#define B64_LINE_BYTES (B64_LINE / 4 * 3)     /* the bytes they encode */
+#define WORD_BYTES 45           /* text bytes in one encoded word */
 
 /* ------------------------------------------------------------- address */
 
@@ -153,53 +92,28 @@ mail_address_ok(const char *addr)
 
 /* -------------------------------------------------------------- base64 */
 
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Encode 1-3 bytes as 4 characters. */
-static void
-b64_quad(const unsigned char *in, size_t n, char out[4])
-{
-	unsigned v = (unsigned)in[0] << 16;
-
-	if (n > 1)
-		v |= (unsigned)in[1] << 8;
-	if (n > 2)
-		v |= in[2];
-	out[0] = b64[(v >> 18) & 63];
-	out[1] = b64[(v >> 12) & 63];
-	out[2] = n > 1 ? b64[(v >> 6) & 63] : '=';
-	out[3] = n > 2 ? b64[v & 63] : '=';
-}
-
 /* Base64 of data in lines of B64_LINE characters, each ending in CRLF. */
 static void
-b64_lines(struct buf *b, const char *data, size_t len)
+b64_lines(struct sbuf *b, const char *data, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)data;
-	size_t i, col = 0;
-	char q[4];
+	char line[B64_LINE + 1];
+	size_t i, chunk, n;
 
-	for (i = 0; i < len; i += 3) {
-		b64_quad(p + i, len - i < 3 ? len - i : 3, q);
-		buf_add(b, q, 4);
-		col += 4;
-		if (col >= B64_LINE) {
-			buf_add(b, "\r\n", 2);
-			col = 0;
-		}
+	for (i = 0; i < len; i += chunk) {
+		chunk = len - i < B64_LINE_BYTES ? len - i : B64_LINE_BYTES;
+		n = b64_encode(data + i, chunk, line, 0);
+		sbuf_add(b, line, n);
+		sbuf_add(b, "\r\n", 2);
 	}
-	if (col)
-		buf_add(b, "\r\n", 2);
 }
 
-/* Bytes of text that fit one encoded word: at most 45 (60 base64
+/* Bytes of text that fit one encoded word: at most WORD_BYTES (60 base64
  * characters, 72 with the wrapper, under RFC 2047's 75), never splitting a
  * UTF-8 character. */
 static size_t
 word_chunk(const char *text, size_t len)
 {
-	size_t n = len < 45 ? len : 45;
+	size_t n = len < WORD_BYTES ? len : WORD_BYTES;
 
 	while (n < len && n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
 		n--;
@@ -209,12 +123,11 @@ word_chunk(const char *text, size_t len)
 int
 mail_encode_header(const char *text, char *buf, size_t n)
 {
-	size_t len = strlen(text), i, o = 0, chunk;
-	char q[4];
+	size_t len = strlen(text), o = 0, chunk;
 
 	do {
 		chunk = word_chunk(text, len);
-		if (o + 3 + 12 + (chunk + 2) / 3 * 4 + 1 > n)
+		if (o + 3 + 12 + b64_encoded_len(chunk, 0) + 1 > n)
 			return -1;
 		if (o) {
 			memcpy(buf + o, "\r\n ", 3);
@@ -222,12 +135,7 @@ mail_encode_header(const char *text, char *buf, size_t n)
 		}
 		memcpy(buf + o, "=?UTF-8?B?", 10);
 		o += 10;
-		for (i = 0; i < chunk; i += 3) {
-			b64_quad((const unsigned char *)text + i,
-				 chunk - i < 3 ? chunk - i : 3, q);
-			memcpy(buf + o, q, 4);
-			o += 4;
-		}
+		o += b64_encode(text, chunk, buf + o, 0);
 		memcpy(buf + o, "?=", 2);
 		o += 2;
 		text += chunk;
@@ -289,49 +197,49 @@ words_for(const char *lang)
 
 /* Message text with every line break as CRLF and no lone CR. */
 static void
-add_text(struct buf *b, const char *t)
+add_text(struct sbuf *b, const char *t)
 {
 	for (; *t; t++) {
 		if (*t == '\r')
 			continue;
 		if (*t == '\n')
-			buf_add(b, "\r\n", 2);
+			sbuf_add(b, "\r\n", 2);
 		else
-			buf_add(b, t, 1);
+			sbuf_add(b, t, 1);
 	}
-	buf_add(b, "\r\n", 2);
+	sbuf_add(b, "\r\n", 2);
 }
 
 static void
-add_line(struct buf *b, const struct words *w, const struct mail_line *l)
+add_line(struct sbuf *b, const struct words *w, const struct mail_line *l)
 {
 	time_t t = (time_t)l->at;
 	struct tm tm;
 
 	if (!localtime_r(&t, &tm))
 		memset(&tm, 0, sizeof(tm));
-	buf_printf(b, "%s %02d:%02d:%02d\r\n",
+	sbuf_addf(b, "%s %02d:%02d:%02d\r\n",
 		   l->advisor ? w->advisor : w->resident,
 		   tm.tm_hour, tm.tm_min, tm.tm_sec);
 	add_text(b, l->text);
-	buf_add(b, "\r\n", 2);
+	sbuf_add(b, "\r\n", 2);
 }
 
 static void
-add_hours(struct buf *b, const struct words *w, const struct hours *h)
+add_hours(struct sbuf *b, const struct words *w, const struct hours *h)
 {
 	char ranges[128];
 	int d;
 
 	if (!h)
 		return;
-	buf_printf(b, "%s\r\n", w->hours_head);
+	sbuf_addf(b, "%s\r\n", w->hours_head);
 	for (d = 0; d < 7; d++) {
 		hours_format_day(&h->week[d], ranges, sizeof(ranges));
-		buf_printf(b, "%s %s\r\n", w->days[d],
+		sbuf_addf(b, "%s %s\r\n", w->days[d],
 			   h->week[d].n ? ranges : w->closed);
 	}
-	buf_add(b, "\r\n", 2);
+	sbuf_add(b, "\r\n", 2);
 }
 
 char *
@@ -341,24 +249,23 @@ mail_body_text(const struct mail_copy *m)
 	time_t start = (time_t)(m->n_lines ? m->lines[0].at : m->now);
 	struct tm tm;
 	char date[48];
-	struct buf b;
+	struct sbuf b;
 	size_t i;
 
-	if (buf_init(&b))
-		return NULL;
+	sbuf_init(&b);
 	if (!localtime_r(&start, &tm))
 		memset(&tm, 0, sizeof(tm));
 	snprintf(date, sizeof(date), "%d.%d.%04d", tm.tm_mday, tm.tm_mon + 1,
 		 tm.tm_year + 1900);
-	buf_printf(&b, "%s %s\r\n\r\n", w->intro, date);
+	sbuf_addf(&b, "%s %s\r\n\r\n", w->intro, date);
 	for (i = 0; i < m->n_lines; i++)
 		add_line(&b, w, &m->lines[i]);
 	if (m->n_lines == 0)
-		buf_printf(&b, "%s\r\n\r\n", w->empty);
-	buf_add(&b, "-- \r\n", 5);
+		sbuf_addf(&b, "%s\r\n\r\n", w->empty);
+	sbuf_add(&b, "-- \r\n", 5);
 	add_hours(&b, w, m->hours);
-	buf_printf(&b, "%s\r\n%s\r\n", w->footer1, w->footer2);
-	return b.s;
+	sbuf_addf(&b, "%s\r\n%s\r\n", w->footer1, w->footer2);
+	return sbuf_take(&b);
 }
 
 /* ------------------------------------------------------------- headers */
@@ -386,28 +293,27 @@ mail_format_date(int64_t t, char *buf, size_t n)
 		 off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 }
 
-static void
-add_headers(struct buf *b, const struct mail_copy *m, const struct words *w)
+/* Returns 0, or -1 when the Subject does not fit its encoded form. */
+static int
+add_headers(struct sbuf *b, const struct mail_copy *m, const struct words *w)
 {
 	char date[40], subject[256];
 	const char *domain = strchr(m->from, '@') + 1;
 
 	mail_format_date(m->now, date, sizeof(date));
-	if (mail_encode_header(w->subject, subject, sizeof(subject))) {
-		free(b->s);
-		b->s = NULL;
-		return;
-	}
-	buf_printf(b, "Date: %s\r\n", date);
-	buf_printf(b, "From: %s\r\n", m->from);
-	buf_printf(b, "To: %s\r\n", m->to);
-	buf_printf(b, "Subject: %s\r\n", subject);
-	buf_printf(b, "Message-ID: <%s@%s>\r\n", m->msgid, domain);
-	buf_printf(b, "MIME-Version: 1.0\r\n");
-	buf_printf(b, "Content-Type: text/plain; charset=UTF-8\r\n");
-	buf_printf(b, "Content-Transfer-Encoding: base64\r\n");
-	buf_printf(b, "Content-Language: %s\r\n", w->code);
-	buf_printf(b, "Auto-Submitted: auto-generated\r\n\r\n");
+	if (mail_encode_header(w->subject, subject, sizeof(subject)))
+		return -1;
+	sbuf_addf(b, "Date: %s\r\n", date);
+	sbuf_addf(b, "From: %s\r\n", m->from);
+	sbuf_addf(b, "To: %s\r\n", m->to);
+	sbuf_addf(b, "Subject: %s\r\n", subject);
+	sbuf_addf(b, "Message-ID: <%s@%s>\r\n", m->msgid, domain);
+	sbuf_addf(b, "MIME-Version: 1.0\r\n");
+	sbuf_addf(b, "Content-Type: text/plain; charset=UTF-8\r\n");
+	sbuf_addf(b, "Content-Transfer-Encoding: base64\r\n");
+	sbuf_addf(b, "Content-Language: %s\r\n", w->code);
+	sbuf_addf(b, "Auto-Submitted: auto-generated\r\n\r\n");
+	return 0;
 }
 
 static bool
@@ -427,7 +333,7 @@ char *
 mail_render(const struct mail_copy *m)
 {
 	const struct words *w = words_for(m->lang);
-	struct buf b;
+	struct sbuf b;
 	char *body;
 
 	if (!mail_address_ok(m->to) || !mail_address_ok(m->from) ||
@@ -436,12 +342,13 @@ mail_render(const struct mail_copy *m)
 	body = mail_body_text(m);
 	if (!body)
 		return NULL;
-	if (buf_init(&b)) {
+	sbuf_init(&b);
+	if (add_headers(&b, m, w)) {
+		sbuf_free(&b);
 		free(body);
 		return NULL;
 	}
-	add_headers(&b, m, w);
 	b64_lines(&b, body, strlen(body));
 	free(body);
-	return b.s;
+	return sbuf_take(&b);
 }

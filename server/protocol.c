@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "protocol.h"
+#include "utf8.h"
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -58,68 +59,11 @@ bad_field(struct ctx *c, const char *message)
 
 /* ------------------------------------------------------------- UTF-8 */
 
-/*
- * Decode one code point at s[0..len). Returns the number of bytes it takes
- * (1-4) with *cp set, or 0 when the bytes there are not strict UTF-8:
- * truncated, overlong, a surrogate, or above U+10FFFF.
- */
-static size_t
-utf8_next(const unsigned char *s, size_t len, unsigned long *cp)
-{
-	unsigned long v;
-	size_t need, k;
-
-	if (len == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		need = 1;
-		v = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		need = 2;
-		v = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		need = 3;
-		v = s[0] & 0x07;
-	} else {
-		return 0;       /* continuation byte, C0/C1 overlong lead, F5+ */
-	}
-	if (len <= need)
-		return 0;
-	for (k = 1; k <= need; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[k] & 0x3f);
-	}
-	if ((need == 2 && v < 0x800) || (need == 3 && v < 0x10000))
-		return 0;       /* overlong */
-	if ((v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff)
-		return 0;
-	*cp = v;
-	return need + 1;
-}
-
+/* Contract in protocol.h; the decoding itself is utf8.c's. */
 long
 proto_utf8_chars(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned long cp;
-	size_t i = 0, step;
-	long n = 0;
-
-	if (!s)
-		return len ? -1 : 0;
-	while (i < len) {
-		step = utf8_next(p + i, len - i, &cp);
-		if (!step)
-			return -1;
-		i += step;
-		n++;
-	}
-	return n;
+	return utf8_count(s, len);
 }
 
 /* ------------------------------------------------------- field helpers */
@@ -265,7 +209,7 @@ cid_field(struct ctx *c)
  * zero-width space and the byte order mark. A text of only these is empty.
  */
 static bool
-is_blank(unsigned long cp)
+is_blank(uint32_t cp)
 {
 	switch (cp) {
 	case 0x09: case 0x0a: case 0x0d: case 0x20:
@@ -279,7 +223,7 @@ is_blank(unsigned long cp)
 
 /* Unicode general category Cc (C0, DEL, C1), less \t \n \r. */
 static bool
-is_refused_control(unsigned long cp)
+is_refused_control(uint32_t cp)
 {
 	if (cp == '\t' || cp == '\n' || cp == '\r')
 		return false;
@@ -295,18 +239,18 @@ static int
 text_field(struct ctx *c)
 {
 	json_t *v = field(c, "text");
-	const unsigned char *s;
+	const char *s;
 	size_t len, i = 0, step;
-	unsigned long cp;
+	uint32_t cp;
 	long chars = 0;
 	bool blank = true;
 
 	if (!json_is_string(v))
 		return bad_field(c, "field 'text' must be a string");
-	s = (const unsigned char *)json_string_value(v);
+	s = json_string_value(v);
 	len = json_string_length(v);
 	while (i < len) {
-		step = utf8_next(s + i, len - i, &cp);
+		step = utf8_decode(s + i, len - i, &cp);
 		if (!step)      /* jansson should never let this through */
 			return fail(c, "bad_json", "field 'text' is not UTF-8");
 		if (is_refused_control(cp))
@@ -322,7 +266,7 @@ text_field(struct ctx *c)
 			    "than max_message_chars");
 	if (blank)
 		return bad_field(c, "field 'text' must not be empty");
-	c->in->text = (const char *)s;
+	c->in->text = s;
 	return 0;
 }
 

@@ -10,8 +10,12 @@
  * function that reads at most a fixed number of bytes (an email's 64+253,
  * an IBAN's 34 characters, 16 phone digits) and returns how many it
  * matched, so the pass is linear in the text and cannot backtrack. A match
- * must also end at a token boundary: a code inside a longer run of letters
- * and digits is left alone.
+ * must also end at a token boundary: a number inside a longer run of
+ * letters and digits is left alone. Identity codes are the exception:
+ * letters may touch them on either side ("hetu131052-308Tabc"), so inside
+ * a token, right after a letter, the identity-code scanner alone runs too.
+ *
+ * Characters are decoded by utf8.c and the output is built in an sbuf.
  *
  * "Letter" means an ASCII letter or a non-ASCII character that is not
  * punctuation, a space or a symbol, so "Äiti040 123 4567" is one token
@@ -30,6 +34,8 @@
 #include <string.h>
 
 #include "redact.h"
+#include "sbuf.h"
+#include "utf8.h"
 
 #define BAD_CP       0xffffffffu /* decode(): no valid character here */
 #define EMAIL_LOCAL  64          /* RFC 5321 limits */
@@ -71,44 +77,19 @@ byte(const char *s, size_t i)
 	return (unsigned char)s[i];
 }
 
-/* The UTF-8 character at s[i] (i < len). *n gets its length in bytes; a
- * byte that starts no valid sequence gives BAD_CP with *n = 1. */
+/* The character at s[i] (i < len): its code point, or BAD_CP when the
+ * bytes there are not strict UTF-8. *n gets its length in bytes, 1 for a
+ * byte that starts no character (such a byte is copied on its own). */
 static uint32_t
 decode(const char *s, size_t len, size_t i, size_t *n)
 {
-	unsigned char c = byte(s, i);
-	size_t need, k;
-	uint32_t cp, min;
+	uint32_t cp;
 
+	*n = utf8_decode(s + i, len - i, &cp);
+	if (*n)
+		return cp;
 	*n = 1;
-	if (c < 0x80)
-		return c;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-		cp = c & 0x1fu;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		cp = c & 0x0fu;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		cp = c & 0x07u;
-		min = 0x10000;
-	} else {
-		return BAD_CP;
-	}
-	if (len - i < need)
-		return BAD_CP;
-	for (k = 1; k < need; k++) {
-		if ((byte(s, i + k) & 0xc0) != 0x80)
-			return BAD_CP;
-		cp = cp << 6 | (byte(s, i + k) & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return BAD_CP;
-	*n = need;
-	return cp;
+	return BAD_CP;
 }
 
 /* Non-ASCII code points that separate tokens: Latin-1 punctuation and
@@ -150,22 +131,25 @@ word_at(const char *s, size_t len, size_t i)
 	return i < len && cp_is_word(decode(s, len, i, &n));
 }
 
-/* Is the character that ends just before s[i] a letter or digit? */
+/* Is the character that ends just before s[i] a letter or digit? A stray
+ * byte there is no character, so no. */
 static bool
 word_before(const char *s, size_t i)
 {
-	size_t j, n;
 	uint32_t cp;
 
-	if (i == 0)
-		return false;
-	j = i - 1;
-	while (j > 0 && i - j < 4 && (byte(s, j) & 0xc0) == 0x80)
-		j--;
-	cp = decode(s, i, j, &n);
-	if (j + n != i)
-		return false;   /* a stray byte, not a character */
-	return cp_is_word(cp);
+	return utf8_decode_last(s, i, &cp) && cp_is_word(cp);
+}
+
+/* Is the character that ends just before s[i] a letter (a word character
+ * that is not an ASCII digit)? */
+static bool
+letter_before(const char *s, size_t i)
+{
+	uint32_t cp;
+
+	return utf8_decode_last(s, i, &cp) && cp_is_word(cp) &&
+	       !(cp < 0x80 && is_digit((unsigned char)cp));
 }
 
 /* Bytes of one character at s[i]: a valid sequence whole, else one byte. */
@@ -191,6 +175,52 @@ space_at(const char *s, size_t len, size_t i)
 	    byte(s, i + 2) == 0xaf)
 		return 3;
 	return 0;
+}
+
+/* Bytes of a hyphen at s[i]: '-', U+2010 HYPHEN or U+2011 NON-BREAKING
+ * HYPHEN (which word processors and phones put in numbers); 0 if none. */
+static size_t
+hyphen_at(const char *s, size_t len, size_t i)
+{
+	if (i < len && s[i] == '-')
+		return 1;
+	if (i + 2 < len && byte(s, i) == 0xe2 && byte(s, i + 1) == 0x80 &&
+	    (byte(s, i + 2) == 0x90 || byte(s, i + 2) == 0x91))
+		return 3;
+	return 0;
+}
+
+/* Bytes of a dash that may stand for the century sign '-' of an identity
+ * code: '-', U+2010-U+2015 (hyphens and dashes) or U+2212 MINUS SIGN,
+ * which text editors substitute for the hyphen; 0 if none. */
+static size_t
+dash_at(const char *s, size_t len, size_t i)
+{
+	if (i < len && s[i] == '-')
+		return 1;
+	if (i + 2 >= len || byte(s, i) != 0xe2)
+		return 0;
+	if (byte(s, i + 1) == 0x80 && byte(s, i + 2) >= 0x90 &&
+	    byte(s, i + 2) <= 0x95)
+		return 3;
+	if (byte(s, i + 1) == 0x88 && byte(s, i + 2) == 0x92)
+		return 3;
+	return 0;
+}
+
+/* Bytes of what may split digit groups of a phone number at s[i]: a
+ * space (space_at), a hyphen (hyphen_at) or a dot (040.123.4567); 0 if
+ * none. */
+static size_t
+group_separator_at(const char *s, size_t len, size_t i)
+{
+	size_t n = space_at(s, len, i);
+
+	if (!n)
+		n = hyphen_at(s, len, i);
+	if (!n && i < len && s[i] == '.')
+		n = 1;
+	return n;
 }
 
 static bool
@@ -369,6 +399,8 @@ iban_checksum_ok(const char *acc, size_t n)
 	return rem == 1;
 }
 
+#define IBAN_FI_LEN  18          /* FI, two check digits, 14 digits */
+
 struct iban_run {
 	char acc[IBAN_MAX];          /* the characters without spaces */
 	size_t end[IBAN_MAX + 1];    /* end[k]: text offset after k chars */
@@ -379,7 +411,8 @@ struct iban_run {
 
 /* Reads an IBAN-shaped run at s[at]: two letters, two digits, then
  * letters and digits, written plain or in groups of four split by single
- * spaces. Returns the number of characters read (0 when not this shape). */
+ * spaces or hyphens. Returns the number of characters read (0 when not
+ * this shape). */
 static size_t
 iban_read(const char *s, size_t len, size_t at, struct iban_run *r)
 {
@@ -399,6 +432,8 @@ iban_read(const char *s, size_t len, size_t at, struct iban_run *r)
 			continue;
 		}
 		sp = space_at(s, len, i);
+		if (!sp)
+			sp = hyphen_at(s, len, i);
 		if (!sp || r->n % 4 != 0 || i + sp >= len ||
 		    !is_alnum(byte(s, i + sp)))
 			break;
@@ -409,25 +444,43 @@ iban_read(const char *s, size_t len, size_t at, struct iban_run *r)
 	return r->n;
 }
 
+/* The first k characters read are a Finnish account number's shape: FI
+ * and 16 digits, whatever the check digits say. */
+static bool
+iban_finnish_shape(const struct iban_run *r, size_t k)
+{
+	size_t i;
+
+	if (k != IBAN_FI_LEN || upper((unsigned char)r->acc[0]) != 'F' ||
+	    upper((unsigned char)r->acc[1]) != 'I')
+		return false;
+	for (i = 2; i < k; i++)
+		if (!is_digit((unsigned char)r->acc[i]))
+			return false;
+	return true;
+}
+
 /*
- * An IBAN at s[at]. Returns the bytes of a mod-97 valid IBAN (the longest
- * that ends at a token boundary) with *valid set; or, with *valid clear,
- * the bytes of an IBAN-shaped run that fails the check, which the caller
+ * An IBAN at s[at]. Returns, with *account set, the bytes of an account
+ * number: a mod-97 valid IBAN (the longest that ends at a token
+ * boundary), or a Finnish one (FI and 16 digits) whose check fails, since
+ * a mistyped number is still someone's. Or, with *account clear, the
+ * bytes of another IBAN-shaped run that fails the check, which the caller
  * copies as it is so that its digit groups are not read as a phone
- * number; or 0.
+ * number. Or 0.
  */
 static size_t
-match_iban(const char *s, size_t len, size_t at, bool *valid)
+match_iban(const char *s, size_t len, size_t at, bool *account)
 {
 	struct iban_run r;
 	size_t n = iban_read(s, len, at, &r), k, sp;
 
-	*valid = false;
+	*account = false;
 	for (k = n; k >= IBAN_MIN; k--) {
 		if (word_at(s, len, r.end[k]))
 			continue;
-		if (iban_checksum_ok(r.acc, k)) {
-			*valid = true;
+		if (iban_checksum_ok(r.acc, k) || iban_finnish_shape(&r, k)) {
+			*account = true;
 			return r.end[k] - at;
 		}
 	}
@@ -484,27 +537,44 @@ century(unsigned char c)
 	return -1;
 }
 
+/* The century sign at s[i]: *n gets its bytes (a Unicode dash is read
+ * as '-'); returns its century, or -1. */
+static int
+century_at(const char *s, size_t len, size_t i, size_t *n)
+{
+	*n = dash_at(s, len, i);
+	if (*n)
+		return 1900;
+	*n = 1;
+	return i < len ? century(byte(s, i)) : -1;
+}
+
 /* DDMMYY C NNN Z: a real date, any century sign, NNN 002-999 and a check
  * character from the check alphabet, right or wrong (a mistyped code still
- * points at a person). */
+ * points at a person). Letters may touch it on either side ("hetu131052-
+ * 308Tabc" is still a code); a digit may not, since then it is part of a
+ * longer number. */
 static size_t
 match_hetu(const char *s, size_t len, size_t at)
 {
 	static const char checks[] = "0123456789ABCDEFHJKLMNPRSTUVWXY";
+	size_t sign, i;
 	int base, nnn;
 
-	if (len - at < 11 || !digits_at(s, len, at, 6) ||
-	    !digits_at(s, len, at + 7, 3))
+	if (!digits_at(s, len, at, 6))
 		return 0;
-	base = century(byte(s, at + 6));
-	if (base < 0 || s[at + 10] == '\0' ||
-	    !strchr(checks, upper(byte(s, at + 10))))
+	base = century_at(s, len, at + 6, &sign);
+	i = at + 6 + sign;              /* NNN */
+	if (base < 0 || !digits_at(s, len, i, 3) || i + 3 >= len ||
+	    s[i + 3] == '\0' || !strchr(checks, upper(byte(s, i + 3))))
 		return 0;
-	nnn = (s[at + 7] - '0') * 100 + two_digits(s, at + 8);
+	nnn = (s[i] - '0') * 100 + two_digits(s, i + 1);
 	if (nnn < 2 || !real_date(two_digits(s, at), two_digits(s, at + 2),
 				  base + two_digits(s, at + 4)))
 		return 0;
-	return word_at(s, len, at + 11) ? 0 : 11;
+	if (i + 4 < len && is_digit(byte(s, i + 4)))
+		return 0;
+	return i + 4 - at;
 }
 
 /* --------------------------------------------------------------- phone */
@@ -527,15 +597,13 @@ run_add(struct run *r, size_t end, int size)
 }
 
 /* Bytes of the separator after a group at s[i], when a next group of two
- * or more digits follows it: a space, a dash, or (after the first group
- * only, before three digits) a slash as in 040/123 4567. */
+ * or more digits follows it: a space, a hyphen, a dot, or (after the first
+ * group only, before three digits) a slash as in 040/123 4567. */
 static size_t
 run_separator(const char *s, size_t len, size_t i, int groups)
 {
-	size_t sep = space_at(s, len, i);
+	size_t sep = group_separator_at(s, len, i);
 
-	if (!sep && i < len && s[i] == '-')
-		sep = 1;
 	if (sep)
 		return digits_at(s, len, i + sep, 2) ? sep : 0;
 	if (i < len && s[i] == '/' && groups == 1 &&
@@ -623,23 +691,27 @@ run_best_end(const char *s, size_t len, const struct run *r, int min,
 }
 
 /* +358 or 00358, an optional "(0)" or stray trunk 0, then 5 to 11
- * digits. */
+ * digits. Written 358 without the plus, it takes 7 to 10 digits, so that
+ * an amount such as "358 123 456" stays. */
 static size_t
 match_phone_finnish_intl(const char *s, size_t len, size_t at)
 {
 	struct run r = { .n = 0 };
 	size_t i, end;
+	int min = 5, max = 11;
 
-	if (starts_with(s, len, at, "+358"))
+	if (starts_with(s, len, at, "+358")) {
 		i = at + 4;
-	else if (starts_with(s, len, at, "00358"))
+	} else if (starts_with(s, len, at, "00358")) {
 		i = at + 5;
-	else
+	} else if (starts_with(s, len, at, "358")) {
+		i = at + 3;
+		min = 7;
+		max = 10;
+	} else {
 		return 0;
-	if (i < len && s[i] == '-')
-		i++;
-	else
-		i += space_at(s, len, i);
+	}
+	i += group_separator_at(s, len, i);
 	if (starts_with(s, len, i, "(0)")) {
 		i += 3;
 		i += space_at(s, len, i);
@@ -649,7 +721,7 @@ match_phone_finnish_intl(const char *s, size_t len, size_t at)
 	if (i >= len || !is_digit(byte(s, i)) || s[i] == '0')
 		return 0;
 	run_read(s, len, i, &r);
-	end = run_best_end(s, len, &r, 5, 11);
+	end = run_best_end(s, len, &r, min, max);
 	return end ? end - at : 0;
 }
 
@@ -686,10 +758,10 @@ national_prefix_ok(const char *s, size_t len, size_t i)
 static bool
 run_is_business_id(const char *s, size_t len, const struct run *r)
 {
-	size_t e = r->end[0];
+	size_t e = r->end[0], dash = hyphen_at(s, len, e);
 
-	return r->n == 1 && r->size[0] == 7 && e + 1 < len && s[e] == '-' &&
-	       is_digit(byte(s, e + 1)) && !word_at(s, len, e + 2);
+	return r->n == 1 && r->size[0] == 7 && dash &&
+	       digits_at(s, len, e + dash, 1) && !word_at(s, len, e + dash + 1);
 }
 
 /* 0 and an area, mobile or service code, 7 to 11 digits in all; the
@@ -721,45 +793,29 @@ match_phone_national(const char *s, size_t len, size_t at)
 	return end ? end - at : 0;
 }
 
+/* Does s[at] follow a digit and a dot, as the 03 and the 2026 of
+ * 01.03.2026 do? Then it goes on a date or a decimal number: a dot
+ * between digits joins them, so no phone number starts there. */
+static bool
+after_digit_dot(const char *s, size_t at)
+{
+	return at >= 2 && s[at - 1] == '.' && is_digit(byte(s, at - 2));
+}
+
 static size_t
 match_phone(const char *s, size_t len, size_t at)
 {
-	size_t n = match_phone_finnish_intl(s, len, at);
+	size_t n;
+
+	if (after_digit_dot(s, at))
+		return 0;
+	n = match_phone_finnish_intl(s, len, at);
 
 	if (!n)
 		n = match_phone_other_intl(s, len, at);
 	if (!n)
 		n = match_phone_national(s, len, at);
 	return n;
-}
-
-/* -------------------------------------------------------------- output */
-
-struct out {
-	char *buf;
-	size_t used, cap;
-};
-
-/* Appends n bytes; false when memory runs out. */
-static bool
-out_put(struct out *o, const char *p, size_t n)
-{
-	char *bigger;
-	size_t cap;
-
-	if (n >= o->cap - o->used) {
-		if (o->cap > (SIZE_MAX - n) / 2)
-			return false;
-		cap = o->cap * 2 + n;
-		bigger = realloc(o->buf, cap);
-		if (!bigger)
-			return false;
-		o->buf = bigger;
-		o->cap = cap;
-	}
-	memcpy(o->buf + o->used, p, n);
-	o->used += n;
-	return true;
 }
 
 /* ------------------------------------------------------------ the pass */
@@ -773,19 +829,19 @@ out_put(struct out *o, const char *p, size_t n)
  */
 static size_t
 redact_at(const char *s, size_t len, size_t at, bool email_near,
-	  struct out *o, unsigned *bits, bool *replaced)
+	  struct sbuf *o, unsigned *bits, bool *replaced)
 {
 	const char *ph = NULL;
 	unsigned bit = 0;
-	bool valid;
+	bool account;
 	size_t n = 0;
 
 	if (email_near && (n = match_email(s, len, at)) != 0) {
 		ph = "[email]";
 		bit = REDACT_EMAIL;
-	} else if ((n = match_iban(s, len, at, &valid)) != 0) {
-		ph = valid ? "[iban]" : NULL;
-		bit = valid ? REDACT_IBAN : 0;
+	} else if ((n = match_iban(s, len, at, &account)) != 0) {
+		ph = account ? "[iban]" : NULL;
+		bit = account ? REDACT_IBAN : 0;
 	} else if ((n = match_hetu(s, len, at)) != 0) {
 		ph = "[hetu]";
 		bit = REDACT_HETU;
@@ -797,9 +853,35 @@ redact_at(const char *s, size_t len, size_t at, bool email_near,
 	if (!n)
 		return 0;
 	*bits |= bit;
-	if (!(ph ? out_put(o, ph, strlen(ph)) : out_put(o, s + at, n)))
-		return SIZE_MAX;
-	return n;
+	if (ph)
+		sbuf_adds(o, ph);
+	else
+		sbuf_add(o, s + at, n);
+	return sbuf_failed(o) ? SIZE_MAX : n;
+}
+
+/*
+ * Inside a token, right after a letter: only an identity code is looked
+ * for there, since one glued to words ("hetu131052-308T") is still a
+ * code, while a phone number or an account number inside a word is more
+ * likely a product or reference code. Returns the bytes consumed (the
+ * placeholder written) or 0; SIZE_MAX when memory ran out.
+ */
+static size_t
+redact_glued(const char *s, size_t len, size_t at, struct sbuf *o,
+	     unsigned *bits, bool *replaced)
+{
+	size_t n = 0;
+
+	*replaced = false;
+	if (is_digit(byte(s, at)) && letter_before(s, at))
+		n = match_hetu(s, len, at);
+	if (!n)
+		return 0;
+	*bits |= REDACT_HETU;
+	*replaced = true;
+	sbuf_adds(o, "[hetu]");
+	return sbuf_failed(o) ? SIZE_MAX : n;
 }
 
 /* Index of the first byte at or after `from` that can begin an email's
@@ -819,7 +901,7 @@ next_at_sign(const char *s, size_t len, size_t from)
 char *
 redact_text(const char *text, size_t len, unsigned *found)
 {
-	struct out o;
+	struct sbuf o;
 	unsigned bits = 0;
 	size_t i = 0, n, mark = 0;
 	bool start = true;
@@ -828,10 +910,10 @@ redact_text(const char *text, size_t len, unsigned *found)
 		*found = 0;
 	if (len > SIZE_MAX / 2)
 		return NULL;
-	o.used = 0;
-	o.cap = len + len / 8 + 16;
-	o.buf = malloc(o.cap);
-	if (!o.buf)
+	sbuf_init(&o);
+	/* Room for the text and a little growth: placeholders are rarely
+	 * longer than what they replace. */
+	if (sbuf_reserve(&o, len + len / 8 + 16))
 		return NULL;
 	/* Right after a placeholder is a token start too: the placeholder
 	 * ends in ']', and redacting the output again must change nothing. */
@@ -847,21 +929,20 @@ redact_text(const char *text, size_t len, unsigned *found)
 				      mark < len && mark - i <= EMAIL_LOCAL + 1,
 				      &o, &bits, &start);
 		else
-			start = false;
+			n = redact_glued(text, len, i, &o, &bits, &start);
 		if (n == SIZE_MAX)
 			break;
 		if (n == 0) {
 			n = char_bytes(text, len, i);
-			if (!out_put(&o, text + i, n))
-				break;
+			sbuf_add(&o, text + i, n);
 		}
 		i += n;
 	}
-	if (i < len || !out_put(&o, "", 1)) {
-		free(o.buf);
+	if (i < len || sbuf_failed(&o)) {
+		sbuf_free(&o);
 		return NULL;
 	}
 	if (found)
 		*found = bits;
-	return o.buf;
+	return sbuf_take(&o);
 }

@@ -3,7 +3,6 @@
  * stats.h). neuvo-admin feeds it what store_stats_each read; report.c draws
  * from the same struct stats_range.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "sbuf.h"
 #include "stats.h"
 
 static const char *const kind_names[STATS_N_KINDS] = {
@@ -58,20 +58,6 @@ stats_percentile(int64_t *values, size_t n, int p)
 	qsort(values, n, sizeof(values[0]), cmp_i64);
 	rank = ((size_t)p * n + 99) / 100;     /* ceil(p * n / 100) */
 	return values[rank - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static long
-day_number(const struct hours_date *d)
-{
-	long y = d->y - (d->m <= 2);
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long mp = (d->m + 9) % 12;
-	long doy = (153 * mp + 2) / 5 + d->d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-
-	return era * 146097 + doe - 719468;
 }
 
 static int
@@ -193,7 +179,7 @@ static int
 add_event(struct work *w, const struct stats_event *e)
 {
 	struct hours_date date = hours_local_date((time_t)e->at);
-	long i = day_number(&date) - w->first_day;
+	long i = hours_day_number(&date) - w->first_day;
 	size_t n = w->r->n_days;
 
 	if (i < 0 || (size_t)i >= n)
@@ -258,8 +244,8 @@ stats_compute(const struct stats_event *events, size_t n,
 	      const struct hours_date *from, const struct hours_date *to,
 	      struct stats_range *out)
 {
-	struct work w = { out, NULL, NULL, day_number(from) };
-	long n_days = day_number(to) - w.first_day + 1;
+	struct work w = { out, NULL, NULL, hours_day_number(from) };
+	long n_days = hours_day_number(to) - w.first_day + 1;
 	size_t i;
 	int rc = 0;
 
@@ -309,12 +295,6 @@ stats_feedback_avg(const struct stats_day *d)
 
 /* ------------------------------------------------------------- rendering */
 
-static void
-format_date(const struct hours_date *d, char buf[16])
-{
-	snprintf(buf, 16, "%04d-%02d-%02d", d->y, d->m, d->d);
-}
-
 static json_t *
 seconds_json(int64_t v)
 {
@@ -354,9 +334,9 @@ static json_t *
 day_json(const struct stats_day *d)
 {
 	double avg = stats_feedback_avg(d);
-	char date[16];
+	char date[HOURS_DATE_MAX];
 
-	format_date(&d->date, date);
+	hours_format_date(&d->date, date, sizeof(date));
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, "
 			 "s:o, s:i, s:i, s:o, s:o, s:o, s:o}",
 			 "date", date, "started", d->started,
@@ -404,51 +384,6 @@ stats_render_json(const struct stats_range *r)
 	return out;
 }
 
-/* A growing heap string. */
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static int buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int
-grow(struct buf *b, size_t need)
-{
-	size_t cap = (b->cap + need + 1) * 2;
-	char *ns = realloc(b->s, cap);
-
-	if (!ns)
-		return -1;
-	b->s = ns;
-	b->cap = cap;
-	return 0;
-}
-
-/* Append printf output. Returns 0 or -1 (OOM). */
-static int
-buf_printf(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	for (;;) {
-		va_start(ap, fmt);
-		w = vsnprintf(b->s ? b->s + b->len : NULL,
-			      b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (w < 0)
-			return -1;
-		if (b->s && (size_t)w < b->cap - b->len) {
-			b->len += (size_t)w;
-			return 0;
-		}
-		if (grow(b, (size_t)w))
-			return -1;
-	}
-}
-
 /* A percentile as a CSV field: the number, or nothing. */
 static void
 csv_seconds(int64_t v, char buf[24])
@@ -459,13 +394,13 @@ csv_seconds(int64_t v, char buf[24])
 		snprintf(buf, 24, "%lld", (long long)v);
 }
 
-static int
-csv_row(struct buf *b, const struct stats_day *d)
+static void
+csv_row(struct sbuf *b, const struct stats_day *d)
 {
-	char date[16], w50[24], w90[24], d50[24], d90[24], avg[24];
+	char date[HOURS_DATE_MAX], w50[24], w90[24], d50[24], d90[24], avg[24];
 	double a = stats_feedback_avg(d);
 
-	format_date(&d->date, date);
+	hours_format_date(&d->date, date, sizeof(date));
 	csv_seconds(d->wait_p50, w50);
 	csv_seconds(d->wait_p90, w90);
 	csv_seconds(d->duration_p50, d50);
@@ -474,27 +409,23 @@ csv_row(struct buf *b, const struct stats_day *d)
 		avg[0] = '\0';
 	else
 		snprintf(avg, sizeof(avg), "%.2f", a);
-	return buf_printf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s\n", date,
-			  d->started, d->served, d->abandoned, d->queue_full,
-			  d->closed_attempts, w50, w90, d50, d90, d->messages,
-			  d->feedback_count, avg);
+	sbuf_addf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s\n", date,
+		  d->started, d->served, d->abandoned, d->queue_full,
+		  d->closed_attempts, w50, w90, d50, d90, d->messages,
+		  d->feedback_count, avg);
 }
 
 char *
 stats_render_csv(const struct stats_range *r)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct sbuf b;
 	size_t i;
 
-	if (buf_printf(&b, "date,started,served,abandoned,queue_full,"
-		       "closed_attempts,wait_p50_s,wait_p90_s,duration_p50_s,"
-		       "duration_p90_s,messages,feedback_count,feedback_avg\n"))
-		goto oom;
+	sbuf_init(&b);
+	sbuf_adds(&b, "date,started,served,abandoned,queue_full,"
+		  "closed_attempts,wait_p50_s,wait_p90_s,duration_p50_s,"
+		  "duration_p90_s,messages,feedback_count,feedback_avg\n");
 	for (i = 0; i < r->n_days; i++)
-		if (csv_row(&b, &r->days[i]))
-			goto oom;
-	return b.s;
-oom:
-	free(b.s);
-	return NULL;
+		csv_row(&b, &r->days[i]);
+	return sbuf_take(&b);
 }

@@ -26,5 +26,8 @@ main(void)
 	failed += test_stats_run();
 	failed += test_report_run();
 	failed += test_mail_run();
+	failed += test_utf8_run();
+	failed += test_sbuf_run();
+	failed += test_base64_run();
 	return failed ? 1 : 0;
 }

@@ -62,6 +62,65 @@ malformed_or_costly_phc_is_refused(void **state)
 		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), 0);
 }
 
+/*
+ * A hash made outside neuvo (Python's hashlib.scrypt and base64, salt
+ * a0..af, the low cost ln=10 that parse_phc still accepts): the PHC
+ * strings already in advisors' databases must keep verifying, whoever
+ * decodes the base64.
+ */
+static const char fixed_phc[] =
+	"$scrypt$ln=10,r=8,p=1$oKGio6SlpqeoqaqrrK2urw$"
+	"8dMgjfY6w2XF2nwfXDfg4IFM+qx9b39w1tSkNrURyNs";
+
+static void
+fixed_vector_verifies(void **state)
+{
+	(void)state;
+	assert_int_equal(auth_verify_password("correct horse battery",
+					      fixed_phc), 1);
+	assert_int_equal(auth_verify_password("correct horse batterz",
+					      fixed_phc), 0);
+}
+
+/* The same string with padding, a bit flipped in the salt's text, or a
+ * byte too few, is not the hash any more. */
+static void
+fixed_vector_variants_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(auth_verify_password("correct horse battery",
+		"$scrypt$ln=10,r=8,p=1$oKGio6SlpqeoqaqrrK2urw==$"
+		"8dMgjfY6w2XF2nwfXDfg4IFM+qx9b39w1tSkNrURyNs="), 0);
+	assert_int_equal(auth_verify_password("correct horse battery",
+		"$scrypt$ln=10,r=8,p=1$oKGio6SlpqeoqaqrrK2urx$"
+		"8dMgjfY6w2XF2nwfXDfg4IFM+qx9b39w1tSkNrURyNs"), 0);
+	assert_int_equal(auth_verify_password("correct horse battery",
+		"$scrypt$ln=10,r=8,p=1$oKGio6SlpqeoqaqrrK2u$"
+		"8dMgjfY6w2XF2nwfXDfg4IFM+qx9b39w1tSkNrURyNs"), 0);
+}
+
+/* What auth_hash_password writes: unpadded standard base64, 22 characters
+ * of salt and 43 of hash. */
+static void
+hash_fields_are_unpadded_base64(void **state)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	char phc[AUTH_PHC_MAX];
+	const char *salt, *hash;
+
+	(void)state;
+	assert_int_equal(auth_hash_password("correct horse", phc), 0);
+	salt = phc + strlen("$scrypt$ln=17,r=8,p=1$");
+	hash = strchr(salt, '$');
+	assert_non_null(hash);
+	hash++;
+	assert_int_equal(hash - salt - 1, 22);
+	assert_int_equal(strspn(salt, b64), 22);
+	assert_int_equal(strlen(hash), 43);
+	assert_int_equal(strspn(hash, b64), 43);
+}
+
 static void
 tokens_are_43_url_safe_chars(void **state)
 {
@@ -100,6 +159,9 @@ test_auth_run(void)
 		cmocka_unit_test(same_password_gets_different_salts),
 		cmocka_unit_test(unknown_user_never_verifies),
 		cmocka_unit_test(malformed_or_costly_phc_is_refused),
+		cmocka_unit_test(fixed_vector_verifies),
+		cmocka_unit_test(fixed_vector_variants_refused),
+		cmocka_unit_test(hash_fields_are_unpadded_base64),
 		cmocka_unit_test(tokens_are_43_url_safe_chars),
 		cmocka_unit_test(token_digest_matches_only_its_token),
 	};

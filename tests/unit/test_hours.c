@@ -484,6 +484,87 @@ date_add_backwards(void **state)
 	assert_int_equal(b.d, 1);
 }
 
+/* Known day numbers: the epoch, the day before it, leap days either side
+ * of a century that is not a leap year, and year 1. */
+static void
+day_number_fixed_points(void **state)
+{
+	struct hours_date epoch = D(1970, 1, 1), before = D(1969, 12, 31);
+	struct hours_date leap2000 = D(2000, 2, 29), y2100 = D(2100, 3, 1);
+	struct hours_date year1 = D(1, 1, 1);
+
+	(void)state;
+	assert_int_equal(hours_day_number(&epoch), 0);
+	assert_int_equal(hours_day_number(&before), -1);
+	assert_int_equal(hours_day_number(&leap2000), 11016);
+	assert_int_equal(hours_day_number(&y2100), 47541);
+	assert_int_equal(hours_day_number(&year1), -719162);
+}
+
+/* Every day from 1600 to 2400 against libc's timegm, which knows nothing
+ * of this code, and back again. */
+static void
+day_number_agrees_with_timegm(void **state)
+{
+	struct hours_date d = D(1600, 1, 1), back;
+	long n, want;
+
+	(void)state;
+	while (d.y < 2400) {
+		want = (long)(utc(d.y, d.m, d.d, 0, 0) / 86400);
+		n = hours_day_number(&d);
+		if (n != want)
+			fail_msg("%d-%d-%d: %ld, timegm %ld", d.y, d.m, d.d,
+				 n, want);
+		back = hours_date_of_day(n);
+		if (hours_date_cmp(&back, &d) != 0)
+			fail_msg("%ld: %d-%d-%d back, not %d-%d-%d", n, back.y,
+				 back.m, back.d, d.y, d.m, d.d);
+		d = hours_date_add(&d, 1);
+	}
+	assert_int_equal(d.m, 1);
+	assert_int_equal(d.d, 1);
+}
+
+/* A day past the month's end counts on: what hours_date_add relies on. */
+static void
+day_number_runs_past_month_end(void **state)
+{
+	struct hours_date jan32 = D(2026, 1, 32), feb1 = D(2026, 2, 1);
+	struct hours_date mar0 = D(2028, 3, 0), feb29 = D(2028, 2, 29);
+
+	(void)state;
+	assert_int_equal(hours_day_number(&jan32), hours_day_number(&feb1));
+	assert_int_equal(hours_day_number(&mar0), hours_day_number(&feb29));
+}
+
+static void
+date_cmp_orders_dates(void **state)
+{
+	struct hours_date a = D(2026, 3, 12), b = D(2026, 3, 13);
+	struct hours_date c = D(2026, 4, 1), e = D(2027, 1, 1);
+
+	(void)state;
+	assert_true(hours_date_cmp(&a, &b) < 0);
+	assert_true(hours_date_cmp(&b, &a) > 0);
+	assert_true(hours_date_cmp(&b, &c) < 0);
+	assert_true(hours_date_cmp(&c, &e) < 0);
+	assert_int_equal(hours_date_cmp(&a, &a), 0);
+}
+
+static void
+format_date_iso(void **state)
+{
+	struct hours_date a = D(2026, 3, 2), b = D(987, 12, 31);
+	char buf[HOURS_DATE_MAX];
+
+	(void)state;
+	hours_format_date(&a, buf, sizeof(buf));
+	assert_string_equal(buf, "2026-03-02");
+	hours_format_date(&b, buf, sizeof(buf));
+	assert_string_equal(buf, "0987-12-31");
+}
+
 static void
 date_add_leap_february(void **state)
 {
@@ -1528,7 +1609,10 @@ test_hours_run(void)
 
 		T(weekday_of_contract_dates), T(weekday_before_1970),
 		T(date_add_over_year_end), T(date_add_backwards),
-		T(date_add_leap_february), T(easter_2026), T(easter_2027),
+		T(date_add_leap_february), T(day_number_fixed_points),
+		T(day_number_agrees_with_timegm),
+		T(day_number_runs_past_month_end), T(date_cmp_orders_dates),
+		T(format_date_iso), T(easter_2026), T(easter_2027),
 		T(easter_other_years),
 
 		T(fi_2026_new_year), T(fi_2026_epiphany), T(fi_2026_good_friday),

@@ -41,5 +41,8 @@ int test_redact_corpus_run(void);
 int test_stats_run(void);
 int test_report_run(void);
 int test_mail_run(void);
+int test_utf8_run(void);
+int test_sbuf_run(void);
+int test_base64_run(void);
 
 #endif
