@@ -35,6 +35,7 @@
 #include "service.h"
 #include "smtp.h"
 #include "store.h"
+#include "waits.h"
 
 #define MAX_ERRORS 20               /* protocol errors before close 1008 */
 #define RATE_LIMIT 10               /* frames per second per connection */
@@ -196,6 +197,7 @@ struct svc {
 	struct hours_date today;         /* local day of chats_today */
 	uint64_t chats_today;            /* residents queued today */
 	struct mail_state mail;
+	struct waits recent;             /* the wait p90 gauge (waits.h) */
 };
 
 static int64_t
@@ -520,9 +522,11 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 	c->idle_warned = false;
 	a->active[a->n_active++] = c;
 	s->n.served++;
-	if (!c->stat_served)
+	if (!c->stat_served) {
 		stat_event(s, c->taken_at, "served",
 			   c->taken_at - c->started_at, NULL);
+		waits_add(&s->recent, c->taken_at, c->taken_at - c->started_at);
+	}
 	c->stat_served = true;
 	if (store_chat_taken(s->st, c->id, c->taken_at))
 		log_err("service: chat %lld take not stored", (long long)c->id);
@@ -2173,6 +2177,9 @@ svc_metrics_text(struct svc *s)
 	M("neuvo_chats_active", "gauge", "chats with an advisor", active);
 	M("neuvo_chats_today", "gauge", "residents queued today (local day)",
 	  chats_today(s));
+	M("neuvo_queue_wait_p90_seconds", "gauge", "p90 wait of the last 15 "
+	  "min's takes and everyone waiting", waits_p90(&s->recent, &s->queue,
+							 now_s()));
 	M("neuvo_connections_open", "gauge", "WebSocket connections",
 	  ns->connections_open);
 	M("neuvo_chats_started_total", "counter", "residents queued",

@@ -44,5 +44,7 @@ int test_mail_run(void);
 int test_utf8_run(void);
 int test_sbuf_run(void);
 int test_base64_run(void);
+int test_notify_run(void);
+int test_waits_run(void);
 
 #endif
