@@ -180,6 +180,23 @@ query_int(sqlite3 *db, const char *sql, int *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* The first line of integrity_check's answer that names a problem (it
+ * opens with a "*** in database main ***" heading). */
+static const char *
+first_problem(const char *text)
+{
+	while (!strncmp(text, "***", 3) && strchr(text, '\n'))
+		text = strchr(text, '\n') + 1;
+	return text;
+}
+
+/* End s at its first line break: a reason is one line. */
+static void
+cut_line(char *s)
+{
+	s[strcspn(s, "\n")] = '\0';
+}
+
 /* integrity_check's verdict: 0 when it says "ok", else -1 with its first
  * complaint in why. */
 static int
@@ -200,7 +217,8 @@ integrity(sqlite3 *db, const char *path, char *why, size_t n)
 		return 0;
 	}
 	say(why, n, "%s fails the integrity check: %s", path,
-	    first ? first : sqlite3_errmsg(db));
+	    first ? first_problem(first) : sqlite3_errmsg(db));
+	cut_line(why);
 	sqlite3_finalize(s);
 	return -1;
 }
