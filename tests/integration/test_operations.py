@@ -14,6 +14,7 @@ import socket
 import sqlite3
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -361,6 +362,38 @@ def test_restore_into_a_fresh_install(make_server, backed_up):
     r = admin(fresh.config, "restore", str(out))
     assert r.returncode == 0, r.stderr
     assert advisors(fresh) == ["anna"]
+
+
+# ------------------------------------------------------------ the listen key
+
+def listening_addresses(port):
+    """The local addresses of the sockets listening on `port`, from
+    /proc/net/tcp and tcp6 (hex, as the kernel writes them)."""
+    found = set()
+    for name, size in (("tcp", 4), ("tcp6", 16)):
+        for line in pathlib.Path(f"/proc/net/{name}").read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, hexport = local.split(":")
+            if state != "0A" or int(hexport, 16) != port:
+                continue
+            raw = bytes.fromhex(addr)
+            # Each 32-bit word is in the host's (little-endian) order.
+            raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            found.add(socket.inet_ntop(socket.AF_INET if size == 4 else socket.AF_INET6, raw))
+    return found
+
+
+@pytest.mark.parametrize("listen", ["127.0.0.1", "::1"])
+def test_the_server_listens_on_the_configured_address_only(make_server, listen):
+    # lws 4.1 once bound 127.0.0.1 as [::], reachable from every address of
+    # the host: the package's "loopback until configured" depends on this.
+    srv = make_server(start=False, server__listen=listen)
+    srv.start(wait=False)
+    deadline = time.monotonic() + 10
+    while not listening_addresses(srv.port) and time.monotonic() < deadline:
+        assert srv.running(), srv.log_text()
+        time.sleep(0.05)
+    assert listening_addresses(srv.port) == {listen}
 
 
 # ------------------------------------------------------------------ /metrics
