@@ -101,16 +101,19 @@ vacuum_into(sqlite3 *db, const char *dest)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Remove path and the journal SQLite may have left beside it. */
+/* Remove path and whatever SQLite may have left beside it. */
 static void
 remove_db_file(const char *path)
 {
+	static const char *const sides[] = { "-journal", "-wal", "-shm" };
 	char side[4096];
+	size_t i;
 
 	(void)unlink(path);
-	if (snprintf(side, sizeof(side), "%s-journal", path) <
-	    (int)sizeof(side))
-		(void)unlink(side);
+	for (i = 0; i < sizeof(sides) / sizeof(sides[0]); i++)
+		if (snprintf(side, sizeof(side), "%s%s", path, sides[i]) <
+		    (int)sizeof(side))
+			(void)unlink(side);
 }
 
 /* Create dest empty, mode 0600, refusing one that exists: VACUUM INTO then
@@ -364,9 +367,10 @@ journal_to_delete(sqlite3 *db)
 
 /*
  * Open db_path and take it for ourselves. Returns 1 when another process
- * has it open, -1 on error, else 0 with *out NULL when there is no file, or
- * (hold) *out an open connection holding an EXCLUSIVE lock on a file whose
- * WAL has been folded in and deleted; without hold the lock was only tried.
+ * has it open, -1 on error, else 0 with *out NULL when there is no file or
+ * it is no database at all, or (hold) *out an open connection holding an
+ * EXCLUSIVE lock on a file whose WAL has been folded in and deleted;
+ * without hold the lock was only tried.
  */
 static int
 lock_live(const char *db_path, bool hold, sqlite3 **out, char *why, size_t n)
@@ -400,6 +404,12 @@ lock_live(const char *db_path, bool hold, sqlite3 **out, char *why, size_t n)
 		    "first)", db_path);
 		sqlite3_close(db);
 		return 1;
+	}
+	/* A broken file, the reason for many a restore: SQLite took the file
+	 * lock before it read a page, so nobody else holds it; replace it. */
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) {
+		sqlite3_close(db);
+		return 0;
 	}
 	if (rc != SQLITE_OK) {
 		say(why, n, "cannot lock %s: %s", db_path, sqlite3_errmsg(db));

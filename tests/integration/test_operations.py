@@ -340,6 +340,22 @@ def test_restore_checks_the_file_before_replacing_anything(backed_up, tmp_path, 
     assert not [p for p in srv.tmp.iterdir() if ".restore-" in p.name]
 
 
+@pytest.mark.parametrize("damage", ["garbage", "corrupt"])
+def test_restore_replaces_a_broken_database(backed_up, damage):
+    srv, out = backed_up
+    assert srv.stop() == 0
+    if damage == "garbage":
+        srv.db.write_bytes(b"\x00 not what it was \xff" * 1000)
+    else:
+        corrupt(srv.db, srv.db)
+    r = admin(srv.config, "restore", str(out))
+    assert r.returncode == 0, r.stderr
+    assert integrity(srv.db) == "ok"
+    assert advisors(srv) == ["anna"]
+    srv.start()
+    assert srv.request("/healthz")[0] == 200
+
+
 def test_restore_brings_an_older_schema_up_to_date(backed_up, tmp_path):
     srv, out = backed_up
     old = tmp_path / "old-schema.db"
