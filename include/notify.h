@@ -9,8 +9,8 @@
  * around a SIGHUP reload, and STOPPING=1 when SIGTERM arrives.
  *
  * Not under systemd (no $NOTIFY_SOCKET) every call is a no-op, so the
- * server runs the same from a shell, the tests and Docker. Any thread may
- * call it; it keeps no state.
+ * server runs the same from a shell, the tests and Docker. It keeps no
+ * state; the server calls it from the loop thread.
  */
 #ifndef NEUVO_NOTIFY_H
 #define NEUVO_NOTIFY_H

@@ -37,8 +37,8 @@ void waits_add(struct waits *w, int64_t at, int64_t wait_s);
 
 /* The p90 in seconds of the waits of chats taken in (now - WAITS_WINDOW_S,
  * now] and of everyone in `q` (now - enqueued_at); 0 when there are none.
- * O(takes in the window + queue length), sorting a copy on the stack for up
- * to WAITS_MAX values and counting for the rest: no allocation. */
+ * No allocation: a binary search over the answer, counting the values at
+ * or below each guess, so about 40 passes over the ring and the queue. */
 int64_t waits_p90(const struct waits *w, const struct queue *q, int64_t now);
 
 #endif
