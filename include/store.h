@@ -450,4 +450,39 @@ int store_outbox_each(struct store *st, int64_t due,
  * 0 when the WAL is empty, -1 on error or inside a turn's transaction. */
 int store_checkpoint(struct store *st);
 
+/* --- backup and restore (store_backup.c, issue 17) ---
+ *
+ * These take paths, not a struct store: each opens its own connections, so
+ * neuvo-admin can copy the database while a server writes to it. Each
+ * returns 0 on success, or -1 with a one-line reason for the administrator
+ * in why[n] (e.g. "/backup/x.db exists already"); store_restore also 1.
+ */
+
+/* Write a consistent copy of the database at db_path, as of one moment, to
+ * the new file dest with VACUUM INTO: WAL lets a running server go on
+ * writing meanwhile, and the copy has no free pages, so nothing deleted
+ * travels with it. dest is created mode 0600 (refused when it exists),
+ * synced to disk and then checked with store_backup_verify (*version, if
+ * not NULL, gets the copy's schema version). On failure no dest is left
+ * behind. db_path must exist (it is never created here). */
+int store_backup(const char *db_path, const char *dest, int *version,
+		 char *why, size_t n);
+
+/* Is path a sound neuvo database: PRAGMA integrity_check says "ok", and it
+ * has a neuvo schema (user_version >= 1 and the tables every version has)?
+ * Opened read-only, nothing written. *version, if not NULL, gets its
+ * user_version. Whether this program can use that version is settled by
+ * store_open (newer: refused; older: brought up to date). */
+int store_backup_verify(const char *path, int *version, char *why, size_t n);
+
+/* Replace the database at db_path with the copy at src, atomically: src is
+ * verified (above), copied next to db_path (mode 0600; when run as root,
+ * owned by the owner of db_path's directory, so the server's user can open
+ * it), brought to this program's schema with store_open, and renamed over
+ * db_path, whose stale -wal and -shm are removed first. Returns 1 and
+ * changes nothing while another process (a running server) has db_path
+ * open: the restore must not pull the file from under it. src is never
+ * changed. */
+int store_restore(const char *db_path, const char *src, char *why, size_t n);
+
 #endif

@@ -3,14 +3,17 @@
 # is missing. Usage: scripts/deps.sh build|test
 #   build: compile and run the server
 #   test:  also the test tools (pytest, websockets, aiosmtpd, clang for the
-#          fuzzers and sanitizers, Chromium and Node for the browser tests)
+#          fuzzers and sanitizers, Chromium and Node for the browser tests,
+#          debhelper, devscripts and lintian for the package, mandoc and
+#          man-db for the manuals, systemd for systemd-analyze)
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config ca-certificates tzdata openssl
 	libwebsockets-dev libwebsockets-evlib-uv libuv1-dev libjansson-dev
 	libinih-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcmocka-dev)
 test_pkgs=(python3 python3-pytest python3-websockets python3-aiosmtpd
-	clang libclang-rt-14-dev chromium nodejs npm sqlite3 curl)
+	clang libclang-rt-14-dev chromium nodejs npm sqlite3 curl
+	debhelper devscripts lintian mandoc man-db systemd)
 
 case "${1:-}" in
 build) want=("${build_pkgs[@]}") ;;

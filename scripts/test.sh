@@ -7,11 +7,13 @@
 #   fuzz         a short bounded libFuzzer run of each target (clang)
 #   sanitizers   unit + integration again under ASan and UBSan
 #   browser      Playwright driving Debian's Chromium against the server
+#   package      the Debian package built, linted, installed, checked and
+#                purged on this machine (needs root: a throwaway CI machine)
 # NEUVO_STAGES="unit integration" limits the run to some stages.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
-stages="${NEUVO_STAGES:-unit integration fuzz sanitizers browser}"
+stages="${NEUVO_STAGES:-unit integration fuzz sanitizers browser package}"
 fuzz_seconds="${NEUVO_FUZZ_SECONDS:-20}"
 passed=0
 failed=0
@@ -69,6 +71,15 @@ sanitizers() {
 
 browser() {
 	scripts/build.sh build && NEUVO_BUILD_DIR="$root/build" tests/e2e/run.sh
+}
+
+package() {
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || { echo "package: needs root" >&2; return 1; }
+		sudo -n tests/package/run.sh
+	else
+		tests/package/run.sh
+	fi
 }
 
 for s in $stages; do

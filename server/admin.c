@@ -2,7 +2,8 @@
  * admin.c - neuvo-admin: the administrator's command line (CONTRACT.md
  * section 1). Advisor accounts, the opening hours as the server will apply
  * them, the figures of section 6 (stats.c), the manager's report
- * (report.c), transcripts export and purge.
+ * (report.c), transcripts export and purge, and backup and restore of the
+ * database (store_backup.c).
  *
  * It opens the same database as a running server; SQLite's WAL lets both
  * work at once, and the admin waits up to five seconds for a lock.
@@ -23,6 +24,7 @@
 #include "config.h"
 #include "hours.h"
 #include "log.h"
+#include "neuvo_version.h"
 #include "report.h"
 #include "stats.h"
 #include "store.h"
@@ -40,6 +42,8 @@ struct args {
 	const char *format;             /* --format: csv | json */
 	const char *out;                /* --out FILE */
 	const char *title;              /* --title */
+	const char *lang;               /* --lang: the report's language */
+	bool answered;                  /* --help or --version: printed */
 };
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -56,6 +60,34 @@ die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return EXIT_USAGE;
+}
+
+static void
+print_help(void)
+{
+	printf("usage: neuvo-admin --config PATH COMMAND [OPTIONS]\n"
+	       "       neuvo-admin --help | --version\n\n"
+	       "Commands:\n"
+	       "  advisor add USER --name NAME  (password on standard input)\n"
+	       "  advisor list | advisor remove USER | advisor passwd USER\n"
+	       "  hours [--days N]\n"
+	       "  stats --from YYYY-MM-DD --to YYYY-MM-DD "
+	       "[--format csv|json]\n"
+	       "  report --from D --to D --out FILE.html [--title T] "
+	       "[--lang fi|sv|en]\n"
+	       "  transcripts export [--from D] [--to D]\n"
+	       "  purge\n"
+	       "  backup FILE       a consistent copy while the server runs\n"
+	       "  restore FILE      replace the database (server stopped)\n"
+	       "See neuvo-admin(8).\n");
+}
+
+static void
+print_version(void)
+{
+	printf("neuvo-admin %s%s%s%s\n", NEUVO_VERSION,
+	       NEUVO_GIT_DESCRIBE[0] ? " (git " : "", NEUVO_GIT_DESCRIBE,
+	       NEUVO_GIT_DESCRIBE[0] ? ")" : "");
 }
 
 static int
@@ -88,6 +120,8 @@ string_option(struct args *a, const char *arg)
 		return &a->out;
 	if (!strcmp(arg, "--title"))
 		return &a->title;
+	if (!strcmp(arg, "--lang"))
+		return &a->lang;
 	return NULL;
 }
 
@@ -103,7 +137,15 @@ parse_args(int argc, char **argv, struct args *a)
 		const char **dst = string_option(a, arg);
 		bool days = !strcmp(arg, "--days");
 
-		if (dst || days) {
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			print_help();
+			a->answered = true;
+			return 0;
+		} else if (!strcmp(arg, "--version")) {
+			print_version();
+			a->answered = true;
+			return 0;
+		} else if (dst || days) {
 			/* "--config --name x" is a missing value, not a file
 			 * called "--name". */
 			if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2))
@@ -125,7 +167,7 @@ parse_args(int argc, char **argv, struct args *a)
 		return die("--config PATH is required");
 	if (a->n_words == 0)
 		return die("no command given (advisor, hours, stats, "
-			   "transcripts, purge, report)");
+			   "transcripts, purge, report, backup, restore)");
 	return 0;
 }
 
@@ -451,24 +493,35 @@ save_file(const char *path, const char *text)
 static int
 cmd_report(const struct args *a, const struct config *cfg)
 {
-	struct report_input in = { NULL, &cfg->hours, a->title, NULL };
+	const char *lang = a->lang ? a->lang : cfg->default_language;
+	struct report_input in = { NULL, &cfg->hours, a->title, NULL, NULL,
+				   lang };
 	struct hours_date from, to, today = hours_local_date(time(NULL));
 	struct stats_range r;
-	char made[HOURS_DATE_MAX];
+	char made[HOURS_DATE_MAX], why[512];
+	json_t *strings;
 	char *html;
 	int rc;
 
 	if (a->n_words != 1 || !a->out)
 		return die("usage: report --from YYYY-MM-DD --to YYYY-MM-DD "
-			   "--out FILE.html [--title T]");
-	if ((rc = parse_range(a, &from, &to)) ||
-	    (rc = compute_range(cfg, &from, &to, &r)))
+			   "--out FILE.html [--title T] [--lang fi|sv|en]");
+	if ((rc = parse_range(a, &from, &to)))
 		return rc;
+	strings = report_strings_load(cfg->web_root, lang, why, sizeof(why));
+	if (!strings)
+		return die("--lang %s: %s", lang, why);
+	if ((rc = compute_range(cfg, &from, &to, &r))) {
+		json_decref(strings);
+		return rc;
+	}
 	hours_format_date(&today, made, sizeof(made));
 	in.stats = &r;
 	in.generated = made;
+	in.strings = strings;
 	html = report_render_html(&in);
 	stats_free(&r);
+	json_decref(strings);
 	if (!html)
 		return die("out of memory rendering the report");
 	rc = save_file(a->out, html);
@@ -635,6 +688,41 @@ cmd_purge(const struct args *a, const struct config *cfg)
 	return 0;
 }
 
+/* ------------------------------------------------------ backup, restore */
+
+static int
+cmd_backup(const struct args *a, const struct config *cfg)
+{
+	char why[1024];
+	int version = 0;
+
+	if (a->n_words != 2)
+		return die("usage: backup FILE (a new file)");
+	if (store_backup(cfg->database, a->words[1], &version, why,
+			 sizeof(why))) {
+		fprintf(stderr, "neuvo-admin: backup failed: %s\n", why);
+		return 1;
+	}
+	printf("backup of %s written to %s (schema %d, integrity ok)\n",
+	       cfg->database, a->words[1], version);
+	return 0;
+}
+
+static int
+cmd_restore(const struct args *a, const struct config *cfg)
+{
+	char why[1024];
+
+	if (a->n_words != 2)
+		return die("usage: restore FILE (a file made by backup)");
+	if (store_restore(cfg->database, a->words[1], why, sizeof(why))) {
+		fprintf(stderr, "neuvo-admin: restore refused: %s\n", why);
+		return 1;
+	}
+	printf("%s restored from %s\n", cfg->database, a->words[1]);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -644,6 +732,8 @@ main(int argc, char **argv)
 
 	if ((rc = parse_args(argc, argv, &a)))
 		return rc;
+	if (a.answered)
+		return 0;
 	cfg = load(a.config);
 	if (!cfg)
 		return 1;
@@ -659,6 +749,10 @@ main(int argc, char **argv)
 		rc = cmd_transcripts(&a, cfg);
 	else if (!strcmp(a.words[0], "purge"))
 		rc = cmd_purge(&a, cfg);
+	else if (!strcmp(a.words[0], "backup"))
+		rc = cmd_backup(&a, cfg);
+	else if (!strcmp(a.words[0], "restore"))
+		rc = cmd_restore(&a, cfg);
 	else
 		rc = die("unknown command '%s'", a.words[0]);
 	config_free(cfg);

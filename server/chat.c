@@ -208,9 +208,12 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 	c->idle_warned = false;
 	a->active[a->n_active++] = c;
 	s->n.served++;
-	if (!c->stat_served)
+	if (!c->stat_served) {
 		svc_stat(s, c->taken_at, STATS_SERVED,
 			 c->taken_at - c->started_at, NULL);
+		waits_add(&s->recent, c->taken_at,
+			  c->taken_at - c->started_at);
+	}
 	c->stat_served = true;
 	if (store_chat_taken(s->st, c->id, c->taken_at))
 		log_err("service: chat %lld take not stored", (long long)c->id);

@@ -36,6 +36,8 @@
 #include "hours.h"
 #include "log.h"
 #include "net.h"
+#include "neuvo_version.h"
+#include "notify.h"
 #include "service.h"
 #include "smtp.h"
 #include "store.h"
@@ -65,6 +67,30 @@ struct server {
 
 #define USAGE "usage: neuvo-server --config PATH [--check]"
 
+/* --help and --version: what they print on standard output. */
+static void
+print_help(void)
+{
+	printf(USAGE "\n"
+	       "       neuvo-server --help | --version\n\n"
+	       "The neuvo chat server: HTTP and WebSocket on one port.\n"
+	       "  --config PATH  the INI file (see neuvo.ini(5))\n"
+	       "  --check        validate the config, print ok or every "
+	       "error, exit 0/1\n"
+	       "Signals: SIGHUP re-reads the config, SIGTERM stops.\n"
+	       "See neuvo-server(8).\n");
+}
+
+static void
+print_version(void)
+{
+	printf("neuvo-server %s%s%s%s\n", NEUVO_VERSION,
+	       NEUVO_GIT_DESCRIBE[0] ? " (git " : "", NEUVO_GIT_DESCRIBE,
+	       NEUVO_GIT_DESCRIBE[0] ? ")" : "");
+}
+
+/* Returns 0 to run, 1 when --help or --version was answered (exit 0), -1
+ * on a bad argument (exit 2). */
 static int
 parse_args(int argc, char **argv, const char **path, bool *check)
 {
@@ -73,7 +99,13 @@ parse_args(int argc, char **argv, const char **path, bool *check)
 	*path = NULL;
 	*check = false;
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config")) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			print_help();
+			return 1;
+		} else if (!strcmp(argv[i], "--version")) {
+			print_version();
+			return 1;
+		} else if (!strcmp(argv[i], "--config")) {
 			/* "--config --check" is a missing path, not a file
 			 * called "--check". */
 			if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2)) {
@@ -311,10 +343,14 @@ on_signal(uv_signal_t *h, int signum)
 {
 	struct server *srv = h->data;
 
-	if (signum == SIGHUP)
+	if (signum == SIGHUP) {
+		(void)notify_send("RELOADING=1");
 		reload(srv);
-	else
+		(void)notify_send("READY=1");
+	} else {
+		(void)notify_send("STOPPING=1");
 		stop(srv);
+	}
 }
 
 /* 10,000 connections need more descriptors than the usual soft limit. */
@@ -433,6 +469,8 @@ run(struct server *srv)
 			"start");
 	log_info("neuvo-server listening on %s port %d%s", srv->cfg->listen,
 		 srv->cfg->port, srv->cfg->tls_cert[0] ? " (TLS)" : "");
+	if (notify_send("READY=1") < 0)
+		log_warn("cannot tell systemd we are ready ($NOTIFY_SOCKET)");
 	uv_run(&srv->loop, UV_RUN_DEFAULT);
 	log_info("stopped");
 	return 0;
@@ -446,8 +484,8 @@ main(int argc, char **argv)
 	bool check;
 	int rc;
 
-	if (parse_args(argc, argv, &path, &check))
-		return 2;
+	if ((rc = parse_args(argc, argv, &path, &check)))
+		return rc > 0 ? 0 : 2;
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = load_config(path);
 	if (!srv.cfg)

@@ -23,6 +23,7 @@
  *
  * The state below is one per process and touched only on the loop thread.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -790,6 +791,10 @@ net_start(struct uv_loop_s *loop, const struct config *c, struct svc *svc)
 	info.foreign_loops = loops;
 	info.port = c->port;
 	info.iface = c->listen;
+	/* lws 4.1 binds an IPv4 `listen` on its IPv6 socket as [::], every
+	 * address of the host: keep an IPv4 address on an IPv4 socket. */
+	if (inet_pton(AF_INET, c->listen, &(struct in_addr){ 0 }) == 1)
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.protocols = protocols;
 	info.mounts = &mounts[0];
 	info.headers = &hdr_csp;

@@ -2,11 +2,18 @@
  * report.c - the service report as one self-contained HTML page (see
  * report.h). neuvo-admin computes the figures with stats.c and hands them
  * here with the opening hours; this file only draws: inline CSS, inline SVG
- * charts, no scripts and no requests.
+ * charts, no scripts and no requests. Its words come from the pages' own
+ * string files (client-web/i18n/<lang>.json, the "report.*" keys), so the
+ * report speaks the administrators' language with the same translations
+ * the residents see; the order of words in a sentence is the string's, with
+ * {name} placeholders filled here.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "report.h"
 #include "sbuf.h"
@@ -19,8 +26,36 @@
 #define C_P50 "#2f6f9f"
 #define C_P90 "#9cc3e0"
 
-static const char *const weekdays[7] = { "Mon", "Tue", "Wed", "Thu", "Fri",
-					 "Sat", "Sun" };
+static const char *const weekday_keys[7] = {
+	"report.weekday_mon", "report.weekday_tue", "report.weekday_wed",
+	"report.weekday_thu", "report.weekday_fri", "report.weekday_sat",
+	"report.weekday_sun",
+};
+
+/* Every report.* key this file uses; report_strings_missing checks them. */
+static const char *const used_keys[] = {
+	"report.title", "report.period", "report.made", "report.question",
+	"report.verdict_yes", "report.verdict_partly", "report.verdict_no",
+	"report.nobody", "report.attempts", "report.closed_share",
+	"report.lost", "report.most_often", "report.tile_queued",
+	"report.tile_served", "report.tile_left", "report.tile_closed",
+	"report.tile_wait", "report.tile_length", "report.tile_feedback",
+	"report.week_title", "report.week_note", "report.legend_open",
+	"report.legend_served", "report.legend_left", "report.legend_full",
+	"report.legend_closed", "report.cell", "report.waits_title",
+	"report.waits_p50", "report.waits_p90", "report.waits_note",
+	"report.left_title", "report.topics", "report.outcomes",
+	"report.languages", "report.none", "report.feedback",
+	"report.no_ratings", "report.ratings", "report.rating_poor",
+	"report.rating_good", "report.table_title", "report.col_day",
+	"report.col_queued", "report.col_served", "report.col_left",
+	"report.col_full", "report.col_closed", "report.col_p50",
+	"report.col_p90", "report.col_messages", "report.col_feedback",
+	"report.footer", "report.dur_s", "report.dur_min", "report.dur_h",
+	"report.decimal", "report.weekday_mon", "report.weekday_tue",
+	"report.weekday_wed", "report.weekday_thu", "report.weekday_fri",
+	"report.weekday_sat", "report.weekday_sun",
+};
 
 /* s with & < > " ' as HTML entities, appended to o. */
 static void
@@ -53,6 +88,169 @@ static void
 put_text(struct sbuf *o, const char *s)
 {
 	escape_into(o, s);
+}
+
+/* ------------------------------------------------------------- strings */
+
+/* The string of `key`, or the key itself when it is missing (so a gap
+ * shows in the page instead of vanishing). */
+static const char *
+tr(const struct report_input *in, const char *key)
+{
+	const char *v = json_string_value(json_object_get(in->strings, key));
+
+	return v ? v : key;
+}
+
+/* The label of an id ("topic." + "housing"), or the id itself. */
+static const char *
+tr_id(const struct report_input *in, const char *prefix, const char *id)
+{
+	char key[STATS_ID_MAX + 16];
+	const char *v;
+
+	if (snprintf(key, sizeof(key), "%s%s", prefix, id) >= (int)sizeof(key))
+		return id;
+	v = json_string_value(json_object_get(in->strings, key));
+	return v ? v : id;
+}
+
+/* One {name} of a template and the HTML that replaces it. */
+struct arg {
+	const char *name;
+	const char *html;       /* already safe: made here, escaped if need be */
+};
+
+/* Append template t escaped, each {name} replaced by its argument's HTML;
+ * an unknown {name} stays as written. */
+static void
+put_tmpl(struct sbuf *o, const char *t, const struct arg *args, size_t n_args)
+{
+	const char *close;
+	size_t i, len;
+
+	for (; *t; t++) {
+		close = *t == '{' ? strchr(t, '}') : NULL;
+		for (i = 0; close && i < n_args; i++) {
+			len = strlen(args[i].name);
+			if ((size_t)(close - t - 1) == len &&
+			    !strncmp(t + 1, args[i].name, len))
+				break;
+		}
+		if (!close || i == n_args) {
+			char c[2] = { *t, '\0' };
+
+			escape_into(o, c);
+			continue;
+		}
+		sbuf_adds(o, args[i].html);
+		t = close;
+	}
+}
+
+/* put_tmpl of the string of `key`. */
+static void
+put_tr(struct sbuf *o, const struct report_input *in, const char *key,
+       const struct arg *args, size_t n_args)
+{
+	put_tmpl(o, tr(in, key), args, n_args);
+}
+
+/* put_tr into buf[n] (cut short if need be). */
+static void
+tr_into(char *buf, size_t n, const struct report_input *in, const char *key,
+	const struct arg *args, size_t n_args)
+{
+	struct sbuf o;
+	char *text;
+
+	sbuf_init(&o);
+	put_tr(&o, in, key, args, n_args);
+	text = sbuf_take(&o);
+	snprintf(buf, n, "%s", text ? text : "");
+	free(text);
+}
+
+#define N_ARGS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* v with `dec` decimals and the language's separator: "4.5" or "4,5". Only
+ * "," or ".", whatever the string says: it must not put markup in a
+ * number. */
+static void
+fmt_number(const struct report_input *in, double v, int dec, char *buf,
+	   size_t n)
+{
+	char *dot;
+
+	snprintf(buf, n, "%.*f", dec, v);
+	dot = strchr(buf, '.');
+	if (dot && !strcmp(tr(in, "report.decimal"), ","))
+		*dot = ',';
+}
+
+static void
+fmt_decimal(const struct report_input *in, double v, char *buf, size_t n)
+{
+	fmt_number(in, v, 1, buf, n);
+}
+
+const char *
+report_strings_missing(const json_t *strings)
+{
+	size_t i;
+
+	for (i = 0; i < N_ARGS(used_keys); i++)
+		if (!json_is_string(json_object_get(strings, used_keys[i])))
+			return used_keys[i];
+	return NULL;
+}
+
+/* A language id: 1-16 of a-z and _, so it names a file and nothing else. */
+static bool
+valid_lang(const char *lang)
+{
+	size_t n = strlen(lang);
+
+	return n >= 1 && n <= 16 && strspn(lang, "abcdefghijklmnopqrstuvwxyz_")
+				    == n;
+}
+
+json_t *
+report_strings_load(const char *web_root, const char *lang, char *why,
+		    size_t n)
+{
+	char path[4096];
+	json_error_t err;
+	const char *missing;
+	json_t *o;
+
+	if (!valid_lang(lang)) {
+		snprintf(why, n, "language '%s' is not an id (a-z, _)", lang);
+		return NULL;
+	}
+	if (snprintf(path, sizeof(path), "%s/i18n/%s.json", web_root, lang) >=
+	    (int)sizeof(path)) {
+		snprintf(why, n, "web_root path too long");
+		return NULL;
+	}
+	o = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (!o) {
+		snprintf(why, n, "cannot read the strings %s: %s", path,
+			 err.text);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		snprintf(why, n, "%s is not a JSON object", path);
+		json_decref(o);
+		return NULL;
+	}
+	missing = report_strings_missing(o);
+	if (missing) {
+		snprintf(why, n, "%s has no string %s", path, missing);
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 double
@@ -125,20 +323,23 @@ build_week(const struct report_input *in, struct week *w)
 		}
 }
 
-/* "45 s", "3 min 20 s", "1 h 5 min"; "–" for none. */
+/* "45 s", "3 min 20 s", "1 h 5 min" in the language's words; "–" for none. */
 static void
-fmt_seconds(int64_t v, char *buf, size_t n)
+fmt_seconds(const struct report_input *in, int64_t v, char *buf, size_t n)
 {
-	if (v < 0)
+	char h[24], m[24], s[24];
+	struct arg a[] = { { "h", h }, { "m", m }, { "s", s } };
+
+	if (v < 0) {
 		snprintf(buf, n, "–");
-	else if (v < 60)
-		snprintf(buf, n, "%lld s", (long long)v);
-	else if (v < 3600)
-		snprintf(buf, n, "%lld min %lld s", (long long)(v / 60),
-			 (long long)(v % 60));
-	else
-		snprintf(buf, n, "%lld h %lld min", (long long)(v / 3600),
-			 (long long)(v % 3600 / 60));
+		return;
+	}
+	snprintf(h, sizeof(h), "%lld", (long long)(v / 3600));
+	snprintf(m, sizeof(m), "%lld", (long long)(v < 3600 ? v / 60
+							    : v % 3600 / 60));
+	snprintf(s, sizeof(s), "%lld", (long long)(v < 60 ? v : v % 60));
+	tr_into(buf, n, in, v < 60 ? "report.dur_s" : v < 3600 ?
+		"report.dur_min" : "report.dur_h", a, N_ARGS(a));
 }
 
 static int
@@ -147,18 +348,36 @@ percent(int part, int whole)
 	return whole > 0 ? (int)((part * 100.0) / whole + 0.5) : 0;
 }
 
+/* "Mon 12–13": a weekday's name and an hour, escaped HTML in buf. */
+static void
+fmt_when(const struct report_input *in, int wd, int hour, char *buf, size_t n)
+{
+	char *day = report_escape(tr(in, weekday_keys[wd]));
+
+	snprintf(buf, n, "%s %02d–%02d", day ? day : "", hour, hour + 1);
+	free(day);
+}
+
 /* ------------------------------------------------------------ the page */
+
+static const char *
+title(const struct report_input *in)
+{
+	return in->title ? in->title : tr(in, "report.title");
+}
 
 static void
 put_head(struct sbuf *o, const struct report_input *in)
 {
-	sbuf_addf(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	sbuf_addf(o, "<!DOCTYPE html>\n<html lang=\"");
+	put_text(o, in->lang ? in->lang : "en");
+	sbuf_addf(o, "\">\n<head>\n"
 		  "<meta charset=\"utf-8\">\n"
 		  "<meta name=\"viewport\" content=\"width=device-width, "
 		  "initial-scale=1\">\n"
 		  "<meta http-equiv=\"Content-Security-Policy\" content=\""
 		  "default-src 'none'; style-src 'unsafe-inline'\">\n<title>");
-	put_text(o, in->title ? in->title : "Chat service report");
+	put_text(o, title(in));
 	sbuf_addf(o, "</title>\n<style>\n"
 		  "body{margin:0;background:#f4f5f7;color:#1d2430;"
 		  "font:15px/1.5 system-ui,-apple-system,'Segoe UI',"
@@ -203,28 +422,38 @@ static void
 put_header(struct sbuf *o, const struct report_input *in)
 {
 	const struct stats_range *r = in->stats;
-	char from[HOURS_DATE_MAX], to[HOURS_DATE_MAX];
+	char from[HOURS_DATE_MAX], to[HOURS_DATE_MAX], days[24];
+	struct arg a[] = { { "from", from }, { "to", to }, { "days", days } };
+	char *made = report_escape(in->generated);
+	struct arg b[] = { { "date", made ? made : "" } };
 
 	hours_format_date(&r->days[0].date, from, sizeof(from));
 	hours_format_date(&r->days[r->n_days - 1].date, to, sizeof(to));
+	snprintf(days, sizeof(days), "%zu", r->n_days);
 	sbuf_addf(o, "<header>\n<h1>");
-	put_text(o, in->title ? in->title : "Chat service report");
-	sbuf_addf(o, "</h1>\n<p class=\"period\">%s to %s (%zu days, %s time)",
-		  from, to, r->n_days, "local");
+	put_text(o, title(in));
+	sbuf_addf(o, "</h1>\n<p class=\"period\">");
+	put_tr(o, in, "report.period", a, N_ARGS(a));
 	if (in->generated) {
-		sbuf_addf(o, " · made ");
-		put_text(o, in->generated);
+		sbuf_addf(o, " · ");
+		put_tr(o, in, "report.made", b, N_ARGS(b));
 	}
 	sbuf_addf(o, "</p>\n</header>\n");
+	free(made);
 }
 
 /* The busiest hours of the week for closed-time attempts, as text. */
 static void
-put_busiest_closed(struct sbuf *o, const struct week *w)
+put_busiest_closed(struct sbuf *o, const struct report_input *in,
+		   const struct week *w)
 {
 	int used[7][24] = { { 0 } };
-	int k, d, h, shown = 0;
+	int k, d, h;
+	struct sbuf list;
+	char when[64];
+	struct arg a[1];
 
+	sbuf_init(&list);
 	for (k = 0; k < 3; k++) {
 		int bd = -1, bh = -1, best = 0;
 
@@ -238,82 +467,114 @@ put_busiest_closed(struct sbuf *o, const struct week *w)
 		if (bd < 0)
 			break;
 		used[bd][bh] = 1;
-		sbuf_addf(o, "%s%s %02d–%02d (%d)",
-			  shown++ ? ", " : " Most often: ", weekdays[bd], bh,
-			  bh + 1, best);
+		fmt_when(in, bd, bh, when, sizeof(when));
+		sbuf_addf(&list, "%s%s (%d)", k ? ", " : "", when, best);
 	}
-	if (shown)
-		sbuf_addf(o, ".");
+	if (sbuf_failed(&list)) {
+		sbuf_fail(o);
+		return;
+	}
+	if (list.len > 0) {
+		a[0] = (struct arg){ "list", list.s };
+		sbuf_addc(o, ' ');
+		put_tr(o, in, "report.most_often", a, 1);
+	}
+	sbuf_free(&list);
 }
 
 static void
-put_answer(struct sbuf *o, const struct stats_day *t, const struct week *w)
+put_answer(struct sbuf *o, const struct report_input *in,
+	   const struct stats_day *t, const struct week *w)
 {
 	int attempts = t->started + t->queue_full + t->closed_attempts;
 	int closed = percent(t->closed_attempts, attempts);
 	int lost = percent(t->abandoned + t->queue_full, attempts);
-	const char *verdict = closed + lost < 10 ? "Yes, mostly"
-			      : closed + lost < 30 ? "Partly" : "Often not";
+	const char *verdict = closed + lost < 10 ? "report.verdict_yes"
+			      : closed + lost < 30 ? "report.verdict_partly"
+			      : "report.verdict_no";
 	const char *color = closed + lost < 10 ? "#2e7d4f"
 			    : closed + lost < 30 ? "#b7791f" : C_CLOSED;
+	char n[24], cl[64], full[24], left[24], pct[24];
+	struct arg a_n[] = { { "n", n } };
+	struct arg a_cl[] = { { "closed", cl } };
+	struct arg a_lost[] = { { "full", full }, { "left", left },
+				{ "percent", pct } };
 
-	sbuf_addf(o, "<section class=\"answer\" style=\"--v:%s\">\n"
-		  "<h2>Are we open when people try to reach us?</h2>\n", color);
+	sbuf_addf(o, "<section class=\"answer\" style=\"--v:%s\">\n<h2>",
+		  color);
+	put_tr(o, in, "report.question", NULL, 0);
+	sbuf_addf(o, "</h2>\n");
 	if (attempts == 0) {
-		sbuf_addf(o, "<p>Nobody tried to start a chat in this "
-			  "period.</p>\n</section>\n");
+		sbuf_addf(o, "<p>");
+		put_tr(o, in, "report.nobody", NULL, 0);
+		sbuf_addf(o, "</p>\n</section>\n");
 		return;
 	}
-	sbuf_addf(o, "<p class=\"verdict\">%s</p>\n<p>%d people tried to "
-		  "start a chat. <b>%d (%d %%)</b> came while the chat was "
-		  "closed;", verdict, attempts, t->closed_attempts, closed);
-	sbuf_addf(o, " %d were turned away because the queue was full and %d "
-		  "left the queue before an advisor took them (together %d "
-		  "%%).", t->queue_full, t->abandoned, lost);
-	put_busiest_closed(o, w);
+	snprintf(n, sizeof(n), "%d", attempts);
+	snprintf(cl, sizeof(cl), "<b>%d (%d %%)</b>", t->closed_attempts,
+		 closed);
+	snprintf(full, sizeof(full), "%d", t->queue_full);
+	snprintf(left, sizeof(left), "%d", t->abandoned);
+	snprintf(pct, sizeof(pct), "%d", lost);
+	sbuf_addf(o, "<p class=\"verdict\">");
+	put_tr(o, in, verdict, NULL, 0);
+	sbuf_addf(o, "</p>\n<p>");
+	put_tr(o, in, "report.attempts", a_n, N_ARGS(a_n));
+	sbuf_addc(o, ' ');
+	put_tr(o, in, "report.closed_share", a_cl, N_ARGS(a_cl));
+	sbuf_addc(o, ' ');
+	put_tr(o, in, "report.lost", a_lost, N_ARGS(a_lost));
+	put_busiest_closed(o, in, w);
 	sbuf_addf(o, "</p>\n</section>\n");
 }
 
 static void
-put_tile(struct sbuf *o, const char *value, const char *label)
+put_tile(struct sbuf *o, const struct report_input *in, const char *value,
+	 const char *key)
 {
-	sbuf_addf(o, "<div class=\"tile\"><b>%s</b><span>%s</span></div>\n",
-		  value, label);
+	sbuf_addf(o, "<div class=\"tile\"><b>%s</b><span>", value);
+	put_tr(o, in, key, NULL, 0);
+	sbuf_addf(o, "</span></div>\n");
 }
 
 static void
-put_tiles(struct sbuf *o, const struct stats_day *t)
+put_tiles(struct sbuf *o, const struct report_input *in,
+	  const struct stats_day *t)
 {
-	char v[48];
-	double avg = stats_feedback_avg(t);
+	char v[96], avg[32];
+	double a = stats_feedback_avg(t);
 
 	sbuf_addf(o, "<section class=\"tiles\">\n");
 	snprintf(v, sizeof(v), "%d", t->started);
-	put_tile(o, v, "queued for a chat");
+	put_tile(o, in, v, "report.tile_queued");
 	snprintf(v, sizeof(v), "%d", t->served);
-	put_tile(o, v, "served by an advisor");
+	put_tile(o, in, v, "report.tile_served");
 	snprintf(v, sizeof(v), "%d %%", percent(t->abandoned,
 						t->served + t->abandoned));
-	put_tile(o, v, "left the queue unserved");
+	put_tile(o, in, v, "report.tile_left");
 	snprintf(v, sizeof(v), "%d", t->closed_attempts);
-	put_tile(o, v, "tried while closed");
-	fmt_seconds(t->wait_p50, v, sizeof(v));
-	put_tile(o, v, "median wait");
-	fmt_seconds(t->duration_p50, v, sizeof(v));
-	put_tile(o, v, "median chat length");
-	if (avg < 0)
+	put_tile(o, in, v, "report.tile_closed");
+	fmt_seconds(in, t->wait_p50, v, sizeof(v));
+	put_tile(o, in, v, "report.tile_wait");
+	fmt_seconds(in, t->duration_p50, v, sizeof(v));
+	put_tile(o, in, v, "report.tile_length");
+	if (a < 0) {
 		snprintf(v, sizeof(v), "–");
-	else
-		snprintf(v, sizeof(v), "%.1f / 5", avg);
-	put_tile(o, v, "feedback");
+	} else {
+		fmt_decimal(in, a, avg, sizeof(avg));
+		snprintf(v, sizeof(v), "%s / 5", avg);
+	}
+	put_tile(o, in, v, "report.tile_feedback");
 	sbuf_addf(o, "</section>\n");
 }
 
 static void
-put_legend_item(struct sbuf *o, const char *color, const char *label)
+put_legend_item(struct sbuf *o, const struct report_input *in,
+		const char *color, const char *key)
 {
-	sbuf_addf(o, "<span><i style=\"background:%s\"></i>%s</span>", color,
-		  label);
+	sbuf_addf(o, "<span><i style=\"background:%s\"></i>", color);
+	put_tr(o, in, key, NULL, 0);
+	sbuf_addf(o, "</span>");
 }
 
 /* One stacked bar segment of the week chart, from the bottom y up. */
@@ -335,8 +596,29 @@ put_segment(struct sbuf *o, double x, double *y, double w, int n, double scale,
 #define WK_ROW 54
 #define WK_BAR 44
 
+/* The hover text of one hour of the week. */
 static void
-put_week_cell(struct sbuf *o, const struct cell *c, int d, int h, double scale)
+put_cell_title(struct sbuf *o, const struct report_input *in,
+	       const struct cell *c, int d, int h)
+{
+	char when[64], served[16], left[16], full[16], closed[16];
+	struct arg a[] = { { "when", when }, { "served", served },
+			   { "left", left }, { "full", full },
+			   { "closed", closed } };
+
+	fmt_when(in, d, h, when, sizeof(when));
+	snprintf(served, sizeof(served), "%d", c->served);
+	snprintf(left, sizeof(left), "%d", c->abandoned);
+	snprintf(full, sizeof(full), "%d", c->full);
+	snprintf(closed, sizeof(closed), "%d", c->closed);
+	sbuf_addf(o, "<title>");
+	put_tr(o, in, "report.cell", a, N_ARGS(a));
+	sbuf_addf(o, "</title>");
+}
+
+static void
+put_week_cell(struct sbuf *o, const struct report_input *in,
+	      const struct cell *c, int d, int h, double scale)
 {
 	double x = WK_LEFT + h * WK_CELL, base = d * WK_ROW + WK_ROW - 4;
 	double y = base;
@@ -346,9 +628,8 @@ put_week_cell(struct sbuf *o, const struct cell *c, int d, int h, double scale)
 			  "height=\"%d\" fill=\"%s\" fill-opacity=\"%.2f\"/>",
 			  WK_LEFT + h * WK_CELL, d * WK_ROW + 2, WK_CELL,
 			  WK_ROW - 4, C_OPEN, 0.35 + 0.65 * c->open);
-	sbuf_addf(o, "<g><title>%s %02d–%02d: %d served, %d left the queue, %d "
-		  "turned away (full), %d while closed</title>", weekdays[d], h,
-		  h + 1, c->served, c->abandoned, c->full, c->closed);
+	sbuf_addf(o, "<g>");
+	put_cell_title(o, in, c, d, h);
 	put_segment(o, x + 6, &y, WK_CELL - 12, c->served, scale, C_SERVED);
 	put_segment(o, x + 6, &y, WK_CELL - 12, c->abandoned, scale,
 		    C_ABANDONED);
@@ -362,33 +643,36 @@ put_week_cell(struct sbuf *o, const struct cell *c, int d, int h, double scale)
 }
 
 static void
-put_week_chart(struct sbuf *o, const struct week *w)
+put_week_chart(struct sbuf *o, const struct report_input *in,
+	       const struct week *w)
 {
 	double scale = w->max_total ? (double)(WK_BAR - 12) / w->max_total : 0;
 	int width = WK_LEFT + 24 * WK_CELL + 4, height = 7 * WK_ROW + 20;
 	int d, h;
 
-	sbuf_addf(o, "<section>\n<h2>Demand by hour of the week</h2>\n<p "
-		  "class=\"note\">Each bar is everyone who tried to reach the "
-		  "chat in that hour of the week over the whole period, by "
-		  "the hour they arrived. The green background is when the "
-		  "chat was open.</p>\n<div class=\"legend\">");
-	put_legend_item(o, C_OPEN, "open");
-	put_legend_item(o, C_SERVED, "served");
-	put_legend_item(o, C_ABANDONED, "left the queue");
-	put_legend_item(o, C_FULL, "turned away, queue full");
-	put_legend_item(o, C_CLOSED, "tried while closed");
+	sbuf_addf(o, "<section>\n<h2>");
+	put_tr(o, in, "report.week_title", NULL, 0);
+	sbuf_addf(o, "</h2>\n<p class=\"note\">");
+	put_tr(o, in, "report.week_note", NULL, 0);
+	sbuf_addf(o, "</p>\n<div class=\"legend\">");
+	put_legend_item(o, in, C_OPEN, "report.legend_open");
+	put_legend_item(o, in, C_SERVED, "report.legend_served");
+	put_legend_item(o, in, C_ABANDONED, "report.legend_left");
+	put_legend_item(o, in, C_FULL, "report.legend_full");
+	put_legend_item(o, in, C_CLOSED, "report.legend_closed");
 	sbuf_addf(o, "</div>\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
-		  "aria-label=\"Demand by hour of the week\">\n", width,
-		  height);
+		  "aria-label=\"", width, height);
+	put_tr(o, in, "report.week_title", NULL, 0);
+	sbuf_addf(o, "\">\n");
 	for (d = 0; d < 7; d++) {
 		sbuf_addf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" "
 			  "stroke=\"#d5d9de\"/>", WK_LEFT, width - 4,
 			  d * WK_ROW + WK_ROW - 4, d * WK_ROW + WK_ROW - 4);
-		sbuf_addf(o, "<text x=\"0\" y=\"%d\">%s</text>\n",
-			  d * WK_ROW + 32, weekdays[d]);
+		sbuf_addf(o, "<text x=\"0\" y=\"%d\">", d * WK_ROW + 32);
+		put_tr(o, in, weekday_keys[d], NULL, 0);
+		sbuf_addf(o, "</text>\n");
 		for (h = 0; h < 24; h++)
-			put_week_cell(o, &w->c[d][h], d, h, scale);
+			put_week_cell(o, in, &w->c[d][h], d, h, scale);
 		sbuf_addf(o, "\n");
 	}
 	for (h = 0; h < 24; h++)
@@ -474,18 +758,20 @@ decimals(double step)
 }
 
 static void
-put_axis(struct sbuf *o, double max, const char *unit)
+put_axis(struct sbuf *o, const struct report_input *in, double max,
+	 const char *unit)
 {
 	int k, dec = decimals(max / 4);
+	char label[48];
 
 	for (k = 0; k <= 4; k++) {
 		double y = 10 + (DC_H - 10) * (1 - k / 4.0);
 
+		fmt_number(in, max * k / 4, dec, label, sizeof(label));
 		sbuf_addf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
 			  "y2=\"%.1f\" stroke=\"#e3e6ea\"/><text x=\"%d\" "
-			  "y=\"%.1f\" text-anchor=\"end\">%.*f%s</text>",
-			  DC_LEFT, DC_W, y, y, DC_LEFT - 6, y + 4, dec,
-			  max * k / 4, unit);
+			  "y=\"%.1f\" text-anchor=\"end\">%s%s</text>",
+			  DC_LEFT, DC_W, y, y, DC_LEFT - 6, y + 4, label, unit);
 	}
 }
 
@@ -504,11 +790,14 @@ put_day_labels(struct sbuf *o, const struct stats_range *r, double slot)
 }
 
 static void
-put_day_bars(struct sbuf *o, const struct stats_range *r, const day_value *fns,
-	     const char *const *colors, int n_fns, double max)
+put_day_bars(struct sbuf *o, const struct report_input *in,
+	     const day_value *fns, const char *const *colors, int n_fns,
+	     double max)
 {
+	const struct stats_range *r = in->stats;
 	double slot = (double)(DC_W - DC_LEFT) / r->n_days;
 	double bw = slot * 0.8 / n_fns;
+	char label[32];
 	size_t i;
 	int k;
 
@@ -521,53 +810,58 @@ put_day_bars(struct sbuf *o, const struct stats_range *r, const day_value *fns,
 				continue;
 			if (hgt < 2)            /* a zero is drawn, as a line */
 				hgt = 2;
+			fmt_decimal(in, v, label, sizeof(label));
 			sbuf_addf(o, "<rect x=\"%.1f\" y=\"%.1f\" "
 				  "width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
-				  "<title>%.1f</title></rect>",
+				  "<title>%s</title></rect>",
 				  DC_LEFT + slot * i + slot * 0.1 + bw * k,
-				  DC_H - hgt, bw, hgt, colors[k], v);
+				  DC_H - hgt, bw, hgt, colors[k], label);
 		}
 	put_day_labels(o, r, slot);
 }
 
 static void
-put_day_chart(struct sbuf *o, const struct stats_range *r, const day_value *fns,
-	      const char *const *colors, int n_fns, const char *unit)
+put_day_chart(struct sbuf *o, const struct report_input *in,
+	      const day_value *fns, const char *const *colors, int n_fns,
+	      const char *unit)
 {
-	double max = nice_ceiling(series_max(r, fns, n_fns));
+	double max = nice_ceiling(series_max(in->stats, fns, n_fns));
 
 	sbuf_addf(o, "<svg viewBox=\"0 0 %d %d\" role=\"img\">\n", DC_W + 4,
 		  DC_H + 24);
-	put_axis(o, max, unit);
-	put_day_bars(o, r, fns, colors, n_fns, max);
+	put_axis(o, in, max, unit);
+	put_day_bars(o, in, fns, colors, n_fns, max);
 	sbuf_addf(o, "\n</svg>\n");
 }
 
 static void
-put_waits(struct sbuf *o, const struct stats_range *r)
+put_waits(struct sbuf *o, const struct report_input *in)
 {
 	static const day_value fns[2] = { wait50_min, wait90_min };
 	static const char *const colors[2] = { C_P50, C_P90 };
 
-	sbuf_addf(o, "<section>\n<h2>Waiting time per day (minutes)</h2>\n<div "
-		  "class=\"legend\">");
-	put_legend_item(o, C_P50, "half waited less than (median)");
-	put_legend_item(o, C_P90, "9 in 10 waited less than");
+	sbuf_addf(o, "<section>\n<h2>");
+	put_tr(o, in, "report.waits_title", NULL, 0);
+	sbuf_addf(o, "</h2>\n<div class=\"legend\">");
+	put_legend_item(o, in, C_P50, "report.waits_p50");
+	put_legend_item(o, in, C_P90, "report.waits_p90");
 	sbuf_addf(o, "</div>\n");
-	put_day_chart(o, r, fns, colors, 2, "");
-	sbuf_addf(o, "<p class=\"note\">Days without a served chat have no bar."
-		  "</p>\n</section>\n");
+	put_day_chart(o, in, fns, colors, 2, "");
+	sbuf_addf(o, "<p class=\"note\">");
+	put_tr(o, in, "report.waits_note", NULL, 0);
+	sbuf_addf(o, "</p>\n</section>\n");
 }
 
 static void
-put_abandoned(struct sbuf *o, const struct stats_range *r)
+put_abandoned(struct sbuf *o, const struct report_input *in)
 {
 	static const day_value fns[1] = { abandoned_pct };
 	static const char *const colors[1] = { C_ABANDONED };
 
-	sbuf_addf(o, "<section>\n<h2>Share who left the queue before being "
-		  "served</h2>\n");
-	put_day_chart(o, r, fns, colors, 1, " %");
+	sbuf_addf(o, "<section>\n<h2>");
+	put_tr(o, in, "report.left_title", NULL, 0);
+	sbuf_addf(o, "</h2>\n");
+	put_day_chart(o, in, fns, colors, 1, " %");
 	sbuf_addf(o, "</section>\n");
 }
 
@@ -598,18 +892,23 @@ by_count(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* A list of counts under the heading `key`, each id shown by its label
+ * `prefix`<id> from the strings. */
 static void
-put_counts(struct sbuf *o, const char *title, const struct stats_counts *c,
-	   const char *color)
+put_counts(struct sbuf *o, const struct report_input *in, const char *key,
+	   const char *prefix, const struct stats_counts *c, const char *color)
 {
 	struct stats_count *sorted;
 	size_t i;
 	int max = 0;
 
-	sbuf_addf(o, "<section>\n<h2>%s</h2>\n", title);
+	sbuf_addf(o, "<section>\n<h2>");
+	put_tr(o, in, key, NULL, 0);
+	sbuf_addf(o, "</h2>\n");
 	if (c->n == 0) {
-		sbuf_addf(o, "<p class=\"note\">None recorded.</p>\n</section>"
-			  "\n");
+		sbuf_addf(o, "<p class=\"note\">");
+		put_tr(o, in, "report.none", NULL, 0);
+		sbuf_addf(o, "</p>\n</section>\n");
 		return;
 	}
 	for (i = 0; i < c->n; i++)
@@ -625,26 +924,36 @@ put_counts(struct sbuf *o, const char *title, const struct stats_counts *c,
 	sbuf_addf(o, "<svg viewBox=\"0 0 270 %zu\" role=\"img\">\n",
 		  c->n * 26 + 4);
 	for (i = 0; i < c->n; i++)
-		put_hbar(o, (int)i, sorted[i].id, sorted[i].n, max, color);
+		put_hbar(o, (int)i, tr_id(in, prefix, sorted[i].id),
+			 sorted[i].n, max, color);
 	sbuf_addf(o, "</svg>\n</section>\n");
 	free(sorted);
 }
 
 static void
-put_feedback(struct sbuf *o, const struct stats_day *t)
+put_feedback(struct sbuf *o, const struct report_input *in,
+	     const struct stats_day *t)
 {
-	static const char *const labels[5] = { "1 (poor)", "2", "3", "4",
-					       "5 (good)" };
+	const char *labels[5] = { tr(in, "report.rating_poor"), "2", "3", "4",
+				  tr(in, "report.rating_good") };
+	char n[24], avg[32];
+	struct arg a[] = { { "n", n }, { "avg", avg } };
 	int k, max = 0;
 
-	sbuf_addf(o, "<section>\n<h2>Feedback</h2>\n");
+	sbuf_addf(o, "<section>\n<h2>");
+	put_tr(o, in, "report.feedback", NULL, 0);
+	sbuf_addf(o, "</h2>\n");
 	if (t->feedback_count == 0) {
-		sbuf_addf(o, "<p class=\"note\">No ratings given.</p>\n"
-			  "</section>\n");
+		sbuf_addf(o, "<p class=\"note\">");
+		put_tr(o, in, "report.no_ratings", NULL, 0);
+		sbuf_addf(o, "</p>\n</section>\n");
 		return;
 	}
-	sbuf_addf(o, "<p>%d ratings, on average %.1f of 5.</p>\n",
-		  t->feedback_count, stats_feedback_avg(t));
+	snprintf(n, sizeof(n), "%d", t->feedback_count);
+	fmt_decimal(in, stats_feedback_avg(t), avg, sizeof(avg));
+	sbuf_addf(o, "<p>");
+	put_tr(o, in, "report.ratings", a, N_ARGS(a));
+	sbuf_addf(o, "</p>\n");
 	for (k = 0; k < 5; k++)
 		if (t->ratings[k] > max)
 			max = t->ratings[k];
@@ -657,59 +966,71 @@ put_feedback(struct sbuf *o, const struct stats_day *t)
 /* ------------------------------------------------------------ the table */
 
 static void
-put_table_row(struct sbuf *o, const struct stats_day *d)
+put_table_row(struct sbuf *o, const struct report_input *in,
+	      const struct stats_day *d)
 {
-	char date[HOURS_DATE_MAX], w50[32], w90[32], avg[16];
+	char date[HOURS_DATE_MAX], w50[96], w90[96], avg[32];
 	double a = stats_feedback_avg(d);
 
 	hours_format_date(&d->date, date, sizeof(date));
-	fmt_seconds(d->wait_p50, w50, sizeof(w50));
-	fmt_seconds(d->wait_p90, w90, sizeof(w90));
+	fmt_seconds(in, d->wait_p50, w50, sizeof(w50));
+	fmt_seconds(in, d->wait_p90, w90, sizeof(w90));
 	if (a < 0)
 		snprintf(avg, sizeof(avg), "–");
 	else
-		snprintf(avg, sizeof(avg), "%.1f", a);
-	sbuf_addf(o, "<tr><td>%s %s</td><td>%d</td><td>%d</td><td>%d</td><td>"
+		fmt_decimal(in, a, avg, sizeof(avg));
+	sbuf_addf(o, "<tr><td>");
+	put_tr(o, in, weekday_keys[hours_weekday(&d->date)], NULL, 0);
+	sbuf_addf(o, " %s</td><td>%d</td><td>%d</td><td>%d</td><td>"
 		  "%d</td><td>%d</td><td>%s</td><td>%s</td><td>%d</td><td>"
-		  "%s</td></tr>\n", weekdays[hours_weekday(&d->date)], date,
-		  d->started, d->served, d->abandoned, d->queue_full,
-		  d->closed_attempts, w50, w90, d->messages, avg);
+		  "%s</td></tr>\n", date, d->started, d->served, d->abandoned,
+		  d->queue_full, d->closed_attempts, w50, w90, d->messages,
+		  avg);
 }
 
 static void
-put_table(struct sbuf *o, const struct stats_range *r)
+put_table(struct sbuf *o, const struct report_input *in)
 {
+	static const char *const columns[] = {
+		"report.col_day", "report.col_queued", "report.col_served",
+		"report.col_left", "report.col_full", "report.col_closed",
+		"report.col_p50", "report.col_p90", "report.col_messages",
+		"report.col_feedback",
+	};
 	size_t i;
 
-	sbuf_addf(o, "<section>\n<h2>Day by day</h2>\n<table>\n<thead><tr><th>"
-		  "day</th><th>queued</th><th>served</th><th>left queue</th>"
-		  "<th>queue full</th><th>while closed</th><th>median "
-		  "wait</th><th>90 %% wait</th><th>messages</th><th>"
-		  "feedback</th></tr></thead>\n<tbody>\n");
-	for (i = 0; i < r->n_days; i++)
-		put_table_row(o, &r->days[i]);
+	sbuf_addf(o, "<section>\n<h2>");
+	put_tr(o, in, "report.table_title", NULL, 0);
+	sbuf_addf(o, "</h2>\n<table>\n<thead><tr>");
+	for (i = 0; i < N_ARGS(columns); i++) {
+		sbuf_addf(o, "<th>");
+		put_tr(o, in, columns[i], NULL, 0);
+		sbuf_addf(o, "</th>");
+	}
+	sbuf_addf(o, "</tr></thead>\n<tbody>\n");
+	for (i = 0; i < in->stats->n_days; i++)
+		put_table_row(o, in, &in->stats->days[i]);
 	sbuf_addf(o, "</tbody>\n</table>\n</section>\n");
 }
 
 static void
-put_footer(struct sbuf *o)
+put_footer(struct sbuf *o, const struct report_input *in)
 {
-	sbuf_addf(o, "<p class=\"note\">These figures hold no identifiers: "
-		  "they are counted from anonymous events that stay when "
-		  "transcripts are deleted after the retention time. Hours "
-		  "are local time. Topics come from the advisor's tags, or "
-		  "the topic the resident chose when untagged.</p>\n</main>\n"
-		  "</body>\n</html>\n");
+	sbuf_addf(o, "<p class=\"note\">");
+	put_tr(o, in, "report.footer", NULL, 0);
+	sbuf_addf(o, "</p>\n</main>\n</body>\n</html>\n");
 }
 
 char *
 report_render_html(const struct report_input *in)
 {
+	const struct stats_day *total;
 	struct sbuf o;
 	struct week *w;
 
-	if (!in->stats || in->stats->n_days == 0)
+	if (!in->stats || in->stats->n_days == 0 || !in->strings)
 		return NULL;
+	total = &in->stats->total;
 	w = malloc(sizeof(*w));
 	if (!w)
 		return NULL;
@@ -717,19 +1038,22 @@ report_render_html(const struct report_input *in)
 	sbuf_init(&o);
 	put_head(&o, in);
 	put_header(&o, in);
-	put_answer(&o, &in->stats->total, w);
-	put_tiles(&o, &in->stats->total);
-	put_week_chart(&o, w);
-	put_waits(&o, in->stats);
-	put_abandoned(&o, in->stats);
+	put_answer(&o, in, total, w);
+	put_tiles(&o, in, total);
+	put_week_chart(&o, in, w);
+	put_waits(&o, in);
+	put_abandoned(&o, in);
 	sbuf_addf(&o, "<div class=\"grid\">\n");
-	put_counts(&o, "Topics", &in->stats->total.topics, C_SERVED);
-	put_counts(&o, "Outcomes", &in->stats->total.outcomes, C_FULL);
-	put_feedback(&o, &in->stats->total);
-	put_counts(&o, "Languages", &in->stats->total.languages, C_P50);
+	put_counts(&o, in, "report.topics", "topic.", &total->topics,
+		   C_SERVED);
+	put_counts(&o, in, "report.outcomes", "outcome.", &total->outcomes,
+		   C_FULL);
+	put_feedback(&o, in, total);
+	put_counts(&o, in, "report.languages", "lang.", &total->languages,
+		   C_P50);
 	sbuf_addf(&o, "</div>\n<br>\n");
-	put_table(&o, in->stats);
-	put_footer(&o);
+	put_table(&o, in);
+	put_footer(&o, in);
 	free(w);
 	return sbuf_take(&o);
 }

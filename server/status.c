@@ -198,6 +198,9 @@ collect_metrics(struct svc *s, struct metric *m)
 	M("neuvo_chats_active", "gauge", "chats with an advisor", active);
 	M("neuvo_chats_today", "gauge", "residents queued today (local day)",
 	  chats_today(s));
+	M("neuvo_queue_wait_p90_seconds", "gauge", "p90 wait of the last 15 "
+	  "min's takes and everyone waiting",
+	  waits_p90(&s->recent, &s->queue, svc_now(s)));
 	M("neuvo_connections_open", "gauge", "WebSocket connections",
 	  ns->connections_open);
 	M("neuvo_chats_started_total", "counter", "residents queued",

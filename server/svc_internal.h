@@ -45,6 +45,7 @@
 #include "stats.h"
 #include "store.h"
 #include "throttle.h"
+#include "waits.h"
 
 #define SVC_MAX_ERRORS 20           /* protocol errors before close 1008 */
 #define SVC_RATE_LIMIT 10           /* frames per second per connection */
@@ -186,6 +187,7 @@ struct svc {
 	struct hours_date today;         /* local day of chats_today */
 	uint64_t chats_today;            /* residents queued today */
 	struct mail_state mail;
+	struct waits recent;             /* the wait p90 gauge (waits.h) */
 };
 
 /* ------------------------------------------------------------ service.c */

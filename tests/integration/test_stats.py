@@ -4,12 +4,13 @@ and `report`; purge (by hand and the server's own daily one) deletes old
 transcripts while the day's figures stay. /metrics shows chats today."""
 import datetime as dt
 import json
+import shutil
 import sqlite3
 import time
 
 import pytest
 
-from conftest import (CLOSED_ALL_DAY, Server, admin, advisor, local_now, local_today,
+from conftest import (CLOSED_ALL_DAY, ROOT, Server, admin, advisor, local_now, local_today,
                       metrics, queued, resident, run, taken)
 
 HETU = "131052-308T"
@@ -212,16 +213,59 @@ def test_export_to_today_has_every_chat(chats):
 
 # ----------------------------------------------------------------- report
 
+def report(srv, out, *args):
+    """neuvo-admin report of today into `out`, with the pages' string files
+    in the server's web root (the report's words come from them)."""
+    i18n = srv.web / "i18n"
+    if not i18n.exists():
+        shutil.copytree(ROOT / "client-web" / "i18n", i18n)
+    today = local_today().isoformat()
+    return admin(srv.config, "report", "--from", today, "--to", today, "--out", str(out),
+                 *args)
+
+
 def test_report_writes_a_self_contained_page(chats, tmp_path):
     srv, _ = chats
     out = tmp_path / "r.html"
-    today = local_today().isoformat()
-    r = admin(srv.config, "report", "--from", today, "--to", today, "--out", str(out))
+    r = report(srv, out, "--lang", "en")
     assert r.returncode == 0, r.stderr
     html = out.read_text()
     assert html.startswith("<!DOCTYPE html>") and html.count("<svg") >= 5
     assert "http:" not in html and "https:" not in html and "<script" not in html
-    assert "income_support" in html
+    assert 'lang="en"' in html and "Are we open when people try to reach us?" in html
+    assert "Income support" in html       # topic income_support by its label
+
+
+@pytest.mark.parametrize("lang,question,topic", [
+    ("fi", "Olemmeko auki silloin, kun meitä yritetään tavoittaa?", "Toimeentulotuki"),
+    ("sv", "Har vi öppet när folk försöker nå oss?", "Utkomststöd"),
+])
+def test_report_speaks_the_language_asked(chats, tmp_path, lang, question, topic):
+    srv, _ = chats
+    out = tmp_path / "r.html"
+    r = report(srv, out, "--lang", lang)
+    assert r.returncode == 0, r.stderr
+    html = out.read_text()
+    assert f'lang="{lang}"' in html and question in html and topic in html
+    assert "Are we open" not in html and "report." not in html
+
+
+def test_report_defaults_to_the_configured_language(chats, tmp_path):
+    srv, _ = chats                          # [chat] default_language = fi
+    out = tmp_path / "r.html"
+    r = report(srv, out)
+    assert r.returncode == 0, r.stderr
+    assert 'lang="fi"' in out.read_text()
+
+
+@pytest.mark.parametrize("lang", ["de", "../i18n/fi", "FI"])
+def test_report_in_a_language_without_strings_fails_with_one_line(chats, tmp_path, lang):
+    srv, _ = chats
+    out = tmp_path / "r.html"
+    r = report(srv, out, "--lang", lang)
+    assert r.returncode != 0
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not out.exists()
 
 
 # ----------------------------------------------------------- bad arguments

@@ -35,5 +35,7 @@ main(void)
 	failed += test_utf8_run();
 	failed += test_sbuf_run();
 	failed += test_base64_run();
+	failed += test_notify_run();
+	failed += test_waits_run();
 	return failed ? 1 : 0;
 }

@@ -1,6 +1,7 @@
 /* test_report.c - the manager's HTML report: self-contained (no URL, no
  * script), escaped, with its SVG charts and its answer to "are we open when
- * people try to reach us?". */
+ * people try to reach us?", in each language of the pages' own string files
+ * (client-web/i18n, read from the source tree). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include <jansson.h>
 
 #include "hours.h"
 #include "report.h"
@@ -38,8 +41,23 @@ monday(struct stats_range *r, const char *topic)
 	return stats_compute(ev, sizeof(ev) / sizeof(ev[0]), &d, &d, r);
 }
 
+/* The strings of `lang` from client-web/i18n; fails the case without. */
+static json_t *
+strings(const char *lang)
+{
+	char why[512];
+	json_t *o = report_strings_load(NEUVO_TEST_WEB_ROOT, lang, why,
+					sizeof(why));
+
+	if (!o)
+		fail_msg("%s", why);
+	return o;
+}
+
+/* The Monday's report with the given strings. */
 static char *
-render(const char *topic, const char *title)
+render_with(const json_t *text, const char *lang, const char *topic,
+	    const char *title)
 {
 	struct stats_range r;
 	struct hours h;
@@ -53,9 +71,27 @@ render(const char *topic, const char *title)
 	in.hours = &h;
 	in.title = title;
 	in.generated = "2026-11-03";
+	in.strings = text;
+	in.lang = lang;
 	html = report_render_html(&in);
 	stats_free(&r);
 	return html;
+}
+
+static char *
+render_in(const char *lang, const char *topic, const char *title)
+{
+	json_t *text = strings(lang);
+	char *html = render_with(text, lang, topic, title);
+
+	json_decref(text);
+	return html;
+}
+
+static char *
+render(const char *topic, const char *title)
+{
+	return render_in("en", topic, title);
 }
 
 static void
@@ -244,9 +280,10 @@ report_lists_topics_outcomes_and_feedback(void **state)
 
 	(void)state;
 	assert_non_null(html);
-	assert_non_null(strstr(html, ">housing</text>"));
-	assert_non_null(strstr(html, ">answered</text>"));
-	assert_non_null(strstr(html, ">fi</text>"));
+	/* By their labels in the strings, not their ids. */
+	assert_non_null(strstr(html, ">Housing</text>"));
+	assert_non_null(strstr(html, ">Answered</text>"));
+	assert_non_null(strstr(html, ">Finnish</text>"));
 	assert_non_null(strstr(html, "1 ratings, on average 5.0 of 5."));
 	free(html);
 }
@@ -257,7 +294,8 @@ report_of_a_quiet_period_says_so(void **state)
 	struct stats_range r;
 	struct hours h;
 	struct hours_date d = { 2026, 11, 2 };
-	struct report_input in = { &r, &h, NULL, NULL };
+	json_t *text = strings("en");
+	struct report_input in = { &r, &h, NULL, NULL, text, "en" };
 	char *html;
 
 	(void)state;
@@ -269,6 +307,7 @@ report_of_a_quiet_period_says_so(void **state)
 	assert_non_null(strstr(html, "No ratings given."));
 	free(html);
 	stats_free(&r);
+	json_decref(text);
 }
 
 static void
@@ -276,12 +315,163 @@ report_without_days_is_refused(void **state)
 {
 	struct stats_range r;
 	struct hours h;
-	struct report_input in = { &r, &h, NULL, NULL };
+	json_t *text = strings("en");
+	struct report_input in = { &r, &h, NULL, NULL, text, "en" };
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
 	unit_weekday_hours(&h);
 	assert_null(report_render_html(&in));
+	json_decref(text);
+}
+
+static void
+report_without_strings_is_refused(void **state)
+{
+	(void)state;
+	assert_null(render_with(NULL, "en", "housing", NULL));
+}
+
+/* --------------------------------------------------------- languages */
+
+static void
+every_language_file_has_every_report_string(void **state)
+{
+	static const char *const langs[] = { "fi", "sv", "en" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		json_t *text = strings(langs[i]);
+
+		assert_null(report_strings_missing(text));
+		json_decref(text);
+	}
+}
+
+/* A key the report uses but the file lacks would show as "report.x". */
+static void
+no_report_key_shows_through_in_any_language(void **state)
+{
+	static const char *const langs[] = { "fi", "sv", "en" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		char *html = render_in(langs[i], "housing", NULL);
+
+		assert_non_null(html);
+		if (strstr(html, "report."))
+			fail_msg("%s: %s", langs[i], strstr(html, "report."));
+		free(html);
+	}
+}
+
+static void
+finnish_report_speaks_finnish(void **state)
+{
+	char *html = render_in("fi", "housing", NULL);
+
+	(void)state;
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<html lang=\"fi\">"));
+	assert_non_null(strstr(html, "<h1>Chat-palvelun raportti</h1>"));
+	assert_non_null(strstr(html, "Olemmeko auki silloin, kun meitä "
+			       "yritetään tavoittaa?"));
+	assert_non_null(strstr(html, "Chattia yritti aloittaa 5 ihmistä. "
+			       "<b>3 (60 %)</b> tuli, kun chat oli suljettu;"));
+	assert_non_null(strstr(html, "Useimmiten: ma 12–13 (3)."));
+	assert_non_null(strstr(html, "ma 09–10: 1 palveltu, 1 poistui "
+			       "jonosta, 0 käännytetty (täynnä), 0 "
+			       "suljettuna"));
+	/* Decimal comma, and the labels of ids in Finnish. */
+	assert_non_null(strstr(html, "1 arviota, keskimäärin 5,0/5."));
+	assert_non_null(strstr(html, ">Asuminen</text>"));
+	assert_non_null(strstr(html, ">Vastattu</text>"));
+	assert_non_null(strstr(html, ">suomi</text>"));
+	assert_non_null(strstr(html, "<td>ma 2026-11-02</td>"));
+	assert_null(strstr(html, "Are we open"));
+	free(html);
+}
+
+static void
+swedish_report_speaks_swedish(void **state)
+{
+	char *html = render_in("sv", "housing", NULL);
+
+	(void)state;
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<html lang=\"sv\">"));
+	assert_non_null(strstr(html, "Har vi öppet när folk försöker nå "
+			       "oss?"));
+	assert_non_null(strstr(html, "Oftast: mån 12–13 (3)."));
+	assert_non_null(strstr(html, "1 betyg, i genomsnitt 5,0 av 5."));
+	assert_non_null(strstr(html, ">Boende</text>"));
+	free(html);
+}
+
+static void
+english_report_keeps_the_decimal_point(void **state)
+{
+	char *html = render("housing", NULL);
+
+	(void)state;
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<html lang=\"en\">"));
+	assert_non_null(strstr(html, "<b>5.0 / 5</b>"));
+	free(html);
+}
+
+/* The strings are text, whatever they hold; placeholders are filled in
+ * the string's own order, and an unknown one stays as written. */
+static void
+strings_are_escaped_and_filled_in_their_own_order(void **state)
+{
+	json_t *text = strings("en");
+	char *html;
+
+	(void)state;
+	json_object_set_new(text, "report.question",
+			    json_string("<script>x</script> & {zzz}"));
+	json_object_set_new(text, "report.attempts",
+			    json_string("[{n}] tried, {n} again"));
+	html = render_with(text, "en", "housing", NULL);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<h2>&lt;script&gt;x&lt;/script&gt; &amp; "
+			       "{zzz}</h2>"));
+	assert_non_null(strstr(html, "[5] tried, 5 again"));
+	assert_null(strstr(html, "<script"));
+	free(html);
+	json_decref(text);
+}
+
+static void
+a_missing_string_is_named(void **state)
+{
+	json_t *text = strings("sv");
+
+	(void)state;
+	json_object_del(text, "report.cell");
+	assert_string_equal(report_strings_missing(text), "report.cell");
+	json_object_set_new(text, "report.cell", json_integer(1));
+	assert_string_equal(report_strings_missing(text), "report.cell");
+	json_decref(text);
+}
+
+static void
+loading_refuses_a_path_for_a_language(void **state)
+{
+	char why[512];
+
+	(void)state;
+	assert_null(report_strings_load(NEUVO_TEST_WEB_ROOT, "../i18n/fi",
+					why, sizeof(why)));
+	assert_non_null(strstr(why, "not an id"));
+	assert_null(report_strings_load(NEUVO_TEST_WEB_ROOT, "", why,
+					sizeof(why)));
+	assert_null(report_strings_load(NEUVO_TEST_WEB_ROOT, "de", why,
+					sizeof(why)));
+	assert_non_null(strstr(why, "i18n/de.json"));
 }
 
 int
@@ -305,6 +495,16 @@ test_report_run(void)
 		cmocka_unit_test(report_lists_topics_outcomes_and_feedback),
 		cmocka_unit_test(report_of_a_quiet_period_says_so),
 		cmocka_unit_test(report_without_days_is_refused),
+		cmocka_unit_test(report_without_strings_is_refused),
+		cmocka_unit_test(every_language_file_has_every_report_string),
+		cmocka_unit_test(no_report_key_shows_through_in_any_language),
+		cmocka_unit_test(finnish_report_speaks_finnish),
+		cmocka_unit_test(swedish_report_speaks_swedish),
+		cmocka_unit_test(english_report_keeps_the_decimal_point),
+		cmocka_unit_test(
+			strings_are_escaped_and_filled_in_their_own_order),
+		cmocka_unit_test(a_missing_string_is_named),
+		cmocka_unit_test(loading_refuses_a_path_for_a_language),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, unit_setup_helsinki, NULL);

@@ -50,5 +50,7 @@ int test_chat_run(void);
 int test_utf8_run(void);
 int test_sbuf_run(void);
 int test_base64_run(void);
+int test_notify_run(void);
+int test_waits_run(void);
 
 #endif

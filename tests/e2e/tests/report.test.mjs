@@ -135,7 +135,7 @@ test('the report of real chats is self-contained and shows its charts', async ()
 
   const out = path.join(env.srv.dir, 'report.html');
   const r = spawnSync(ADMIN_BIN, ['--config', env.srv.config, 'report', '--from', helsinkiDate(-6),
-    '--to', helsinkiDate(0), '--out', out, '--title', 'Neuvonta chat: weekly report'],
+    '--to', helsinkiDate(0), '--out', out, '--title', 'Neuvonta chat: weekly report', '--lang', 'en'],
   { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const html = fs.readFileSync(out, 'utf8');
