@@ -1,5 +1,5 @@
 """Issue 17: the manuals (man/*.8, man/*.5, mdoc) render with no warning and
-stay true to the code: every config key server/config.c knows is described
+stay true to the code: every config key server/config_keys.c knows is described
 in neuvo.ini(5), every neuvo-admin command in neuvo-admin(8); and `cmake
 --install` puts the programs, the web root, the manuals, the example config
 and the systemd unit where they belong."""
@@ -38,8 +38,8 @@ def test_mandoc_lint_finds_nothing(page):
 
 
 def config_keys():
-    """(section, key) of every key in server/config.c's table."""
-    src = (ROOT / "server" / "config.c").read_text()
+    """(section, key) of every key in server/config_keys.c's table."""
+    src = (ROOT / "server" / "config_keys.c").read_text()
     keys = re.findall(r'\b(?:SPECIAL|INT|BOOL|TEXT|NONEMPTY)\("(\w+)", "(\w+)"', src)
     keys += [("hours", day) for day in re.findall(r'\bDAY\("(\w+)"', src)]
     assert len(keys) > 30, keys
