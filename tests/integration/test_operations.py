@@ -18,6 +18,8 @@ import time
 
 import pytest
 
+from test_store_upgrade import old_database, template_phc
+
 from conftest import (ADMIN, ROOT, SERVER, Server, admin, advisor, chatting, metrics, queued,
                       run)
 
@@ -356,18 +358,21 @@ def test_restore_replaces_a_broken_database(backed_up, damage):
     assert srv.request("/healthz")[0] == 200
 
 
-def test_restore_brings_an_older_schema_up_to_date(backed_up, tmp_path):
+def test_restore_brings_an_older_schema_up_to_date(backed_up, tmp_path,
+                                                   advisor_db):
     srv, out = backed_up
-    old = tmp_path / "old-schema.db"
-    old.write_bytes(out.read_bytes())
-    with sqlite3.connect(old) as con:           # as before the outbox (issue 5)
-        con.execute("DROP TABLE outbox")
-        con.execute("PRAGMA user_version = 2")
+    old = tmp_path / "old-schema.db"            # the release before restarts
+    old_database(old, template_phc(advisor_db))
+    with open_db(out) as con:
+        current = con.execute("PRAGMA user_version").fetchone()[0]
+    assert current > 3
     assert srv.stop() == 0
     r = admin(srv.config, "restore", str(old))
     assert r.returncode == 0, r.stderr
     with open_db(srv.db) as con:
-        assert con.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert con.execute("PRAGMA user_version").fetchone()[0] == current
+        assert con.execute("SELECT text FROM messages WHERE chat_id = 1"
+                           ).fetchone()[0] == "vanha viesti"
         assert con.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
 
 
