@@ -79,6 +79,20 @@ async def real_login(srv, addr=REAL, password=ADVISOR_PASSWORD, retries=0):
     raise AssertionError("unreachable")
 
 
+async def flood(srv, addrs, retries=0):
+    """Bogus logins of the real account, one from each of `addrs`, all in
+    flight; then the real advisor's login from REAL. Returns (the bogus
+    connections, their answers, /metrics right after the burst, her
+    answer, her wait in seconds, her tries)."""
+    bogus = [await send_login(srv, a, ADVISOR_USER, f"guess {i}")
+             for i, a in enumerate(addrs)]
+    burst = metrics(srv)
+    c, m, took, tries = await real_login(srv, retries=retries)
+    assert m["type"] == "login_ok", m
+    got = [await answer(b) for b in bogus]
+    return bogus, got, burst, m, took, tries
+
+
 # ------------------------------------------------------ queued password checks
 
 def test_four_bogus_logins_in_flight_no_longer_refuse_the_real_advisor(server):
@@ -98,12 +112,7 @@ def test_four_bogus_logins_in_flight_no_longer_refuse_the_real_advisor(server):
 
 def test_sixty_bogus_logins_from_one_address_delay_nobody_else(server):
     async def go():
-        bogus = [await send_login(server, ATTACKER, ADVISOR_USER, f"guess {i}")
-                 for i in range(60)]
-        m_now = metrics(server)
-        c, m, took, _ = await real_login(server)
-        assert m["type"] == "login_ok", m
-        got = [await answer(b) for b in bogus]
+        bogus, got, m_now, _, took, _ = await flood(server, [ATTACKER] * 60)
         k = kinds(got)
         # 4 checked at once and 16 waiting from one address; the other 40
         # are told to try again, none is answered login_ok.
@@ -123,12 +132,7 @@ def test_sixty_bogus_logins_from_one_address_delay_nobody_else(server):
 
 def test_sixty_bogus_logins_from_sixty_addresses_queue_the_real_advisor(server):
     async def go():
-        bogus = [await send_login(server, source(i), ADVISOR_USER, f"guess {i}")
-                 for i in range(60)]
-        m_now = metrics(server)
-        c, m, took, _ = await real_login(server)
-        assert m["type"] == "login_ok", m
-        got = [await answer(b) for b in bogus]
+        bogus, got, m_now, _, took, _ = await flood(server, map(source, range(60)))
         assert kinds(got) == {"auth_failed": 60}
         print(f"\n60 bogus from 60 addresses: {m_now['neuvo_logins_checking']} checking "
               f"and {m_now['neuvo_logins_waiting']} waiting when the real advisor came; "
@@ -139,11 +143,7 @@ def test_sixty_bogus_logins_from_sixty_addresses_queue_the_real_advisor(server):
 
 def test_a_full_login_queue_says_try_again_and_the_retry_gets_in(server):
     async def go():
-        bogus = [await send_login(server, source(i), ADVISOR_USER, f"guess {i}")
-                 for i in range(70)]
-        c, m, took, tries = await real_login(server, retries=30)
-        assert m["type"] == "login_ok", m
-        got = [await answer(b) for b in bogus]
+        _, got, _, _, took, tries = await flood(server, map(source, range(70)), retries=30)
         k = kinds(got)
         assert k == {"auth_failed": 68, "unavailable": 2}, k
         busy = [g for g in got if g.get("code") == "unavailable"][0]
@@ -287,23 +287,18 @@ def test_memory_under_a_login_flood_old_and_new_scrypt_cost(make_server):
     """Each check holds 128 * N * r bytes while it runs: four at once, so a
     flood holds four times that. Measured at both costs (the new hashes'
     and the old ones', which still verify)."""
-    async def flood(srv):
+    async def measure(srv):
         before = memory_kib(srv)
-        bogus = [await send_login(srv, source(i), ADVISOR_USER, f"guess {i}")
-                 for i in range(24)]
-        got = [await answer(b) for b in bogus]
+        _, got, _, _, took, _ = await flood(srv, map(source, range(24)))
         assert kinds(got) == {"auth_failed": 24}
-        c, m, took, _ = await real_login(srv)
-        assert m["type"] == "login_ok", m
-        after = memory_kib(srv)
-        return before, after, took
+        return before, memory_kib(srv), took
 
     peaks = {}
     for cost in (OLD_COST, NEW_COST):
         srv = make_server(start=False)
         set_phc(srv, ADVISOR_USER, phc(ADVISOR_PASSWORD, cost))
         srv.start()
-        before, after, took = run(flood(srv), timeout=FLOOD_TIMEOUT)
+        before, after, took = run(measure(srv), timeout=FLOOD_TIMEOUT)
         peaks[cost] = after["VmHWM"] - before["VmRSS"]
         print(f"\nscrypt ln={cost[0]},r={cost[1]},p={cost[2]}: RSS before "
               f"{before['VmRSS'] // 1024} MiB, peak during 24 logins "
