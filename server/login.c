@@ -237,13 +237,37 @@ login_ok(struct svc *s, struct peer *p, struct advisor *a, const char *token)
 	chat_assign_waiting(s);
 }
 
+/* Is the account still as it was checked? An `advisor passwd` or `remove`
+ * committed while the check ran makes the old password worthless. (One
+ * committed after this read also deletes the token given now, and
+ * login_sweep then closes the session.) -1 on a store error. */
+static int
+account_unchanged(struct svc *s, const struct store_advisor *checked)
+{
+	struct store_advisor now;
+	int rc = store_advisor_get(s->st, checked->username, &now);
+
+	if (rc < 0)
+		return -1;
+	rc = rc == 0 && now.id == checked->id &&
+	     !strcmp(now.phc, checked->phc);
+	OPENSSL_cleanse(now.phc, sizeof(now.phc));
+	return rc;
+}
+
 /* The password was right: the account's session with a new token. */
 static void
 password_ok(struct svc *s, struct peer *p, const struct store_advisor *acc)
 {
 	char token[AUTH_TOKEN_CHARS + 1];
-	struct advisor *a = session_for(s, acc);
+	struct advisor *a;
+	int rc = account_unchanged(s, acc);
 
+	if (rc == 0) {
+		login_failed(s, p);
+		return;
+	}
+	a = rc > 0 ? session_for(s, acc) : NULL;
 	if (!a || session_new_token(s, a, token)) {
 		login_unavailable(s, p, "the session could not be started; "
 				  "try again");

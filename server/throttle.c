@@ -47,11 +47,12 @@ find(const struct throttle *t, const char *key)
 	return NULL;
 }
 
-/* Are e's failures too old to count at `now`? */
+/* Are e's failures too old to count at `now`? A clock set back past them
+ * forgets them too, rather than pausing a key for as long as it went back. */
 static bool
 forgotten(const struct throttle_entry *e, int64_t now)
 {
-	return now - e->last_fail >= THROTTLE_FORGET_S;
+	return now - e->last_fail >= THROTTLE_FORGET_S || now < e->last_fail;
 }
 
 /* Forget the entry whose first failure is the oldest (the list's tail). */

@@ -1953,17 +1953,17 @@ logout_before_login_is_not_allowed(void **state)
 	assert_int_equal(a->close_code, 0);
 }
 
-/* neuvo-admin, another process: a second connection to the file. */
+/* neuvo-admin, another process: a second connection to the file sets
+ * user's hash to phc. */
 static void
-admin_passwd(const char *user)
+admin_passwd(const char *user, const char *phc)
 {
 	struct store *other;
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/neuvo.db", tmpdir);
 	assert_int_equal(store_open(path, 1000, &other), 0);
-	assert_int_equal(store_advisor_set_password(other, user, cheap_phc),
-			 0);
+	assert_int_equal(store_advisor_set_password(other, user, phc), 0);
 	store_close(other);
 }
 
@@ -1978,7 +1978,7 @@ a_token_revoked_elsewhere_closes_the_session_within_a_second(void **state)
 	tick();
 	skip_all(r);
 	skip_all(a);
-	admin_passwd("anna");
+	admin_passwd("anna", cheap_phc);
 	later(1);
 	expect_error(a, "auth_failed");
 	assert_int_equal(a->close_code, 1008);
@@ -1987,6 +1987,22 @@ a_token_revoked_elsewhere_closes_the_session_within_a_second(void **state)
 	drop(a);
 	tick();
 	assert_int_equal(jint(next_of(r, "position"), "position"), 1);
+}
+
+static void
+a_password_changed_during_its_check_does_not_log_in(void **state)
+{
+	struct net_conn *a;
+
+	(void)state;
+	a = login_from(NULL, "anna", PASSWORD);        /* checked against */
+	assert_int_equal(metric("neuvo_logins_checking"), 1); /* the old hash */
+	admin_passwd("anna", "$scrypt$ln=10,r=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+		     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+	expect_error(a, "auth_failed");
+	assert_int_equal(a->close_code, 1008);
 }
 
 static void
@@ -2307,6 +2323,9 @@ test_chat_run(void)
 		T(logout_before_login_is_not_allowed),
 		cmocka_unit_test_setup_teardown(
 			a_token_revoked_elsewhere_closes_the_session_within_a_second,
+			setup_file, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_password_changed_during_its_check_does_not_log_in,
 			setup_file, teardown),
 		T(an_expired_live_session_is_closed_and_keeps_its_chats),
 		T(protocol_errors_keep_the_connection_until_twenty),

@@ -227,6 +227,15 @@ failures_closer_than_the_window_keep_counting(void **state)
 }
 
 static void
+a_clock_set_back_does_not_lengthen_a_pause(void **state)
+{
+	(void)state;
+	fail_n("anna", THROTTLE_FREE + 6, T0);
+	assert_int_equal(throttle_wait(&t, "anna", T0), THROTTLE_MAX_PAUSE_S);
+	assert_int_equal(throttle_wait(&t, "anna", T0 - 3600), 0);
+}
+
+static void
 wait_says_how_long(void **state)
 {
 	(void)state;
@@ -405,6 +414,7 @@ test_throttle_run(void)
 		T(quiet_key_is_forgotten),
 		T(failures_closer_than_the_window_keep_counting),
 		T(wait_says_how_long),
+		T(a_clock_set_back_does_not_lengthen_a_pause),
 		T(table_with_more_free_failures),
 #undef T
 #define L(f) cmocka_unit_test_setup_teardown(f, setup_login, teardown_login)
