@@ -13,7 +13,9 @@ nothing here asserts on time.
   the new one (N=2^15, r=8, p=3);
 - advisor tokens in the database: the same token and expiry on a token
   login, 12 hours absolute, logout, revocation by `advisor passwd` and
-  `advisor remove` within 5 s, token login after a restart.
+  `advisor remove` within 5 s, token login after a restart;
+- odd and repeated login frames (over-long names, forged tokens, a second
+  login or a logout while a check runs, logout twice).
 
 Attack traffic comes from 127.0.0.0/8 source addresses other than
 127.0.0.1 (Linux routes the whole /8 to loopback), so each attacker and the
@@ -27,7 +29,7 @@ import sqlite3
 import time
 
 from conftest import (ADVISOR_NAME, ADVISOR_PASSWORD, ADVISOR_USER, SERVER, Client,
-                      admin, advisor, chatting, metrics, run)
+                      admin, advisor, chatting, metrics, queued, run)
 
 ATTACKER = "127.0.0.2"
 REAL = "127.0.0.3"
@@ -452,3 +454,47 @@ def test_token_login_works_after_a_restart(server):
         await c.recv_type("queue")
         print("\ntoken login after a restart: login_ok with the same token")
     run(go2())
+
+
+# ------------------------------------------------------------ odd login frames
+
+def test_odd_and_repeated_login_frames_are_refused(server):
+    async def go():
+        seen = {}
+        before = metrics(server)
+        # A username no account can have: refused unchecked.
+        c = await send_login(server, ATTACKER, "u" * 200, "x")
+        seen["200-byte username"] = await answer(c)
+        # A second login and a logout while the first is being checked.
+        c = await send_login(server, "127.0.0.6", "nobody", "password1")
+        await c.send({"type": "login", "username": "nobody", "password": "again"})
+        await c.send({"type": "logout"})
+        seen["second login while checking"] = await c.recv_type("error")
+        seen["logout before login_ok"] = await c.recv_type("error")
+        seen["the first login's answer"] = await answer(c)
+        # Forged tokens: too long for the protocol, garbage, a resident's.
+        for name, tok in (("129-char token", "A" * 129), ("garbage token", "!" * 43),
+                          ("a resident's token", (await queued(server))[1]["token"])):
+            c, m = await token_login(server, tok, addr="127.0.0.7")
+            seen[name] = m
+        # Logout twice: the second frame meets a closed connection.
+        a = await advisor(server, local_addr=("127.0.0.8", 0))
+        await a.send({"type": "logout"})
+        await a.send({"type": "logout"})
+        await a.recv_type("logged_out")
+        seen["logout twice: close"] = await a.close_code()
+        after = metrics(server)
+        failed = after["neuvo_login_failures_total"] - before["neuvo_login_failures_total"]
+        for k, v in seen.items():
+            print(f"\n{k}: {v}", end="")
+        print(f"\nfailed logins counted: {failed} (the 200-byte name, one password, two tokens)")
+        assert failed == 4
+        assert seen["200-byte username"]["code"] == "auth_failed"
+        assert seen["second login while checking"]["code"] == "not_allowed"
+        assert seen["logout before login_ok"]["code"] == "not_allowed"
+        assert seen["the first login's answer"]["code"] == "auth_failed"
+        assert seen["129-char token"]["code"] == "bad_field"
+        assert seen["garbage token"]["code"] == "auth_failed"
+        assert seen["a resident's token"]["code"] == "auth_failed"
+        assert seen["logout twice: close"] == 1000
+    run(go(), timeout=FLOOD_TIMEOUT)
