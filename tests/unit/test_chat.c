@@ -3,10 +3,12 @@
  * service.h with no socket: hello and the queue, closing time, take,
  * messages, typing, end, feedback, resume within and after the grace,
  * auto-assign, requeue when an advisor stays away, idle warnings and
- * timeouts, advisor logins and their throttle, protocol errors, the
- * failed-commit policy of svc_end_turn, shutdown, /api/status and /metrics.
+ * timeouts, advisor logins (queued password checks, the throttle per
+ * address, tokens kept in the store, logout, revocation by another
+ * process, expiry), protocol errors, the failed-commit policy of
+ * svc_end_turn, shutdown, /api/status and /metrics.
  *
- * The service gets a real store (SQLite in memory; one case a file) and a
+ * The service gets a real store (SQLite in memory; a few cases a file) and a
  * real libuv loop (password checks run on its thread pool), but its
  * struct svc_io is ours: a connection is a struct net_conn below that,
  * like net.c, holds the frames of a turn until svc_end_turn releases them,
