@@ -445,6 +445,14 @@ def test_token_login_works_after_a_restart(server):
 
     token = run(go1())
     assert server.stop() == 0
+    # A token that expired while the server was down: deleted once it runs.
+    stale = os.urandom(32)
+    db = sqlite3.connect(server.db, timeout=10)
+    with db:
+        now = int(time.time())
+        db.execute("INSERT INTO advisor_tokens SELECT ?, account_id, ?, ? FROM "
+                   "advisor_tokens LIMIT 1", (stale, now - 13 * 3600, now - 3600))
+    db.close()
     server.start()
 
     async def go2():
@@ -452,7 +460,14 @@ def test_token_login_works_after_a_restart(server):
         assert ok["type"] == "login_ok", ok
         assert ok["token"] == token and ok["name"] == ADVISOR_NAME
         await c.recv_type("queue")
-        print("\ntoken login after a restart: login_ok with the same token")
+        for _ in range(50):
+            if all(row[0] != stale for row in tokens(server)):
+                break
+            await asyncio.sleep(0.1)
+        left = [row[0] for row in tokens(server)]
+        print(f"\ntoken login after a restart: login_ok with the same token; the token "
+              f"that expired meanwhile {'deleted' if stale not in left else 'still there'}")
+        assert stale not in left and hashlib.sha256(token.encode()).digest() in left
     run(go2())
 
 
