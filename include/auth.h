@@ -2,10 +2,13 @@
  * auth.h - advisor passwords and the random tokens of residents and advisors.
  *
  * Passwords are hashed as OWASP's Password Storage Cheat Sheet says: scrypt
- * with N = 2^17, r = 8, p = 1 and a 16-byte per-account salt (OpenSSL's
- * EVP_PBE_scrypt), stored as a PHC string
- *   $scrypt$ln=17,r=8,p=1$<salt base64>$<hash base64>
- * One hash takes ~128 MiB and a few hundred milliseconds: never call the
+ * with N = 2^15, r = 8, p = 3 (one of its equal-strength settings, the one
+ * with 32 MiB) and a 16-byte per-account salt (OpenSSL's EVP_PBE_scrypt),
+ * stored as a PHC string
+ *   $scrypt$ln=15,r=8,p=3$<salt base64>$<hash base64>
+ * A check reads the cost from the stored string, so hashes made at the
+ * older N = 2^17, r = 8, p = 1 (128 MiB) keep working. One hash takes
+ * tens of MiB and up to a few hundred milliseconds: never call the
  * password functions on the event loop (the service runs them on libuv's
  * thread pool). Everything here is thread-safe and keeps no state.
  *

@@ -51,7 +51,8 @@ enum proto_type {
 	PROTO_LOGIN,
 	PROTO_STATUS,
 	PROTO_TAKE,
-	PROTO_TAG
+	PROTO_TAG,
+	PROTO_LOGOUT         /* {"type":"logout"}: revoke the session's token */
 };
 
 /* Limits that come from the config. */
@@ -221,6 +222,14 @@ char *proto_out_tagged(int64_t chat);
 char *proto_out_email_queued(void);
 char *proto_out_thanks(void);
 char *proto_out_pong(void);
+
+/* {"type":"error","code":CODE,"message":M,"retry_after_s":N}: an error
+ * that passes by itself; N is the client's wait before trying again. */
+char *proto_out_error_retry(const char *code, const char *message,
+			    int64_t retry_after_s);
+
+/* {"type":"logged_out"} */
+char *proto_out_logged_out(void);
 
 /* Serialise and steal a jansson object: returns the compact JSON text and
  * drops the reference. NULL (and the reference dropped) on failure. */

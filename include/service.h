@@ -55,6 +55,9 @@ struct svc_io {
 	int64_t (*now)(void);
 	/* A monotonic clock in milliseconds (the per-connection rate window). */
 	uint64_t (*now_ms)(void);
+	/* The client address of c (net_conn_address): the key of the
+	 * per-address rules; memory only, never stored, logged or sent. */
+	const char *(*address)(const struct net_conn *c);
 };
 
 /* Create the service over a store it does not own; io is copied. NULL on

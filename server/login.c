@@ -1,19 +1,38 @@
 /*
- * login.c - advisor sessions: login by password or by session token, the
- * slow-down after failed logins, and the end of sessions whose connection
- * has been gone past the resume grace.
+ * login.c - advisor sessions: login by password or by session token,
+ * logout, the slow-down after failed logins, revocation by another process,
+ * and the end of sessions whose connection has been gone past the resume
+ * grace.
  *
- * A password is checked with scrypt (auth.h), which takes ~128 MiB and a
- * few hundred milliseconds, so it runs on libuv's thread pool: login_work
- * there touches only its own struct login_job; login_done is back on the
- * loop thread. At most LOGINS_IN_FLIGHT checks run at once. Failures per
- * username are counted by throttle.c (pure). A token login is checked at
- * once on the loop (a SHA-256 and a store lookup).
+ * Password checks. A password is checked with scrypt (auth.h: tens of MiB
+ * and a few hundred milliseconds), so it runs on libuv's thread pool:
+ * login_work there touches only its own struct login_job; login_done is
+ * back on the loop thread. At most LOGINS_IN_FLIGHT checks run at once;
+ * further logins wait their turn in a FIFO of at most LOGINS_WAITING_MAX
+ * (LOGINS_WAITING_PER_ADDRESS of them from one client address), so bogus
+ * logins in flight delay the real advisor but never fail her. Past that
+ * bound the login is answered error `unavailable` with a retry hint and
+ * close 1013 (try again later): holding it would let memory grow without
+ * bound, and auth_failed would say her password was wrong.
+ *
+ * Failures are counted by throttle.c (pure) per (client address, username)
+ * and per client address, before a login is queued and again when its turn
+ * comes (a pause may have started while it waited). A paused login gets
+ * auth_failed with `retry_after_s` and is not counted again.
+ *
+ * Tokens. A password login gives a new token, kept in the store as its
+ * digest with an absolute expiry 12 hours later; a token login looks the
+ * digest up in the store (so it works after a restart), answers with the
+ * same token and keeps that expiry. A session has one token: a new
+ * password login deletes the one it replaces. `logout` deletes it at once.
+ * neuvo-admin's passwd and remove delete an account's tokens in another
+ * process: login_sweep polls store_changed_elsewhere each second and then
+ * checks every session's token, closing those whose token is gone.
  *
  * A session (struct advisor) outlives its connection by resume_grace_s so a
  * dropped advisor can log in again with its token and find its chats; past
  * that, login_sweep hands its chats back to the queue (chat.c) and frees
- * it.
+ * it. A logout or a revocation ends it at once the same way.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,19 +42,31 @@
 #include <openssl/crypto.h>
 #include <uv.h>
 
+#include "addr.h"
 #include "log.h"
 #include "svc_internal.h"
 
 #define ADVISOR_TOKEN_TTL (12 * 3600)
-#define LOGINS_IN_FLIGHT 4          /* password checks at once */
+#define LOGINS_IN_FLIGHT 4              /* password checks at once */
+#define LOGINS_WAITING_MAX 64           /* password logins waiting */
+#define LOGINS_WAITING_PER_ADDRESS 16   /* of them from one address */
+#define LOGIN_BUSY_RETRY_S 5            /* the hint when none may wait */
+#define TOKEN_EXPIRE_EVERY_S 3600       /* deleting expired tokens */
 
-/* A password check on the thread pool; owned by itself, freed in its
- * after-work callback (login_done, loop thread). `p` is cleared by
- * login_detach if the connection closes first. */
+/*
+ * One password login, from its frame until its answer. Owned by the
+ * waiting queue (s->login.wait_head) until its turn, then by itself while
+ * the pool checks it (freed in login_done, loop thread). `p` is cleared by
+ * login_detach if the connection closes while it is checked; a waiting one
+ * is unlinked and freed there instead. Loop thread, except login_work.
+ */
 struct login_job {
 	uv_work_t req;
 	struct svc *s;
 	struct peer *p;
+	struct login_job *next;          /* in the waiting queue */
+	bool started;                    /* on the pool */
+	char addr[ADDR_TEXT_MAX];        /* client address: memory only */
 	char username[STORE_USER_MAX];
 	char password[AUTH_PASSWORD_MAX + 1];
 	struct store_advisor account;
@@ -43,32 +74,15 @@ struct login_job {
 	int ok;                          /* written on the pool thread */
 };
 
-/* Bind peer p to session a and greet it with a fresh token. */
 static void
-login_ok(struct svc *s, struct peer *p, struct advisor *a)
+job_free(struct login_job *j)
 {
-	char token[AUTH_TOKEN_CHARS + 1];
-
-	if (auth_token_new(token, a->token)) {
-		svc_send_error(s, p, "auth_failed", "try again");
-		svc_close_peer(s, p, 1008, "auth failed");
-		return;
-	}
-	a->token_expires = svc_now(s) + ADVISOR_TOKEN_TTL;
-	if (a->peer && a->peer != p) {
-		a->peer->adv = NULL;
-		svc_close_peer(s, a->peer, 1000, "logged in elsewhere");
-	}
-	a->peer = p;
-	a->gone_at = 0;
-	p->adv = a;
-	s->n.logins_ok++;
-	svc_send(s, p, proto_out_login_ok(a->name, token, a->available));
-	OPENSSL_cleanse(token, sizeof(token));
-	chat_greet_advisor(s, a);
-	s->queue_dirty = true;          /* estimates change with advisors */
-	chat_assign_waiting(s);
+	OPENSSL_cleanse(j->password, sizeof(j->password));
+	OPENSSL_cleanse(j->account.phc, sizeof(j->account.phc));
+	free(j);
 }
+
+/* ---------------------------------------------------------------- answers */
 
 static void
 login_failed(struct svc *s, struct peer *p)
@@ -77,6 +91,41 @@ login_failed(struct svc *s, struct peer *p)
 	svc_send_error(s, p, "auth_failed", "wrong username or password");
 	svc_close_peer(s, p, 1008, "auth failed");
 }
+
+/* An error that passes by itself (`retry_after_s` says when to try again),
+ * then the close. */
+static void
+login_refuse(struct svc *s, struct peer *p, const char *code,
+	     const char *why, int64_t retry_s, int close_code)
+{
+	s->n.errors_sent++;
+	p->errors++;
+	svc_send(s, p, proto_out_error_retry(code, why, retry_s));
+	svc_close_peer(s, p, close_code,
+		       close_code == 1008 ? "auth failed" : "try again later");
+}
+
+/* Refused unchecked: failures from this address (for this username) have
+ * paused it for `wait` seconds. */
+static void
+login_paused(struct svc *s, struct peer *p, int64_t wait)
+{
+	s->n.logins_failed++;
+	s->n.logins_paused++;
+	login_refuse(s, p, "auth_failed",
+		     "too many failed logins; wait before trying again", wait,
+		     1008);
+}
+
+/* Not refused, not checked: the client may try again soon (close 1013,
+ * try again later). */
+static void
+login_unavailable(struct svc *s, struct peer *p, const char *why)
+{
+	login_refuse(s, p, "unavailable", why, LOGIN_BUSY_RETRY_S, 1013);
+}
+
+/* ---------------------------------------------------------------- sessions */
 
 static struct advisor *
 find_session(struct svc *s, int64_t account_id)
@@ -109,115 +158,8 @@ session_for(struct svc *s, const struct store_advisor *acc)
 	return a;
 }
 
-/* Thread pool: the scrypt check, nothing else. */
-static void
-login_work(uv_work_t *req)
-{
-	struct login_job *j = req->data;
-
-	j->ok = auth_verify_password(j->password,
-				     j->known ? j->account.phc : NULL);
-}
-
-/* Loop thread: the check is done (status != 0: cancelled). */
-static void
-login_done(uv_work_t *req, int status)
-{
-	struct login_job *j = req->data;
-	struct svc *s = j->s;
-	struct advisor *a;
-	bool ok = status == 0 && j->ok == 1 && j->known;
-
-	s->logins_in_flight--;
-	OPENSSL_cleanse(j->password, sizeof(j->password));
-	throttle_note(&s->login_fails, j->username, ok, svc_now(s));
-	if (j->p) {
-		j->p->job = NULL;
-		if (!ok)
-			login_failed(s, j->p);
-		else if (!(a = session_for(s, &j->account)))
-			login_failed(s, j->p);
-		else
-			login_ok(s, j->p, a);
-	}
-	free(j);
-}
-
-static void
-login_password(struct svc *s, struct peer *p, const struct proto_in *in)
-{
-	struct login_job *j;
-	int rc;
-
-	if (!throttle_allowed(&s->login_fails, in->username, svc_now(s)) ||
-	    s->logins_in_flight >= LOGINS_IN_FLIGHT) {
-		login_failed(s, p);
-		return;
-	}
-	j = calloc(1, sizeof(*j));
-	if (!j) {
-		login_failed(s, p);
-		return;
-	}
-	j->s = s;
-	j->p = p;
-	snprintf(j->username, sizeof(j->username), "%s", in->username);
-	snprintf(j->password, sizeof(j->password), "%s", in->password);
-	rc = store_advisor_get(s->st, in->username, &j->account);
-	j->known = rc == 0;
-	j->req.data = j;
-	if (rc < 0 || uv_queue_work(s->loop, &j->req, login_work, login_done)) {
-		OPENSSL_cleanse(j->password, sizeof(j->password));
-		free(j);
-		login_failed(s, p);
-		return;
-	}
-	s->logins_in_flight++;
-	p->job = j;
-}
-
-static void
-login_token(struct svc *s, struct peer *p, const struct proto_in *in)
-{
-	uint8_t d[AUTH_DIGEST_LEN];
-	struct store_advisor acc;
-	struct advisor *a;
-
-	auth_token_digest(in->token, d);
-	for (a = s->advisors; a; a = a->next)
-		if (auth_digest_equal(a->token, d))
-			break;
-	/* The account may have been removed since the token was given. */
-	if (!a || a->token_expires < svc_now(s) ||
-	    store_advisor_get(s->st, a->username, &acc) != 0) {
-		login_failed(s, p);
-		return;
-	}
-	login_ok(s, p, a);
-}
-
-void
-login_on_login(struct svc *s, struct peer *p, const struct proto_in *in)
-{
-	if (p->adv || p->job) {
-		svc_send_error(s, p, "not_allowed", "already logged in");
-		return;
-	}
-	if (in->token) {
-		login_token(s, p, in);
-		return;
-	}
-	login_password(s, p, in);
-}
-
-void
-login_detach(struct peer *p)
-{
-	if (p->job)
-		p->job->p = NULL;
-}
-
-/* The session goes; its chats go back to the queue first. */
+/* The session goes; its chats go back to the queue first. Its connection,
+ * if any, must have been let go (end_session). */
 static void
 drop_session(struct svc *s, struct advisor *a)
 {
@@ -234,7 +176,433 @@ drop_session(struct svc *s, struct advisor *a)
 			break;
 		}
 	}
+	OPENSSL_cleanse(a->token, sizeof(a->token));
 	free(a);
+}
+
+/* End session a now (logout, revocation): its connection no longer speaks
+ * for it, and its chats go back to the front of the queue. */
+static void
+end_session(struct svc *s, struct advisor *a)
+{
+	if (a->peer) {
+		a->peer->adv = NULL;
+		a->peer = NULL;
+		s->queue_dirty = true;
+	}
+	drop_session(s, a);
+	chat_assign_waiting(s);
+}
+
+/* A new token for session a after a password login: its digest stored
+ * with the absolute expiry, the one it replaces deleted. Returns 0 with the
+ * token's text in `token`, or -1. */
+static int
+session_new_token(struct svc *s, struct advisor *a,
+		  char token[AUTH_TOKEN_CHARS + 1])
+{
+	uint8_t d[AUTH_DIGEST_LEN];
+	int64_t now = svc_now(s);
+
+	if (auth_token_new(token, d))
+		return -1;
+	if (store_advisor_token_add(s->st, d, a->account_id, now,
+				    now + ADVISOR_TOKEN_TTL))
+		return -1;
+	if (a->has_token && store_advisor_token_delete(s->st, a->token))
+		return -1;
+	memcpy(a->token, d, sizeof(a->token));
+	a->has_token = true;
+	a->token_expires = now + ADVISOR_TOKEN_TTL;
+	OPENSSL_cleanse(d, sizeof(d));
+	return 0;
+}
+
+/* Bind peer p to session a and greet it; `token` is the session's token as
+ * the client keeps it. */
+static void
+login_ok(struct svc *s, struct peer *p, struct advisor *a, const char *token)
+{
+	if (a->peer && a->peer != p) {
+		a->peer->adv = NULL;
+		svc_close_peer(s, a->peer, 1000, "logged in elsewhere");
+	}
+	a->peer = p;
+	a->gone_at = 0;
+	p->adv = a;
+	s->n.logins_ok++;
+	svc_send(s, p, proto_out_login_ok(a->name, token, a->available));
+	chat_greet_advisor(s, a);
+	s->queue_dirty = true;          /* estimates change with advisors */
+	chat_assign_waiting(s);
+}
+
+/* Is the account still as it was checked? An `advisor passwd` or `remove`
+ * committed while the check ran makes the old password worthless. (One
+ * committed after this read also deletes the token given now, and
+ * login_sweep then closes the session.) -1 on a store error. */
+static int
+account_unchanged(struct svc *s, const struct store_advisor *checked)
+{
+	struct store_advisor now;
+	int rc = store_advisor_get(s->st, checked->username, &now);
+
+	if (rc < 0)
+		return -1;
+	rc = rc == 0 && now.id == checked->id &&
+	     !strcmp(now.phc, checked->phc);
+	OPENSSL_cleanse(now.phc, sizeof(now.phc));
+	return rc;
+}
+
+/* The password was right: the account's session with a new token. */
+static void
+password_ok(struct svc *s, struct peer *p, const struct store_advisor *acc)
+{
+	char token[AUTH_TOKEN_CHARS + 1];
+	struct advisor *a;
+	int rc = account_unchanged(s, acc);
+
+	if (rc == 0) {
+		login_failed(s, p);
+		return;
+	}
+	a = rc > 0 ? session_for(s, acc) : NULL;
+	if (!a || session_new_token(s, a, token)) {
+		login_unavailable(s, p, "the session could not be started; "
+				  "try again");
+		return;
+	}
+	login_ok(s, p, a, token);
+	OPENSSL_cleanse(token, sizeof(token));
+}
+
+/* --------------------------------------------------------- password checks */
+
+/* Thread pool: the scrypt check, nothing else. */
+static void
+login_work(uv_work_t *req)
+{
+	struct login_job *j = req->data;
+
+	j->ok = auth_verify_password(j->password,
+				     j->known ? j->account.phc : NULL);
+}
+
+static void login_pump(struct svc *s);
+
+/* Loop thread: the check is done (status != 0: cancelled). */
+static void
+login_done(uv_work_t *req, int status)
+{
+	struct login_job *j = req->data;
+	struct svc *s = j->s;
+	bool ok = status == 0 && j->ok == 1 && j->known;
+
+	s->login.running--;
+	if (status == 0)
+		throttle_login_note(&s->login.fails, j->addr, j->username, ok,
+				    svc_now(s));
+	if (j->p) {
+		j->p->job = NULL;
+		if (ok)
+			password_ok(s, j->p, &j->account);
+		else
+			login_failed(s, j->p);
+	}
+	job_free(j);
+	login_pump(s);
+}
+
+/* j's turn: check it on the pool, unless its peer has gone or a pause has
+ * started since it was queued. j is owned by the pool or freed. */
+static void
+login_start(struct svc *s, struct login_job *j)
+{
+	struct peer *p = j->p;
+	int64_t wait;
+	int rc;
+
+	if (p->closing) {
+		p->job = NULL;
+		job_free(j);
+		return;
+	}
+	wait = throttle_login_wait(&s->login.fails, j->addr, j->username,
+				   svc_now(s));
+	if (wait > 0) {
+		p->job = NULL;
+		job_free(j);
+		login_paused(s, p, wait);
+		return;
+	}
+	/* Read now, not at the frame: the account may have gone meanwhile. */
+	rc = store_advisor_get(s->st, j->username, &j->account);
+	j->known = rc == 0;
+	j->req.data = j;
+	if (rc < 0 || uv_queue_work(s->loop, &j->req, login_work,
+				    login_done)) {
+		p->job = NULL;
+		job_free(j);
+		login_unavailable(s, p, "the login could not be checked; "
+				  "try again");
+		return;
+	}
+	j->started = true;
+	s->login.running++;
+}
+
+/* Start waiting logins while fewer than LOGINS_IN_FLIGHT run. */
+static void
+login_pump(struct svc *s)
+{
+	struct login_job *j;
+
+	while (s->login.running < LOGINS_IN_FLIGHT && s->login.wait_head) {
+		j = s->login.wait_head;
+		s->login.wait_head = j->next;
+		if (!s->login.wait_head)
+			s->login.wait_tail = NULL;
+		s->login.waiting--;
+		j->next = NULL;
+		login_start(s, j);
+	}
+}
+
+/* May one more login from `addr` wait its turn? */
+static bool
+login_room(const struct svc *s, const char *addr)
+{
+	const struct login_job *j;
+	int same = 0;
+
+	if (s->login.running < LOGINS_IN_FLIGHT)
+		return true;
+	if (s->login.waiting >= LOGINS_WAITING_MAX)
+		return false;
+	for (j = s->login.wait_head; j; j = j->next)
+		same += !strcmp(j->addr, addr);
+	return same < LOGINS_WAITING_PER_ADDRESS;
+}
+
+static void
+login_password(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	const char *addr = s->io.address(p->conn);
+	struct login_job *j;
+	int64_t wait, now = svc_now(s);
+
+	wait = throttle_login_wait(&s->login.fails, addr, in->username, now);
+	if (wait > 0) {
+		login_paused(s, p, wait);
+		return;
+	}
+	/* No account has a longer name (neuvo-admin refuses it): nothing to
+	 * check, but it counts against the address like any failure. */
+	if (strlen(in->username) >= STORE_USER_MAX) {
+		throttle_login_note(&s->login.fails, addr, in->username, false,
+				    now);
+		login_failed(s, p);
+		return;
+	}
+	if (!login_room(s, addr)) {
+		s->n.logins_busy++;
+		login_unavailable(s, p, "too many logins are being checked; "
+				  "try again in a few seconds");
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		login_unavailable(s, p, "out of memory; try again");
+		return;
+	}
+	j->s = s;
+	j->p = p;
+	snprintf(j->addr, sizeof(j->addr), "%s", addr);
+	snprintf(j->username, sizeof(j->username), "%s", in->username);
+	snprintf(j->password, sizeof(j->password), "%s", in->password);
+	p->job = j;
+	if (s->login.wait_tail)
+		s->login.wait_tail->next = j;
+	else
+		s->login.wait_head = j;
+	s->login.wait_tail = j;
+	s->login.waiting++;
+	login_pump(s);
+}
+
+/* ------------------------------------------------------------ token logins */
+
+static void
+login_token(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	uint8_t d[AUTH_DIGEST_LEN];
+	struct store_token tok;
+	struct store_advisor acc;
+	struct advisor *a;
+	int rc;
+
+	auth_token_digest(in->token, d);
+	rc = store_advisor_token_get(s->st, d, svc_now(s), &tok);
+	/* The account goes with its tokens; this is for a half-done edit. */
+	if (rc == 0)
+		rc = store_advisor_by_id(s->st, tok.account_id, &acc);
+	if (rc < 0) {
+		login_unavailable(s, p, "the login could not be checked; "
+				  "try again");
+		return;
+	}
+	if (rc > 0) {
+		s->n.logins_failed++;
+		svc_send_error(s, p, "auth_failed", "unknown or expired token; "
+			       "log in with your password");
+		svc_close_peer(s, p, 1008, "auth failed");
+		return;
+	}
+	a = session_for(s, &acc);
+	OPENSSL_cleanse(acc.phc, sizeof(acc.phc));
+	if (!a) {
+		login_unavailable(s, p, "out of memory; try again");
+		return;
+	}
+	/* The same token, the same expiry: a token login extends nothing. */
+	memcpy(a->token, d, sizeof(a->token));
+	a->has_token = true;
+	a->token_expires = tok.expires_at;
+	login_ok(s, p, a, in->token);
+}
+
+void
+login_on_login(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	if (p->adv || p->job) {
+		svc_send_error(s, p, "not_allowed", p->adv ? "already logged in"
+				: "a login is already being checked");
+		return;
+	}
+	if (in->token) {
+		login_token(s, p, in);
+		return;
+	}
+	login_password(s, p, in);
+}
+
+void
+login_on_logout(struct svc *s, struct peer *p)
+{
+	struct advisor *a = p->adv;
+
+	if (a->has_token && store_advisor_token_delete(s->st, a->token)) {
+		svc_send_error(s, p, "unavailable",
+			       "not logged out; try again");
+		return;
+	}
+	a->has_token = false;
+	svc_send(s, p, proto_out_logged_out());
+	svc_close_peer(s, p, 1000, "logged out");
+	end_session(s, a);
+}
+
+void
+login_detach(struct peer *p)
+{
+	struct login_job *j = p->job, *prev = NULL, *k;
+	struct svc *s;
+
+	if (!j)
+		return;
+	p->job = NULL;
+	if (j->started) {
+		j->p = NULL;            /* login_done frees it */
+		return;
+	}
+	s = j->s;
+	for (k = s->login.wait_head; k && k != j; k = k->next)
+		prev = k;
+	if (prev)
+		prev->next = j->next;
+	else
+		s->login.wait_head = j->next;
+	if (s->login.wait_tail == j)
+		s->login.wait_tail = prev;
+	s->login.waiting--;
+	job_free(j);
+}
+
+/* ------------------------------------------------------------------ sweeps */
+
+/* A live session whose token has reached its 12 hours is closed; it keeps
+ * its chats for the grace, so a password login gets them back. */
+static void
+expire_sessions(struct svc *s, int64_t now)
+{
+	struct advisor *a;
+
+	for (a = s->advisors; a; a = a->next) {
+		if (!a->has_token || a->token_expires > now)
+			continue;
+		a->has_token = false;
+		if (!a->peer)
+			continue;
+		svc_send_error(s, a->peer, "auth_failed",
+			       "the session has expired; log in again");
+		svc_close_peer(s, a->peer, 1008, "session expired");
+	}
+}
+
+/* Session a's token was deleted by another process: tell its connection,
+ * close it, and send its chats back to the queue. */
+static void
+revoke_session(struct svc *s, struct advisor *a)
+{
+	s->n.sessions_revoked++;
+	if (a->peer) {
+		svc_send_error(s, a->peer, "auth_failed",
+			       "the session was ended by an administrator; "
+			       "log in again");
+		svc_close_peer(s, a->peer, 1008, "session revoked");
+	}
+	log_info("login: a session ended, its token was revoked");
+	end_session(s, a);
+}
+
+/* neuvo-admin passwd/remove delete tokens in another process: when the
+ * file has changed, check every session's token. */
+static void
+check_revoked(struct svc *s, int64_t now)
+{
+	struct advisor *a, *next;
+	bool changed = false;
+	int rc;
+
+	if (store_changed_elsewhere(s->st, &changed) == 0 && changed)
+		s->login.recheck = true;
+	if (!s->login.recheck)
+		return;
+	s->login.recheck = false;
+	for (a = s->advisors; a; a = next) {
+		next = a->next;
+		if (!a->has_token)
+			continue;
+		rc = store_advisor_token_get(s->st, a->token, now, NULL);
+		if (rc < 0)
+			s->login.recheck = true;        /* next second */
+		else if (rc > 0)
+			revoke_session(s, a);
+	}
+}
+
+static void
+forget_expired_tokens(struct svc *s, int64_t now)
+{
+	int64_t n;
+
+	if (now < s->login.next_expire)
+		return;
+	s->login.next_expire = now + TOKEN_EXPIRE_EVERY_S;
+	if (store_advisor_tokens_expire(s->st, now, &n))
+		log_err("login: expired tokens not deleted; next try in an "
+			"hour");
 }
 
 void
@@ -242,7 +610,10 @@ login_sweep(struct svc *s, int64_t now)
 {
 	struct advisor *a = s->advisors, *next;
 
-	for (; a; a = next) {
+	expire_sessions(s, now);
+	check_revoked(s, now);
+	forget_expired_tokens(s, now);
+	for (a = s->advisors; a; a = next) {
 		next = a->next;
 		if (!a->peer && now - a->gone_at > s->cfg->resume_grace_s)
 			drop_session(s, a);
@@ -251,13 +622,30 @@ login_sweep(struct svc *s, int64_t now)
 }
 
 void
+login_init(struct svc *s)
+{
+	memset(&s->login, 0, sizeof(s->login));
+	throttle_login_init(&s->login.fails);
+}
+
+void
 login_free_all(struct svc *s)
 {
+	while (s->login.wait_head) {
+		struct login_job *j = s->login.wait_head;
+
+		s->login.wait_head = j->next;
+		if (j->p)
+			j->p->job = NULL;
+		job_free(j);
+	}
+	s->login.wait_tail = NULL;
+	s->login.waiting = 0;
 	while (s->advisors) {
 		struct advisor *a = s->advisors;
 
 		s->advisors = a->next;
 		free(a);
 	}
-	throttle_clear(&s->login_fails);
+	throttle_login_clear(&s->login.fails);
 }

@@ -378,6 +378,14 @@ parse_login(struct ctx *c)
 			    "'password', not both");
 }
 
+/* {"type":"logout"}: no fields; any others are ignored, as elsewhere. */
+static int
+parse_logout(struct ctx *c)
+{
+	(void)c;
+	return 0;
+}
+
 static int
 parse_status(struct ctx *c)
 {
@@ -454,6 +462,8 @@ static const struct type_rule rules[] = {
 	  "type 'take' is only for advisors", parse_take },
 	{ "tag", PROTO_TAG, false, true,
 	  "type 'tag' is only for advisors", parse_tag },
+	{ "logout", PROTO_LOGOUT, false, true,
+	  "type 'logout' is only for advisors", parse_logout },
 };
 
 static const struct type_rule *
@@ -838,4 +848,24 @@ char *
 proto_out_pong(void)
 {
 	return bare("pong");
+}
+
+/* ------------------------------------------------------------ logins */
+
+char *
+proto_out_error_retry(const char *code, const char *message,
+		      int64_t retry_after_s)
+{
+	if (!code || !message)
+		return NULL;
+	return proto_dump(json_pack("{s:s, s:s, s:s, s:I}", "type", "error",
+				    "code", code, "message", message,
+				    "retry_after_s",
+				    (json_int_t)retry_after_s));
+}
+
+char *
+proto_out_logged_out(void)
+{
+	return bare("logged_out");
 }

@@ -142,6 +142,9 @@ advisor_frame(struct svc *s, struct peer *p, const struct proto_in *in)
 	case PROTO_TAG:
 		chat_on_tag(s, p, in);
 		return;
+	case PROTO_LOGOUT:
+		login_on_logout(s, p);
+		return;
 	default:
 		svc_send_error(s, p, "bad_type", "not an advisor message");
 		return;
@@ -204,7 +207,7 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st,
 	s->st = st;
 	s->io = *io;
 	s->turn = 1;
-	throttle_init(&s->login_fails);
+	login_init(s);
 	queue_init(&s->queue);
 	queue_estimator_init(&s->est, QUEUE_DEFAULT_HANDLE_S);
 	if (store_recent_handle_time(st, 20, &mean) == 1)

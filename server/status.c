@@ -222,6 +222,19 @@ collect_metrics(struct svc *s, struct metric *m)
 	M("neuvo_logins_total", "counter", "advisor logins", s->n.logins_ok);
 	M("neuvo_login_failures_total", "counter", "failed advisor logins",
 	  s->n.logins_failed);
+	M("neuvo_logins_checking", "gauge", "password logins being checked",
+	  s->login.running);
+	M("neuvo_logins_waiting", "gauge", "password logins waiting their turn",
+	  s->login.waiting);
+	M("neuvo_logins_busy_total", "counter",
+	  "password logins told to try again, none may wait",
+	  s->n.logins_busy);
+	M("neuvo_logins_paused_total", "counter",
+	  "password logins refused unchecked, failures paused them",
+	  s->n.logins_paused);
+	M("neuvo_advisor_sessions_revoked_total", "counter",
+	  "advisor sessions closed, token revoked elsewhere",
+	  s->n.sessions_revoked);
 	M("neuvo_ws_connections_total", "counter", "WebSocket connections",
 	  ns->connections_total);
 	M("neuvo_ws_frames_in_total", "counter", "frames received",

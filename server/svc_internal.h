@@ -12,8 +12,9 @@
  *   chat.c     the chat rules: hello, resume, messages, typing, end,
  *              feedback, ping; take, auto-assign, tags; positions and the
  *              advisors' queue view; idle timeout, resume grace, requeue
- *   login.c    advisor sessions: password and token login, the failure
- *              throttle (throttle.h), sessions past their grace
+ *   login.c    advisor sessions: password logins queued for the pool,
+ *              token login and logout (tokens in the store), the failure
+ *              throttle (throttle.h), revocation, sessions past their grace
  *   outbox.c   email copies: the request, the outbox scan, hand-over to the
  *              SMTP worker, results, backoff and the hourly cap
  *   status.c   the bodies of GET /api/status and GET /metrics, and the
@@ -104,7 +105,9 @@ struct advisor {
 	char username[STORE_USER_MAX];
 	char name[STORE_NAME_MAX];
 	uint8_t token[AUTH_DIGEST_LEN];  /* digest of its session token */
-	int64_t token_expires;
+	int64_t token_expires;           /* absolute: password login + 12 h */
+	bool has_token;                  /* token is set (not after a restart
+					  * until its token login) */
 	struct peer *peer;               /* NULL while disconnected */
 	int64_t gone_at;
 	bool available;
@@ -122,7 +125,8 @@ struct peer {
 	enum proto_role role;
 	struct chat *chat;               /* resident: its chat, if any */
 	struct advisor *adv;             /* advisor, after login_ok */
-	struct login_job *job;           /* advisor, password check running */
+	struct login_job *job;           /* advisor, password check waiting
+					  * or running */
 	int errors;                      /* error frames sent to it */
 	uint64_t rate_window_ms;
 	int rate_count;
@@ -136,6 +140,7 @@ struct svc_counters {
 	uint64_t started, served, abandoned, queue_full, closed_attempts;
 	uint64_t messages, errors_sent, logins_ok, logins_failed;
 	uint64_t ended_timeout, requeued;
+	uint64_t logins_busy, logins_paused, sessions_revoked;
 };
 
 /* An outbox row handed to the SMTP worker, until its result is taken. */
@@ -160,6 +165,20 @@ struct mail_state {
 };
 
 /*
+ * Advisor logins (login.c). Password checks run LOGINS_IN_FLIGHT at a time
+ * on the pool; the others wait in a bounded FIFO of struct login_job (each
+ * owned by the queue while waiting, by the pool while running).
+ */
+struct login_state {
+	struct throttle_login fails;     /* per (address, username), address */
+	int running;                     /* checks on the pool */
+	struct login_job *wait_head, *wait_tail; /* waiting, oldest first */
+	int waiting;
+	bool recheck;                    /* check every session's token */
+	int64_t next_expire;             /* when expired tokens next go */
+};
+
+/*
  * The service: one per server, created by main (svc_new) and freed after
  * the loop has run dry (svc_free). Loop thread only. Borrows the loop, the
  * config (swapped by svc_set_config) and the store; copies the io table.
@@ -172,8 +191,7 @@ struct svc {
 	struct chat *chats;              /* newest first */
 	struct advisor *advisors;
 	struct peer *peers;              /* every open connection, any state */
-	struct throttle login_fails;     /* per username */
-	int logins_in_flight;
+	struct login_state login;
 	struct queue queue;
 	struct queue_estimator est;
 	bool queue_dirty;                /* positions/queue views to push */
@@ -273,13 +291,25 @@ void chat_push_queue(struct svc *s);
 
 void login_on_login(struct svc *s, struct peer *p, const struct proto_in *in);
 
-/* p is closing: a password check still running must not answer it. */
+/* {"type":"logout"} from a logged-in advisor: its token is revoked, it gets
+ * {"type":"logged_out"} and close 1000, and its chats go back to the
+ * front of the queue at once. */
+void login_on_logout(struct svc *s, struct peer *p);
+
+/* p is closing: a password login waiting for its turn is dropped; one
+ * being checked must not answer it. */
 void login_detach(struct peer *p);
 
-/* Once a second: sessions gone past the grace end; their chats requeue. */
+/* Once a second: sessions gone past the grace end (their chats requeue);
+ * sessions whose token another process revoked (neuvo-admin passwd,
+ * remove) are closed at once and their chats requeued; live sessions whose
+ * token has expired are closed; expired tokens are deleted hourly. */
 void login_sweep(struct svc *s, int64_t now);
 
-/* Free every session and the throttle (svc_free). */
+/* The login state of a new service (svc_new). */
+void login_init(struct svc *s);
+
+/* Free every session, waiting login and the throttle (svc_free). */
 void login_free_all(struct svc *s);
 
 /* -------------------------------------------------------------- outbox.c */

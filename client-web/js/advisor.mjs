@@ -58,6 +58,8 @@ const A = {
   chats: new Map(),
   selected: null,
   loginSeq: 0,
+  loggingOut: false,
+  logoutTimer: null,
   endTarget: null,
   view: 'view-loading',
 };
@@ -90,9 +92,9 @@ function toast(key, params, kind = 'info') {
   while (ui.toasts.children.length > 4) ui.toasts.firstChild.remove();
 }
 
-function loginMsg(key, kind = '') {
+function loginMsg(key, kind = '', params = undefined) {
   if (!key) { ui.loginResult.textContent = ''; ui.loginResult.className = 'form-result'; return; }
-  setText(ui.loginResult, key);
+  setText(ui.loginResult, key, params);
   ui.loginResult.className = `form-result ${kind}`.trim();
 }
 
@@ -186,6 +188,10 @@ function onOpen() {
 }
 
 function shouldReconnect({ code }) {
+  if (A.loggingOut) {
+    finishLogout();
+    return false;
+  }
   if (code === 1008) return false;
   if (code === 1000) {
     // Logged in from another window: that one has the session now.
@@ -226,6 +232,7 @@ function onMessage(m) {
     case 'typing': return onTyping(m);
     case 'ended': return onEnded(m);
     case 'tagged': return removeChat(Number(m.chat));
+    case 'logged_out': return finishLogout();
     case 'error': return onError(m);
     default: return undefined;
   }
@@ -258,33 +265,55 @@ function onLoginOk(m) {
   }, 2000);
 }
 
+// Seconds to show from an error's retry hint.
+function retrySeconds(m) {
+  const s = Number(m.retry_after_s);
+  return Number.isFinite(s) && s > 0 ? Math.ceil(s) : 5;
+}
+
+// auth_failed: a live session ended (revoked by an administrator, or its
+// 12 hours are over), a stored token refused, a login paused after failed
+// tries, or a wrong password. Each says so on the login form.
+function onAuthFailed(m) {
+  const wasIn = A.loggedIn;
+  A.loggedIn = false;
+  ui.loginBtn.disabled = false;
+  if (wasIn || A.usingToken) {
+    writeToken(null);
+    resetConsole();
+    loginMsg(wasIn ? 'login.ended' : 'login.expired', 'error');
+  } else if (m.retry_after_s !== undefined) {
+    loginMsg('login.paused', 'error', { s: retrySeconds(m) });
+  } else {
+    loginMsg('login.failed', 'error');
+  }
+  banner(null);
+  show('view-login');
+  ui.password.value = '';
+  ui.password.focus();
+}
+
 function onError(m) {
   switch (m.code) {
-    case 'auth_failed':
-      A.loggedIn = false;
+    case 'auth_failed': return onAuthFailed(m);
+    case 'unavailable':
+      // A password login the server could not take now (too many being
+      // checked): try again shortly. A token login just reconnects.
+      if (A.loggedIn || A.usingToken) break;
       ui.loginBtn.disabled = false;
-      if (A.usingToken) {
-        writeToken(null);
-        resetConsole();
-        loginMsg('login.expired', 'error');
-      } else {
-        loginMsg('login.failed', 'error');
-      }
-      banner(null);
+      loginMsg('login.busy', 'error', { s: retrySeconds(m) });
       show('view-login');
-      ui.password.value = '';
-      ui.password.focus();
-      return;
+      return undefined;
     case 'queue_empty': return toast('errors.queue_empty');
     case 'too_many_chats': return toast('errors.too_many_chats', undefined, 'warn');
     case 'unknown_chat': return toast('errors.unknown_chat', undefined, 'warn');
     case 'too_long': return toast('errors.too_long', undefined, 'warn');
     case 'rate_limited': return toast('errors.rate_limited', undefined, 'warn');
     case 'not_allowed': return toast('errors.not_allowed', undefined, 'warn');
-    default:
-      console.warn('neuvo:', m.code, m.message);
-      return toast('errors.other', { code: String(m.code || '') }, 'warn');
+    default: break;
   }
+  console.warn('neuvo:', m.code, m.message);
+  return toast('errors.other', { code: String(m.code || '') }, 'warn');
 }
 
 /* ------------------------------------------------------------- queue */
@@ -856,18 +885,30 @@ function resetConsole() {
   updateEmpty();
 }
 
-ui.logout.addEventListener('click', () => {
-  const open = [...A.chats.values()].some((c) => c.state === 'active');
-  // eslint-disable-next-line no-alert
-  if (open && !window.confirm(t('console.logout_confirm'))) return;
-  conn.send({ type: 'status', available: false });
+// The server's `logged_out` (or its close, or 3 s without either): the
+// token is revoked there, the chats are back in the queue.
+function finishLogout() {
+  if (!A.loggingOut) return;
+  A.loggingOut = false;
+  clearTimeout(A.logoutTimer);
   conn.stop();
   A.loggedIn = false;
-  writeToken(null);
   resetConsole();
   banner(null);
   show('view-login');
   loginMsg('login.logged_out', 'ok');
+}
+
+ui.logout.addEventListener('click', () => {
+  const open = [...A.chats.values()].some((c) => c.state === 'active');
+  // eslint-disable-next-line no-alert
+  if (open && !window.confirm(t('console.logout_confirm'))) return;
+  // Forgotten here at once; `logout` revokes it on the server too. Offline,
+  // the server's copy lapses at its 12 hours.
+  writeToken(null);
+  A.loggingOut = true;
+  if (conn.send({ type: 'logout' })) A.logoutTimer = setTimeout(finishLogout, 3000);
+  else finishLogout();
 });
 
 /* ----------------------------------------------------------- start */

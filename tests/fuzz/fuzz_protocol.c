@@ -135,6 +135,7 @@ check(const struct proto_in *in, enum proto_role role,
 					      PROTO_MAX_SHORT));
 		break;
 	case PROTO_STATUS:
+	case PROTO_LOGOUT:
 		require(adv);
 		break;
 	case PROTO_TAKE:

@@ -48,7 +48,7 @@ TOPICS = ("income_support", "housing", "substance_use", "daily_life", "family", 
 
 STOP_LIMIT_S = 5.0          # SIGTERM -> exit 0 within this
 RECV_TIMEOUT = 3.0          # default wait for one frame
-LOGIN_TIMEOUT = 15.0        # scrypt N=2^17 takes ~0.3-1 s, more under load
+LOGIN_TIMEOUT = 15.0        # scrypt N=2^15, p=3 takes ~0.3 s, more under load
 
 # RFC 3339 with a numeric offset ("Z" is not the configured zone's offset form)
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?[+-]\d\d:\d\d$")

@@ -1,6 +1,6 @@
 /* test_auth.c - password hashes in PHC form and random tokens.
- * Each scrypt costs ~128 MiB and a few hundred ms, so only a few cases
- * hash at all. */
+ * Each scrypt costs 32 MiB (128 MiB for the older cost) and up to a few
+ * hundred ms, so only a few cases hash at all. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +18,21 @@ hash_is_a_phc_string_with_owasp_cost(void **state)
 
 	(void)state;
 	assert_int_equal(auth_hash_password("correct horse", phc), 0);
-	assert_memory_equal(phc, "$scrypt$ln=17,r=8,p=1$", 22);
+	assert_memory_equal(phc, "$scrypt$ln=15,r=8,p=3$", 22);
+}
+
+/* Hashes made before the cost became N = 2^15, p = 3 keep verifying: the
+ * cost is read from the stored string. This one is "correct horse" at
+ * N = 2^17, r = 8, p = 1 with the salt 00 01 .. 0f (Python's
+ * hashlib.scrypt). */
+static void
+older_cost_still_verifies(void **state)
+{
+	static const char old[] = "$scrypt$ln=17,r=8,p=1$AAECAwQFBgcICQoLDA0ODw"
+				  "$TGvJUUU1CgfkAA5rR1GVoLnHJ8JaBRe7wqx27cEOQmw";
+
+	(void)state;
+	assert_int_equal(auth_verify_password("correct horse", old), 1);
 }
 
 static void
@@ -155,6 +169,7 @@ test_auth_run(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hash_is_a_phc_string_with_owasp_cost),
+		cmocka_unit_test(older_cost_still_verifies),
 		cmocka_unit_test(right_password_verifies_wrong_does_not),
 		cmocka_unit_test(same_password_gets_different_salts),
 		cmocka_unit_test(unknown_user_never_verifies),

@@ -3,10 +3,12 @@
  * service.h with no socket: hello and the queue, closing time, take,
  * messages, typing, end, feedback, resume within and after the grace,
  * auto-assign, requeue when an advisor stays away, idle warnings and
- * timeouts, advisor logins and their throttle, protocol errors, the
- * failed-commit policy of svc_end_turn, shutdown, /api/status and /metrics.
+ * timeouts, advisor logins (queued password checks, the throttle per
+ * address, tokens kept in the store, logout, revocation by another
+ * process, expiry), protocol errors, the failed-commit policy of
+ * svc_end_turn, shutdown, /api/status and /metrics.
  *
- * The service gets a real store (SQLite in memory; one case a file) and a
+ * The service gets a real store (SQLite in memory; a few cases a file) and a
  * real libuv loop (password checks run on its thread pool), but its
  * struct svc_io is ours: a connection is a struct net_conn below that,
  * like net.c, holds the frames of a turn until svc_end_turn releases them,
@@ -63,6 +65,7 @@ struct net_conn {
 	char close_reason[64];
 	bool gone;                      /* svc_on_close has been called */
 	char token[64];                 /* the last token it was given */
+	char addr[64];                  /* client address; "" = 192.0.2.1 */
 };
 
 static struct net_conn *conns;
@@ -169,9 +172,15 @@ io_now_ms(void)
 	return clk_ms;
 }
 
+static const char *
+io_address(const struct net_conn *c)
+{
+	return c->addr[0] ? c->addr : "192.0.2.1";
+}
+
 static const struct svc_io test_io = {
 	io_send, io_close, io_release, io_discard, io_set_user, io_user,
-	io_stats, io_now, io_now_ms
+	io_stats, io_now, io_now_ms, io_address
 };
 
 /* A scrypt PHC of PASSWORD at the lowest cost auth.c accepts (it reads the
@@ -1657,7 +1666,7 @@ token_login_and_forged_token(void **state)
 	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
 	turn();
 	assert_string_equal(jstr(expect(a2, "login_ok"), "name"), "Anna");
-	assert_string_not_equal(a2->token, a->token);   /* a fresh one */
+	assert_string_equal(a2->token, a->token);       /* the same one */
 	expect_error(f, "auth_failed");
 	assert_int_equal(f->close_code, 1008);
 }
@@ -1690,6 +1699,318 @@ second_login_closes_the_first_connection(void **state)
 	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a2->token);
 	turn();
 	expect_error(a2, "not_allowed");        /* already logged in */
+}
+
+/* ------------------------------------------------- queued logins, tokens */
+
+/* A password login from `addr` (NULL: the default address), not yet run. */
+static struct net_conn *
+login_from(const char *addr, const char *user, const char *password)
+{
+	struct net_conn *c = open_conn(PROTO_ADVISOR);
+
+	if (addr)
+		snprintf(c->addr, sizeof(c->addr), "%s", addr);
+	say(c, "{\"type\":\"login\",\"username\":\"%s\",\"password\":\"%s\"}",
+	    user, password);
+	return c;
+}
+
+static void
+logins_beyond_four_wait_their_turn_and_succeed(void **state)
+{
+	struct net_conn *bogus[6], *a;
+	char addr[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i + 1);
+		bogus[i] = login_from(addr, "anna", "wrong");
+	}
+	a = login_from(NULL, "anna", PASSWORD);
+	assert_int_equal(metric("neuvo_logins_checking"), 4);
+	assert_int_equal(metric("neuvo_logins_waiting"), 3);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+	for (i = 0; i < 6; i++)
+		expect_error(bogus[i], "auth_failed");
+	expect(a, "login_ok");
+	assert_int_equal(metric("neuvo_logins_waiting"), 0);
+	assert_int_equal(metric("neuvo_logins_checking"), 0);
+}
+
+static void
+a_waiting_login_whose_connection_closes_leaves_the_queue(void **state)
+{
+	struct net_conn *c[6];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 6; i++)
+		c[i] = login_from(NULL, "bertta", PASSWORD);
+	assert_int_equal(metric("neuvo_logins_waiting"), 2);
+	drop(c[4]);
+	assert_int_equal(metric("neuvo_logins_waiting"), 1);
+	drop(c[1]);                     /* being checked: answered to nobody */
+	assert_int_equal(metric("neuvo_logins_checking"), 4);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+	expect_nothing(c[4]);
+	expect_nothing(c[1]);
+	expect(c[5], "login_ok");
+	assert_int_equal(metric("neuvo_logins_waiting"), 0);
+}
+
+static void
+a_full_login_queue_says_try_again(void **state)
+{
+	struct net_conn *c, *more, *same;
+	char addr[32];
+	json_t *o;
+	int i;
+
+	(void)state;
+	/* Four checked and 64 waiting, from four addresses of 17. */
+	for (i = 0; i < 68; i++) {
+		snprintf(addr, sizeof(addr), "198.51.100.%d", i % 4 + 1);
+		c = login_from(addr, "bertta", "wrong");
+	}
+	(void)c;
+	assert_int_equal(metric("neuvo_logins_waiting"), 64);
+	more = login_from("203.0.113.9", "anna", PASSWORD);
+	turn();
+	o = expect(more, "error");
+	assert_string_equal(jstr(o, "code"), "unavailable");
+	assert_int_equal(jint(o, "retry_after_s"), 5);
+	assert_int_equal(more->close_code, 1013);
+	assert_int_equal(metric("neuvo_logins_busy_total"), 1);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+	/* Room again; but no more than 16 from one address may wait. */
+	for (i = 0; i < 4 + 16; i++)
+		login_from("198.51.100.200", "bertta", PASSWORD);
+	same = login_from("198.51.100.200", "bertta", PASSWORD);
+	turn();
+	expect_error(same, "unavailable");
+	login_from("203.0.113.9", "anna", PASSWORD);
+	assert_int_equal(metric("neuvo_logins_waiting"), 17);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+}
+
+static void
+a_paused_login_says_how_long_and_another_address_is_not_paused(void **state)
+{
+	struct net_conn *c;
+	json_t *o;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		c = login_from("192.0.2.66", "anna", "wrong");
+		uv_run(&loop, UV_RUN_DEFAULT);
+		turn();
+		expect_error(c, "auth_failed");
+	}
+	c = login_from("192.0.2.66", "anna", PASSWORD);
+	turn();
+	o = expect(c, "error");
+	assert_string_equal(jstr(o, "code"), "auth_failed");
+	assert_int_equal(jint(o, "retry_after_s"), 2);
+	assert_int_equal(c->close_code, 1008);
+	assert_int_equal(metric("neuvo_logins_paused_total"), 1);
+	c = login_from("192.0.2.77", "anna", PASSWORD);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+	expect(c, "login_ok");
+}
+
+static void
+a_pause_that_starts_while_waiting_refuses_unchecked(void **state)
+{
+	struct net_conn *c[12];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 12; i++)
+		c[i] = login_from("192.0.2.66", "anna", "wrong");
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+	for (i = 0; i < 12; i++)
+		expect_error(c[i], "auth_failed");
+	/* The fourth failure starts a pause; by then 4 + 3 were started (one
+	 * as each of the first three failed), and the other five are refused
+	 * unchecked when their turn comes. */
+	assert_int_equal(metric("neuvo_logins_paused_total"), 5);
+}
+
+static void
+an_over_long_username_is_refused_unchecked(void **state)
+{
+	char user[STORE_USER_MAX + 8];
+	struct net_conn *c;
+
+	(void)state;
+	memset(user, 'u', sizeof(user) - 1);
+	user[sizeof(user) - 1] = '\0';
+	c = login_from(NULL, user, "x");
+	assert_int_equal(metric("neuvo_logins_checking"), 0);
+	turn();
+	expect_error(c, "auth_failed");
+}
+
+static void
+token_login_keeps_the_token_and_its_expiry(void **state)
+{
+	struct net_conn *a, *a2, *a3;
+
+	(void)state;
+	a = login("anna");
+	drop(a);
+	clk += 11 * 3600;
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	turn();
+	expect(a2, "login_ok");
+	assert_string_equal(a2->token, a->token);
+	drop(a2);
+	clk += 3600;                    /* 12 h after the password login */
+	a3 = open_conn(PROTO_ADVISOR);
+	say(a3, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	turn();
+	expect_error(a3, "auth_failed");
+}
+
+static void
+a_new_password_login_replaces_the_token(void **state)
+{
+	struct net_conn *a, *a2, *b;
+	char old[64];
+
+	(void)state;
+	a = login("anna");
+	snprintf(old, sizeof(old), "%s", a->token);
+	a2 = login("anna");
+	assert_string_not_equal(a2->token, old);
+	b = open_conn(PROTO_ADVISOR);
+	say(b, "{\"type\":\"login\",\"token\":\"%s\"}", old);
+	turn();
+	expect_error(b, "auth_failed");
+}
+
+static void
+logout_revokes_the_token_and_requeues_the_chats(void **state)
+{
+	struct net_conn *r, *a, *a2, *b;
+	int64_t id = chatting(&r, &a);
+
+	(void)state;
+	b = login("bertta");
+	say(a, "{\"type\":\"logout\"}");
+	turn();
+	expect(a, "logged_out");
+	assert_int_equal(a->close_code, 1000);
+	assert_string_equal(a->close_reason, "logged out");
+	drop(a);
+	tick();
+	assert_int_equal(jint(next_of(r, "position"), "position"), 1);
+	assert_int_equal(jint(next_of(b, "queue"), "length"), 1);
+	assert_int_equal(status_int("queue_length"), 1);
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	turn();
+	expect_error(a2, "auth_failed");
+	assert_int_equal(take(b), id);
+}
+
+static void
+logout_before_login_is_not_allowed(void **state)
+{
+	struct net_conn *a = open_conn(PROTO_ADVISOR);
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	say(a, "{\"type\":\"logout\"}");
+	say(r, "{\"type\":\"logout\"}");
+	turn();
+	expect_error(a, "not_allowed");
+	expect_error(r, "bad_type");
+	assert_int_equal(a->close_code, 0);
+}
+
+/* neuvo-admin, another process: a second connection to the file sets
+ * user's hash to phc. */
+static void
+admin_passwd(const char *user, const char *phc)
+{
+	struct store *other;
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/neuvo.db", tmpdir);
+	assert_int_equal(store_open(path, 1000, &other), 0);
+	assert_int_equal(store_advisor_set_password(other, user, phc), 0);
+	store_close(other);
+}
+
+static void
+a_token_revoked_elsewhere_closes_the_session_within_a_second(void **state)
+{
+	struct net_conn *r, *a, *b;
+
+	(void)state;
+	chatting(&r, &a);
+	b = login("bertta");
+	tick();
+	skip_all(r);
+	skip_all(a);
+	admin_passwd("anna", cheap_phc);
+	later(1);
+	expect_error(a, "auth_failed");
+	assert_int_equal(a->close_code, 1008);
+	assert_int_equal(b->close_code, 0);
+	assert_int_equal(metric("neuvo_advisor_sessions_revoked_total"), 1);
+	drop(a);
+	tick();
+	assert_int_equal(jint(next_of(r, "position"), "position"), 1);
+}
+
+static void
+a_password_changed_during_its_check_does_not_log_in(void **state)
+{
+	struct net_conn *a;
+
+	(void)state;
+	a = login_from(NULL, "anna", PASSWORD);        /* checked against */
+	assert_int_equal(metric("neuvo_logins_checking"), 1); /* the old hash */
+	admin_passwd("anna", "$scrypt$ln=10,r=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$"
+		     "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	uv_run(&loop, UV_RUN_DEFAULT);
+	turn();
+	expect_error(a, "auth_failed");
+	assert_int_equal(a->close_code, 1008);
+}
+
+static void
+an_expired_live_session_is_closed_and_keeps_its_chats(void **state)
+{
+	struct net_conn *r, *a, *a2;
+	int64_t id;
+
+	(void)state;
+	cfg->idle_timeout_s = 24 * 3600;
+	id = chatting(&r, &a);
+	later(12 * 3600 - 1);
+	assert_int_equal(a->close_code, 0);
+	skip_all(a);
+	later(1);
+	expect_error(a, "auth_failed");
+	assert_int_equal(a->close_code, 1008);
+	drop(a);
+	later(10);
+	expect_none_of(r, "position");
+	a2 = login("anna");
+	assert_int_equal(jint(next_of(a2, "chat"), "chat"), id);
 }
 
 /* ------------------------------------------------------------------ errors */
@@ -1976,6 +2297,23 @@ test_chat_run(void)
 		T(token_login_and_forged_token),
 		T(token_expires_after_twelve_hours),
 		T(second_login_closes_the_first_connection),
+		T(logins_beyond_four_wait_their_turn_and_succeed),
+		T(a_waiting_login_whose_connection_closes_leaves_the_queue),
+		T(a_full_login_queue_says_try_again),
+		T(a_paused_login_says_how_long_and_another_address_is_not_paused),
+		T(a_pause_that_starts_while_waiting_refuses_unchecked),
+		T(an_over_long_username_is_refused_unchecked),
+		T(token_login_keeps_the_token_and_its_expiry),
+		T(a_new_password_login_replaces_the_token),
+		T(logout_revokes_the_token_and_requeues_the_chats),
+		T(logout_before_login_is_not_allowed),
+		cmocka_unit_test_setup_teardown(
+			a_token_revoked_elsewhere_closes_the_session_within_a_second,
+			setup_file, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_password_changed_during_its_check_does_not_log_in,
+			setup_file, teardown),
+		T(an_expired_live_session_is_closed_and_keeps_its_chats),
 		T(protocol_errors_keep_the_connection_until_twenty),
 		T(eleventh_frame_in_a_second_is_rate_limited),
 		T(email_needs_an_advisor_and_a_mail_server),

@@ -205,6 +205,11 @@ advisor_frames(void **state)
 	check(proto_out_tagged(8), "{\"type\":\"tagged\",\"chat\":8}");
 	check(proto_out_typing(true, 8),
 	      "{\"type\":\"typing\",\"on\":true,\"chat\":8}");
+	check(proto_out_logged_out(), "{\"type\":\"logged_out\"}");
+	check(proto_out_error_retry("unavailable", "try again", 5),
+	      "{\"type\":\"error\",\"code\":\"unavailable\","
+	      "\"message\":\"try again\",\"retry_after_s\":5}");
+	assert_null(proto_out_error_retry(NULL, "x", 1));
 }
 
 static void

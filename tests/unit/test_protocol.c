@@ -1265,6 +1265,17 @@ WRONG_ROLE(resident_may_not_status, R, "status",
 WRONG_ROLE(resident_may_not_take, R, "take", "{\"type\":\"take\"}")
 WRONG_ROLE(resident_may_not_tag, R, "tag",
 	   "{\"type\":\"tag\",\"chat\":1,\"topics\":[]}")
+WRONG_ROLE(resident_may_not_logout, R, "logout", "{\"type\":\"logout\"}")
+
+static void
+logout_has_no_fields(void **state)
+{
+	struct proto_in in;
+
+	(void)state;
+	accept_frame("{\"type\":\"logout\"}", A, PROTO_LOGOUT, &in);
+	proto_in_free(&in);
+}
 
 /* The role is checked before the fields: a wrong-role frame with broken
  * fields still says bad_type. */
@@ -1784,6 +1795,8 @@ test_protocol_run(void)
 		cmocka_unit_test(resident_may_not_status),
 		cmocka_unit_test(resident_may_not_take),
 		cmocka_unit_test(resident_may_not_tag),
+		cmocka_unit_test(resident_may_not_logout),
+		cmocka_unit_test(logout_has_no_fields),
 		cmocka_unit_test(role_checked_before_fields),
 
 		cmocka_unit_test(not_json),
