@@ -55,6 +55,10 @@ login_ok(struct svc *s, struct peer *p, struct advisor *a)
 		return;
 	}
 	a->token_expires = svc_now(s) + ADVISOR_TOKEN_TTL;
+	/* Kept (its digest) so that a token login works after a restart. */
+	if (store_advisor_token_add(s->st, a->token, a->account_id, svc_now(s),
+				    a->token_expires))
+		log_err("service: advisor token not stored");
 	if (a->peer && a->peer != p) {
 		a->peer->adv = NULL;
 		svc_close_peer(s, a->peer, 1000, "logged in elsewhere");
@@ -176,6 +180,24 @@ login_password(struct svc *s, struct peer *p, const struct proto_in *in)
 	p->job = j;
 }
 
+/* A token no session holds in memory, given before a restart: the store
+ * knows it (by digest) and its account, whose session is found or made. */
+static struct advisor *
+stored_token_session(struct svc *s, const uint8_t d[AUTH_DIGEST_LEN])
+{
+	struct store_token t;
+	struct advisor *a;
+
+	if (store_advisor_token_get(s->st, d, svc_now(s), &t))
+		return NULL;
+	a = login_restore_session(s, t.account_id, svc_now(s));
+	if (!a)
+		return NULL;
+	memcpy(a->token, d, AUTH_DIGEST_LEN);
+	a->token_expires = t.expires_at;
+	return a;
+}
+
 static void
 login_token(struct svc *s, struct peer *p, const struct proto_in *in)
 {
@@ -187,6 +209,8 @@ login_token(struct svc *s, struct peer *p, const struct proto_in *in)
 	for (a = s->advisors; a; a = a->next)
 		if (auth_digest_equal(a->token, d))
 			break;
+	if (!a)
+		a = stored_token_session(s, d);
 	/* The account may have been removed since the token was given. */
 	if (!a || a->token_expires < svc_now(s) ||
 	    store_advisor_get(s->st, a->username, &acc) != 0) {
@@ -208,6 +232,23 @@ login_on_login(struct svc *s, struct peer *p, const struct proto_in *in)
 		return;
 	}
 	login_password(s, p, in);
+}
+
+struct advisor *
+login_restore_session(struct svc *s, int64_t account_id, int64_t gone_at)
+{
+	struct store_advisor acc;
+	struct advisor *a = find_session(s, account_id);
+
+	if (a)
+		return a;
+	if (account_id <= 0 || store_advisor_by_id(s->st, account_id, &acc))
+		return NULL;
+	OPENSSL_cleanse(acc.phc, sizeof(acc.phc));
+	a = session_for(s, &acc);
+	if (a)
+		a->gone_at = gone_at;
+	return a;
 }
 
 void
