@@ -488,16 +488,11 @@ maybe_purge(struct svc *s, int64_t now)
 static void
 probe_store(struct svc *s, int64_t now)
 {
-	const char *reason;
-
 	if (now < s->next_probe || store_pending(s->st))
 		return;
 	s->next_probe = now + 1;
-	if (store_probe(s->st, now)) {
-		(void)store_last_error(s->st, &reason);
-		log_warn("service: store still unavailable (%s)", reason);
-		return;
-	}
+	if (store_probe(s->st, now))
+		return;                 /* logged by the store */
 	store_back(s);
 }
 

@@ -19,6 +19,7 @@ KILLS rounds (50; NEUVO_CRASH_KILLS to change, e.g. fewer under ASan), with
 the figures printed: kills, messages echoed and verified, restart times.
 The random seed is printed too (NEUVO_CRASH_SEED to repeat a run)."""
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -160,7 +161,7 @@ async def talk(c, load, chat, who, chats=None):
 
 
 def integrity(srv):
-    with sqlite3.connect(str(srv.db)) as db:
+    with contextlib.closing(sqlite3.connect(str(srv.db))) as db:
         ok = db.execute("PRAGMA integrity_check").fetchone()[0]
         outbox = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
     return ok, outbox
@@ -247,7 +248,7 @@ def test_kill_9_under_load_loses_nothing_echoed(make_server):
         a, residents = await reconnect(srv, load)
         await resend(a, residents, load)
     run(final())
-    with sqlite3.connect(str(srv.db)) as db:
+    with contextlib.closing(sqlite3.connect(str(srv.db))) as db:
         dup = db.execute("SELECT count(*) FROM (SELECT chat_id, sender, text FROM messages"
                          " GROUP BY 1, 2, 3 HAVING count(*) > 1)").fetchone()[0]
         assert db.execute("SELECT count(*) FROM outbox WHERE addr = ?",

@@ -8,6 +8,7 @@ it had. Chats nobody resumes within resume_grace_s of the start end
 `by:"disconnect"`, counted once. SIGUSR1 drains: no new residents, the open
 chats run to their end, then the server exits 0 by itself."""
 import asyncio
+import contextlib
 import signal
 import sqlite3
 import time
@@ -41,7 +42,7 @@ async def say(c, text, cid, chat=None):
 
 
 def db_rows(srv, sql, *args):
-    with sqlite3.connect(str(srv.db)) as db:
+    with contextlib.closing(sqlite3.connect(str(srv.db))) as db:
         return db.execute(sql, args).fetchall()
 
 
