@@ -462,7 +462,8 @@ svc_end_turn(struct svc *s)
 /* ------------------------------------------------------------------ timers */
 
 /* Once a day, when nobody is waiting: delete transcripts older than
- * retention_days in one statement (it joins this turn's transaction). */
+ * retention_days in one statement, and expired advisor tokens (both join
+ * this turn's transaction). */
 static void
 maybe_purge(struct svc *s, int64_t now)
 {
@@ -471,6 +472,9 @@ maybe_purge(struct svc *s, int64_t now)
 	if (now < s->next_purge || s->queue.length > 0)
 		return;
 	s->next_purge = now + 86400;
+	/* Advisor tokens kept for restarts (login.c) go once expired. */
+	if (store_advisor_tokens_expire(s->st, now, &n))
+		log_err("service: expired advisor tokens not deleted");
 	if (store_purge(s->st, now - (int64_t)s->cfg->retention_days * 86400,
 			&n)) {
 		log_err("service: purge failed; next try in a day");

@@ -58,6 +58,7 @@ const A = {
   chats: new Map(),
   selected: null,
   loginSeq: 0,
+  retryTimer: null,       // a resend after `unavailable`
   endTarget: null,
   view: 'view-loading',
 };
@@ -275,6 +276,7 @@ function onError(m) {
       ui.password.value = '';
       ui.password.focus();
       return;
+    case 'unavailable': return onUnavailable();
     case 'queue_empty': return toast('errors.queue_empty');
     case 'too_many_chats': return toast('errors.too_many_chats', undefined, 'warn');
     case 'unknown_chat': return toast('errors.unknown_chat', undefined, 'warn');
@@ -285,6 +287,28 @@ function onError(m) {
       console.warn('neuvo:', m.code, m.message);
       return toast('errors.other', { code: String(m.code || '') }, 'warn');
   }
+}
+
+/* The server could not store (its disk): messages waiting are kept and
+ * sent again in a while with the same cids; a refused token login is
+ * tried again; anything else is the advisor's to repeat. */
+function onUnavailable() {
+  for (const c of A.chats.values()) {
+    for (const p of c.transcript.pending) p.sent = false;
+  }
+  clearTimeout(A.retryTimer);
+  A.retryTimer = setTimeout(() => {
+    if (!conn.up) return;
+    if (!A.loggedIn && A.token) onOpen();
+    else for (const c of A.chats.values()) if (c.state === 'active') flushChat(c);
+  }, 5000);
+  if (!A.loggedIn && !A.token) {
+    ui.loginBtn.disabled = false;
+    loginMsg('errors.unavailable', 'error');
+    show('view-login');
+    return undefined;
+  }
+  return toast('errors.unavailable', undefined, 'warn');
 }
 
 /* ------------------------------------------------------------- queue */
