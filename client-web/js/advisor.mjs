@@ -239,7 +239,13 @@ function onLoginOk(m) {
   A.loginSeq += 1;
   A.name = m.name || '';
   ui.me.textContent = A.name;
-  if (typeof m.available === 'boolean') A.available = m.available;
+  if (A.usingToken && A.loginSeq > 1 && typeof m.available === 'boolean' && m.available !== A.available) {
+    // Back after a server restart, which does not keep availability: the
+    // console knows what the advisor had chosen.
+    conn.send({ type: 'status', available: A.available });
+  } else if (typeof m.available === 'boolean') {
+    A.available = m.available;
+  }
   ui.available.checked = A.available;
   ui.loginBtn.disabled = false;
   ui.password.value = '';
