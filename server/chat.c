@@ -4,9 +4,13 @@
  *
  * States: a chat is CHAT_QUEUED from `hello` (in s->queue), CHAT_ACTIVE from
  * a take (in its advisor's active slots), CHAT_ENDED from an end by the
- * resident, the advisor, the idle timeout, the resume grace or shutdown.
- * An advisor gone past the grace hands its active chats back to the front
- * of the queue (chat_requeue, called by login.c's sweep).
+ * resident, the advisor, the idle timeout or the resume grace; a stop does
+ * not end it (the next start rebuilds it: restore.c). An advisor gone past
+ * the grace hands its active chats back to the front of the queue
+ * (chat_requeue, called by login.c's sweep).
+ *
+ * A `msg` with a cid the chat already holds from that sender is answered
+ * with the stored MSG, never stored twice (answer_resend).
  *
  * Every rule here is in memory plus one store write; frames are built by
  * protocol.c and queued with svc_send (service.c), which holds them until
