@@ -153,6 +153,9 @@ def test_resident_token_does_not_log_in_an_advisor(server):
 def test_advisor_resume_with_token_within_the_grace_keeps_its_chats(server):
     async def go():
         r, a = await chatting(server)
+        # A position push from before the take (the estimate changed when
+        # the advisor logged in) is not what this test is about.
+        r.drop("position")
         a.abort()
         await asyncio.sleep(0.5)
         b = await Client.connect(server, "advisor")
