@@ -13,8 +13,8 @@ import signal
 import sqlite3
 import time
 
-from conftest import (ADVISOR_NAME, advisor, chatting, login, metrics, queued, resident,
-                      resume, run, taken)
+from conftest import (ADVISOR_NAME, admin, advisor, chatting, login, metrics, queued,
+                      refused_login, resident, resume, run, taken)
 
 
 def restart(srv):
@@ -256,3 +256,48 @@ def test_drain_ends_service_after_the_last_chat(make_server):
     run(go())
     assert srv.wait_exit(limit=10) == 0
     assert db_rows(srv, "SELECT count(*) FROM chats WHERE ended_at IS NULL") == [(0,)]
+
+
+def test_sigterm_during_a_drain_is_a_restart(make_server):
+    srv = make_server()
+    state = {}
+
+    async def before():
+        r, a = await chatting(srv)
+        state["token"] = r.token
+        srv.signal(signal.SIGUSR1)
+        srv.signal(signal.SIGUSR1)              # twice: no harm
+        await stopped_with_1012(srv, r, a)      # chats still open: kept
+
+    run(before())
+    srv.start()
+
+    async def after():
+        r = await resume(srv, state["token"])
+        assert (await r.recv_type("resumed"))["state"] == "chatting"
+        # The new process is not draining: newcomers are queued.
+        q, got = await queued(srv)
+        assert got["position"] == 1
+    run(after())
+
+
+def test_a_removed_advisors_token_does_not_log_in_after_a_restart(make_server):
+    srv = make_server()
+    state = {}
+
+    async def before():
+        r, a = await chatting(srv)
+        state.update(token=a.token, chat=r.chat, res=r.token)
+        await stopped_with_1012(srv, r, a)
+
+    run(before())
+    assert admin(srv.config, "advisor", "remove", "anna").returncode == 0
+    srv.start()
+
+    async def after():
+        await refused_login(srv, token=state["token"])
+        # Its chat went back to the queue, at the front, for another advisor.
+        r = await resume(srv, state["res"])
+        got = await r.recv_type("resumed")
+        assert got["state"] == "queued" and got["position"] == 1, got
+    run(after())
