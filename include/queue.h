@@ -36,6 +36,12 @@ void queue_push_back(struct queue *q, struct queue_node *n, int64_t now);
 /* Put n at the front, keeping its enqueued_at (advisor gone: back to front). */
 void queue_push_front(struct queue *q, struct queue_node *n);
 
+/* Link n just before `at` (a queued node), or at the back when `at` is
+ * NULL, keeping n->enqueued_at: a chat put back at its place in the queue,
+ * or rebuilt at a restart. n must not be queued. */
+void queue_insert_before(struct queue *q, struct queue_node *at,
+			 struct queue_node *n);
+
 /* Unlink n; a no-op when it is not queued. */
 void queue_remove(struct queue *q, struct queue_node *n);
 

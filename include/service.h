@@ -65,6 +65,20 @@ struct svc_io {
 struct svc *svc_new(struct uv_loop_s *loop, const struct config *cfg,
 		    struct store *st, const struct svc_io *io);
 
+/*
+ * At the start, before any connection: rebuild the queue (in the order of
+ * chat_queue_place) and every open chat from the store (CONTRACT.md
+ * section 7), so a stop of any kind loses nobody. Residents and the
+ * advisors holding chats start disconnected, with resume_grace_s from now
+ * to come back: a resident's `resume` gets its state, place and history;
+ * an advisor's token login its chats. What is not resumed in the grace
+ * ends as usual (`by:"disconnect"`; an advisor's chats go back to the
+ * queue). Chats that cannot be resumed (no token digest) must have been
+ * ended first (store_close_unresumable). Returns 0, or -1 (logged) when the
+ * store cannot be read or memory runs out.
+ */
+int svc_restore(struct svc *s);
+
 /* Free all chats and sessions. Call after every connection has closed and
  * the loop has run dry (password checks in flight hold a pointer). */
 void svc_free(struct svc *s);
@@ -98,11 +112,21 @@ void svc_on_wake(struct svc *s);
  *
  * A failed commit (disk full, I/O error): the store has rolled the whole
  * turn back, and nothing of it may be shown, so
- *  - the clients: every frame queued in the turn is dropped; each
- *    connection that was to get one is closed with 1011 ("not saved, try
+ *  - the clients: every frame queued in the turn is dropped. Each
+ *    connection that sent a frame in the turn gets error `unavailable`
+ *    (CONTRACT.md section 7: not stored, send again later). A connection
+ *    that was to get a frame telling of a change of state (queued,
+ *    assigned, chat, ended, ...) is closed with 1011 ("not saved, try
  *    again"), so that its client reconnects and resumes from what is
- *    stored (a resident's `resume`, an advisor's token login). Closes
- *    queued in the turn still go out.
+ *    stored (a resident's `resume`, an advisor's token login); one that
+ *    was to get only frames of svc_send_soft (messages, positions, the
+ *    queue view) stays connected: the message it would have seen does not
+ *    exist. When the failure is the disk's (store_error_unavailable), only
+ *    the first turn is lost this way: from then on every frame that would
+ *    write is answered `unavailable` up front, the timeouts wait, /healthz
+ *    answers 503, and the store is probed every second until a write
+ *    works. Any other failure closes every connection that was to get a
+ *    frame, as above. Closes queued in the turn still go out.
  *  - the memory: kept as the turn left it (queue order, takes, ends,
  *    counters), since the handlers' changes cannot be undone one by one;
  *    the next writes about those chats go to the store as usual. The one
@@ -116,13 +140,28 @@ void svc_end_turn(struct svc *s);
  * timeouts (resume grace, idle chats). */
 void svc_tick(struct svc *s);
 
-/* SIGTERM: tell everyone the service is closing (by = "closing" for those in
- * a chat) and close every connection with 1001. */
+/* SIGTERM: close every connection with 1012 (service restart), keeping the
+ * queue and the chats in the store for the next start (svc_restore); no
+ * chat is ended. After a finished drain (svc_drained) the code is 1001:
+ * there is nothing to come back to. */
 void svc_shutdown(struct svc *s);
+
+/* Ending service for good (SIGUSR1): from now on a `hello` gets
+ * {"type":"closed","next_open":null} and /api/status says closed; queued
+ * and active chats go on to their end as usual. Idempotent. */
+void svc_drain(struct svc *s);
+
+/* Draining, and no chat is left open: main may stop (svc_shutdown). */
+bool svc_drained(const struct svc *s);
 
 /* Bodies for GET /api/status and GET /metrics; heap strings (caller frees),
  * NULL on OOM (net.c answers 500). */
 char *svc_status_json(struct svc *s);
 char *svc_metrics_text(struct svc *s);
+
+/* Body for GET /healthz: {"status":"ok"} with *http_status 200, or, while
+ * the store cannot write, {"status":"unavailable","reason":R} with 503.
+ * Heap string (caller frees), NULL on OOM. */
+char *svc_health_json(struct svc *s, int *http_status);
 
 #endif

@@ -4,9 +4,13 @@
  *
  * States: a chat is CHAT_QUEUED from `hello` (in s->queue), CHAT_ACTIVE from
  * a take (in its advisor's active slots), CHAT_ENDED from an end by the
- * resident, the advisor, the idle timeout, the resume grace or shutdown.
- * An advisor gone past the grace hands its active chats back to the front
- * of the queue (chat_requeue, called by login.c's sweep).
+ * resident, the advisor, the idle timeout or the resume grace; a stop does
+ * not end it (the next start rebuilds it: restore.c). An advisor gone past
+ * the grace hands its active chats back to the front of the queue
+ * (chat_requeue, called by login.c's sweep).
+ *
+ * A `msg` with a cid the chat already holds from that sender is answered
+ * with the stored MSG, never stored twice (answer_resend).
  *
  * Every rule here is in memory plus one store write; frames are built by
  * protocol.c and queued with svc_send (service.c), which holds them until
@@ -57,23 +61,38 @@ stat_untag(struct svc *s, struct chat *c)
 
 /* ---------------------------------------------------------------- sending */
 
+/* A history being read: the array, and whose messages keep their cid. */
+struct history {
+	json_t *arr;
+	const char *own;                 /* "resident" | "advisor" */
+};
+
 static int
 history_add(void *ctx, const struct store_msg *m)
 {
+	struct history *h = ctx;
 	struct proto_msg pm = { m->seq, m->from, m->text, m->at, m->redacted };
+	json_t *cid = NULL;
+	int rc;
 
-	return json_array_append_new((json_t *)ctx,
-				     proto_msg_json(&pm, NULL, 0));
+	/* The reader's own messages carry their cid (the stored JSON text),
+	 * so that its client can match what it still holds unconfirmed. */
+	if (m->cid && !strcmp(m->from, h->own))
+		cid = json_loads(m->cid, JSON_DECODE_ANY, NULL);
+	rc = json_array_append_new(h->arr, proto_msg_json(&pm, cid, 0));
+	json_decref(cid);
+	return rc;
 }
 
-/* The chat's stored messages as a JSON array (a new reference; NULL on
- * OOM). */
+/* The chat's stored messages as a JSON array for `own`'s side (a new
+ * reference; NULL on OOM). */
 static json_t *
-history_json(struct svc *s, const struct chat *c)
+history_json(struct svc *s, const struct chat *c, const char *own)
 {
-	json_t *arr = json_array();
+	struct history h = { json_array(), own };
+	json_t *arr = h.arr;
 
-	if (arr && store_messages_each(s->st, c->id, history_add, arr))
+	if (arr && store_messages_each(s->st, c->id, history_add, &h))
 		log_warn("service: history of chat %lld incomplete",
 			 (long long)c->id);
 	return arr;
@@ -153,8 +172,13 @@ chat_end(struct svc *s, struct chat *c, enum proto_ended_by by)
 	if (c->state == CHAT_QUEUED) {
 		queue_remove(&s->queue, &c->qnode);
 		s->queue_dirty = true;
-		s->n.abandoned++;
-		svc_stat(s, now, STATS_ABANDONED, now - c->started_at, by_name);
+		/* Handed back after a take, it counts as served already, not
+		 * again as abandoned (as store_close_orphans counts it). */
+		if (!c->stat_served) {
+			s->n.abandoned++;
+			svc_stat(s, now, STATS_ABANDONED, now - c->started_at,
+				 by_name);
+		}
 	} else {
 		svc_stat(s, now, STATS_ENDED, now - c->taken_at, by_name);
 		queue_estimator_add(&s->est, (double)(now - c->taken_at));
@@ -215,11 +239,11 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 			  c->taken_at - c->started_at);
 	}
 	c->stat_served = true;
-	if (store_chat_taken(s->st, c->id, c->taken_at))
+	if (store_chat_take(s->st, c->id, c->taken_at, a->account_id))
 		log_err("service: chat %lld take not stored", (long long)c->id);
 	pc = (struct proto_chat){ c->id, c->lang, c->topic,
 				  c->taken_at - c->qnode.enqueued_at, false };
-	svc_send(s, a->peer, proto_out_chat(&pc, history_json(s, c)));
+	svc_send(s, a->peer, proto_out_chat(&pc, history_json(s, c, "advisor")));
 	svc_send(s, c->resident, proto_out_assigned(a->name));
 }
 
@@ -244,14 +268,39 @@ chat_assign_waiting(struct svc *s)
 	struct queue_node *n;
 	struct advisor *a;
 
-	if (!s->cfg->auto_assign || s->stopping)
+	if (!s->cfg->auto_assign || s->stopping || s->store_down)
 		return;
 	while ((n = queue_first(&s->queue)) && (a = best_advisor(s)))
 		take_chat(s, a, chat_of(n));
 }
 
-/* Residents of an advisor gone past the grace go back to the front, in the
- * order they were taken. */
+/* Does queued chat a come before b? Handed back first, then by arrival. */
+static bool
+queued_before(const struct chat *a, const struct chat *b)
+{
+	if (a->requeued != b->requeued)
+		return a->requeued;
+	if (a->started_at != b->started_at)
+		return a->started_at < b->started_at;
+	return a->id < b->id;
+}
+
+void
+chat_queue_place(struct svc *s, struct chat *c)
+{
+	struct queue_node *n = NULL;
+
+	/* A restart adds them in order: then the back is the place. */
+	if (s->queue.length && !queued_before(chat_of(s->queue.head.prev), c))
+		for (n = queue_first(&s->queue); n; n = queue_next(&s->queue, n))
+			if (queued_before(c, chat_of(n)))
+				break;
+	queue_insert_before(&s->queue, n, &c->qnode);
+	s->queue_dirty = true;
+}
+
+/* Residents of an advisor gone past the grace go back to the front: before
+ * everyone never taken, among the other handed-back ones by arrival. */
 void
 chat_requeue(struct svc *s, struct advisor *a)
 {
@@ -262,7 +311,8 @@ chat_requeue(struct svc *s, struct advisor *a)
 		c->advisor = NULL;
 		c->taken_at = 0;
 		c->sent_position = 0;
-		queue_push_front(&s->queue, &c->qnode);
+		c->requeued = true;
+		chat_queue_place(s, c);
 		(void)store_chat_requeued(s->st, c->id);
 		s->n.requeued++;
 	}
@@ -301,11 +351,12 @@ refuse_hello(struct svc *s, struct peer *p, int64_t now)
 {
 	time_t next;
 
-	if (!hours_open_at(&s->cfg->hours, (time_t)now, NULL)) {
+	/* Draining (svc_drain): closed, with no next opening to promise. */
+	if (s->draining || !hours_open_at(&s->cfg->hours, (time_t)now, NULL)) {
 		s->n.closed_attempts++;
 		(void)store_event_add(s->st, now,
 				      stats_kind_name(STATS_CLOSED_ATTEMPT));
-		svc_send(s, p, proto_out_closed(
+		svc_send(s, p, proto_out_closed(s->draining ||
 			hours_next_open(&s->cfg->hours, (time_t)now, 14, &next)
 				? -1 : (int64_t)next));
 		svc_close_peer(s, p, 1000, "closed");
@@ -339,7 +390,7 @@ new_chat(struct svc *s, struct peer *p, const struct proto_in *in,
 		 in->lang ? in->lang : s->cfg->default_language);
 	snprintf(c->topic, sizeof(c->topic), "%s", in->topic ? in->topic : "");
 	c->started_at = c->last_activity = now;
-	if (store_chat_create(s->st, now, c->lang, in->topic, &c->id)) {
+	if (store_chat_add(s->st, now, c->lang, in->topic, c->token, &c->id)) {
 		free(c);
 		svc_send_error(s, p, "not_allowed", "server busy, try again");
 		return NULL;
@@ -426,9 +477,40 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 	c->sent_position = pos;
 	c->sent_wait = pos ? chat_estimate(s, pos) : -1;
 	svc_send(s, p, proto_out_resumed(proto_state_of(c->state), pos,
-		c->sent_wait, history_json(s, c),
+		c->sent_wait, history_json(s, c, "resident"),
 		c->state == CHAT_ACTIVE && c->advisor ? c->advisor->name
 						      : NULL));
+}
+
+static struct peer *
+sender_peer(const struct chat *c, const char *from)
+{
+	return !strcmp(from, "resident") ? c->resident : advisor_peer(c);
+}
+
+/*
+ * A `msg` whose cid (`key`, its compact JSON text) this chat already holds
+ * from `from`: the sender gets the stored MSG again, same id, with the cid
+ * as it sent it (CONTRACT.md section 7); the other side got it the first
+ * time. Returns true when answered so, false when there is no such message
+ * (or it cannot be read).
+ */
+static bool
+answer_resend(struct svc *s, struct chat *c, const char *from,
+	      const char *key, json_t *cid)
+{
+	bool by_resident = !strcmp(from, "resident");
+	struct store_msg m;
+	struct proto_msg pm;
+
+	if (store_message_by_cid(s->st, c->id, from, key, &m))
+		return false;
+	pm = (struct proto_msg){ m.seq, m.from, m.text, m.at,
+				 by_resident ? m.redacted : false };
+	svc_send_soft(s, sender_peer(c, from),
+		      proto_out_msg(&pm, cid, by_resident ? 0 : c->id));
+	store_msg_release(&m);
+	return true;
 }
 
 /* Store one message and show it to both sides. `shown` is what the sender
@@ -441,25 +523,25 @@ post_message(struct svc *s, struct chat *c, const char *from,
 	bool by_resident = !strcmp(from, "resident");
 	struct proto_msg live = { stored->seq, from, shown, stored->at,
 				  by_resident ? stored->redacted : false };
+	int rc = store_message_put(s->st, c->id, stored);
 
-	if (store_message_add(s->st, c->id, stored)) {
-		struct peer *p = by_resident ? c->resident : advisor_peer(c);
-
-		if (p)
-			svc_send_error(s, p, "not_allowed",
-				       "message not saved, please send again");
+	if (rc) {
 		c->seq--;
+		if (rc < 0 || !answer_resend(s, c, from, stored->cid, cid))
+			svc_write_failed(s, sender_peer(c, from),
+					 "message not saved, please send again");
 		return;
 	}
 	s->n.messages++;
 	svc_stat(s, c->started_at, STATS_MESSAGE, 1, from);
 	c->last_activity = stored->at;
 	c->idle_warned = false;
-	svc_send(s, c->resident, proto_out_msg(&live, by_resident ? cid : NULL,
-					       0));
+	svc_send_soft(s, c->resident,
+		      proto_out_msg(&live, by_resident ? cid : NULL, 0));
 	if (c->state == CHAT_ACTIVE && advisor_peer(c))
-		svc_send(s, advisor_peer(c),
-			 proto_out_msg(&live, by_resident ? NULL : cid, c->id));
+		svc_send_soft(s, advisor_peer(c),
+			      proto_out_msg(&live, by_resident ? NULL : cid,
+					    c->id));
 }
 
 static void
@@ -468,10 +550,24 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 {
 	struct store_msg m;
 	unsigned found = 0;
-	char *clean = redact_text(text, strlen(text), &found);
+	char *key = cid ? json_dumps(cid, JSON_COMPACT | JSON_ENCODE_ANY)
+			: NULL;
+	char *clean;
 
+	if (cid && !key) {
+		log_err("service: out of memory reading a cid");
+		return;
+	}
+	/* A resend of what is stored already is answered, not checked or
+	 * stored again. */
+	if (key && answer_resend(s, c, from, key, cid)) {
+		free(key);
+		return;
+	}
+	clean = redact_text(text, strlen(text), &found);
 	if (!clean) {
 		log_err("service: out of memory redacting");
+		free(key);
 		return;
 	}
 	m.seq = ++c->seq;
@@ -479,9 +575,11 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	m.text = clean;
 	m.at = svc_now(s);
 	m.redacted = found != 0;
+	m.cid = key;
 	post_message(s, c, from, !strcmp(from, "resident") ? clean : text, &m,
 		     cid);
 	free(clean);
+	free(key);
 }
 
 void
@@ -504,7 +602,8 @@ chat_on_resident_typing(struct svc *s, struct peer *p,
 
 	/* Typing while still queued is normal; there is just nobody to tell. */
 	if (c && c->state == CHAT_ACTIVE && advisor_peer(c))
-		svc_send(s, advisor_peer(c), proto_out_typing(in->on, c->id));
+		svc_send_soft(s, advisor_peer(c),
+			      proto_out_typing(in->on, c->id));
 }
 
 void
@@ -532,7 +631,7 @@ chat_on_feedback(struct svc *s, struct peer *p, const struct proto_in *in)
 		return;
 	}
 	if (store_chat_feedback(s->st, c->id, in->rating)) {
-		svc_send_error(s, p, "not_allowed", "not saved, try again");
+		svc_write_failed(s, p, "not saved, try again");
 		return;
 	}
 	c->rated = true;
@@ -545,12 +644,17 @@ chat_on_ping(struct svc *s, struct peer *p)
 {
 	struct chat *c = p->chat;
 
-	/* A resident's ping is the "I'm still here" answer to idle_warning. */
+	/* A resident's ping is the "I'm still here" answer to idle_warning;
+	 * stored too, so that a restart does not cut the chat short. */
 	if (c && c->state == CHAT_ACTIVE) {
 		c->last_activity = svc_now(s);
 		c->idle_warned = false;
+		if (!s->store_down &&
+		    store_chat_touch(s->st, c->id, c->last_activity))
+			log_err("service: chat %lld touch not stored",
+				(long long)c->id);
 	}
-	svc_send(s, p, proto_out_pong());
+	svc_send_soft(s, p, proto_out_pong());
 }
 
 /* ---------------------------------------------------------------- advisors */
@@ -585,7 +689,8 @@ chat_greet_advisor(struct svc *s, struct advisor *a)
 		struct proto_chat pc = { c->id, c->lang, c->topic,
 			c->taken_at - c->qnode.enqueued_at, true };
 
-		svc_send(s, a->peer, proto_out_chat(&pc, history_json(s, c)));
+		svc_send(s, a->peer,
+			 proto_out_chat(&pc, history_json(s, c, "advisor")));
 	}
 }
 
@@ -671,7 +776,7 @@ chat_on_advisor_typing(struct svc *s, struct peer *p,
 	struct chat *c = advisor_chat(s, p, in->chat);
 
 	if (c && c->state == CHAT_ACTIVE)
-		svc_send(s, c->resident, proto_out_typing(in->on, 0));
+		svc_send_soft(s, c->resident, proto_out_typing(in->on, 0));
 }
 
 void
@@ -716,7 +821,7 @@ chat_on_tag(struct svc *s, struct peer *p, const struct proto_in *in)
 		}
 	if (store_chat_tag(s->st, c->id, in->topics, in->n_topics,
 			   in->outcome)) {
-		svc_send_error(s, p, "not_allowed", "not saved, try again");
+		svc_write_failed(s, p, "not saved, try again");
 		return;
 	}
 	tag_stats(s, c, in);
@@ -740,7 +845,7 @@ push_positions(struct svc *s)
 			continue;
 		c->sent_position = pos;
 		c->sent_wait = wait;
-		svc_send(s, c->resident, proto_out_position(pos, wait));
+		svc_send_soft(s, c->resident, proto_out_position(pos, wait));
 	}
 }
 
@@ -760,7 +865,7 @@ push_queue_views(struct svc *s)
 			return;
 		copy = strdup(text);
 		if (copy)
-			svc_send(s, a->peer, copy);
+			svc_send_soft(s, a->peer, copy);
 	}
 	free(text);
 }
@@ -785,7 +890,8 @@ check_idle(struct svc *s, struct chat *c, int64_t now)
 	}
 	if (idle >= warn_at && !c->idle_warned) {
 		c->idle_warned = true;
-		svc_send(s, c->resident, proto_out_idle_warning(limit - idle));
+		svc_send_soft(s, c->resident,
+			      proto_out_idle_warning(limit - idle));
 	}
 }
 

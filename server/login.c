@@ -649,3 +649,20 @@ login_free_all(struct svc *s)
 	}
 	throttle_login_clear(&s->login.fails);
 }
+
+struct advisor *
+login_restore_session(struct svc *s, int64_t account_id, int64_t gone_at)
+{
+	struct store_advisor acc;
+	struct advisor *a = find_session(s, account_id);
+
+	if (a)
+		return a;
+	if (account_id <= 0 || store_advisor_by_id(s->st, account_id, &acc))
+		return NULL;
+	OPENSSL_cleanse(acc.phc, sizeof(acc.phc));
+	a = session_for(s, &acc);
+	if (a)
+		a->gone_at = gone_at;
+	return a;
+}

@@ -6,10 +6,15 @@
  *  - a check handle, run after every poll: the end of a "turn", where the
  *    store commits and queued frames are released (one sync per turn);
  *  - a 250 ms timer driving coalesced pushes and timeouts (svc_tick);
- *  - signal handles: SIGHUP reloads the config, SIGTERM/SIGINT stop;
+ *  - signal handles: SIGHUP reloads the config, SIGTERM/SIGINT stop (the
+ *    chats stay in the store for the next start), SIGUSR1 drains (ends
+ *    service for good: no new residents, then a stop once every chat has
+ *    ended);
  *  - an async handle the SMTP worker wakes (uv_async_send is the one libuv
  *    call safe from another thread), so its results are taken on the loop;
  *  - a drain timer that gives close frames time at SIGTERM.
+ * At the start the service rebuilds the queue and the open chats from the
+ * store (svc_restore), so that any stop, a crash included, loses nobody.
  * Signals arrive through the loop, so no handler ever runs inside a
  * callback. One thread of ours runs beside the loop: the SMTP worker
  * (smtp.h), which is stopped and joined before the async handle closes.
@@ -52,7 +57,7 @@ struct server {
 	uv_check_t turn;
 	uv_timer_t tick;
 	uv_timer_t drain;
-	uv_signal_t sighup, sigterm, sigint;
+	uv_signal_t sighup, sigterm, sigint, sigusr1;
 	uv_async_t mail_wake;   /* the SMTP worker has results */
 	struct config *cfg;
 	struct store *st;
@@ -238,6 +243,8 @@ on_turn_end(uv_check_t *h)
 	svc_end_turn(srv->svc);
 }
 
+static void stop(struct server *srv);
+
 static void
 on_tick(uv_timer_t *h)
 {
@@ -245,6 +252,10 @@ on_tick(uv_timer_t *h)
 
 	apply_pending_tz(srv);
 	svc_tick(srv->svc);
+	if (svc_drained(srv->svc)) {
+		log_info("drained: every chat has ended");
+		stop(srv);
+	}
 }
 
 /* The SMTP worker's wake (any thread): one uv_async_send per result;
@@ -286,7 +297,7 @@ close_handles(struct server *srv)
 		(uv_handle_t *)&srv->turn, (uv_handle_t *)&srv->tick,
 		(uv_handle_t *)&srv->drain, (uv_handle_t *)&srv->sighup,
 		(uv_handle_t *)&srv->sigterm, (uv_handle_t *)&srv->sigint,
-		(uv_handle_t *)&srv->mail_wake,
+		(uv_handle_t *)&srv->sigusr1, (uv_handle_t *)&srv->mail_wake,
 	};
 	size_t i;
 
@@ -331,7 +342,8 @@ stop(struct server *srv)
 	if (srv->stopping)
 		return;
 	srv->stopping = true;
-	log_info("stopping: closing connections");
+	log_info("stopping: closing connections; the queue and the chats "
+		 "are kept for the next start");
 	svc_shutdown(srv->svc);
 	svc_end_turn(srv->svc);
 	uv_timer_stop(&srv->tick);
@@ -347,6 +359,8 @@ on_signal(uv_signal_t *h, int signum)
 		(void)notify_send("RELOADING=1");
 		reload(srv);
 		(void)notify_send("READY=1");
+	} else if (signum == SIGUSR1) {
+		svc_drain(srv->svc);
 	} else {
 		(void)notify_send("STOPPING=1");
 		stop(srv);
@@ -416,17 +430,20 @@ init_loop(struct server *srv)
 	    uv_signal_init(&srv->loop, &srv->sighup) ||
 	    uv_signal_init(&srv->loop, &srv->sigterm) ||
 	    uv_signal_init(&srv->loop, &srv->sigint) ||
+	    uv_signal_init(&srv->loop, &srv->sigusr1) ||
 	    uv_async_init(&srv->loop, &srv->mail_wake, on_mail_wake))
 		return -1;
 	srv->loop_ready = true;
 	srv->mail_wake.data = srv;
 	srv->turn.data = srv->tick.data = srv->drain.data = srv;
 	srv->sighup.data = srv->sigterm.data = srv->sigint.data = srv;
+	srv->sigusr1.data = srv;
 	if (uv_check_start(&srv->turn, on_turn_end) ||
 	    uv_timer_start(&srv->tick, on_tick, TICK_MS, TICK_MS) ||
 	    uv_signal_start(&srv->sighup, on_signal, SIGHUP) ||
 	    uv_signal_start(&srv->sigterm, on_signal, SIGTERM) ||
-	    uv_signal_start(&srv->sigint, on_signal, SIGINT))
+	    uv_signal_start(&srv->sigint, on_signal, SIGINT) ||
+	    uv_signal_start(&srv->sigusr1, on_signal, SIGUSR1))
 		return -1;
 	return 0;
 }
@@ -442,15 +459,17 @@ run(struct server *srv)
 {
 	if (!port_free(srv->cfg->listen, srv->cfg->port))
 		return 1;
+	/* Chats that cannot be resumed (made before tokens were kept) end
+	 * now, counted; svc_restore rebuilds the rest. */
 	if (store_open(srv->cfg->database, 200, &srv->st) ||
-	    store_close_orphans(srv->st, (int64_t)time(NULL)))
+	    store_close_unresumable(srv->st, (int64_t)time(NULL)))
 		return 1;
 	if (init_loop(srv)) {
 		log_err("cannot set up the event loop");
 		return 1;
 	}
 	srv->svc = svc_new(&srv->loop, srv->cfg, srv->st, &net_io);
-	if (!srv->svc)
+	if (!srv->svc || svc_restore(srv->svc))
 		return 1;
 	srv->lws = net_start(&srv->loop, srv->cfg, srv->svc);
 	if (!srv->lws)
@@ -497,6 +516,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit is a full disk to us (SQLite gets an error and
+	 * the service says `unavailable`), not a reason to die. */
+	signal(SIGXFSZ, SIG_IGN);
 	lws_set_log_level(LLL_ERR, NULL);
 	raise_fd_limit();
 	rc = run(&srv);

@@ -548,17 +548,19 @@ free_body(struct session *pss)
 	pss->body_len = 0;
 }
 
-/* Build the body for one of our endpoints. NULL with *ours false: the path
- * is not ours (404); NULL with *ours true: out of memory (500). */
+/* Build the body for one of our endpoints, with its HTTP status in *code.
+ * NULL with *ours false: the path is not ours (404); NULL with *ours true:
+ * out of memory (500). */
 static char *
-endpoint_body(const char *path, const char **type, bool *ours)
+endpoint_body(const char *path, const char **type, bool *ours, int *code)
 {
 	*type = "application/json";
 	*ours = true;
+	*code = HTTP_STATUS_OK;
 	if (!strcmp(path, "/api/status"))
 		return svc_status_json(service);
 	if (!strcmp(path, "/healthz"))
-		return strdup("{\"status\":\"ok\"}");
+		return svc_health_json(service, code);
 	if (!strcmp(path, "/metrics")) {
 		*type = "text/plain; version=0.0.4; charset=utf-8";
 		return svc_metrics_text(service);
@@ -576,12 +578,13 @@ http_request(struct session *pss, struct lws *wsi)
 	const char *type;
 	size_t len;
 	bool ours;
+	int code;
 
 	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0) {
 		lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
-	text = endpoint_body(path, &type, &ours);
+	text = endpoint_body(path, &type, &ours, &code);
 	if (!text) {
 		lws_return_http_status(wsi, ours ? HTTP_STATUS_INTERNAL_SERVER_ERROR
 						 : HTTP_STATUS_NOT_FOUND, NULL);
@@ -597,7 +600,7 @@ http_request(struct session *pss, struct lws *wsi)
 	memcpy(pss->body + LWS_PRE, text, len);
 	pss->body_len = len;
 	free(text);
-	if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, type, len, &p,
+	if (lws_add_http_common_headers(wsi, (unsigned int)code, type, len, &p,
 					end) ||
 	    lws_add_http_header_by_name(wsi, (const unsigned char *)
 					"cache-control:", (const unsigned char *)

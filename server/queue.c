@@ -40,6 +40,14 @@ queue_push_front(struct queue *q, struct queue_node *n)
 }
 
 void
+queue_insert_before(struct queue *q, struct queue_node *at,
+		    struct queue_node *n)
+{
+	link_after(at ? at->prev : q->head.prev, n);
+	q->length++;
+}
+
+void
 queue_remove(struct queue *q, struct queue_node *n)
 {
 	if (!queue_is_queued(n))

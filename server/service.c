@@ -48,6 +48,57 @@ svc_send(struct svc *s, struct peer *p, char *text)
 }
 
 void
+svc_send_soft(struct svc *s, struct peer *p, char *text)
+{
+	uint64_t state_turn = p ? p->sent_turn : 0;
+
+	svc_send(s, p, text);
+	if (!p)
+		return;
+	p->sent_turn = state_turn;
+	p->soft_turn = s->turn;
+}
+
+/* The store cannot write: not the client's fault, so it is not counted
+ * among the errors that close a connection at SVC_MAX_ERRORS. */
+static void
+send_unavailable(struct svc *s, struct peer *p)
+{
+	s->n.errors_sent++;
+	svc_send_soft(s, p, proto_error("unavailable",
+		"not saved: the service cannot store anything just now; "
+		"please send again shortly"));
+}
+
+/* The disk's trouble: refuse what writes and probe until writes work. */
+static void
+mark_store_down(struct svc *s)
+{
+	const char *reason;
+
+	if (s->store_down)
+		return;
+	(void)store_last_error(s->st, &reason);
+	log_err("service: store unavailable (%s): refusing changes until "
+		"writes work again", reason);
+	s->store_down = true;
+	s->next_probe = svc_now(s) + 1;
+}
+
+void
+svc_write_failed(struct svc *s, struct peer *p, const char *message)
+{
+	if (store_error_unavailable(store_last_error(s->st, NULL))) {
+		mark_store_down(s);
+		if (p)
+			send_unavailable(s, p);
+		return;
+	}
+	if (p)
+		svc_send_error(s, p, "not_allowed", message);
+}
+
+void
 svc_close_peer(struct svc *s, struct peer *p, int code, const char *reason)
 {
 	if (p->closing)
@@ -62,7 +113,7 @@ svc_send_error(struct svc *s, struct peer *p, const char *code,
 {
 	s->n.errors_sent++;
 	if (!p->closing)
-		svc_send(s, p, proto_error(code, message));
+		svc_send_soft(s, p, proto_error(code, message));
 	if (++p->errors >= SVC_MAX_ERRORS)
 		svc_close_peer(s, p, 1008, "too many errors");
 }
@@ -151,6 +202,23 @@ advisor_frame(struct svc *s, struct peer *p, const struct proto_in *in)
 	}
 }
 
+/* May handling a frame of this type write to the store? Types added later
+ * count as writing until listed here, so that nothing slips through while
+ * the store is down. */
+static bool
+may_write(enum proto_type t)
+{
+	switch (t) {
+	case PROTO_RESUME:
+	case PROTO_TYPING:
+	case PROTO_PING:
+	case PROTO_STATUS:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* More than SVC_RATE_LIMIT frames in the current one-second window? */
 static bool
 rate_exceeded(struct svc *s, struct peer *p)
@@ -183,6 +251,14 @@ svc_on_frame(struct svc *s, struct net_conn *c, const char *buf, size_t len)
 	if (proto_parse(buf, len, p->role, &lim, &in, &code, &msg)) {
 		svc_send_error(s, p, code, msg);
 		return;
+	}
+	if (may_write(in.type)) {
+		if (s->store_down) {
+			send_unavailable(s, p);
+			proto_in_free(&in);
+			return;
+		}
+		p->asked_turn = s->turn;
 	}
 	if (p->role == PROTO_RESIDENT)
 		resident_frame(s, p, &in);
@@ -219,6 +295,12 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st,
 	return s;
 }
 
+int
+svc_restore(struct svc *s)
+{
+	return restore_chats(s, svc_now(s));
+}
+
 void
 svc_free(struct svc *s)
 {
@@ -238,6 +320,16 @@ svc_set_config(struct svc *s, const struct config *cfg)
 	chat_assign_waiting(s);
 }
 
+/* SIGTERM: 1012 "come back", unless a drain has ended service for good. */
+static void
+close_for_stop(struct svc *s, struct peer *p)
+{
+	if (svc_drained(s))
+		svc_close_peer(s, p, 1001, "service ended");
+	else
+		svc_close_peer(s, p, 1012, "server restarting");
+}
+
 void
 svc_on_open(struct svc *s, struct net_conn *c, enum proto_role role)
 {
@@ -255,7 +347,7 @@ svc_on_open(struct svc *s, struct net_conn *c, enum proto_role role)
 	s->peers = p;
 	s->io.set_user(c, p);
 	if (s->stopping)
-		svc_close_peer(s, p, 1001, "server shutting down");
+		close_for_stop(s, p);
 }
 
 void
@@ -313,6 +405,7 @@ checkpoint_wal(struct svc *s)
 static void
 turn_failed(struct svc *s, uint64_t turn)
 {
+	bool down = store_error_unavailable(store_last_error(s->st, NULL));
 	struct chat *c, *next;
 	struct peer *p;
 
@@ -321,25 +414,49 @@ turn_failed(struct svc *s, uint64_t turn)
 		next = c->next;
 		if (c->created_turn == turn)
 			chat_forget(s, c);
+		else if (c->state == CHAT_QUEUED)
+			c->sent_position = 0;   /* pushed again */
 	}
-	for (p = s->peers; p; p = p->next)
-		if (p->sent_turn == turn)
-			svc_close_peer(s, p, 1011, "not saved, try again");
 	s->io.discard();
+	if (down)
+		mark_store_down(s);
+	for (p = s->peers; p; p = p->next) {
+		bool resync = p->sent_turn == turn ||
+			      (!down && p->soft_turn == turn);
+
+		if (p->asked_turn == turn)
+			send_unavailable(s, p);
+		if (resync)
+			svc_close_peer(s, p, 1011, "not saved, try again");
+	}
+	/* Only the errors: they claim nothing is stored. */
+	s->io.release();
 	s->queue_dirty = true;
 	/* Rolled back: a deleted copy's row is back, a new one gone. */
 	outbox_recount(s);
+}
+
+/* A write committed: the store works, whatever the last probe said. */
+static void
+store_back(struct svc *s)
+{
+	s->store_down = false;
+	s->queue_dirty = true;
+	log_info("service: store writes work again; service resumed");
 }
 
 void
 svc_end_turn(struct svc *s)
 {
 	uint64_t turn = s->turn++;
+	bool wrote = store_pending(s->st);
 
 	if (store_commit(s->st)) {
 		turn_failed(s, turn);
 		return;
 	}
+	if (wrote && s->store_down)
+		store_back(s);
 	s->io.release();
 	if (s->wal_dirty)
 		checkpoint_wal(s);
@@ -348,7 +465,8 @@ svc_end_turn(struct svc *s)
 /* ------------------------------------------------------------------ timers */
 
 /* Once a day, when nobody is waiting: delete transcripts older than
- * retention_days in one statement (it joins this turn's transaction). */
+ * retention_days in one statement, and expired advisor tokens (both join
+ * this turn's transaction). */
 static void
 maybe_purge(struct svc *s, int64_t now)
 {
@@ -357,6 +475,9 @@ maybe_purge(struct svc *s, int64_t now)
 	if (now < s->next_purge || s->queue.length > 0)
 		return;
 	s->next_purge = now + 86400;
+	/* Advisor tokens kept for restarts (login.c) go once expired. */
+	if (store_advisor_tokens_expire(s->st, now, &n))
+		log_err("service: expired advisor tokens not deleted");
 	if (store_purge(s->st, now - (int64_t)s->cfg->retention_days * 86400,
 			&n)) {
 		log_err("service: purge failed; next try in a day");
@@ -369,18 +490,36 @@ maybe_purge(struct svc *s, int64_t now)
 		 s->cfg->retention_days);
 }
 
+/* While the store is down: one tiny write a second, outside any turn's
+ * transaction, to learn when writes work again. */
+static void
+probe_store(struct svc *s, int64_t now)
+{
+	if (now < s->next_probe || store_pending(s->st))
+		return;
+	s->next_probe = now + 1;
+	if (store_probe(s->st, now))
+		return;                 /* logged by the store */
+	store_back(s);
+}
+
 void
 svc_tick(struct svc *s)
 {
 	int64_t now = svc_now(s);
 
-	if (now != s->last_sweep) {
+	if (s->store_down)
+		probe_store(s, now);
+	/* What would write (timeouts, requeues, the outbox) waits while the
+	 * store is down; nobody's time runs out meanwhile by our fault. */
+	if (now != s->last_sweep && !s->store_down) {
 		s->last_sweep = now;
 		chat_sweep(s, now);
 		login_sweep(s, now);
 		maybe_purge(s, now);
 	}
-	outbox_scan(s, now);
+	if (!s->store_down)
+		outbox_scan(s, now);
 	if (!s->queue_dirty)
 		return;
 	s->queue_dirty = false;
@@ -390,14 +529,34 @@ svc_tick(struct svc *s)
 void
 svc_shutdown(struct svc *s)
 {
-	struct chat *c;
 	struct peer *p;
 
+	/* The chats stay open in the store: the next start rebuilds them. */
 	s->stopping = true;
-	for (c = s->chats; c; c = c->next)
-		if (c->state != CHAT_ENDED)
-			chat_end(s, c, PROTO_BY_CLOSING);
 	/* Every connection, also those that never sent hello or login. */
 	for (p = s->peers; p; p = p->next)
-		svc_close_peer(s, p, 1001, "server shutting down");
+		close_for_stop(s, p);
+}
+
+void
+svc_drain(struct svc *s)
+{
+	if (s->draining)
+		return;
+	s->draining = true;
+	log_info("draining: no new residents; the open chats go on to their "
+		 "end, then the server stops");
+}
+
+bool
+svc_drained(const struct svc *s)
+{
+	const struct chat *c;
+
+	if (!s->draining)
+		return false;
+	for (c = s->chats; c; c = c->next)
+		if (c->state != CHAT_ENDED)
+			return false;
+	return true;
 }

@@ -130,13 +130,15 @@ svc_status_json(struct svc *s)
 	const struct config *cfg = s->cfg;
 	time_t now = (time_t)svc_now(s), closes, next;
 	int free_slots, avail = chat_advisors_available(s, &free_slots);
-	bool open = hours_open_at(&cfg->hours, now, &closes);
+	/* Draining (svc_drain): closed for good, no next opening. */
+	bool open = !s->draining && hours_open_at(&cfg->hours, now, &closes);
 	json_t *o;
 
 	o = json_pack("{s:b, s:o, s:o, s:o, s:I, s:i, s:o, s:s, s:o, s:o}",
 		"open", open, "now", time_json(now),
 		"closes_at", open ? time_json(closes) : json_null(),
-		"next_open", hours_next_open(&cfg->hours, now, 14, &next)
+		"next_open", s->draining ||
+			     hours_next_open(&cfg->hours, now, 14, &next)
 			     ? json_null() : time_json(next),
 		"queue_length", (json_int_t)s->queue.length,
 		"advisors_available", avail,
@@ -166,6 +168,22 @@ svc_status_json(struct svc *s)
 	return proto_dump(o);
 }
 
+/* -------------------------------------------------------------- /healthz */
+
+char *
+svc_health_json(struct svc *s, int *http_status)
+{
+	const char *reason;
+
+	*http_status = 200;
+	if (!s->store_down)
+		return proto_dump(json_pack("{s:s}", "status", "ok"));
+	(void)store_last_error(s->st, &reason);
+	*http_status = 503;
+	return proto_dump(json_pack("{s:s, s:s}", "status", "unavailable",
+				    "reason", reason));
+}
+
 /* -------------------------------------------------------------- /metrics */
 
 struct metric {
@@ -191,7 +209,12 @@ collect_metrics(struct svc *s, struct metric *m)
 	}
 #define M(nm, ty, hp, v) m[n++] = (struct metric){ nm, ty, hp, (uint64_t)(v) }
 	M("neuvo_open", "gauge", "1 when the service is open now",
+	  !s->draining &&
 	  hours_open_at(&s->cfg->hours, (time_t)svc_now(s), NULL));
+	M("neuvo_draining", "gauge", "1 while ending service for good",
+	  s->draining);
+	M("neuvo_store_unavailable", "gauge",
+	  "1 while the database cannot be written", s->store_down);
 	M("neuvo_queue_length", "gauge", "residents waiting", s->queue.length);
 	M("neuvo_advisors_online", "gauge", "advisors connected", online);
 	M("neuvo_advisors_available", "gauge", "advisors available", avail);

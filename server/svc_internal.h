@@ -17,8 +17,10 @@
  *              throttle (throttle.h), revocation, sessions past their grace
  *   outbox.c   email copies: the request, the outbox scan, hand-over to the
  *              SMTP worker, results, backoff and the hourly cap
- *   status.c   the bodies of GET /api/status and GET /metrics, and the
- *              count of residents queued today
+ *   status.c   the bodies of GET /api/status, GET /metrics and GET
+ *              /healthz, and the count of residents queued today
+ *   restore.c  the start after any stop: the queue and the open chats
+ *              rebuilt from the store (CONTRACT.md section 7)
  *
  * Threads: everything here runs on the event-loop thread. The only other
  * threads are libuv's pool (a login's scrypt check, which touches only its
@@ -85,6 +87,7 @@ struct chat {
 	uint64_t created_turn;           /* the turn whose commit holds its row */
 	bool idle_warned;
 	bool email_requested;
+	bool requeued;                   /* handed back once: queued in front */
 	bool rated;                      /* feedback given: one per chat */
 	bool stat_served;                /* its "served" event is recorded */
 	int64_t stat_rows[PROTO_MAX_TOPICS + 1]; /* its topic/outcome events, */
@@ -131,6 +134,10 @@ struct peer {
 	uint64_t rate_window_ms;
 	int rate_count;
 	uint64_t sent_turn;              /* last turn that queued it a frame */
+	uint64_t soft_turn;              /* ... a frame whose loss needs no
+					  * resync (svc_send_soft) */
+	uint64_t asked_turn;             /* last turn it sent a frame that
+					  * may write */
 	bool closing;                    /* closed or dropped: send nothing */
 	struct peer *prev, *next;
 };
@@ -196,6 +203,10 @@ struct svc {
 	struct queue_estimator est;
 	bool queue_dirty;                /* positions/queue views to push */
 	bool stopping;                   /* SIGTERM: hand out nothing new */
+	bool draining;                   /* svc_drain: no new residents */
+	bool store_down;                 /* writes fail (disk full, read-only):
+					  * refuse what writes, probe */
+	int64_t next_probe;              /* next store_probe while down */
 	uint64_t turn;                   /* loop turns ended, from 1 */
 	int64_t last_sweep;
 	struct svc_counters n;
@@ -217,6 +228,16 @@ int64_t svc_now(const struct svc *s);
  * text (out of memory) is logged and dropped, as is anything for a NULL or
  * closing peer. A peer whose queue is full is marked closing. */
 void svc_send(struct svc *s, struct peer *p, char *text);
+
+/* As svc_send, for a frame whose loss in a failed commit needs no resync
+ * (MSG, position, queue view, typing, pong, error): the peer is told
+ * `unavailable` if it asked for something, not closed (svc_end_turn). */
+void svc_send_soft(struct svc *s, struct peer *p, char *text);
+
+/* A store write failed while handling p's frame: error `unavailable` when
+ * it is the disk's doing (the store is then treated as down until a probe
+ * works), else `not_allowed` with `message`. */
+void svc_write_failed(struct svc *s, struct peer *p, const char *message);
 
 /* Close p with a WebSocket close code after what is queued for it. */
 void svc_close_peer(struct svc *s, struct peer *p, int code,
@@ -270,6 +291,11 @@ void chat_assign_waiting(struct svc *s);
 /* Put advisor a's active chats back at the front of the queue. */
 void chat_requeue(struct svc *s, struct advisor *a);
 
+/* Link queued chat c at its place: chats handed back (c->requeued) first,
+ * then the others, each by original arrival (started_at, then id). A
+ * restart rebuilds the same order from the store. */
+void chat_queue_place(struct svc *s, struct chat *c);
+
 /* Advisors connected and available; *free_slots = their open chat slots. */
 int chat_advisors_available(const struct svc *s, int *free_slots);
 
@@ -309,6 +335,12 @@ void login_sweep(struct svc *s, int64_t now);
 /* The login state of a new service (svc_new). */
 void login_init(struct svc *s);
 
+/* At a restart: the session of account `account_id`, disconnected since
+ * `gone_at` (it has the resume grace from then), made from the store's
+ * account if there is none. NULL when the account is gone or on OOM. */
+struct advisor *login_restore_session(struct svc *s, int64_t account_id,
+				      int64_t gone_at);
+
 /* Free every session, waiting login and the throttle (svc_free). */
 void login_free_all(struct svc *s);
 
@@ -325,6 +357,11 @@ void outbox_scan(struct svc *s, int64_t now);
 
 /* Read the outbox's length from the store (at start, after a rollback). */
 void outbox_recount(struct svc *s);
+
+/* ------------------------------------------------------------- restore.c */
+
+/* Rebuild the queue and every open chat from the store (svc_restore). */
+int restore_chats(struct svc *s, int64_t now);
 
 /* -------------------------------------------------------------- status.c */
 

@@ -60,6 +60,7 @@ const A = {
   loginSeq: 0,
   loggingOut: false,
   logoutTimer: null,
+  retryTimer: null,       // a resend after `unavailable`
   endTarget: null,
   view: 'view-loading',
 };
@@ -245,7 +246,13 @@ function onLoginOk(m) {
   A.loginSeq += 1;
   A.name = m.name || '';
   ui.me.textContent = A.name;
-  if (typeof m.available === 'boolean') A.available = m.available;
+  if (A.usingToken && A.loginSeq > 1 && typeof m.available === 'boolean' && m.available !== A.available) {
+    // Back after a server restart, which does not keep availability: the
+    // console knows what the advisor had chosen.
+    conn.send({ type: 'status', available: A.available });
+  } else if (typeof m.available === 'boolean') {
+    A.available = m.available;
+  }
   ui.available.checked = A.available;
   ui.loginBtn.disabled = false;
   ui.password.value = '';
@@ -297,9 +304,10 @@ function onError(m) {
   switch (m.code) {
     case 'auth_failed': return onAuthFailed(m);
     case 'unavailable':
-      // A password login the server could not take now (too many being
-      // checked): try again shortly. A token login just reconnects.
-      if (A.loggedIn || A.usingToken) break;
+      // Logged in (or by token): the store could not take a write, so
+      // what was sent is resent shortly. A password login the server could
+      // not take now (too many being checked): try again shortly.
+      if (A.loggedIn || A.usingToken) return onUnavailable();
       ui.loginBtn.disabled = false;
       loginMsg('login.busy', 'error', { s: retrySeconds(m) });
       show('view-login');
@@ -314,6 +322,28 @@ function onError(m) {
   }
   console.warn('neuvo:', m.code, m.message);
   return toast('errors.other', { code: String(m.code || '') }, 'warn');
+}
+
+/* The server could not store (its disk): messages waiting are kept and
+ * sent again in a while with the same cids; a refused token login is
+ * tried again; anything else is the advisor's to repeat. */
+function onUnavailable() {
+  for (const c of A.chats.values()) {
+    for (const p of c.transcript.pending) p.sent = false;
+  }
+  clearTimeout(A.retryTimer);
+  A.retryTimer = setTimeout(() => {
+    if (!conn.up) return;
+    if (!A.loggedIn && A.token) onOpen();
+    else for (const c of A.chats.values()) if (c.state === 'active') flushChat(c);
+  }, 5000);
+  if (!A.loggedIn && !A.token) {
+    ui.loginBtn.disabled = false;
+    loginMsg('errors.unavailable', 'error');
+    show('view-login');
+    return undefined;
+  }
+  return toast('errors.unavailable', undefined, 'warn');
 }
 
 /* ------------------------------------------------------------- queue */

@@ -76,6 +76,8 @@ const S = {
   idleTick: null,
   idleDeadline: 0,
   pollTimer: null,
+  unavailable: false,     // the server could not store: resending soon
+  retryTimer: null,
   firstView: true,
 };
 
@@ -518,6 +520,10 @@ function onRequeued(m) {
 
 function onMsg(m) {
   let fresh;
+  if (S.unavailable && m.from === 'resident') {
+    S.unavailable = false;
+    banner(null);
+  }
   if (m.from === 'resident' && m.cid !== undefined) fresh = transcript.confirm(m);
   else fresh = transcript.add(m);
   if (!fresh) return;
@@ -591,6 +597,19 @@ function onError(m) {
     case 'email_unavailable':
       S.emailPending = false;
       emailResult('email.unavailable', 'error');
+      return;
+    case 'unavailable':
+      // The server could not store it (its disk): nothing was lost on our
+      // side. Keep what waits and send it again in a while (same cids).
+      S.unavailable = true;
+      for (const p of transcript.pending) p.sent = false;
+      banner('conn.unavailable');
+      clearTimeout(S.retryTimer);
+      S.retryTimer = setTimeout(() => {
+        if (!conn.up) return;
+        if (!S.session) onOpen();      // the hello itself was refused
+        else if (S.phase === 'queued' || S.phase === 'chatting') flushPending();
+      }, 5000);
       return;
     case 'too_long': {
       const p = transcript.pending.find((x) => x.sent);

@@ -26,8 +26,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import (TZ, chatting, free_port, metrics, parse_rfc3339, queued, run,
-                      zone)
+from conftest import (TZ, chatting, free_port, metrics, parse_rfc3339, queued, resume,
+                      run, zone)
 
 ADDR = "kopio.vastaanottaja@example.org"
 DELIVERY_TIMEOUT = 15.0
@@ -542,13 +542,23 @@ def test_pending_copy_survives_a_restart(make_server, smtpd):
         res, adv = await chatting(srv)
         await say(res, adv, "ennen uudelleenkäynnistystä")
         assert (await ask_copy(res))["type"] == "email_queued"
-        # SIGTERM while the chat is still open: it ends as "closing" and
-        # the copy waits in the outbox (CONTRACT section 1).
+        state["token"] = res.token
+        # SIGTERM while the chat is still open: the chat and its request
+        # are kept (CONTRACT section 7), and the copy goes at its end.
 
+    state = {}
     run(go())
     assert srv.stop() == 0
     sink, _ = smtpd(port=port)
     srv.start()
+
+    async def after():
+        res = await resume(srv, state["token"])
+        assert (await res.recv_type("resumed"))["state"] == "chatting"
+        await res.send({"type": "end"})
+        await res.recv_type("ended")
+
+    run(after())
     raw, _ = sink.wait_message()
     assert "ennen uudelleenkäynnistystä" in parse(raw).get_content()
     wait_metrics(srv, lambda m: m["neuvo_email_outbox"] == 0, "an empty outbox")

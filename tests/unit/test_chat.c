@@ -6,7 +6,8 @@
  * timeouts, advisor logins (queued password checks, the throttle per
  * address, tokens kept in the store, logout, revocation by another
  * process, expiry), protocol errors, the failed-commit policy of
- * svc_end_turn, shutdown, /api/status and /metrics.
+ * svc_end_turn, shutdown, restarts from the store, resent cids, drain,
+ * /api/status and /metrics.
  *
  * The service gets a real store (SQLite in memory; a few cases a file) and a
  * real libuv loop (password checks run on its thread pool), but its
@@ -2095,10 +2096,28 @@ commit_failing(void)
 	signal(SIGXFSZ, SIG_DFL);
 }
 
+/* GET /healthz's status code, and its body's "status". */
+static int
+health(const char **status_out)
+{
+	static char status_text[32];
+	int code = 0;
+	char *text = svc_health_json(svc, &code);
+	json_t *o = json_loads(text, 0, NULL);
+
+	assert_non_null(o);
+	snprintf(status_text, sizeof(status_text), "%s", jstr(o, "status"));
+	*status_out = status_text;
+	json_decref(o);
+	free(text);
+	return code;
+}
+
 static void
 failed_commit_shows_nothing_and_closes_with_1011(void **state)
 {
 	struct net_conn *r1, *r2 = open_conn(PROTO_RESIDENT), *r3, *r;
+	const char *hs;
 	char token[64];
 	json_t *o;
 
@@ -2108,13 +2127,29 @@ failed_commit_shows_nothing_and_closes_with_1011(void **state)
 	say(r1, "{\"type\":\"msg\",\"text\":\"hukkuu\"}");
 	say(r2, "{\"type\":\"hello\"}");
 	commit_failing();
-	/* The clients: nothing of the turn, and a close to resync. */
+	/* The clients: nothing of the turn; each sender is told `unavailable`
+	 * (CONTRACT section 7). A change of state (r2's queued) closes with
+	 * 1011 to resync; a lost message alone keeps the connection. */
+	expect_error(r1, "unavailable");
+	expect_error(r2, "unavailable");
 	expect_nothing(r1);
 	expect_nothing(r2);
-	assert_int_equal(r1->close_code, 1011);
+	assert_int_equal(r1->close_code, 0);
 	assert_int_equal(r2->close_code, 1011);
 	/* The memory: r1's chat kept, the chat made in the turn forgotten. */
 	assert_int_equal(status_int("queue_length"), 1);
+	/* Known down: what writes is refused at once, /healthz says 503. */
+	assert_int_equal(health(&hs), 503);
+	assert_string_equal(hs, "unavailable");
+	assert_int_equal(metric("neuvo_store_unavailable"), 1);
+	say(r1, "{\"type\":\"msg\",\"text\":\"vielä\"}");
+	turn();
+	expect_error(r1, "unavailable");
+	assert_int_equal(r1->close_code, 0);
+	/* The probe a second later finds writes working again. */
+	later(1);
+	assert_int_equal(health(&hs), 200);
+	assert_string_equal(hs, "ok");
 	drop(r1);
 	drop(r2);
 	r = open_conn(PROTO_RESIDENT);
@@ -2129,7 +2164,7 @@ failed_commit_shows_nothing_and_closes_with_1011(void **state)
 	assert_int_equal(jint(expect(r3, "queued"), "position"), 2);
 	say(r, "{\"type\":\"msg\",\"text\":\"uudestaan\"}");
 	turn();
-	assert_int_equal(jint(expect(r, "msg"), "id"), 2);
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 2);
 }
 
 static void
@@ -2142,7 +2177,9 @@ failed_commit_spares_those_sent_nothing(void **state)
 	queue_resident(&r2);
 	say(r1, "{\"type\":\"msg\",\"text\":\"hukkuu\"}");
 	commit_failing();
-	assert_int_equal(r1->close_code, 1011);
+	expect_error(r1, "unavailable");
+	assert_int_equal(r1->close_code, 0);
+	expect_nothing(r2);
 	assert_int_equal(r2->close_code, 0);
 	assert_int_equal(status_int("queue_length"), 2);
 }
@@ -2159,15 +2196,289 @@ shutdown_ends_chats_closing_and_closes_everyone(void **state)
 	queue_resident(&r2);
 	svc_shutdown(svc);
 	turn();
-	assert_string_equal(jstr(next_of(r1, "ended"), "by"), "closing");
-	assert_string_equal(jstr(next_of(a, "ended"), "by"), "closing");
-	assert_string_equal(jstr(next_of(r2, "ended"), "by"), "closing");
-	assert_int_equal(r1->close_code, 1001);
-	assert_int_equal(r2->close_code, 1001);
-	assert_int_equal(a->close_code, 1001);
-	assert_int_equal(idle->close_code, 1001);
+	/* CONTRACT section 7: 1012, and the chats are kept, not ended. */
+	expect_none_of(r1, "ended");
+	expect_none_of(a, "ended");
+	expect_none_of(r2, "ended");
+	assert_int_equal(r1->close_code, 1012);
+	assert_int_equal(r2->close_code, 1012);
+	assert_int_equal(a->close_code, 1012);
+	assert_int_equal(idle->close_code, 1012);
 	r1 = open_conn(PROTO_RESIDENT);          /* one arriving late */
-	assert_int_equal(r1->close_code, 1001);
+	assert_int_equal(r1->close_code, 1012);
+}
+
+/* ------------------------------------------------------------- restarts */
+
+/* A stop of any kind and a new start over the same store: every
+ * connection drops, the service goes, a new one rebuilds from the store as
+ * main does (CONTRACT section 7). */
+static void
+restart_service(void)
+{
+	struct net_conn *c;
+
+	for (c = conns; c; c = c->next)
+		if (!c->gone) {
+			svc_on_close(svc, c);
+			c->gone = true;
+		}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	svc_free(svc);
+	assert_int_equal(store_close_unresumable(st, clk), 0);
+	svc = svc_new(&loop, cfg, st, &test_io);
+	assert_non_null(svc);
+	assert_int_equal(svc_restore(svc), 0);
+}
+
+/* A resident's resume on a new connection; the `resumed` frame. */
+static json_t *
+resume_as(const char *token, struct net_conn **out)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+
+	say(r, "{\"type\":\"resume\",\"token\":\"%s\"}", token);
+	turn();
+	*out = r;
+	return expect(r, "resumed");
+}
+
+/* The chat ids of the next queue view a gets, the first n of them. */
+static void
+waiting_chats(struct net_conn *a, int64_t *ids, size_t n)
+{
+	json_t *w = json_object_get(next_of(a, "queue"), "waiting");
+	size_t i;
+
+	assert_int_equal(json_array_size(w), n);
+	for (i = 0; i < n; i++)
+		ids[i] = jint(json_array_get(w, i), "chat");
+}
+
+static void
+restart_keeps_the_queue_order_and_history(void **state)
+{
+	struct net_conn *r1, *r2, *r3, *r;
+	json_t *o, *h;
+
+	(void)state;
+	queue_resident(&r1);
+	queue_resident(&r2);
+	queue_resident(&r3);
+	say(r2, "{\"type\":\"msg\",\"text\":\"odotan\",\"cid\":\"k1\"}");
+	turn();
+	restart_service();
+	later(cfg->resume_grace_s);     /* the grace counts from the start */
+	o = resume_as(r2->token, &r);
+	assert_string_equal(jstr(o, "state"), "queued");
+	assert_int_equal(jint(o, "position"), 2);
+	h = json_array_get(json_object_get(o, "history"), 0);
+	assert_string_equal(jstr(h, "text"), "odotan");
+	assert_string_equal(jstr(h, "cid"), "k1");       /* its own: matched */
+	assert_int_equal(jint(resume_as(r1->token, &r), "position"), 1);
+	/* Past the grace from the start: r3 never came back. */
+	later(1);
+	assert_int_equal(status_int("queue_length"), 2);
+}
+
+static void
+restart_gives_the_advisor_its_chats_at_token_login(void **state)
+{
+	struct net_conn *r, *a, *a2, *r2;
+	int64_t id;
+	json_t *o, *h;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"hei\","
+	    "\"cid\":7}", (long long)id);
+	say(r, "{\"type\":\"msg\",\"text\":\"moi\",\"cid\":7}");
+	turn();
+	restart_service();
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	turn();
+	assert_string_equal(jstr(expect(a2, "login_ok"), "name"), "Anna");
+	expect(a2, "queue");
+	o = expect(a2, "chat");
+	assert_int_equal(jint(o, "chat"), id);
+	assert_true(json_is_true(json_object_get(o, "resumed")));
+	h = json_object_get(o, "history");
+	assert_int_equal(json_array_size(h), 2);
+	/* Only the advisor's own message carries its cid. */
+	assert_int_equal(jint(json_array_get(h, 0), "cid"), 7);
+	assert_null(json_object_get(json_array_get(h, 1), "cid"));
+	o = resume_as(r->token, &r2);
+	assert_string_equal(jstr(o, "state"), "chatting");
+	assert_string_equal(jstr(o, "advisor"), "Anna");
+	/* And they carry on: ids go on from the stored ones. */
+	say(r2, "{\"type\":\"msg\",\"text\":\"jatketaan\"}");
+	turn();
+	assert_int_equal(jint(next_of(a2, "msg"), "id"), 3);
+}
+
+static void
+restart_not_resumed_ends_by_disconnect_counted_once(void **state)
+{
+	struct net_conn *r1, *r2, *a;
+	int64_t ended = 0, abandoned = 0;
+
+	(void)state;
+	chatting(&r1, &a);
+	queue_resident(&r2);
+	restart_service();
+	later(cfg->resume_grace_s + 1);
+	assert_int_equal(status_int("queue_length"), 0);
+	assert_int_equal(store_stat_count(st, "ended", 0, INT64_MAX, &ended), 0);
+	assert_int_equal(store_stat_count(st, "abandoned", 0, INT64_MAX,
+					  &abandoned), 0);
+	assert_int_equal(ended, 1);
+	assert_int_equal(abandoned, 1);
+	restart_service();              /* nothing left open */
+	assert_int_equal(status_int("queue_length"), 0);
+}
+
+static void
+handed_back_and_left_is_not_counted_abandoned(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t n = -1;
+
+	(void)state;
+	chatting(&r, &a);
+	drop(a);
+	later(cfg->resume_grace_s + 1);
+	next_of(r, "position");
+	say(r, "{\"type\":\"end\"}");
+	turn();
+	next_of(r, "ended");
+	assert_int_equal(store_stat_count(st, "abandoned", 0, INT64_MAX, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(metric("neuvo_chats_abandoned_total"), 0);
+	assert_int_equal(store_stat_count(st, "served", 0, INT64_MAX, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+static void
+handed_back_chat_keeps_its_place_across_a_restart(void **state)
+{
+	struct net_conn *r1, *r2, *a, *b;
+	int64_t id1, id2, ids[2];
+
+	(void)state;
+	id1 = queue_resident(&r1);
+	id2 = queue_resident(&r2);
+	a = login("anna");
+	say(a, "{\"type\":\"take\",\"chat\":%lld}", (long long)id2);
+	turn();
+	drop(a);
+	later(cfg->resume_grace_s + 1);         /* id2 back, at the front */
+	b = login("bertta");
+	b->n_read--;
+	waiting_chats(b, ids, 2);
+	assert_int_equal(ids[0], id2);
+	assert_int_equal(ids[1], id1);
+	restart_service();
+	b = login("bertta");
+	b->n_read--;
+	waiting_chats(b, ids, 2);
+	assert_int_equal(ids[0], id2);
+	assert_int_equal(ids[1], id1);
+}
+
+static void
+restart_hands_back_chats_of_a_removed_account(void **state)
+{
+	struct net_conn *r, *b;
+	struct net_conn *a;
+	int64_t id;
+
+	(void)state;
+	id = chatting(&r, &a);
+	assert_int_equal(store_advisor_remove(st, "anna"), 0);
+	restart_service();
+	assert_int_equal(status_int("queue_length"), 1);
+	assert_int_equal(metric("neuvo_chats_requeued_total"), 1);
+	b = login("bertta");
+	assert_int_equal(take(b), id);
+}
+
+static void
+resent_cid_is_answered_with_the_stored_message(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+	json_t *o;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":7}");
+	turn();
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 1);
+	assert_int_equal(jint(next_of(a, "msg"), "id"), 1);
+	/* The same cid again, even with other text: the stored MSG. */
+	say(r, "{\"type\":\"msg\",\"text\":\"toka\",\"cid\":7}");
+	turn();
+	o = next_of(r, "msg");
+	assert_int_equal(jint(o, "id"), 1);
+	assert_string_equal(jstr(o, "text"), "eka");
+	assert_int_equal(jint(o, "cid"), 7);
+	expect_none_of(a, "msg");               /* shown to the advisor once */
+	/* "7" is another key than 7. */
+	say(r, "{\"type\":\"msg\",\"text\":\"kolmas\",\"cid\":\"7\"}");
+	turn();
+	o = next_of(r, "msg");
+	assert_int_equal(jint(o, "id"), 2);
+	assert_string_equal(jstr(o, "cid"), "7");
+	assert_int_equal(jint(next_of(a, "msg"), "id"), 2);
+	/* The advisor's keys are its own. */
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":7}", (long long)id);
+	turn();
+	assert_int_equal(jint(next_of(a, "msg"), "id"), 3);
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":7}", (long long)id);
+	turn();
+	o = next_of(a, "msg");
+	assert_int_equal(jint(o, "id"), 3);
+	assert_int_equal(jint(o, "chat"), id);
+	next_of(r, "msg");
+	expect_none_of(r, "msg");
+	assert_int_equal(metric("neuvo_messages_total"), 3);
+}
+
+static void
+drain_refuses_hello_and_ends_when_the_chats_have(void **state)
+{
+	struct net_conn *r, *a, *r2, *q;
+	int64_t idq;
+	json_t *o;
+
+	(void)state;
+	chatting(&r, &a);
+	idq = queue_resident(&q);
+	svc_drain(svc);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"hello\"}");
+	turn();
+	o = expect(r2, "closed");
+	assert_true(jnull(o, "next_open"));
+	assert_int_equal(r2->close_code, 1000);
+	o = status();
+	assert_false(json_is_true(json_object_get(o, "open")));
+	assert_true(jnull(o, "next_open"));
+	json_decref(o);
+	/* The queued one is still served, and the chats run to their end. */
+	say(r, "{\"type\":\"end\"}");
+	turn();
+	assert_false(svc_drained(svc));
+	assert_int_equal(take(a), idq);
+	say(q, "{\"type\":\"end\"}");
+	turn();
+	assert_true(svc_drained(svc));
+	svc_shutdown(svc);              /* nothing to come back to */
+	assert_int_equal(q->close_code, 1001);
+	assert_int_equal(a->close_code, 1001);
 }
 
 /* ----------------------------------------------------------- status, metrics */
@@ -2324,6 +2635,14 @@ test_chat_run(void)
 			failed_commit_spares_those_sent_nothing,
 			setup_file, teardown),
 		T(shutdown_ends_chats_closing_and_closes_everyone),
+		T(restart_keeps_the_queue_order_and_history),
+		T(restart_gives_the_advisor_its_chats_at_token_login),
+		T(restart_not_resumed_ends_by_disconnect_counted_once),
+		T(handed_back_and_left_is_not_counted_abandoned),
+		T(handed_back_chat_keeps_its_place_across_a_restart),
+		T(restart_hands_back_chats_of_a_removed_account),
+		T(resent_cid_is_answered_with_the_stored_message),
+		T(drain_refuses_hello_and_ends_when_the_chats_have),
 		T(status_reports_queue_advisors_and_estimate),
 		T(metrics_carry_the_network_counts),
 		T(chats_today_starts_again_at_midnight),

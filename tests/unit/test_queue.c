@@ -89,6 +89,28 @@ push_front_keeps_enqueue_time(void **state)
 }
 
 static void
+insert_before_places_and_keeps_enqueue_time(void **state)
+{
+	struct queue q;
+	struct queue_node a = { 0 }, b = { 0 }, c = { 0 };
+
+	(void)state;
+	queue_init(&q);
+	queue_push_back(&q, &a, 5);
+	c.enqueued_at = 3;
+	queue_insert_before(&q, NULL, &c);      /* NULL: at the back */
+	b.enqueued_at = 9;
+	queue_insert_before(&q, &c, &b);
+	assert_int_equal(q.length, 3);
+	assert_ptr_equal(queue_first(&q), &a);
+	assert_ptr_equal(queue_next(&q, &a), &b);
+	assert_ptr_equal(queue_next(&q, &b), &c);
+	assert_int_equal(queue_position(&q, &c), 3);
+	assert_int_equal(b.enqueued_at, 9);
+	assert_int_equal(c.enqueued_at, 3);
+}
+
+static void
 estimate_is_null_without_advisors(void **state)
 {
 	struct queue_estimator e;
@@ -192,6 +214,7 @@ test_queue_run(void)
 		cmocka_unit_test(removing_the_front_moves_everyone_up),
 		cmocka_unit_test(removing_twice_is_harmless),
 		cmocka_unit_test(push_front_keeps_enqueue_time),
+		cmocka_unit_test(insert_before_places_and_keeps_enqueue_time),
 		cmocka_unit_test(estimate_is_null_without_advisors),
 		cmocka_unit_test(estimate_with_a_free_slot_is_pickup_time),
 		cmocka_unit_test(estimate_grows_with_position),

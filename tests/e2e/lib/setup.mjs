@@ -3,7 +3,11 @@
 // and stopped after its last, plus the few steps many tests begin with.
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ADVISOR } from './server.mjs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startServer, ADVISOR, SERVER_BIN } from './server.mjs';
 import { launch, openPage, loginAdvisor } from './browser.mjs';
 
 /**
@@ -53,4 +57,43 @@ export async function startChat(browser, url, { route } = {}) {
   const panel = adv.page.locator('.chat-panel:not([hidden])');
   await panel.locator('textarea.msg-input').waitFor();
   return { adv, res, ap: adv.page, rp, panel };
+}
+
+/**
+ * Restart srv as an upgrade does (CONTRACT section 7): SIGTERM, which must
+ * exit 0, then the same binary and config again, healthy. `during` (async,
+ * optional) runs while the server is down. srv.proc becomes the new process
+ * and srv.stop() stops that one (and cleans up as before).
+ */
+export async function restartServer(srv, { during } = {}) {
+  const exited = once(srv.proc, 'exit');
+  srv.proc.kill('SIGTERM');
+  const [code] = await exited;
+  assert.equal(code, 0, 'server exits 0 on SIGTERM');
+  if (during) await during();
+  const log = fs.openSync(path.join(srv.dir, 'server.log'), 'a');
+  const proc = spawn(SERVER_BIN, ['--config', srv.config], { cwd: srv.dir, stdio: ['ignore', log, log] });
+  for (let i = 0; ; i += 1) {
+    assert.equal(proc.exitCode, null, `server exited at restart:\n${srv.log()}`);
+    try {
+      const res = await fetch(`${srv.url}/healthz`);
+      if (res.status === 200) break;
+    } catch { /* not listening yet */ }
+    assert.ok(i < 100, 'server not healthy 10 s after the restart');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stopFirst = srv.stop;
+  srv.proc = proc;
+  srv.stop = async () => {
+    let exit = proc.exitCode;
+    if (exit === null) {
+      const done = once(proc, 'exit');
+      proc.kill('SIGTERM');
+      [exit] = await done;
+    }
+    fs.closeSync(log);
+    await stopFirst();
+    return exit;
+  };
+  return srv;
 }
