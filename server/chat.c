@@ -206,6 +206,7 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 	c->taken_at = svc_now(s);
 	c->last_activity = c->taken_at;
 	c->idle_warned = false;
+	limits_chat_taken(c);
 	a->active[a->n_active++] = c;
 	s->n.served++;
 	if (!c->stat_served)
@@ -216,7 +217,7 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 		log_err("service: chat %lld take not stored", (long long)c->id);
 	pc = (struct proto_chat){ c->id, c->lang, c->topic,
 				  c->taken_at - c->qnode.enqueued_at, false };
-	svc_send(s, a->peer, proto_out_chat(&pc, history_json(s, c)));
+	svc_send_history(s, a->peer, proto_out_chat(&pc, history_json(s, c)));
 	svc_send(s, c->resident, proto_out_assigned(a->name));
 }
 
@@ -300,8 +301,9 @@ refuse_hello(struct svc *s, struct peer *p, int64_t now)
 
 	if (!hours_open_at(&s->cfg->hours, (time_t)now, NULL)) {
 		s->n.closed_attempts++;
-		(void)store_event_add(s->st, now,
-				      stats_kind_name(STATS_CLOSED_ATTEMPT));
+		if (limits_may_record(s, p, now))
+			(void)store_event_add(s->st, now,
+				stats_kind_name(STATS_CLOSED_ATTEMPT));
 		svc_send(s, p, proto_out_closed(
 			hours_next_open(&s->cfg->hours, (time_t)now, 14, &next)
 				? -1 : (int64_t)next));
@@ -310,8 +312,9 @@ refuse_hello(struct svc *s, struct peer *p, int64_t now)
 	}
 	if (s->queue.length >= (size_t)s->cfg->max_length) {
 		s->n.queue_full++;
-		(void)store_event_add(s->st, now,
-				      stats_kind_name(STATS_QUEUE_FULL));
+		if (limits_may_record(s, p, now))
+			(void)store_event_add(s->st, now,
+				stats_kind_name(STATS_QUEUE_FULL));
 		svc_send(s, p, proto_out_queue_full());
 		svc_close_peer(s, p, 1000, "queue full");
 		return true;
@@ -372,8 +375,11 @@ chat_on_hello(struct svc *s, struct peer *p, const struct proto_in *in)
 		svc_send_error(s, p, "bad_field", "unknown 'topic'");
 		return;
 	}
-	if (refuse_hello(s, p, now) || !(c = new_chat(s, p, in, now, token)))
+	if (limits_refuse_blocked(s, p, now) || refuse_hello(s, p, now) ||
+	    limits_refuse_hello(s, p, now) ||
+	    !(c = new_chat(s, p, in, now, token)))
 		return;
+	limits_chat_opened(s, p, c, now);
 	s->n.started++;
 	status_count_today(s, now);
 	svc_stat(s, now, STATS_STARTED, 0, c->lang);
@@ -419,10 +425,11 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 	c->resident = p;
 	c->gone_at = 0;
 	p->chat = c;
+	limits_chat_resumed(c, p);
 	pos = queue_position(&s->queue, &c->qnode);
 	c->sent_position = pos;
 	c->sent_wait = pos ? chat_estimate(s, pos) : -1;
-	svc_send(s, p, proto_out_resumed(proto_state_of(c->state), pos,
+	svc_send_history(s, p, proto_out_resumed(proto_state_of(c->state), pos,
 		c->sent_wait, history_json(s, c),
 		c->state == CHAT_ACTIVE && c->advisor ? c->advisor->name
 						      : NULL));
@@ -466,9 +473,14 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	struct store_msg m;
 	unsigned found = 0;
 	char *clean = redact_text(text, strlen(text), &found);
+	long chars;
 
 	if (!clean) {
 		log_err("service: out of memory redacting");
+		return;
+	}
+	if (!limits_msg_allowed(s, c, from, clean, &chars)) {
+		free(clean);
 		return;
 	}
 	m.seq = ++c->seq;
@@ -478,6 +490,9 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	m.redacted = found != 0;
 	post_message(s, c, from, !strcmp(from, "resident") ? clean : text, &m,
 		     cid);
+	/* post_message takes the id back when the message was not stored. */
+	if (c->seq == m.seq)
+		limits_msg_stored(c, from, chars);
 	free(clean);
 }
 
@@ -582,7 +597,8 @@ chat_greet_advisor(struct svc *s, struct advisor *a)
 		struct proto_chat pc = { c->id, c->lang, c->topic,
 			c->taken_at - c->qnode.enqueued_at, true };
 
-		svc_send(s, a->peer, proto_out_chat(&pc, history_json(s, c)));
+		svc_send_history(s, a->peer,
+				 proto_out_chat(&pc, history_json(s, c)));
 	}
 }
 

@@ -48,6 +48,21 @@ svc_send(struct svc *s, struct peer *p, char *text)
 }
 
 void
+svc_send_history(struct svc *s, struct peer *p, char *text)
+{
+	size_t budget;
+
+	if (!text || !p || p->closing || !s->io.send_history) {
+		svc_send(s, p, text);
+		return;
+	}
+	budget = limits_history_budget(s, p, strlen(text));
+	p->sent_turn = s->turn;
+	if (s->io.send_history(p->conn, text, budget))
+		p->closing = true;
+}
+
+void
 svc_close_peer(struct svc *s, struct peer *p, int code, const char *reason)
 {
 	if (p->closing)
@@ -142,6 +157,9 @@ advisor_frame(struct svc *s, struct peer *p, const struct proto_in *in)
 	case PROTO_TAG:
 		chat_on_tag(s, p, in);
 		return;
+	case PROTO_BLOCK:
+		limits_on_block(s, p, in);
+		return;
 	default:
 		svc_send_error(s, p, "bad_type", "not an advisor message");
 		return;
@@ -204,6 +222,10 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st,
 	s->st = st;
 	s->io = *io;
 	s->turn = 1;
+	if (limits_init(s)) {
+		free(s);
+		return NULL;
+	}
 	throttle_init(&s->login_fails);
 	queue_init(&s->queue);
 	queue_estimator_init(&s->est, QUEUE_DEFAULT_HANDLE_S);
@@ -224,6 +246,7 @@ svc_free(struct svc *s)
 	while (s->chats)
 		chat_forget(s, s->chats);
 	login_free_all(s);
+	limits_free(s);
 	free(s);
 }
 
@@ -251,6 +274,7 @@ svc_on_open(struct svc *s, struct net_conn *c, enum proto_role role)
 		s->peers->prev = p;
 	s->peers = p;
 	s->io.set_user(c, p);
+	limits_peer_opened(s, p);
 	if (s->stopping)
 		svc_close_peer(s, p, 1001, "server shutting down");
 }
@@ -375,6 +399,7 @@ svc_tick(struct svc *s)
 		s->last_sweep = now;
 		chat_sweep(s, now);
 		login_sweep(s, now);
+		limits_sweep(s, now);
 		maybe_purge(s, now);
 	}
 	outbox_scan(s, now);

@@ -15,7 +15,7 @@
 
 static const char *const kind_names[STATS_N_KINDS] = {
 	"started", "served", "abandoned", "queue_full", "closed_attempt",
-	"ended", "message", "topic", "outcome", "feedback",
+	"ended", "message", "topic", "outcome", "feedback", "blocked",
 };
 
 const char *
@@ -183,6 +183,9 @@ add_to_day(struct stats_day *d, struct values *waits,
 		d->feedback_count++;
 		d->feedback_sum += e->value;
 		d->ratings[e->value - 1]++;
+		return 0;
+	case STATS_BLOCKED:
+		d->blocked++;
 		return 0;
 	default:
 		return 0;
@@ -358,7 +361,7 @@ day_json(const struct stats_day *d)
 
 	format_date(&d->date, date);
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, "
-			 "s:o, s:i, s:i, s:o, s:o, s:o, s:o}",
+			 "s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:i}",
 			 "date", date, "started", d->started,
 			 "served", d->served, "abandoned", d->abandoned,
 			 "queue_full", d->queue_full,
@@ -373,7 +376,8 @@ day_json(const struct stats_day *d)
 			 "feedback_avg", avg < 0 ? json_null() : json_real(avg),
 			 "topics", counts_json(&d->topics),
 			 "outcomes", counts_json(&d->outcomes),
-			 "languages", counts_json(&d->languages));
+			 "languages", counts_json(&d->languages),
+			 "blocked", d->blocked);
 }
 
 char *
@@ -474,10 +478,10 @@ csv_row(struct buf *b, const struct stats_day *d)
 		avg[0] = '\0';
 	else
 		snprintf(avg, sizeof(avg), "%.2f", a);
-	return buf_printf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s\n", date,
-			  d->started, d->served, d->abandoned, d->queue_full,
-			  d->closed_attempts, w50, w90, d50, d90, d->messages,
-			  d->feedback_count, avg);
+	return buf_printf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s,%d\n",
+			  date, d->started, d->served, d->abandoned,
+			  d->queue_full, d->closed_attempts, w50, w90, d50, d90,
+			  d->messages, d->feedback_count, avg, d->blocked);
 }
 
 char *
@@ -488,7 +492,8 @@ stats_render_csv(const struct stats_range *r)
 
 	if (buf_printf(&b, "date,started,served,abandoned,queue_full,"
 		       "closed_attempts,wait_p50_s,wait_p90_s,duration_p50_s,"
-		       "duration_p90_s,messages,feedback_count,feedback_avg\n"))
+		       "duration_p90_s,messages,feedback_count,feedback_avg,"
+		       "blocked\n"))
 		goto oom;
 	for (i = 0; i < r->n_days; i++)
 		if (csv_row(&b, &r->days[i]))

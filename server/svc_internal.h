@@ -18,6 +18,9 @@
  *              SMTP worker, results, backoff and the hourly cap
  *   status.c   the bodies of GET /api/status and GET /metrics, and the
  *              count of residents queued today
+ *   limits.c   CONTRACT.md section 7's per-address rules and caps: hellos
+ *              per address (queued, per hour, blocked), messages while
+ *              queued, text per chat, the history budget, `block`
  *
  * Threads: everything here runs on the event-loop thread. The only other
  * threads are libuv's pool (a login's scrypt check, which touches only its
@@ -37,6 +40,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "guard.h"
 #include "hours.h"
 #include "protocol.h"
 #include "queue.h"
@@ -89,6 +93,14 @@ struct chat {
 	int n_stat_rows;                 /* replaced when it is re-tagged */
 	size_t sent_position;            /* last pushed, to push only changes */
 	long sent_wait;
+	/* limits.c: its resident's client address as guard.h's keyed hash
+	 * (all zero: unknown, e.g. not back since a restart); what it holds
+	 * against the caps, read from the store when usage_known is false */
+	struct guard_key addr;
+	bool usage_known;
+	int64_t chars;                   /* code points of text stored */
+	int64_t queued_msgs;             /* resident messages while waiting */
+	bool blocked;                    /* its address was blocked */
 };
 
 /*
@@ -127,6 +139,7 @@ struct peer {
 	int rate_count;
 	uint64_t sent_turn;              /* last turn that queued it a frame */
 	bool closing;                    /* closed or dropped: send nothing */
+	struct guard_key addr;           /* client address, keyed (limits.c) */
 	struct peer *prev, *next;
 };
 
@@ -158,6 +171,16 @@ struct mail_state {
 	bool held;                       /* svc_hold_mail: dispatch nothing */
 };
 
+/* CONTRACT.md section 7's per-address rules and caps (limits.c); counts
+ * for /metrics since the start, memory only. */
+struct limits_state {
+	struct guard *guard;             /* owned: per-address counts, blocks */
+	size_t history_max;              /* largest history frame built yet */
+	int64_t next_sweep;
+	uint64_t blocked_hellos, blocks, full_per_address, rate_limited;
+	uint64_t wait_for_advisor, chat_full;
+};
+
 /*
  * The service: one per server, created by main (svc_new) and freed after
  * the loop has run dry (svc_free). Loop thread only. Borrows the loop, the
@@ -186,6 +209,7 @@ struct svc {
 	struct hours_date today;         /* local day of chats_today */
 	uint64_t chats_today;            /* residents queued today */
 	struct mail_state mail;
+	struct limits_state lim;
 };
 
 /* ------------------------------------------------------------ service.c */
@@ -197,6 +221,10 @@ int64_t svc_now(const struct svc *s);
  * text (out of memory) is logged and dropped, as is anything for a NULL or
  * closing peer. A peer whose queue is full is marked closing. */
 void svc_send(struct svc *s, struct peer *p, char *text);
+
+/* As svc_send, for a frame carrying a chat's history (`chat`, `resumed`):
+ * held to limits_history_budget instead of the ordinary send cap. */
+void svc_send_history(struct svc *s, struct peer *p, char *text);
 
 /* Close p with a WebSocket close code after what is queued for it. */
 void svc_close_peer(struct svc *s, struct peer *p, int code,
@@ -301,5 +329,58 @@ void status_init_today(struct svc *s);
 
 /* Count one resident queued at `now` (the count restarts at midnight). */
 void status_count_today(struct svc *s, int64_t now);
+
+/* -------------------------------------------------------------- limits.c */
+
+/* Make and free the per-address table (svc_new, svc_free). limits_init
+ * returns 0, or -1 when memory or the random generator fails. */
+int limits_init(struct svc *s);
+void limits_free(struct svc *s);
+
+/* A new connection: keep its client address as a keyed hash in p->addr. */
+void limits_peer_opened(struct svc *s, struct peer *p);
+
+/* A hello from a blocked address: {"type":"blocked"}, close 1000, true. */
+bool limits_refuse_blocked(struct svc *s, struct peer *p, int64_t now);
+
+/* A hello refused (closed, queue full) at `now`: may it be recorded as an
+ * event? At most max_new_chats_per_address_per_hour an hour per address,
+ * so that a flood of refused hellos does not fill the disk. */
+bool limits_may_record(struct svc *s, struct peer *p, int64_t now);
+
+/* The per-address rules for a hello that would open a chat: the address's
+ * waiting chats (queue_full, close 1000) and its chats this hour
+ * (rate_limited, close 1008). True when refused (answered). */
+bool limits_refuse_hello(struct svc *s, struct peer *p, int64_t now);
+
+/* Chat c was opened by p's hello at `now`: count it for p's address. */
+void limits_chat_opened(struct svc *s, struct peer *p, struct chat *c,
+			int64_t now);
+
+/* Chat c's resident came back as p: a chat whose address is unknown (not
+ * back since a restart) counts by p's from now on; others keep theirs. */
+void limits_chat_resumed(struct chat *c, const struct peer *p);
+
+/* An advisor took chat c: its resident is no longer waiting. */
+void limits_chat_taken(struct chat *c);
+
+/* May `text` (already redacted, as it would be stored) from `from` go into
+ * chat c? Sends wait_for_advisor or chat_full to the sender when not.
+ * *chars gets text's code points, for limits_msg_stored. */
+bool limits_msg_allowed(struct svc *s, struct chat *c, const char *from,
+			const char *text, long *chars);
+
+/* A message of `chars` code points from `from` was stored in c. */
+void limits_msg_stored(struct chat *c, const char *from, long chars);
+
+/* {"type":"block","chat":ID,"hours":H} from an advisor. */
+void limits_on_block(struct svc *s, struct peer *p, const struct proto_in *in);
+
+/* The bytes of history frames p may have waiting at once, given that the
+ * next one is `len` bytes (see svc_send_history and net_send_history). */
+size_t limits_history_budget(struct svc *s, const struct peer *p, size_t len);
+
+/* Once a second: now and then drop expired per-address entries. */
+void limits_sweep(struct svc *s, int64_t now);
 
 #endif

@@ -32,5 +32,7 @@ main(void)
 	failed += test_throttle_run();
 	failed += test_frames_run();
 	failed += test_chat_run();
+	failed += test_guard_run();
+	failed += test_chat_limits_run();
 	return failed ? 1 : 0;
 }

@@ -170,7 +170,7 @@ io_now_ms(void)
 
 static const struct svc_io test_io = {
 	io_send, io_close, io_release, io_discard, io_set_user, io_user,
-	io_stats, io_now, io_now_ms
+	io_stats, io_now, io_now_ms, NULL, NULL
 };
 
 /* Unpadded base64 of n (<= 32) bytes, as PHC strings write it. */

@@ -47,5 +47,7 @@ int test_store_run(void);
 int test_throttle_run(void);
 int test_frames_run(void);
 int test_chat_run(void);
+int test_guard_run(void);
+int test_chat_limits_run(void);
 
 #endif
