@@ -293,6 +293,17 @@ chat_find(struct svc *s, int64_t id)
 	return NULL;
 }
 
+void
+chat_refuse_full(struct svc *s, struct peer *p, int64_t now)
+{
+	s->n.queue_full++;
+	if (limits_may_record(s, p, now))
+		(void)store_event_add(s->st, now,
+				      stats_kind_name(STATS_QUEUE_FULL));
+	svc_send(s, p, proto_out_queue_full());
+	svc_close_peer(s, p, 1000, "queue full");
+}
+
 /* Closed or full: answer, count and close 1000. Returns true if refused. */
 static bool
 refuse_hello(struct svc *s, struct peer *p, int64_t now)
@@ -311,12 +322,7 @@ refuse_hello(struct svc *s, struct peer *p, int64_t now)
 		return true;
 	}
 	if (s->queue.length >= (size_t)s->cfg->max_length) {
-		s->n.queue_full++;
-		if (limits_may_record(s, p, now))
-			(void)store_event_add(s->st, now,
-				stats_kind_name(STATS_QUEUE_FULL));
-		svc_send(s, p, proto_out_queue_full());
-		svc_close_peer(s, p, 1000, "queue full");
+		chat_refuse_full(s, p, now);
 		return true;
 	}
 	return false;

@@ -121,12 +121,7 @@ limits_refuse_hello(struct svc *s, struct peer *p, int64_t now)
 		return false;
 	if (queued_from(s, &p->addr) >= s->cfg->max_queued_per_address) {
 		s->lim.full_per_address++;
-		s->n.queue_full++;
-		if (limits_may_record(s, p, now))
-			(void)store_event_add(s->st, now,
-				stats_kind_name(STATS_QUEUE_FULL));
-		svc_send(s, p, proto_out_queue_full());
-		svc_close_peer(s, p, 1000, "queue full");
+		chat_refuse_full(s, p, now);
 		return true;
 	}
 	if (!guard_open_allowed(s->lim.guard, &p->addr,

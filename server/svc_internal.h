@@ -263,6 +263,11 @@ void chat_on_advisor_end(struct svc *s, struct peer *p,
 			 const struct proto_in *in);
 void chat_on_tag(struct svc *s, struct peer *p, const struct proto_in *in);
 
+/* Turn a hello away as if the queue were full: count it (recorded as an
+ * event within limits_may_record's quota), {"type":"queue_full"}, close
+ * 1000. */
+void chat_refuse_full(struct svc *s, struct peer *p, int64_t now);
+
 /* End a queued or active chat (a no-op once ended); tells both sides. */
 void chat_end(struct svc *s, struct chat *c, enum proto_ended_by by);
 
