@@ -711,10 +711,11 @@ put_table_row(struct out *o, const struct stats_day *d)
 	else
 		snprintf(avg, sizeof(avg), "%.1f", a);
 	put(o, "<tr><td>%s %s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td>"
-	    "<td>%d</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td></tr>\n",
+	    "<td>%d</td><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%d</td>"
+	    "</tr>\n",
 	    weekdays[hours_weekday(&d->date)], date, d->started, d->served,
 	    d->abandoned, d->queue_full, d->closed_attempts, w50, w90,
-	    d->messages, avg);
+	    d->messages, avg, d->blocked);
 }
 
 static void
@@ -725,7 +726,8 @@ put_table(struct out *o, const struct stats_range *r)
 	put(o, "<section>\n<h2>Day by day</h2>\n<table>\n<thead><tr><th>day"
 	    "</th><th>queued</th><th>served</th><th>left queue</th><th>queue "
 	    "full</th><th>while closed</th><th>median wait</th><th>90 %% wait"
-	    "</th><th>messages</th><th>feedback</th></tr></thead>\n<tbody>\n");
+	    "</th><th>messages</th><th>feedback</th><th>blocked</th></tr>"
+	    "</thead>\n<tbody>\n");
 	for (i = 0; i < r->n_days; i++)
 		put_table_row(o, &r->days[i]);
 	put(o, "</tbody>\n</table>\n</section>\n");

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "protocol.h"
+#include "report.h"
 #include "stats.h"
 #include "unit.h"
 
@@ -269,6 +270,31 @@ blocked_events_count_per_day_and_render_last(void **state)
 	stats_free(&r);
 }
 
+static void
+the_report_table_shows_blocks_per_day(void **state)
+{
+	struct stats_event ev[] = {
+		{ 1795593600, STATS_BLOCKED, 24, NULL },
+		{ 1795593700, STATS_BLOCKED, 1, NULL },
+		{ 1795593800, STATS_BLOCKED, 1, NULL },
+	};
+	struct hours_date day = hours_local_date(1795593600);
+	struct stats_range r;
+	struct hours h;
+	struct report_input in = { &r, &h, NULL, NULL };
+	char *html;
+
+	(void)state;
+	unit_weekday_hours(&h);
+	assert_int_equal(stats_compute(ev, 3, &day, &day, &r), 0);
+	html = report_render_html(&in);
+	assert_non_null(html);
+	assert_non_null(strstr(html, "<th>blocked</th></tr>"));
+	assert_non_null(strstr(html, "<td>3</td></tr>"));
+	free(html);
+	stats_free(&r);
+}
+
 int
 test_chat_limits_run(void)
 {
@@ -282,6 +308,7 @@ test_chat_limits_run(void)
 		cmocka_unit_test(long_messages_stay_within_the_bound),
 		cmocka_unit_test(the_bound_grows_with_the_cap_and_is_not_wildly_loose),
 		cmocka_unit_test(blocked_events_count_per_day_and_render_last),
+		cmocka_unit_test(the_report_table_shows_blocks_per_day),
 	};
 
 	return cmocka_run_group_tests_name("chat limits", tests,
