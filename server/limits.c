@@ -4,10 +4,10 @@
  * client address, or one chat, from using up what everyone shares.
  *
  *   at hello     a blocked address gets {"type":"blocked"} (close 1000);
- *                an address with max_queued_per_address chats waiting gets
- *                queue_full as if the queue were full (close 1000); one that
- *                opened max_new_chats_per_address_per_hour chats this hour
- *                gets rate_limited (close 1008). Hellos refused for being
+ *                one that opened max_new_chats_per_address_per_hour chats
+ *                this hour gets rate_limited (close 1008); one with
+ *                max_queued_per_address chats waiting gets queue_full as if
+ *                the queue were full (close 1000). Hellos refused for being
  *                closed or full are recorded as events at most that many
  *                times an hour per address, so refusals cannot fill the disk.
  *   messages     a resident writes at most max_queued_messages while
@@ -97,33 +97,31 @@ limits_may_record(struct svc *s, struct peer *p, int64_t now)
 				   now);
 }
 
-/* Chats waiting (queued, their resident connected or within the grace)
- * whose resident came from address k. */
-static int
-queued_from(const struct svc *s, const struct guard_key *k)
+/* Has address k `max` chats waiting (queued, their resident connected or
+ * within the grace)? A walk of the queue, which stops at the max-th. */
+static bool
+queued_from(const struct svc *s, const struct guard_key *k, int max)
 {
 	const struct queue_node *n;
 	int count = 0;
 
-	for (n = queue_first(&s->queue); n; n = queue_next(&s->queue, n)) {
+	for (n = queue_first(&s->queue); n && count < max;
+	     n = queue_next(&s->queue, n)) {
 		const struct chat *c = (const struct chat *)
 			((const char *)n - offsetof(struct chat, qnode));
 
 		count += guard_key_equal(&c->addr, k);
 	}
-	return count;
+	return count >= max;
 }
 
+/* The hourly count first: it costs one lookup, so an address that used up
+ * its hour is turned away without a walk of the queue. */
 bool
 limits_refuse_hello(struct svc *s, struct peer *p, int64_t now)
 {
 	if (guard_key_unknown(&p->addr))
 		return false;
-	if (queued_from(s, &p->addr) >= s->cfg->max_queued_per_address) {
-		s->lim.full_per_address++;
-		chat_refuse_full(s, p, now);
-		return true;
-	}
 	if (!guard_open_allowed(s->lim.guard, &p->addr,
 				s->cfg->max_new_chats_per_address_per_hour,
 				now)) {
@@ -132,6 +130,11 @@ limits_refuse_hello(struct svc *s, struct peer *p, int64_t now)
 			       "too many new chats from this address; "
 			       "please try again later");
 		svc_close_peer(s, p, 1008, "too many new chats");
+		return true;
+	}
+	if (queued_from(s, &p->addr, s->cfg->max_queued_per_address)) {
+		s->lim.full_per_address++;
+		chat_refuse_full(s, p, now);
 		return true;
 	}
 	return false;

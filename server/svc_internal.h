@@ -354,8 +354,8 @@ bool limits_refuse_blocked(struct svc *s, struct peer *p, int64_t now);
 bool limits_may_record(struct svc *s, struct peer *p, int64_t now);
 
 /* The per-address rules for a hello that would open a chat: the address's
- * waiting chats (queue_full, close 1000) and its chats this hour
- * (rate_limited, close 1008). True when refused (answered). */
+ * chats this hour (rate_limited, close 1008) and its waiting chats
+ * (queue_full, close 1000). True when refused (answered). */
 bool limits_refuse_hello(struct svc *s, struct peer *p, int64_t now);
 
 /* Chat c was opened by p's hello at `now`: count it for p's address. */
