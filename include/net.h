@@ -31,7 +31,8 @@ struct uv_loop_s;
 struct net_conn;
 
 #define NET_QUEUE_MAX_FRAMES 512          /* frames waiting for one peer */
-#define NET_QUEUE_MAX_BYTES (1024 * 1024) /* bytes waiting for one peer */
+#define NET_QUEUE_MAX_BYTES (1024 * 1024) /* bytes waiting for one peer,
+					   * history frames apart */
 
 /*
  * Create the lws context on `loop` for cfg: the listening socket, TLS when
@@ -64,6 +65,21 @@ bool net_finish(void);
  * it is dropped (and may resume later) and -1 returned.
  */
 int net_send(struct net_conn *c, char *text);
+
+/*
+ * As net_send, for a frame that carries a chat's history (`chat`,
+ * `resumed`): it is not held to NET_QUEUE_MAX_BYTES, which a history the
+ * limits allow may exceed (CONTRACT.md section 7: a large history never
+ * costs the advisor its connection), but to `budget`, the bytes of history
+ * frames that may wait for c at once, which the service derives from the
+ * limits (proto_history_max_bytes times the chats c may hold). It still
+ * counts against NET_QUEUE_MAX_FRAMES. Frames of either kind do not use up
+ * the other's room, so a large history on a slow link does not make the
+ * next ordinary push look like a peer that stopped reading. A peer that
+ * keeps asking for histories without reading them reaches `budget` and is
+ * dropped like any other.
+ */
+int net_send_history(struct net_conn *c, char *text, size_t budget);
 
 /* Close c with a WebSocket close code once what is queued for it has been
  * written. Further net_send calls are dropped. */

@@ -30,6 +30,8 @@
 /* The `to` field itself may be longer, so that an over-long address gets
  * the contract's invalid_email from the service, not bad_field. */
 #define PROTO_MAX_EMAIL_FIELD 1024
+#define PROTO_BLOCK_HOURS_MIN 1       /* how long a block may last */
+#define PROTO_BLOCK_HOURS_MAX 24
 
 enum proto_role {
 	PROTO_RESIDENT,
@@ -52,7 +54,8 @@ enum proto_type {
 	PROTO_STATUS,
 	PROTO_TAKE,
 	PROTO_TAG,
-	PROTO_LOGOUT         /* {"type":"logout"}: revoke the session's token */
+	PROTO_LOGOUT,        /* {"type":"logout"}: revoke the session's token */
+	PROTO_BLOCK          /* {"type":"block","chat":ID,"hours":1..24} */
 };
 
 /* Limits that come from the config. */
@@ -78,6 +81,7 @@ struct proto_in {
 	const char *topics[PROTO_MAX_TOPICS]; /* tag */
 	int n_topics;
 	const char *outcome;              /* tag; may be NULL */
+	int hours;                        /* block: PROTO_BLOCK_HOURS_MIN..MAX */
 	json_t *root;                     /* owns everything above */
 };
 
@@ -230,6 +234,28 @@ char *proto_out_error_retry(const char *code, const char *message,
 
 /* {"type":"logged_out"} */
 char *proto_out_logged_out(void);
+
+/* {"type":"blocked"}: a resident's hello from a blocked address. */
+char *proto_out_blocked(void);
+
+/* {"type":"blocked","chat":ID,"hours":H,"until":T}: the advisor's answer
+ * to its `block`. */
+char *proto_out_block_done(int64_t chat, int hours, int64_t until);
+
+/*
+ * The most bytes a frame carrying one chat's history (`chat`, `resumed`)
+ * can take when the chat holds at most max_chars code points of message
+ * text in all, each message at least one: the frame's own fields, plus
+ * for each message its MSG object at its longest (an id and a chat of 20
+ * digits, a time of PROTO_TIME_MAX bytes, a cid of PROTO_MAX_CID bytes
+ * each escaped as \u00XX, should a history ever carry cids) and 4 bytes
+ * for each code point of text (the longest UTF-8; an escaped quote,
+ * backslash, tab or newline takes 2; other control characters never pass
+ * proto_parse). Many one-character messages are the worst case, and the
+ * bound is linear in max_chars. Used by the service to size what a peer
+ * may be sent of histories (net.h, net_send_history).
+ */
+size_t proto_history_max_bytes(long max_chars);
 
 /* Serialise and steal a jansson object: returns the compact JSON text and
  * drops the reference. NULL (and the reference dropped) on failure. */

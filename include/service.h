@@ -35,7 +35,8 @@ struct svc;
 /*
  * What the service needs of the world outside it: the connections (net.h
  * documents each function; main passes exactly those) and the clocks.
- * Every member must be set. Called on the loop thread only.
+ * Every member must be set, but those that say they may be NULL. Called
+ * on the loop thread only.
  */
 struct svc_io {
 	/* Queue a frame for c (takes text); -1: c dropped, queue full. */
@@ -55,9 +56,14 @@ struct svc_io {
 	int64_t (*now)(void);
 	/* A monotonic clock in milliseconds (the per-connection rate window). */
 	uint64_t (*now_ms)(void);
-	/* The client address of c (net_conn_address): the key of the
-	 * per-address rules; memory only, never stored, logged or sent. */
+	/* The client address of c (net_conn_address), valid from svc_on_open.
+	 * May be NULL (a test without addresses): every connection then has
+	 * the address "". */
 	const char *(*address)(const struct net_conn *c);
+	/* Queue a frame that carries a history, held to `budget` bytes of
+	 * such frames instead of the ordinary cap (net_send_history). May be
+	 * NULL: such frames then go through `send`. */
+	int (*send_history)(struct net_conn *c, char *text, size_t budget);
 };
 
 /* Create the service over a store it does not own; io is copied. NULL on

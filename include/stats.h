@@ -20,12 +20,14 @@
  *   topic           the CHAT's start      -              topic id
  *   outcome         the CHAT's start      -              outcome id
  *   feedback        rating given          1..5           -
+ *   blocked         an advisor's block    hours          -
  *
  * message/topic/outcome carry the chat's start so that they count on the day
  * the chat started ("messages in chats started that day").
  *
  * JSON also has "languages" (id -> residents queued), after the contract's
- * keys; CSV has exactly the contract's scalar columns.
+ * keys, then "blocked" (CONTRACT.md section 7: blocks set by advisors);
+ * CSV has the contract's scalar columns in its order, then "blocked".
  *
  * Percentiles are nearest-rank: the p-th percentile of n sorted values
  * v[1..n] is v[ceil(p * n / 100)]. So p50 of {10, 20} is 10, p50 of
@@ -54,6 +56,7 @@ enum stats_kind {
 	STATS_TOPIC,
 	STATS_OUTCOME,
 	STATS_FEEDBACK,
+	STATS_BLOCKED,
 	STATS_N_KINDS
 };
 
@@ -93,6 +96,7 @@ struct stats_day {
 	int64_t feedback_sum;
 	int ratings[5];                 /* feedback 1..5 */
 	struct stats_counts topics, outcomes, languages;
+	int blocked;                    /* blocks set by advisors */
 };
 
 /* Days from..to inclusive; owns `days` (stats_free). `total` holds the

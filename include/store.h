@@ -261,6 +261,16 @@ int store_messages_each(struct store *st, int64_t chat_id,
 			int (*fn)(void *ctx, const struct store_msg *m),
 			void *ctx);
 
+/*
+ * What chat `chat_id` holds, for the caps of CONTRACT.md section 7 after
+ * a restart: *chars, the code points of all its messages' text;
+ * *resident_tail, its resident's messages after the advisor's last one
+ * (all of them when no advisor wrote), i.e. those written while waiting
+ * for an advisor. Both 0 for an unknown chat.
+ */
+int store_chat_usage(struct store *st, int64_t chat_id, int64_t *chars,
+		     int64_t *resident_tail);
+
 /* --- anonymous events (no identifiers): "queue_full", "closed_attempt" --- */
 
 int store_event_add(struct store *st, int64_t at, const char *kind);

@@ -230,6 +230,7 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 	c->taken_at = svc_now(s);
 	c->last_activity = c->taken_at;
 	c->idle_warned = false;
+	limits_chat_taken(c);
 	a->active[a->n_active++] = c;
 	s->n.served++;
 	if (!c->stat_served) {
@@ -243,7 +244,8 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 		log_err("service: chat %lld take not stored", (long long)c->id);
 	pc = (struct proto_chat){ c->id, c->lang, c->topic,
 				  c->taken_at - c->qnode.enqueued_at, false };
-	svc_send(s, a->peer, proto_out_chat(&pc, history_json(s, c, "advisor")));
+	svc_send_history(s, a->peer,
+			 proto_out_chat(&pc, history_json(s, c, "advisor")));
 	svc_send(s, c->resident, proto_out_assigned(a->name));
 }
 
@@ -345,6 +347,17 @@ chat_find(struct svc *s, int64_t id)
 	return NULL;
 }
 
+void
+chat_refuse_full(struct svc *s, struct peer *p, int64_t now)
+{
+	s->n.queue_full++;
+	if (limits_may_record(s, p, now))
+		(void)store_event_add(s->st, now,
+				      stats_kind_name(STATS_QUEUE_FULL));
+	svc_send(s, p, proto_out_queue_full());
+	svc_close_peer(s, p, 1000, "queue full");
+}
+
 /* Closed or full: answer, count and close 1000. Returns true if refused. */
 static bool
 refuse_hello(struct svc *s, struct peer *p, int64_t now)
@@ -354,8 +367,9 @@ refuse_hello(struct svc *s, struct peer *p, int64_t now)
 	/* Draining (svc_drain): closed, with no next opening to promise. */
 	if (s->draining || !hours_open_at(&s->cfg->hours, (time_t)now, NULL)) {
 		s->n.closed_attempts++;
-		(void)store_event_add(s->st, now,
-				      stats_kind_name(STATS_CLOSED_ATTEMPT));
+		if (limits_may_record(s, p, now))
+			(void)store_event_add(s->st, now,
+				stats_kind_name(STATS_CLOSED_ATTEMPT));
 		svc_send(s, p, proto_out_closed(s->draining ||
 			hours_next_open(&s->cfg->hours, (time_t)now, 14, &next)
 				? -1 : (int64_t)next));
@@ -363,11 +377,7 @@ refuse_hello(struct svc *s, struct peer *p, int64_t now)
 		return true;
 	}
 	if (s->queue.length >= (size_t)s->cfg->max_length) {
-		s->n.queue_full++;
-		(void)store_event_add(s->st, now,
-				      stats_kind_name(STATS_QUEUE_FULL));
-		svc_send(s, p, proto_out_queue_full());
-		svc_close_peer(s, p, 1000, "queue full");
+		chat_refuse_full(s, p, now);
 		return true;
 	}
 	return false;
@@ -426,8 +436,11 @@ chat_on_hello(struct svc *s, struct peer *p, const struct proto_in *in)
 		svc_send_error(s, p, "bad_field", "unknown 'topic'");
 		return;
 	}
-	if (refuse_hello(s, p, now) || !(c = new_chat(s, p, in, now, token)))
+	if (limits_refuse_blocked(s, p, now) || refuse_hello(s, p, now) ||
+	    limits_refuse_hello(s, p, now) ||
+	    !(c = new_chat(s, p, in, now, token)))
 		return;
+	limits_chat_opened(s, p, c, now);
 	s->n.started++;
 	status_count_today(s, now);
 	svc_stat(s, now, STATS_STARTED, 0, c->lang);
@@ -473,10 +486,11 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 	c->resident = p;
 	c->gone_at = 0;
 	p->chat = c;
+	limits_chat_resumed(c, p);
 	pos = queue_position(&s->queue, &c->qnode);
 	c->sent_position = pos;
 	c->sent_wait = pos ? chat_estimate(s, pos) : -1;
-	svc_send(s, p, proto_out_resumed(proto_state_of(c->state), pos,
+	svc_send_history(s, p, proto_out_resumed(proto_state_of(c->state), pos,
 		c->sent_wait, history_json(s, c, "resident"),
 		c->state == CHAT_ACTIVE && c->advisor ? c->advisor->name
 						      : NULL));
@@ -553,6 +567,7 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	char *key = cid ? json_dumps(cid, JSON_COMPACT | JSON_ENCODE_ANY)
 			: NULL;
 	char *clean;
+	long chars;
 
 	if (cid && !key) {
 		log_err("service: out of memory reading a cid");
@@ -570,6 +585,11 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 		free(key);
 		return;
 	}
+	if (!limits_msg_allowed(s, c, from, clean, &chars)) {
+		free(clean);
+		free(key);
+		return;
+	}
 	m.seq = ++c->seq;
 	m.from = from;
 	m.text = clean;
@@ -578,6 +598,9 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	m.cid = key;
 	post_message(s, c, from, !strcmp(from, "resident") ? clean : text, &m,
 		     cid);
+	/* post_message takes the id back when the message was not stored. */
+	if (c->seq == m.seq)
+		limits_msg_stored(c, from, chars);
 	free(clean);
 	free(key);
 }
@@ -689,8 +712,8 @@ chat_greet_advisor(struct svc *s, struct advisor *a)
 		struct proto_chat pc = { c->id, c->lang, c->topic,
 			c->taken_at - c->qnode.enqueued_at, true };
 
-		svc_send(s, a->peer,
-			 proto_out_chat(&pc, history_json(s, c, "advisor")));
+		svc_send_history(s, a->peer, proto_out_chat(&pc,
+				 history_json(s, c, "advisor")));
 	}
 }
 

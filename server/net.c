@@ -44,6 +44,7 @@
 struct frame {
 	struct frame *next;
 	size_t len;
+	bool history;                   /* net_send_history's, own budget */
 	unsigned char data[];           /* LWS_PRE headroom, then the text */
 };
 
@@ -53,6 +54,7 @@ struct net_conn {
 	void *user;                     /* the service's struct peer */
 	struct frame *head, *tail;
 	size_t frames, bytes;
+	size_t history_bytes;           /* of `bytes`, in history frames */
 	size_t released;                /* frames from head that may go out */
 	char rx[PROTO_MAX_FRAME];       /* reassembly of one message */
 	size_t rx_len;
@@ -144,23 +146,12 @@ kill_slow(struct net_conn *c)
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
-int
-net_send(struct net_conn *c, char *text)
+/* Append text (taken) to c's queue; -1 (c dropped) when out of memory. */
+static int
+enqueue(struct net_conn *c, char *text, size_t len, bool history)
 {
-	size_t len = strlen(text);
-	struct frame *f;
+	struct frame *f = malloc(sizeof(*f) + LWS_PRE + len);
 
-	if (c->dead || c->close_code) {
-		free(text);
-		return 0;
-	}
-	if (c->frames >= NET_QUEUE_MAX_FRAMES ||
-	    c->bytes + len > NET_QUEUE_MAX_BYTES) {
-		free(text);
-		kill_slow(c);
-		return -1;
-	}
-	f = malloc(sizeof(*f) + LWS_PRE + len);
 	if (!f) {
 		free(text);
 		kill_slow(c);
@@ -168,6 +159,7 @@ net_send(struct net_conn *c, char *text)
 	}
 	f->next = NULL;
 	f->len = len;
+	f->history = history;
 	memcpy(f->data + LWS_PRE, text, len);
 	free(text);
 	if (c->tail)
@@ -177,8 +169,46 @@ net_send(struct net_conn *c, char *text)
 	c->tail = f;
 	c->frames++;
 	c->bytes += len;
+	if (history)
+		c->history_bytes += len;
 	mark_dirty(c);
 	return 0;
+}
+
+int
+net_send(struct net_conn *c, char *text)
+{
+	size_t len = strlen(text);
+
+	if (c->dead || c->close_code) {
+		free(text);
+		return 0;
+	}
+	if (c->frames >= NET_QUEUE_MAX_FRAMES ||
+	    c->bytes - c->history_bytes + len > NET_QUEUE_MAX_BYTES) {
+		free(text);
+		kill_slow(c);
+		return -1;
+	}
+	return enqueue(c, text, len, false);
+}
+
+int
+net_send_history(struct net_conn *c, char *text, size_t budget)
+{
+	size_t len = strlen(text);
+
+	if (c->dead || c->close_code) {
+		free(text);
+		return 0;
+	}
+	if (c->frames >= NET_QUEUE_MAX_FRAMES ||
+	    c->history_bytes + len > budget) {
+		free(text);
+		kill_slow(c);
+		return -1;
+	}
+	return enqueue(c, text, len, true);
 }
 
 void
@@ -222,9 +252,12 @@ net_discard_unreleased(void)
 		c->frames = c->released;
 		c->tail = NULL;
 		c->bytes = 0;
+		c->history_bytes = 0;
 		for (struct frame *f = c->head; f; f = f->next) {
 			c->tail = f;
 			c->bytes += f->len;
+			if (f->history)
+				c->history_bytes += f->len;
 		}
 	}
 	net_release();
@@ -299,6 +332,8 @@ write_one(struct net_conn *c)
 		c->frames--;
 		c->released--;
 		c->bytes -= f->len;
+		if (f->history)
+			c->history_bytes -= f->len;
 		if (lws_write(c->wsi, f->data + LWS_PRE, f->len,
 			      LWS_WRITE_TEXT) < (int)f->len) {
 			free(f);

@@ -429,6 +429,24 @@ parse_tag(struct ctx *c)
 	return 0;
 }
 
+static int
+parse_block(struct ctx *c)
+{
+	json_t *v;
+
+	if (chat_field(c, false))
+		return -1;
+	v = field(c, "hours");
+	if (!json_is_integer(v) ||
+	    json_integer_value(v) < PROTO_BLOCK_HOURS_MIN ||
+	    json_integer_value(v) > PROTO_BLOCK_HOURS_MAX)
+		return bad_field(c, "field 'hours' must be an integer "
+				    STR(PROTO_BLOCK_HOURS_MIN) "-"
+				    STR(PROTO_BLOCK_HOURS_MAX));
+	c->in->hours = (int)json_integer_value(v);
+	return 0;
+}
+
 /* ---------------------------------------------------------- dispatch */
 
 /* Who may send a type, and what to say to the other role. */
@@ -464,6 +482,8 @@ static const struct type_rule rules[] = {
 	  "type 'tag' is only for advisors", parse_tag },
 	{ "logout", PROTO_LOGOUT, false, true,
 	  "type 'logout' is only for advisors", parse_logout },
+	{ "block", PROTO_BLOCK, false, true,
+	  "type 'block' is only for advisors", parse_block },
 };
 
 static const struct type_rule *
@@ -868,4 +888,44 @@ char *
 proto_out_logged_out(void)
 {
 	return bare("logged_out");
+}
+
+char *
+proto_out_blocked(void)
+{
+	return bare("blocked");
+}
+
+char *
+proto_out_block_done(int64_t chat, int hours, int64_t until)
+{
+	return proto_dump(json_pack("{s:s, s:I, s:i, s:o}", "type", "blocked",
+				    "chat", (json_int_t)chat, "hours", hours,
+				    "until", time_json(until)));
+}
+
+/* ------------------------------------------------------- history bounds */
+
+/* The longest text hours_format_rfc3339 writes (its buffer, less NUL). */
+#define PROTO_TIME_MAX 39
+/* The longest JSON integer: "-9223372036854775808". */
+#define INT_DIGITS_MAX 20
+/* One MSG in a history at its longest, less its text, with the comma
+ * that follows it. */
+#define MSG_FIXED_MAX \
+	(sizeof("{\"type\":\"msg\",\"id\":,\"from\":\"resident\",\"text\":\"\"," \
+		"\"at\":\"\",\"redacted\":false,\"cid\":\"\",\"chat\":},") - 1 + \
+	 2 * INT_DIGITS_MAX + PROTO_TIME_MAX + 6 * PROTO_MAX_CID)
+/* The rest of a `chat` or `resumed` frame: its type, state, numbers,
+ * language, topic and the advisor's display name (each at most 256 bytes
+ * before escaping, 6 bytes each at worst), with room to spare for fields
+ * added later. */
+#define FRAME_FIXED_MAX 8192
+
+size_t
+proto_history_max_bytes(long max_chars)
+{
+	size_t n = max_chars > 0 ? (size_t)max_chars : 0;
+
+	return FRAME_FIXED_MAX + n * (MSG_FIXED_MAX + 4);
 }

@@ -99,6 +99,21 @@ svc_write_failed(struct svc *s, struct peer *p, const char *message)
 }
 
 void
+svc_send_history(struct svc *s, struct peer *p, char *text)
+{
+	size_t budget;
+
+	if (!text || !p || p->closing || !s->io.send_history) {
+		svc_send(s, p, text);
+		return;
+	}
+	budget = limits_history_budget(s, p, strlen(text));
+	p->sent_turn = s->turn;
+	if (s->io.send_history(p->conn, text, budget))
+		p->closing = true;
+}
+
+void
 svc_close_peer(struct svc *s, struct peer *p, int code, const char *reason)
 {
 	if (p->closing)
@@ -196,6 +211,9 @@ advisor_frame(struct svc *s, struct peer *p, const struct proto_in *in)
 	case PROTO_LOGOUT:
 		login_on_logout(s, p);
 		return;
+	case PROTO_BLOCK:
+		limits_on_block(s, p, in);
+		return;
 	default:
 		svc_send_error(s, p, "bad_type", "not an advisor message");
 		return;
@@ -284,6 +302,11 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st,
 	s->io = *io;
 	s->turn = 1;
 	login_init(s);
+	if (limits_init(s)) {
+		login_free_all(s);
+		free(s);
+		return NULL;
+	}
 	queue_init(&s->queue);
 	queue_estimator_init(&s->est, QUEUE_DEFAULT_HANDLE_S);
 	if (store_recent_handle_time(st, 20, &mean) == 1)
@@ -309,6 +332,7 @@ svc_free(struct svc *s)
 	while (s->chats)
 		chat_forget(s, s->chats);
 	login_free_all(s);
+	limits_free(s);
 	free(s);
 }
 
@@ -346,6 +370,7 @@ svc_on_open(struct svc *s, struct net_conn *c, enum proto_role role)
 		s->peers->prev = p;
 	s->peers = p;
 	s->io.set_user(c, p);
+	limits_peer_opened(s, p);
 	if (s->stopping)
 		close_for_stop(s, p);
 }
@@ -516,6 +541,7 @@ svc_tick(struct svc *s)
 		s->last_sweep = now;
 		chat_sweep(s, now);
 		login_sweep(s, now);
+		limits_sweep(s, now);
 		maybe_purge(s, now);
 	}
 	if (!s->store_down)

@@ -191,7 +191,7 @@ struct metric {
 	uint64_t value;
 };
 
-#define METRICS_MAX 48
+#define METRICS_MAX 64
 
 /* The metrics in the order they are printed; returns how many. */
 static size_t
@@ -279,6 +279,25 @@ collect_metrics(struct svc *s, struct metric *m)
 	  "email copy attempts that failed for now", s->mail.retried);
 	M("neuvo_email_given_up_total", "counter",
 	  "email copies given up (5xx, 24 h)", s->mail.given_up);
+	M("neuvo_limits_queue_full_per_address_total", "counter",
+	  "hellos turned away, waiting chats per address",
+	  s->lim.full_per_address);
+	M("neuvo_limits_rate_limited_total", "counter",
+	  "hellos turned away, new chats per address and hour",
+	  s->lim.rate_limited);
+	M("neuvo_limits_wait_for_advisor_total", "counter",
+	  "messages refused, written while queued", s->lim.wait_for_advisor);
+	M("neuvo_limits_chat_full_total", "counter",
+	  "messages refused, text per chat", s->lim.chat_full);
+	M("neuvo_blocks_total", "counter", "blocks set by advisors",
+	  s->lim.blocks);
+	M("neuvo_blocked_hellos_total", "counter",
+	  "hellos turned away, address blocked", s->lim.blocked_hellos);
+	M("neuvo_blocks", "gauge", "blocks in force",
+	  guard_blocks(s->lim.guard, svc_now(s)));
+	M("neuvo_limits_addresses", "gauge",
+	  "client addresses counted (keyed hashes, memory only)",
+	  guard_entries(s->lim.guard));
 #undef M
 	return n;
 }

@@ -87,6 +87,7 @@ enum query {
 	Q_OUTBOX_EXPIRE,
 	Q_OUTBOX_COUNT,
 	Q_OUTBOX_EACH,
+	Q_CHAT_USAGE,
 	Q_N
 };
 
@@ -277,6 +278,12 @@ static const struct {
 	[Q_MSGS] = {"messages",
 		"SELECT seq, sender, text, at, redacted, cid FROM messages "
 		"WHERE chat_id = ? ORDER BY seq"},
+	/* length() of TEXT counts characters (code points), not bytes. */
+	[Q_CHAT_USAGE] = {"chat usage",
+		"SELECT coalesce(sum(length(text)), 0), "
+		"coalesce(sum(sender = 'resident' AND seq > coalesce("
+		"(SELECT max(seq) FROM messages WHERE chat_id = ?1 AND "
+		"sender = 'advisor'), 0)), 0) FROM messages WHERE chat_id = ?1"},
 	[Q_EVENT_ADD] = {"event add",
 		"INSERT INTO events (at, kind) VALUES (?, ?)"},
 	[Q_ADVISOR_ADD] = {"advisor add",
@@ -1200,6 +1207,25 @@ store_messages_each(struct store *st, int64_t chat_id,
 	}
 	done(st, Q_MSGS, s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_chat_usage(struct store *st, int64_t chat_id, int64_t *chars,
+		 int64_t *resident_tail)
+{
+	sqlite3_stmt *s = prepare(st, Q_CHAT_USAGE, "i", chat_id);
+	int rc;
+
+	*chars = *resident_tail = 0;
+	if (!s)
+		return -1;
+	rc = step(st, Q_CHAT_USAGE, s);
+	if (rc == SQLITE_ROW) {
+		*chars = sqlite3_column_int64(s, 0);
+		*resident_tail = sqlite3_column_int64(s, 1);
+	}
+	done(st, Q_CHAT_USAGE, s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int

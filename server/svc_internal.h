@@ -21,6 +21,9 @@
  *              /healthz, and the count of residents queued today
  *   restore.c  the start after any stop: the queue and the open chats
  *              rebuilt from the store (CONTRACT.md section 7)
+ *   limits.c   CONTRACT.md section 7's per-address rules and caps: hellos
+ *              per address (queued, per hour, blocked), messages while
+ *              queued, text per chat, the history budget, `block`
  *
  * Threads: everything here runs on the event-loop thread. The only other
  * threads are libuv's pool (a login's scrypt check, which touches only its
@@ -40,6 +43,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "guard.h"
 #include "hours.h"
 #include "protocol.h"
 #include "queue.h"
@@ -94,6 +98,14 @@ struct chat {
 	int n_stat_rows;                 /* replaced when it is re-tagged */
 	size_t sent_position;            /* last pushed, to push only changes */
 	long sent_wait;
+	/* limits.c: its resident's client address as guard.h's keyed hash
+	 * (all zero: unknown, e.g. not back since a restart); what it holds
+	 * against the caps, read from the store when usage_known is false */
+	struct guard_key addr;
+	bool usage_known;
+	int64_t chars;                   /* code points of text stored */
+	int64_t queued_msgs;             /* resident messages while waiting */
+	bool blocked;                    /* its address was blocked */
 };
 
 /*
@@ -139,6 +151,7 @@ struct peer {
 	uint64_t asked_turn;             /* last turn it sent a frame that
 					  * may write */
 	bool closing;                    /* closed or dropped: send nothing */
+	struct guard_key addr;           /* client address, keyed (limits.c) */
 	struct peer *prev, *next;
 };
 
@@ -169,6 +182,16 @@ struct mail_state {
 	int64_t next_scan;
 	bool scan_now;                   /* a chat with a request ended */
 	bool held;                       /* svc_hold_mail: dispatch nothing */
+};
+
+/* CONTRACT.md section 7's per-address rules and caps (limits.c); counts
+ * for /metrics since the start, memory only. */
+struct limits_state {
+	struct guard *guard;             /* owned: per-address counts, blocks */
+	size_t history_max;              /* largest history frame built yet */
+	int64_t next_sweep;
+	uint64_t blocked_hellos, blocks, full_per_address, rate_limited;
+	uint64_t wait_for_advisor, chat_full;
 };
 
 /*
@@ -217,6 +240,7 @@ struct svc {
 	uint64_t chats_today;            /* residents queued today */
 	struct mail_state mail;
 	struct waits recent;             /* the wait p90 gauge (waits.h) */
+	struct limits_state lim;
 };
 
 /* ------------------------------------------------------------ service.c */
@@ -238,6 +262,9 @@ void svc_send_soft(struct svc *s, struct peer *p, char *text);
  * it is the disk's doing (the store is then treated as down until a probe
  * works), else `not_allowed` with `message`. */
 void svc_write_failed(struct svc *s, struct peer *p, const char *message);
+/* As svc_send, for a frame carrying a chat's history (`chat`, `resumed`):
+ * held to limits_history_budget instead of the ordinary send cap. */
+void svc_send_history(struct svc *s, struct peer *p, char *text);
 
 /* Close p with a WebSocket close code after what is queued for it. */
 void svc_close_peer(struct svc *s, struct peer *p, int code,
@@ -275,6 +302,11 @@ void chat_on_advisor_typing(struct svc *s, struct peer *p,
 void chat_on_advisor_end(struct svc *s, struct peer *p,
 			 const struct proto_in *in);
 void chat_on_tag(struct svc *s, struct peer *p, const struct proto_in *in);
+
+/* Turn a hello away as if the queue were full: count it (recorded as an
+ * event within limits_may_record's quota), {"type":"queue_full"}, close
+ * 1000. */
+void chat_refuse_full(struct svc *s, struct peer *p, int64_t now);
 
 /* End a queued or active chat (a no-op once ended); tells both sides. */
 void chat_end(struct svc *s, struct chat *c, enum proto_ended_by by);
@@ -370,5 +402,58 @@ void status_init_today(struct svc *s);
 
 /* Count one resident queued at `now` (the count restarts at midnight). */
 void status_count_today(struct svc *s, int64_t now);
+
+/* -------------------------------------------------------------- limits.c */
+
+/* Make and free the per-address table (svc_new, svc_free). limits_init
+ * returns 0, or -1 when memory or the random generator fails. */
+int limits_init(struct svc *s);
+void limits_free(struct svc *s);
+
+/* A new connection: keep its client address as a keyed hash in p->addr. */
+void limits_peer_opened(struct svc *s, struct peer *p);
+
+/* A hello from a blocked address: {"type":"blocked"}, close 1000, true. */
+bool limits_refuse_blocked(struct svc *s, struct peer *p, int64_t now);
+
+/* A hello refused (closed, queue full) at `now`: may it be recorded as an
+ * event? At most max_new_chats_per_address_per_hour an hour per address,
+ * so that a flood of refused hellos does not fill the disk. */
+bool limits_may_record(struct svc *s, struct peer *p, int64_t now);
+
+/* The per-address rules for a hello that would open a chat: the address's
+ * chats this hour (rate_limited, close 1008) and its waiting chats
+ * (queue_full, close 1000). True when refused (answered). */
+bool limits_refuse_hello(struct svc *s, struct peer *p, int64_t now);
+
+/* Chat c was opened by p's hello at `now`: count it for p's address. */
+void limits_chat_opened(struct svc *s, struct peer *p, struct chat *c,
+			int64_t now);
+
+/* Chat c's resident came back as p: a chat whose address is unknown (not
+ * back since a restart) counts by p's from now on; others keep theirs. */
+void limits_chat_resumed(struct chat *c, const struct peer *p);
+
+/* An advisor took chat c: its resident is no longer waiting. */
+void limits_chat_taken(struct chat *c);
+
+/* May `text` (already redacted, as it would be stored) from `from` go into
+ * chat c? Sends wait_for_advisor or chat_full to the sender when not.
+ * *chars gets text's code points, for limits_msg_stored. */
+bool limits_msg_allowed(struct svc *s, struct chat *c, const char *from,
+			const char *text, long *chars);
+
+/* A message of `chars` code points from `from` was stored in c. */
+void limits_msg_stored(struct chat *c, const char *from, long chars);
+
+/* {"type":"block","chat":ID,"hours":H} from an advisor. */
+void limits_on_block(struct svc *s, struct peer *p, const struct proto_in *in);
+
+/* The bytes of history frames p may have waiting at once, given that the
+ * next one is `len` bytes (see svc_send_history and net_send_history). */
+size_t limits_history_budget(struct svc *s, const struct peer *p, size_t len);
+
+/* Once a second: now and then drop expired per-address entries. */
+void limits_sweep(struct svc *s, int64_t now);
 
 #endif

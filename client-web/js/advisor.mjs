@@ -37,6 +37,8 @@ const ui = {
   template: $('#chat-template'),
   toasts: $('#toasts'),
   endDialog: $('#end-dialog'),
+  blockDialog: $('#block-dialog'),
+  blockHours: $('#block-hours'),
 };
 
 const say = announcer($('#announcer'));
@@ -62,6 +64,8 @@ const A = {
   logoutTimer: null,
   retryTimer: null,       // a resend after `unavailable`
   endTarget: null,
+  blockTarget: null,
+  blockPending: null,     // a chat whose `block` awaits its answer
   view: 'view-loading',
 };
 
@@ -234,6 +238,7 @@ function onMessage(m) {
     case 'ended': return onEnded(m);
     case 'tagged': return removeChat(Number(m.chat));
     case 'logged_out': return finishLogout();
+    case 'blocked': return onBlocked(m);
     case 'error': return onError(m);
     default: return undefined;
   }
@@ -317,8 +322,17 @@ function onError(m) {
     case 'unknown_chat': return toast('errors.unknown_chat', undefined, 'warn');
     case 'too_long': return toast('errors.too_long', undefined, 'warn');
     case 'rate_limited': return toast('errors.rate_limited', undefined, 'warn');
-    case 'not_allowed': return toast('errors.not_allowed', undefined, 'warn');
-    default: break;
+    case 'wait_for_advisor': return toast('errors.wait_for_advisor', undefined, 'warn');
+    case 'chat_full': return toast('errors.chat_full', undefined, 'warn');
+    case 'not_allowed':
+      if (A.blockPending !== null) {
+        A.blockPending = null;
+        return toast('errors.block_unknown', undefined, 'warn');
+      }
+      return toast('errors.not_allowed', undefined, 'warn');
+    default:
+      console.warn('neuvo:', m.code, m.message);
+      return toast('errors.other', { code: String(m.code || '') }, 'warn');
   }
   console.warn('neuvo:', m.code, m.message);
   return toast('errors.other', { code: String(m.code || '') }, 'warn');
@@ -594,6 +608,7 @@ function createChat(m) {
     input: panel.querySelector('.msg-input'),
     canned: panel.querySelector('.canned'),
     endBtn: panel.querySelector('.end-chat'),
+    blockBtn: panel.querySelector('.block-chat'),
     tagForm: panel.querySelector('.tag-form'),
     tagResult: panel.querySelector('.tag-result'),
   };
@@ -650,6 +665,11 @@ function wireChat(chat) {
   e.panel.querySelector('.insert-canned').addEventListener('click', () => insertCanned(chat));
   e.canned.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter') { ev.preventDefault(); insertCanned(chat); }
+  });
+  e.blockBtn.addEventListener('click', () => {
+    A.blockTarget = chat.id;
+    ui.blockHours.value = '1';
+    ui.blockDialog.showModal();
   });
   e.endBtn.addEventListener('click', () => {
     A.endTarget = chat.id;
@@ -734,6 +754,9 @@ function setChatState(chat, state, by) {
   const active = state === 'active';
   e.composer.hidden = !active;
   e.endBtn.hidden = !active;
+  // The server keeps an ended chat for its advisor a while: a resident who
+  // writes abuse and leaves can still be blocked.
+  e.blockBtn.hidden = state === 'gone' || !!chat.blocked;
   e.tagForm.hidden = active;
   if (!active) {
     clearTimeout(chat.peerTimer);
@@ -859,6 +882,35 @@ function stopTyping(chat, send) {
   if (chat.typingOn && send) conn.send({ type: 'typing', chat: chat.id, on: false });
   chat.typingOn = false;
 }
+
+/* Block (CONTRACT section 7): ends the chat and refuses new chats from the
+ * resident's connection for the hours chosen; confirmed in a dialog that
+ * says it hits everyone on that connection. */
+function onBlocked(m) {
+  const chat = A.chats.get(Number(m.chat));
+  if (A.blockPending === Number(m.chat)) A.blockPending = null;
+  if (!chat) return;
+  chat.blocked = true;
+  chat.els.blockBtn.hidden = true;
+  toast('chat_adv.blocked', { hours: String(m.hours) });
+  say(t('chat_adv.blocked', { hours: String(m.hours) }));
+}
+
+$('#block-cancel').addEventListener('click', () => ui.blockDialog.close());
+$('#block-confirm').addEventListener('click', () => {
+  ui.blockDialog.close();
+  const id = A.blockTarget;
+  const hours = Number(ui.blockHours.value);
+  if (id === null || !conn.send({ type: 'block', chat: id, hours })) {
+    toast('errors.offline', undefined, 'warn');
+    return;
+  }
+  A.blockPending = id;
+});
+ui.blockDialog.addEventListener('close', () => {
+  const c = A.chats.get(A.blockTarget);
+  if (c && !c.els.blockBtn.hidden) c.els.blockBtn.focus();
+});
 
 $('#end-cancel').addEventListener('click', () => ui.endDialog.close());
 $('#end-confirm').addEventListener('click', () => {

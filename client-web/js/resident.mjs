@@ -12,7 +12,7 @@ const SESSION_KEY = 'neuvo.resident';
 const STATUS_POLL_MS = 30000;
 const TYPING_IDLE_MS = 4000;
 
-const views = ['view-loading', 'view-error', 'view-closed', 'view-full', 'view-start', 'view-chat'].map((id) => document.getElementById(id));
+const views = ['view-loading', 'view-error', 'view-closed', 'view-full', 'view-limited', 'view-blocked', 'view-start', 'view-chat'].map((id) => document.getElementById(id));
 const ui = {
   main: $('#main'),
   langs: $('#langs'),
@@ -67,6 +67,7 @@ const S = {
   endedBy: null,
   resuming: false,        // a resume is in flight
   elsewhere: false,       // closed because the chat was opened in another window
+  waitBanner: false,      // the banner says wait_for_advisor
   emailPending: false,
   typingOn: false,
   typingSentAt: 0,
@@ -385,6 +386,7 @@ function onMessage(m) {
     case 'resumed': return onResumed(m);
     case 'closed': return onClosed(m);
     case 'queue_full': return onFull();
+    case 'blocked': return onRefused('view-blocked');
     case 'position':
       // While chatting, a position means the advisor dropped and did not
       // come back: the chat is at the front of the queue again.
@@ -482,12 +484,32 @@ function onClosed(m) {
 }
 
 function onFull() {
+  onRefused('view-full');
+}
+
+// Turned away at hello (queue full, too many new chats from this
+// connection, blocked): the server closes the link; say why.
+function onRefused(view) {
   conn.stop();
   S.session = null;
   saveSession();
   transcript.clear();
   setPhase('idle');
-  show('view-full');
+  show(view);
+}
+
+// The server refused the message just sent (too long, or a limit of
+// CONTRACT section 7): take it out of the transcript and give it back to
+// the text box, so nothing is lost and it is not sent again on a resume.
+function takeBackRefused(key) {
+  const p = transcript.pending.find((x) => x.sent);
+  if (p) {
+    p.li.remove();
+    transcript.pending.splice(transcript.pending.indexOf(p), 1);
+    if (!ui.input.value) ui.input.value = p.text;
+  }
+  banner(key);
+  say(t(key));
 }
 
 function onAssigned(m) {
@@ -496,6 +518,7 @@ function onAssigned(m) {
   s.assigned = true;
   s.advisor = typeof m.advisor === 'string' && m.advisor ? m.advisor : null;
   saveSession();
+  if (S.waitBanner) { S.waitBanner = false; banner(null); }
   setPhase('chatting');
   const line = s.advisor ? transcript.system('chat.joined', { name: s.advisor }, 'joined')
     : transcript.system('chat.joined_anon', undefined, 'joined');
@@ -611,16 +634,22 @@ function onError(m) {
         else if (S.phase === 'queued' || S.phase === 'chatting') flushPending();
       }, 5000);
       return;
-    case 'too_long': {
-      const p = transcript.pending.find((x) => x.sent);
-      if (p) {
-        p.li.remove();
-        transcript.pending.splice(transcript.pending.indexOf(p), 1);
-        if (!ui.input.value) ui.input.value = p.text;
-      }
-      banner('chat.too_long');
+    case 'too_long':
+      takeBackRefused('chat.too_long');
       return;
-    }
+    case 'wait_for_advisor':
+      takeBackRefused('chat.wait_for_advisor');
+      S.waitBanner = true;      // cleared when an advisor joins
+      return;
+    case 'chat_full':
+      takeBackRefused('chat.full');
+      return;
+    case 'rate_limited':
+      // Before a chat: too many new chats from this connection this hour
+      // (the server closes with 1008). Later: frames sent too fast.
+      if (!S.session) onRefused('view-limited');
+      else console.warn('neuvo:', code, m.message);
+      return;
     case 'not_allowed':
       if (S.emailPending) {
         S.emailPending = false;
@@ -888,6 +917,7 @@ ui.newChat.addEventListener('click', () => goHome());
 
 $('#error-retry').addEventListener('click', () => goHome());
 $('#full-retry').addEventListener('click', () => goHome());
+$('#limited-back').addEventListener('click', () => goHome());
 
 /* ----------------------------------------------------------- start */
 

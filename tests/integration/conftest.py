@@ -46,6 +46,13 @@ OPEN_ALL_DAY = {d: "00:00-24:00" for d in DAYS}
 CLOSED_ALL_DAY = {d: "closed" for d in DAYS}
 TOPICS = ("income_support", "housing", "substance_use", "daily_life", "family", "other")
 
+# The per-address limits of CONTRACT section 7 apply to tests too, and every
+# test connects from 127.0.0.1 unless it binds another loopback address: a
+# server that many tests share, or a test that queues more than 3 residents
+# or opens more than 10 chats, gives itself these (Server(**MANY_CHATS)).
+MANY_CHATS = {"limits__max_queued_per_address": "1000",
+              "limits__max_new_chats_per_address_per_hour": "1000000"}
+
 STOP_LIMIT_S = 5.0          # SIGTERM -> exit 0 within this
 RECV_TIMEOUT = 3.0          # default wait for one frame
 LOGIN_TIMEOUT = 15.0        # scrypt N=2^15, p=3 takes ~0.3 s, more under load
@@ -484,7 +491,8 @@ def server(make_server):
 def shared_server(request, tmp_path_factory, advisor_db):
     """One server for a module's tests that need no particular state (tests
     using it end their chats)."""
-    srv = Server(tmp_path_factory.mktemp("shared"), template_db=advisor_db)
+    srv = Server(tmp_path_factory.mktemp("shared"), template_db=advisor_db,
+                 **MANY_CHATS)
     srv.start()
     yield srv
     srv.stop_in_background(request.node.nodeid)

@@ -7,8 +7,8 @@ pushes."""
 import asyncio
 import json
 
-from conftest import (ADVISOR_NAME, TOPICS, Client, advisor, chatting, local_today, queued,
-                      raw_upgrade, resident, resume, run)
+from conftest import (ADVISOR_NAME, MANY_CHATS, TOPICS, Client, advisor, chatting,
+                      local_today, queued, raw_upgrade, resident, resume, run)
 
 SECURITY = ("content-security-policy", "x-content-type-options", "referrer-policy")
 
@@ -218,7 +218,9 @@ def test_plain_http_requests_do_not_count_towards_the_connection_cap(make_server
 
 # ------------------------------------------------------------ coalescing
 
-def test_a_burst_of_queue_changes_gives_at_most_two_position_pushes(server):
+def test_a_burst_of_queue_changes_gives_at_most_two_position_pushes(make_server):
+    server = make_server(**MANY_CHATS)
+
     async def go():
         ahead = [(await queued(server))[0] for _ in range(4)]
         last, q = await queued(server)
@@ -234,7 +236,9 @@ def test_a_burst_of_queue_changes_gives_at_most_two_position_pushes(server):
     run(go())
 
 
-def test_queue_push_after_a_burst_shows_the_final_queue(server):
+def test_queue_push_after_a_burst_shows_the_final_queue(make_server):
+    server = make_server(**MANY_CHATS)
+
     async def go():
         a = await advisor(server)
         await a.recv_type("queue")

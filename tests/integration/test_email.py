@@ -685,12 +685,13 @@ def test_metrics_names(make_server, smtpd):
 @pytest.fixture(scope="module")
 def shared_smtp_server(request, tmp_path_factory, advisor_db):
     """One server with a working SMTP server, for the misuse cases."""
-    from conftest import Server
+    from conftest import MANY_CHATS, Server
     tmp = tmp_path_factory.mktemp("smtp-shared")
     sink = Sink(tmp / "mail")
     ctl = Controller(sink, hostname="127.0.0.1", port=free_port())
     ctl.start()
-    srv = Server(tmp / "srv", template_db=advisor_db, **smtp_over(ctl))
+    srv = Server(tmp / "srv", template_db=advisor_db, **smtp_over(ctl),
+                 **MANY_CHATS)
     srv.start()
     yield srv
     srv.stop_in_background(request.node.nodeid)

@@ -37,5 +37,7 @@ main(void)
 	failed += test_base64_run();
 	failed += test_notify_run();
 	failed += test_waits_run();
+	failed += test_guard_run();
+	failed += test_chat_limits_run();
 	return failed ? 1 : 0;
 }

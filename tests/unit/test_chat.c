@@ -181,7 +181,7 @@ io_address(const struct net_conn *c)
 
 static const struct svc_io test_io = {
 	io_send, io_close, io_release, io_discard, io_set_user, io_user,
-	io_stats, io_now, io_now_ms, io_address
+	io_stats, io_now, io_now_ms, io_address, NULL
 };
 
 /* A scrypt PHC of PASSWORD at the lowest cost auth.c accepts (it reads the

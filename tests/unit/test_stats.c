@@ -41,7 +41,8 @@ utc(const char *s)
  *   ceil(0.5*4)=2 -> 20, p90 rank ceil(0.9*4)=4 -> 40; abandoned 1; queue
  *   full 1; ended 3 with durations 300, 100, 200 -> p50 rank 2 -> 200, p90
  *   rank ceil(2.7)=3 -> 300; 7 messages; topics housing 2, income_support 1;
- *   outcomes answered 2, referred 1; feedback 4, 5, 5 -> 14/3 = 4.67.
+ *   outcomes answered 2, referred 1; feedback 4, 5, 5 -> 14/3 = 4.67;
+ *   one block (for 24 hours).
  * 2026-10-26: a closed attempt at 00:00:00 (hour 0); one chat: wait 5,
  *   duration 60, 2 messages, topic daily_life, feedback 3.
  */
@@ -86,6 +87,7 @@ autumn_all(size_t *n)
 		EV("2026-10-25T09:20:00", FEEDBACK, 4, NULL),
 		EV("2026-10-25T09:21:00", FEEDBACK, 5, NULL),
 		EV("2026-10-25T09:22:00", FEEDBACK, 5, NULL),
+		EV("2026-10-25T09:12:00", BLOCKED, 24, NULL),
 		EV("2026-10-26T08:00:00", STARTED, 0, "fi"),
 		EV("2026-10-26T08:00:05", SERVED, 5, NULL),
 		EV("2026-10-26T08:01:05", ENDED, 60, "advisor"),
@@ -554,10 +556,10 @@ overlong_label_is_not_counted(void **state)
 static const char csv_want[] =
 	"date,started,served,abandoned,queue_full,closed_attempts,wait_p50_s,"
 	"wait_p90_s,duration_p50_s,duration_p90_s,messages,feedback_count,"
-	"feedback_avg\n"
-	"2026-10-24,0,0,0,0,1,,,,,0,0,\n"
-	"2026-10-25,5,4,1,1,4,20,40,200,300,7,3,4.67\n"
-	"2026-10-26,1,1,0,0,1,5,5,60,60,2,1,3.00\n";
+	"feedback_avg,blocked\n"
+	"2026-10-24,0,0,0,0,1,,,,,0,0,,0\n"
+	"2026-10-25,5,4,1,1,4,20,40,200,300,7,3,4.67,1\n"
+	"2026-10-26,1,1,0,0,1,5,5,60,60,2,1,3.00,0\n";
 
 static void
 csv_matches_the_hand_computed_figures(void **state)
@@ -583,7 +585,7 @@ static const char json_want[] =
 	"\"wait_p50_s\": null, \"wait_p90_s\": null, \"duration_p50_s\": null, "
 	"\"duration_p90_s\": null, \"messages\": 0, \"feedback_count\": 0, "
 	"\"feedback_avg\": null, \"topics\": {}, \"outcomes\": {}, "
-	"\"languages\": {}}, "
+	"\"languages\": {}, \"blocked\": 0}, "
 	"{\"date\": \"2026-10-25\", \"started\": 5, \"served\": 4, "
 	"\"abandoned\": 1, \"queue_full\": 1, \"closed_attempts\": 4, "
 	"\"closed_attempts_by_hour\": [1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
@@ -593,14 +595,14 @@ static const char json_want[] =
 	"\"feedback_avg\": 4.67, "
 	"\"topics\": {\"housing\": 2, \"income_support\": 1}, "
 	"\"outcomes\": {\"answered\": 2, \"referred\": 1}, "
-	"\"languages\": {\"en\": 1, \"fi\": 3, \"sv\": 1}}, "
+	"\"languages\": {\"en\": 1, \"fi\": 3, \"sv\": 1}, \"blocked\": 1}, "
 	"{\"date\": \"2026-10-26\", \"started\": 1, \"served\": 1, "
 	"\"abandoned\": 0, \"queue_full\": 0, \"closed_attempts\": 1, "
 	"\"closed_attempts_by_hour\": [1, " H0 "0, 0, 0], "
 	"\"wait_p50_s\": 5, \"wait_p90_s\": 5, \"duration_p50_s\": 60, "
 	"\"duration_p90_s\": 60, \"messages\": 2, \"feedback_count\": 1, "
 	"\"feedback_avg\": 3.0, \"topics\": {\"daily_life\": 1}, "
-	"\"outcomes\": {}, \"languages\": {\"fi\": 1}}]\n";
+	"\"outcomes\": {}, \"languages\": {\"fi\": 1}, \"blocked\": 0}]\n";
 
 static void
 json_matches_the_hand_computed_figures(void **state)
@@ -645,7 +647,7 @@ json_of_an_empty_day_lists_every_key_in_order(void **state)
 		"\"closed_attempts_by_hour\"", "\"wait_p50_s\"",
 		"\"wait_p90_s\"", "\"duration_p50_s\"", "\"duration_p90_s\"",
 		"\"messages\"", "\"feedback_count\"", "\"feedback_avg\"",
-		"\"topics\"", "\"outcomes\"",
+		"\"topics\"", "\"outcomes\"", "\"languages\"", "\"blocked\"",
 	};
 	struct stats_range r;
 	const char *at;

@@ -52,5 +52,7 @@ int test_sbuf_run(void);
 int test_base64_run(void);
 int test_notify_run(void);
 int test_waits_run(void);
+int test_guard_run(void);
+int test_chat_limits_run(void);
 
 #endif

@@ -1,0 +1,292 @@
+/*
+ * limits.c - the service's side of CONTRACT.md section 7, "One visitor
+ * cannot take the service from the others": the rules that keep one
+ * client address, or one chat, from using up what everyone shares.
+ *
+ *   at hello     a blocked address gets {"type":"blocked"} (close 1000);
+ *                one that opened max_new_chats_per_address_per_hour chats
+ *                this hour gets rate_limited (close 1008); one with
+ *                max_queued_per_address chats waiting gets queue_full as if
+ *                the queue were full (close 1000). Hellos refused for being
+ *                closed or full are recorded as events at most that many
+ *                times an hour per address, so refusals cannot fill the disk.
+ *   messages     a resident writes at most max_queued_messages while
+ *                waiting (wait_for_advisor); a chat stores at most
+ *                max_chat_chars code points of text in all (chat_full).
+ *   histories    a `chat` or `resumed` frame is sent by svc_send_history,
+ *                held to a budget derived from these caps instead of the
+ *                ordinary send cap, so no history the caps allow costs an
+ *                advisor its connection.
+ *   block        an advisor ends its chat and refuses its resident's address
+ *                for 1-24 hours.
+ *
+ * "Address" is the client address of addr.h, and it is kept nowhere: each
+ * connection's is turned into guard.h's keyed hash when it opens
+ * (p->addr), and a chat keeps its resident's (c->addr). The counts that
+ * outlive a connection are guard.c's; the chats waiting per address are
+ * counted from the queue itself, so they cannot drift from it whatever
+ * takes, ends, requeues or rollbacks do. Loop thread only.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "log.h"
+#include "svc_internal.h"
+
+#define GUARD_SWEEP_S 60            /* how often expired entries go */
+
+/* ------------------------------------------------------------ lifetime */
+
+int
+limits_init(struct svc *s)
+{
+	s->lim.guard = guard_new();
+	return s->lim.guard ? 0 : -1;
+}
+
+void
+limits_free(struct svc *s)
+{
+	guard_free(s->lim.guard);
+	s->lim.guard = NULL;
+}
+
+void
+limits_peer_opened(struct svc *s, struct peer *p)
+{
+	const char *address = s->io.address ? s->io.address(p->conn) : NULL;
+
+	/* No address (a test's io table): no per-address rule applies. */
+	if (!address)
+		return;
+	if (guard_key_of(s->lim.guard, address, &p->addr))
+		log_err("limits: cannot hash a client address");
+}
+
+void
+limits_sweep(struct svc *s, int64_t now)
+{
+	if (now < s->lim.next_sweep)
+		return;
+	s->lim.next_sweep = now + GUARD_SWEEP_S;
+	guard_sweep(s->lim.guard, now);
+}
+
+/* --------------------------------------------------------------- hello */
+
+bool
+limits_refuse_blocked(struct svc *s, struct peer *p, int64_t now)
+{
+	if (!guard_blocked(s->lim.guard, &p->addr, now))
+		return false;
+	s->lim.blocked_hellos++;
+	svc_send(s, p, proto_out_blocked());
+	svc_close_peer(s, p, 1000, "blocked");
+	return true;
+}
+
+bool
+limits_may_record(struct svc *s, struct peer *p, int64_t now)
+{
+	if (guard_key_unknown(&p->addr))
+		return true;
+	return guard_count_refusal(s->lim.guard, &p->addr,
+				   s->cfg->max_new_chats_per_address_per_hour,
+				   now);
+}
+
+/* Has address k `max` chats waiting (queued, their resident connected or
+ * within the grace)? A walk of the queue, which stops at the max-th. */
+static bool
+queued_from(const struct svc *s, const struct guard_key *k, int max)
+{
+	const struct queue_node *n;
+	int count = 0;
+
+	for (n = queue_first(&s->queue); n && count < max;
+	     n = queue_next(&s->queue, n)) {
+		const struct chat *c = (const struct chat *)
+			((const char *)n - offsetof(struct chat, qnode));
+
+		count += guard_key_equal(&c->addr, k);
+	}
+	return count >= max;
+}
+
+/* The hourly count first: it costs one lookup, so an address that used up
+ * its hour is turned away without a walk of the queue. */
+bool
+limits_refuse_hello(struct svc *s, struct peer *p, int64_t now)
+{
+	if (guard_key_unknown(&p->addr))
+		return false;
+	if (!guard_open_allowed(s->lim.guard, &p->addr,
+				s->cfg->max_new_chats_per_address_per_hour,
+				now)) {
+		s->lim.rate_limited++;
+		svc_send_error(s, p, "rate_limited",
+			       "too many new chats from this address; "
+			       "please try again later");
+		svc_close_peer(s, p, 1008, "too many new chats");
+		return true;
+	}
+	if (queued_from(s, &p->addr, s->cfg->max_queued_per_address)) {
+		s->lim.full_per_address++;
+		chat_refuse_full(s, p, now);
+		return true;
+	}
+	return false;
+}
+
+void
+limits_chat_opened(struct svc *s, struct peer *p, struct chat *c,
+		   int64_t now)
+{
+	c->addr = p->addr;
+	c->usage_known = true;          /* new: nothing stored yet */
+	if (!guard_key_unknown(&p->addr))
+		guard_count_open(s->lim.guard, &p->addr, now);
+}
+
+/* Only an unknown address is filled in: were a resume to move a chat to
+ * its new address, a visitor with two addresses could keep emptying the
+ * first one's count of waiting chats and fill the queue after all. */
+void
+limits_chat_resumed(struct chat *c, const struct peer *p)
+{
+	if (guard_key_unknown(&c->addr))
+		c->addr = p->addr;
+}
+
+void
+limits_chat_taken(struct chat *c)
+{
+	c->queued_msgs = 0;
+}
+
+/* ------------------------------------------------------------- messages */
+
+/* What c holds, from the store when not yet known (a chat rebuilt after a
+ * restart). Returns 0, or -1 when the store cannot say. */
+static int
+load_usage(struct svc *s, struct chat *c)
+{
+	int64_t chars, tail;
+
+	if (c->usage_known)
+		return 0;
+	if (store_chat_usage(s->st, c->id, &chars, &tail))
+		return -1;
+	c->chars = chars;
+	c->queued_msgs = c->state == CHAT_QUEUED ? tail : 0;
+	c->usage_known = true;
+	return 0;
+}
+
+bool
+limits_msg_allowed(struct svc *s, struct chat *c, const char *from,
+		   const char *text, long *chars)
+{
+	bool by_resident = !strcmp(from, "resident");
+	struct peer *p = by_resident ? c->resident
+		       : c->advisor ? c->advisor->peer : NULL;
+
+	*chars = proto_utf8_chars(text, strlen(text));
+	if (*chars < 0 || load_usage(s, c)) {
+		svc_send_error(s, p, "not_allowed",
+			       "message not saved, please send again");
+		return false;
+	}
+	if (by_resident && c->state == CHAT_QUEUED &&
+	    c->queued_msgs >= s->cfg->max_queued_messages) {
+		s->lim.wait_for_advisor++;
+		svc_send_error(s, p, "wait_for_advisor",
+			       "please wait for an advisor before writing "
+			       "more");
+		return false;
+	}
+	if (c->chars + *chars > s->cfg->max_chat_chars) {
+		s->lim.chat_full++;
+		svc_send_error(s, p, "chat_full",
+			       "this chat cannot hold more text");
+		return false;
+	}
+	return true;
+}
+
+void
+limits_msg_stored(struct chat *c, const char *from, long chars)
+{
+	c->chars += chars;
+	if (!strcmp(from, "resident") && c->state == CHAT_QUEUED)
+		c->queued_msgs++;
+}
+
+/* ------------------------------------------------------------ histories */
+
+static size_t
+times_saturated(size_t a, size_t b)
+{
+	return b && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+/*
+ * An advisor may hold max_chats_per_advisor chats (SVC_MAX_SLOTS at most)
+ * and is sent each one's history at a take, an assignment or a login; a
+ * resident is sent its one chat's at a resume, once per connection. Each
+ * is at most proto_history_max_bytes of the largest max_chat_chars, or
+ * the largest history frame actually built (a chat stored under an
+ * earlier, higher cap: after a SIGHUP lowered it, or a restart): a history
+ * that exists is allowed to be delivered.
+ */
+size_t
+limits_history_budget(struct svc *s, const struct peer *p, size_t len)
+{
+	size_t one = proto_history_max_bytes(s->cfg->max_chat_chars);
+	size_t chats = 1;
+
+	if (len > s->lim.history_max)
+		s->lim.history_max = len;
+	if (one < s->lim.history_max)
+		one = s->lim.history_max;
+	if (p->role == PROTO_ADVISOR)
+		chats = (size_t)(s->cfg->max_chats_per_advisor < SVC_MAX_SLOTS
+				 ? s->cfg->max_chats_per_advisor
+				 : SVC_MAX_SLOTS);
+	return times_saturated(one, chats);
+}
+
+/* ---------------------------------------------------------------- block */
+
+void
+limits_on_block(struct svc *s, struct peer *p, const struct proto_in *in)
+{
+	struct chat *c = chat_find(s, in->chat);
+	int64_t now = svc_now(s);
+	int64_t until = now + (int64_t)in->hours * 3600;
+
+	if (!c || c->advisor != p->adv) {
+		svc_send_error(s, p, "unknown_chat", "not one of your chats");
+		return;
+	}
+	if (guard_key_unknown(&c->addr)) {
+		svc_send_error(s, p, "not_allowed", "the resident has not "
+			       "come back since the server restarted, so "
+			       "there is no address to block");
+		return;
+	}
+	if (guard_block(s->lim.guard, &c->addr, now, until)) {
+		svc_send_error(s, p, "not_allowed", "not blocked, try again");
+		return;
+	}
+	if (!c->blocked) {
+		c->blocked = true;
+		s->lim.blocks++;
+		svc_stat(s, now, STATS_BLOCKED, in->hours, NULL);
+	}
+	if (c->state != CHAT_ENDED)
+		chat_end(s, c, PROTO_BY_ADVISOR);
+	svc_send(s, p, proto_out_block_done(c->id, in->hours, until));
+}
