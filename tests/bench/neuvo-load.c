@@ -68,6 +68,8 @@
 #define RX_CAP 65536            /* longer frames are read from a prefix */
 #define TX_MAX 8192
 #define FRAME_RESERVE 256       /* JSON around a message's text */
+#define LOGINS_AT_ONCE 3        /* neuvo checks 4 passwords at once and */
+#define LOGIN_TRIES 5           /* turns further logins away meanwhile */
 
 /* ------------------------------------------------------------- options */
 
@@ -268,6 +270,7 @@ struct conn {
 	bool login_sent, logged_in, status_sent, frame_due;
 	int64_t chats[MAX_CHATS];
 	int n_chats, rr, takes_out;
+	int tries;                      /* logins attempted */
 	int64_t queue_len;
 	double credit;                  /* messages owed at advisor_rate */
 	int64_t frame_due_at;
@@ -1145,22 +1148,49 @@ on_down(uv_poll_t *h, int status, int events)
 }
 
 static bool
-advisors_settled(void)
+logging_in(const struct conn *c)
 {
-	int i;
-
-	for (i = 0; i < W.n_adv; i++) {
-		const struct conn *c = &W.adv[i];
-
-		if (c->state == C_CONNECTING ||
-		    (c->state == C_OPEN && !c->logged_in))
-			return false;
-	}
-	return true;
+	return c->state == C_CONNECTING || (c->state == C_OPEN && !c->logged_in);
 }
 
-/* During login: report READY once every advisor is in (or gone), or when
- * the login time is up. */
+/* Keep a few advisors logging in at a time (a password check costs the
+ * server half a CPU-second); one turned away tries again, LOGIN_TRIES
+ * times in all. Returns true when every advisor is in or out of tries. */
+static bool
+pace_logins(void)
+{
+	int i, busy = 0, limit = LOGINS_AT_ONCE / opt.procs;
+	bool settled = true;
+
+	if (limit < 1)
+		limit = 1;
+	for (i = 0; i < W.n_adv; i++)
+		busy += logging_in(&W.adv[i]);
+	for (i = 0; i < W.n_adv; i++) {
+		struct conn *c = &W.adv[i];
+		int tries = c->tries;
+
+		if (c->state == C_OPEN && c->logged_in)
+			continue;
+		if (logging_in(c)) {
+			settled = false;
+			continue;
+		}
+		if (tries >= LOGIN_TRIES)
+			continue;
+		settled = false;
+		if (busy >= limit)
+			continue;
+		conn_reset(c, ROLE_ADVISOR, c->index);
+		c->tries = tries + 1;
+		conn_open(c);
+		busy++;
+	}
+	return settled;
+}
+
+/* During login: report READY once every advisor is in (or out of tries),
+ * or when the login time is up. */
 static void
 on_login_check(uv_timer_t *t)
 {
@@ -1168,7 +1198,7 @@ on_login_check(uv_timer_t *t)
 
 	if (!started)
 		started = now_us();
-	if (!advisors_settled() &&
+	if (!pace_logins() &&
 	    now_us() - started < (int64_t)(opt.login_timeout_s * 1e6))
 		return;
 	uv_timer_stop(t);
@@ -1234,7 +1264,6 @@ static int
 worker_main(int id, int up_fd, int down_fd)
 {
 	static uv_timer_t login_check;
-	int i;
 
 	memset(&W, 0, sizeof(W));
 	W.id = id;
@@ -1250,8 +1279,6 @@ worker_main(int id, int up_fd, int down_fd)
 		return 2;
 	}
 	W.phase = PH_LOGIN;
-	for (i = 0; i < W.n_adv; i++)
-		conn_open(&W.adv[i]);
 	uv_timer_init(&W.loop, &login_check);
 	uv_timer_start(&login_check, on_login_check, 100, 100);
 	uv_run(&W.loop, UV_RUN_DEFAULT);
@@ -1489,13 +1516,15 @@ print_row(FILE *csv, int k, const struct step_stats *s,
 		       srv->rss_before / 1024.0, srv->rss_window / 1024.0,
 		       rss_per);
 	else
-		printf("%-8s %6d %9.0f %9.0f  %7.2f %7.2f %7.2f %8.2f  %7.2f "
-		       "%7.2f  %8llu %6llu %7.2f %9.0f  %3.0f%% %s\n", opt.label,
-		       opt.steps[k], offered_of(opt.steps[k], s), echoed_s,
+		printf("%-8s %6d %6llu %9.0f %9.0f  %7.2f %7.2f %7.2f %8.2f  "
+		       "%7.2f %7.2f %6.1f  %8llu %6llu %7.2f %9.0f  %3.0f%% %s\n",
+		       opt.label, opt.steps[k],
+		       (unsigned long long)s->live_at_window,
+		       offered_of(opt.steps[k], s), echoed_s,
 		       ms(&s->h[H_ECHO_R], 50), ms(&s->h[H_ECHO_R], 90),
 		       ms(&s->h[H_ECHO_R], 99), ms(&s->h[H_ECHO_R], 100),
 		       ms(&s->h[H_RELAY_R2A], 50), ms(&s->h[H_RELAY_R2A], 99),
-		       (unsigned long long)total_errors(s),
+		       ms(&s->h[H_LAG], 99), (unsigned long long)total_errors(s),
 		       (unsigned long long)(s->refused_tcp + s->refused_http),
 		       srv->cpu_s, per_cpu, s->gen_cpu_s / opt.dur_s * 100,
 		       codes);
@@ -1538,10 +1567,13 @@ print_header(void)
 	       opt.n_steps, opt.procs, opt.dur_s);
 	if (opt.mode == MODE_IDLE)
 		return;
-	printf("%-8s %6s %9s %9s  %7s %7s %7s %8s  %7s %7s  %8s %6s %7s %9s  "
-	       "%4s %s\n", "server", "resid", "offered/s", "echoed/s",
-	       "echo50", "echo90", "echo99", "echomax", "rel50", "rel99",
-	       "errors", "refus", "srvCPU", "msgs/CPUs", "gen", "codes");
+	printf("%-8s %6s %6s %9s %9s  %7s %7s %7s %8s  %7s %7s %6s  %8s %6s "
+	       "%7s %9s  %4s %s\n", "server", "resid", "live", "offered/s",
+	       "echoed/s", "echo50", "echo90", "echo99", "echomax", "rel50",
+	       "rel99", "lag99", "errors", "refus", "srvCPU", "msgs/CPUs",
+	       "gen", "codes");
+	printf("(latencies in ms; live = residents chatting when the window "
+	       "opened; lag99 = how late the generator wrote, p99)\n");
 }
 
 /* Read one step's struct from every worker and add them up. */
@@ -1575,9 +1607,20 @@ parent_main(int *up, int *down)
 		fprintf(stderr, "neuvo-load: a worker failed before the start\n");
 		return 2;
 	}
-	if (opt.mode == MODE_CHAT)
-		printf("# %llu of %d advisors logged in\n",
-		       (unsigned long long)sum.advisors_ready, opt.advisors);
+	if (opt.mode == MODE_CHAT) {
+		char codes[512], closes[256];
+
+		codes_text(&sum, codes, sizeof(codes));
+		closes_text(&sum, closes, sizeof(closes));
+		printf("# %llu of %d advisors logged in", (unsigned long long)
+		       sum.advisors_ready, opt.advisors);
+		if (sum.advisors_ready < (uint64_t)opt.advisors)
+			printf(" (refused %llu, http %d, errors %s, closes %s)",
+			       (unsigned long long)(sum.refused_tcp +
+						    sum.refused_http),
+			       sum.last_http_status, codes, closes);
+		printf("\n");
+	}
 	if (opt.csv) {
 		bool fresh = access(opt.csv, F_OK) != 0;
 
