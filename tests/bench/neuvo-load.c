@@ -100,6 +100,7 @@ struct opts {
 	int text_len;
 	int pii_every;                  /* every n-th message carries a phone number */
 	uint64_t max_msgs;              /* per step, all workers together */
+	double churn_s;                 /* a chat ends every churn_s (worker 0) */
 };
 
 static struct opts opt = {
@@ -149,6 +150,8 @@ struct step_stats {
 	uint64_t queued, assigned, positions;
 	uint64_t live_at_window;        /* residents chatting (queued in idle) */
 	uint64_t adv_live_at_window;    /* advisors holding a chat */
+	uint64_t waiting_at_window;     /* residents queued, not chatting */
+	uint64_t churned;               /* chats ended to make a take happen */
 	uint64_t sent_r, sent_a;        /* messages written, whole step */
 	uint64_t echoed_r, echoed_a;    /* own echoes, whole step */
 	uint64_t relayed_r2a, relayed_a2r;
@@ -289,7 +292,8 @@ struct worker {
 	int id;
 	int up_fd, down_fd;             /* to and from the parent */
 	uv_loop_t loop;
-	uv_timer_t phase_timer, ramp_timer;
+	uv_timer_t phase_timer, ramp_timer, churn_timer;
+	int churn_next;                 /* where the churn looks next */
 	uv_poll_t down_poll;
 	struct lws_context *ctx;
 	struct conn *res;               /* residents, n_res_max of them */
@@ -1008,6 +1012,42 @@ start_ramp(void)
 }
 
 static uint64_t
+count_waiting(void)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < W.n_res; i++)
+		if (W.res[i].state == C_OPEN && W.res[i].queued &&
+		    !W.res[i].chatting)
+			n++;
+	return n;
+}
+
+/* --churn: one chatting resident ends its chat, so that the server hands
+ * the first waiting one to the freed advisor (a take while many wait:
+ * every waiting resident's position changes). */
+static void
+on_churn(uv_timer_t *t)
+{
+	int i;
+
+	(void)t;
+	for (i = 0; i < W.n_res; i++) {
+		struct conn *c = &W.res[(W.churn_next + i) % W.n_res];
+
+		if (c->state != C_OPEN || !c->chatting || c->want_end)
+			continue;
+		W.churn_next = (W.churn_next + i + 1) % W.n_res;
+		uv_timer_stop(c->timer);
+		c->want_end = true;
+		W.st.churned++;
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+}
+
+static uint64_t
 count_live(void)
 {
 	uint64_t n = 0;
@@ -1055,14 +1095,22 @@ enter_phase(enum phase p)
 	case PH_RAMP:
 		start_ramp();
 		break;
+	case PH_WARM:
+		if (opt.churn_s > 0 && W.id == 0 && W.n_res)
+			uv_timer_start(&W.churn_timer, on_churn,
+				       (uint64_t)(opt.churn_s * 1000),
+				       (uint64_t)(opt.churn_s * 1000));
+		break;
 	case PH_WINDOW:
 		W.st.live_at_window = count_live();
+		W.st.waiting_at_window = count_waiting();
 		for (i = 0; i < W.n_adv; i++)
 			if (W.adv[i].state == C_OPEN && W.adv[i].n_chats)
 				W.st.adv_live_at_window++;
 		W.cpu_at_window = cpu_self_s();
 		break;
 	case PH_DRAIN:
+		uv_timer_stop(&W.churn_timer);
 		W.st.gen_cpu_s = cpu_self_s() - W.cpu_at_window;
 		break;
 	case PH_TEARDOWN:
@@ -1217,6 +1265,7 @@ worker_setup(void)
 
 	if (uv_loop_init(&W.loop) || uv_timer_init(&W.loop, &W.phase_timer) ||
 	    uv_timer_init(&W.loop, &W.ramp_timer) ||
+	    uv_timer_init(&W.loop, &W.churn_timer) ||
 	    uv_poll_init(&W.loop, &W.down_poll, W.down_fd))
 		return -1;
 	memset(&info, 0, sizeof(info));
@@ -1380,6 +1429,8 @@ merge(struct step_stats *into, const struct step_stats *s)
 	into->positions += s->positions;
 	into->live_at_window += s->live_at_window;
 	into->adv_live_at_window += s->adv_live_at_window;
+	into->waiting_at_window += s->waiting_at_window;
+	into->churned += s->churned;
 	into->sent_r += s->sent_r;
 	into->sent_a += s->sent_a;
 	into->echoed_r += s->echoed_r;
@@ -1413,7 +1464,7 @@ static const char *const csv_header =
 	"sent,echoed,unechoed,errors,rate_limited,error_codes,refused,"
 	"turned_away,closed_by_server,close_codes,server_cpu_s,"
 	"msgs_per_cpu_s,server_rss_kib,rss_per_resident_kib,gen_cpu_pct,"
-	"lag_p99_ms\n";
+	"lag_p99_ms,waiting_at_window,churned\n";
 
 static double
 ms(const struct bench_hist *h, double p)
@@ -1479,14 +1530,19 @@ mode_name(void)
 								    : "idle";
 }
 
-/* Messages a second the script asks for: every resident at `rate`, and
- * every advisor that holds a chat at `advisor-rate`. */
+/* Messages a second the script asks for: every resident that the
+ * advisors have room for at `rate` (the rest wait in the queue), and every
+ * advisor that holds a chat at `advisor-rate`. */
 static double
 offered_of(int residents, const struct step_stats *s)
 {
+	long room = (long)opt.advisors * opt.chats_per_advisor;
+
 	if (opt.mode == MODE_IDLE)
 		return 0;
-	return residents * opt.rate +
+	if (opt.mode == MODE_ECHO)
+		return residents * opt.rate;
+	return (double)(residents < room ? residents : room) * opt.rate +
 	       (double)s->adv_live_at_window * opt.advisor_rate;
 }
 
@@ -1528,13 +1584,17 @@ print_row(FILE *csv, int k, const struct step_stats *s,
 		       (unsigned long long)(s->refused_tcp + s->refused_http),
 		       srv->cpu_s, per_cpu, s->gen_cpu_s / opt.dur_s * 100,
 		       codes);
+	if (opt.mode == MODE_CHAT && (s->waiting_at_window || s->churned))
+		printf("%-8s   %llu waiting in the queue; %llu chats ended to "
+		       "make takes happen\n", "", (unsigned long long)
+		       s->waiting_at_window, (unsigned long long)s->churned);
 	fflush(stdout);
 	if (!csv)
 		return;
 	fprintf(csv, "%s,%s,%d,%d,%d,%.2f,%.0f,%.2f,%llu,%llu,%llu,%llu,%.1f,"
 		"%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
 		"%llu,%llu,%llu,%llu,%llu,%s,%llu,%llu,%llu,%s,%.3f,%.0f,%ld,"
-		"%.2f,%.0f,%.3f\n",
+		"%.2f,%.0f,%.3f,%llu,%llu\n",
 		opt.label, mode_name(), k + 1, opt.steps[k],
 		opt.mode == MODE_CHAT ? opt.advisors : 0, opt.rate,
 		offered_of(opt.steps[k], s), opt.dur_s,
@@ -1555,7 +1615,9 @@ print_row(FILE *csv, int k, const struct step_stats *s,
 		(unsigned long long)s->turned_away,
 		(unsigned long long)s->closed_by_server, closes, srv->cpu_s,
 		per_cpu, srv->rss_window, rss_per,
-		s->gen_cpu_s / opt.dur_s * 100, ms(&s->h[H_LAG], 99));
+		s->gen_cpu_s / opt.dur_s * 100, ms(&s->h[H_LAG], 99),
+		(unsigned long long)s->waiting_at_window,
+		(unsigned long long)s->churned);
 	fflush(csv);
 }
 
@@ -1674,6 +1736,9 @@ usage(void)
 	      "  [--connect-rate R] [--login-timeout S] [--per-address K]\n"
 	      "  [--procs P] [--server-pid PID] [--csv FILE] [--label L]\n"
 	      "  [--text-len N] [--pii-every N] [--max-msgs N] [--origin O]\n"
+	      "  [--churn S]   (a chat ends every S s so that a waiting\n"
+	      "                resident is taken: residents beyond the\n"
+	      "                advisors' capacity wait in the queue)\n"
 	      "The advisor password comes from --password-file or the\n"
 	      "environment variable NEUVO_LOAD_PASSWORD.\n", stderr);
 }
@@ -1734,7 +1799,7 @@ enum {
 	O_MODE = 256, O_HOST, O_PORT, O_RESIDENTS, O_LADDER, O_RATE,
 	O_ADVISORS, O_CPA, O_ARATE, O_TAKE, O_USER, O_PWFILE, O_RAMP, O_WARM,
 	O_DUR, O_DRAIN, O_GAP, O_CRATE, O_LOGIN, O_PERADDR, O_PROCS, O_PID,
-	O_CSV, O_LABEL, O_TEXTLEN, O_PII, O_MAXMSGS, O_ORIGIN
+	O_CSV, O_LABEL, O_TEXTLEN, O_PII, O_MAXMSGS, O_ORIGIN, O_CHURN
 };
 
 static const struct option long_opts[] = {
@@ -1754,7 +1819,8 @@ static const struct option long_opts[] = {
 	{ "server-pid", 1, NULL, O_PID }, { "csv", 1, NULL, O_CSV },
 	{ "label", 1, NULL, O_LABEL }, { "text-len", 1, NULL, O_TEXTLEN },
 	{ "pii-every", 1, NULL, O_PII }, { "max-msgs", 1, NULL, O_MAXMSGS },
-	{ "origin", 1, NULL, O_ORIGIN }, { "help", 0, NULL, 'h' },
+	{ "origin", 1, NULL, O_ORIGIN }, { "churn", 1, NULL, O_CHURN },
+	{ "help", 0, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -1791,6 +1857,7 @@ parse_one(int o, const char *a)
 	case O_PII: opt.pii_every = atoi(a); break;
 	case O_MAXMSGS: opt.max_msgs = strtoull(a, NULL, 10); break;
 	case O_ORIGIN: opt.origin = a; break;
+	case O_CHURN: opt.churn_s = atof(a); break;
 	default: return -1;
 	}
 	return 0;
