@@ -47,11 +47,15 @@ def chat_table(rows):
         unechoed = int(num(r, "unechoed"))
         if unechoed:
             errors += f", {unechoed} unechoed"
+        chatting = f"{int(num(r, 'live_at_window')):,}"
+        if num(r, "waiting_at_window") or num(r, "churned"):
+            chatting += (f" (+{int(num(r, 'waiting_at_window')):,} waiting, "
+                         f"{int(num(r, 'churned'))} takes)")
         relay = ("–" if r["mode"] == "echo" else
                  f"{num(r, 'relay_p50_ms'):.1f} / {num(r, 'relay_p99_ms'):.1f}")
         out.append(
             f"| {NAMES.get(r['label'], r['label'])} | {int(num(r, 'residents')):,} "
-            f"| {int(num(r, 'live_at_window')):,} | {num(r, 'offered_msgs_s'):,.0f} "
+            f"| {chatting} | {num(r, 'offered_msgs_s'):,.0f} "
             f"| {num(r, 'echoed_msgs_s'):,.0f} "
             f"| {num(r, 'echo_p50_ms'):.1f} / {num(r, 'echo_p99_ms'):.1f} | {relay} "
             f"| {errors} | {int(num(r, 'refused'))} | {num(r, 'server_cpu_s'):.2f} "

@@ -20,6 +20,12 @@
 #   tests/bench/run.sh idle [--steps 1000,10000] [--out DIR]
 #       memory per idle queued resident, with the C generator.
 #
+#   tests/bench/run.sh storm [--waiting 10000] [--chats 600] [--out DIR]
+#       running chats while many wait: every second one chat ends and the
+#       server hands its advisor the first waiting resident (a take), so
+#       every waiting resident's position changes; the relay latency of the
+#       running chats is the figure. neuvo and the Node relay.
+#
 # Builds build-bench/ with -DNEUVO_BENCH=ON and installs the Node relay's
 # packages (npm ci, better-sqlite3 compiled from source) when missing.
 # Every server gets its own config, database and port in a fresh temp dir.
@@ -41,8 +47,12 @@ servers="neuvo,node,echo"
 take=""
 out="$ROOT/build-bench/results"
 per_advisor=60          # neuvo holds at most 64 chats per advisor
+waiting=10000
+chats=600
 while [[ $# -gt 0 ]]; do
 	case $1 in
+	--waiting) waiting=$2; shift 2 ;;
+	--chats) chats=$2; shift 2 ;;
 	--steps) steps=$2; shift 2 ;;
 	--rate) rate=$2; shift 2 ;;
 	--duration) duration=$2; shift 2 ;;
@@ -55,7 +65,8 @@ done
 case $cmd in
 ladder) steps=${steps:-1000,3000,4500,6000} ;;
 idle) steps=${steps:-1000,10000} ;;
-*) echo "run.sh: unknown command $cmd (ladder, idle, or --residents N)" >&2; exit 1 ;;
+storm) steps=$((chats + waiting)); servers=${servers/,echo/} ;;
+*) echo "run.sh: unknown command $cmd (ladder, idle, storm, or --residents N)" >&2; exit 1 ;;
 esac
 
 BUILD=$ROOT/build-bench
@@ -227,6 +238,8 @@ printf '%s\n' "$password" >"$work/password"
 chmod 600 "$work/password"
 top=$(max_step)
 advisors=$(( (top + per_advisor - 1) / per_advisor ))
+# storm: only room for `chats`; the others wait.
+[[ $cmd == storm ]] && advisors=$(( (chats + per_advisor - 1) / per_advisor ))
 mode=chat
 [[ $cmd == idle ]] && mode=idle
 gen_args=(--ladder "$steps" --rate "$rate" --duration "$duration"
@@ -237,6 +250,7 @@ if [[ $mode == chat ]]; then
 	[[ -n $take ]] && gen_args+=(--take)
 fi
 [[ $mode == idle ]] && gen_args+=(--warm 3 --duration 3)
+[[ $cmd == storm ]] && gen_args+=(--churn 1)
 
 run_neuvo() {
 	local dir=$work/neuvo port pid auto=yes
@@ -305,6 +319,15 @@ if [[ $cmd == ladder ]]; then
 	python3 "$ROOT/tests/bench/report.py" "$out/$cmd.csv" "$out/fsync.csv" \
 		--table "$out/table.md" --svg "$out/latency.svg"
 	echo "== wrote $out/ladder.csv, fsync.csv, table.md, latency.svg"
+elif [[ $cmd == storm ]]; then
+	for s in ${servers//,/ }; do
+		case $s in
+		neuvo) run_neuvo ;;
+		node) node_deps; run_node ;;
+		esac
+	done
+	python3 "$ROOT/tests/bench/report.py" "$out/$cmd.csv" --table "$out/storm.md"
+	echo "== wrote $out/storm.csv, storm.md"
 else
 	# Memory per queued resident: neuvo and the Node relay (the echo
 	# server has no queue).
