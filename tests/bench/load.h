@@ -77,6 +77,8 @@ struct step_stats {
 	uint64_t adv_live_at_window;    /* advisors holding a chat */
 	uint64_t waiting_at_window;     /* residents queued, not chatting */
 	uint64_t churned;               /* chats ended to make a take happen */
+	uint64_t advisors_up;           /* logged in when the window opened */
+	uint64_t advisors_relogged;     /* closed by the server, logged in again */
 	uint64_t sent_r, sent_a;        /* messages written, whole step */
 	uint64_t echoed_r, echoed_a;    /* own echoes, whole step */
 	uint64_t relayed_r2a, relayed_a2r;

@@ -64,7 +64,7 @@ struct worker {
 	int id;
 	int up_fd, down_fd;             /* to and from the parent */
 	uv_loop_t loop;
-	uv_timer_t phase_timer, ramp_timer, churn_timer;
+	uv_timer_t phase_timer, ramp_timer, churn_timer, relogin_timer;
 	int churn_next;                 /* where the churn looks next */
 	uv_poll_t down_poll;
 	struct lws_context *ctx;
@@ -856,6 +856,36 @@ teardown(void)
 }
 
 static void schedule_phase(void);
+static bool pace_logins(void);
+
+/* Between steps: advisors the server closed (after 20 errors, say) log in
+ * again, paced like the first time. */
+static void
+on_relogin(uv_timer_t *t)
+{
+	if (pace_logins())
+		uv_timer_stop(t);
+}
+
+static void
+relogin_advisors(void)
+{
+	int i, down = 0;
+
+	for (i = 0; i < W.n_adv; i++) {
+		struct conn *c = &W.adv[i];
+
+		if (c->state == C_OPEN && c->logged_in)
+			continue;
+		if (c->state == C_CLOSED || c->state == C_FREE) {
+			c->tries = 0;
+			down++;
+		}
+	}
+	W.st.advisors_relogged = (uint64_t)down;
+	if (down)
+		uv_timer_start(&W.relogin_timer, on_relogin, 0, 100);
+}
 
 static void
 enter_phase(enum phase p)
@@ -865,6 +895,7 @@ enter_phase(enum phase p)
 	W.phase = p;
 	switch (p) {
 	case PH_RAMP:
+		relogin_advisors();
 		start_ramp();
 		break;
 	case PH_WARM:
@@ -874,6 +905,9 @@ enter_phase(enum phase p)
 				       (uint64_t)(load_opt.churn_s * 1000));
 		break;
 	case PH_WINDOW:
+		for (i = 0; i < W.n_adv; i++)
+			W.st.advisors_up += W.adv[i].state == C_OPEN &&
+					    W.adv[i].logged_in;
 		W.st.live_at_window = count_live();
 		W.st.waiting_at_window = count_waiting();
 		for (i = 0; i < W.n_adv; i++)
@@ -1038,6 +1072,7 @@ worker_setup(void)
 	if (uv_loop_init(&W.loop) || uv_timer_init(&W.loop, &W.phase_timer) ||
 	    uv_timer_init(&W.loop, &W.ramp_timer) ||
 	    uv_timer_init(&W.loop, &W.churn_timer) ||
+	    uv_timer_init(&W.loop, &W.relogin_timer) ||
 	    uv_poll_init(&W.loop, &W.down_poll, W.down_fd))
 		return -1;
 	memset(&info, 0, sizeof(info));

@@ -36,6 +36,8 @@ load_merge(struct step_stats *into, const struct step_stats *s)
 	into->adv_live_at_window += s->adv_live_at_window;
 	into->waiting_at_window += s->waiting_at_window;
 	into->churned += s->churned;
+	into->advisors_up += s->advisors_up;
+	into->advisors_relogged += s->advisors_relogged;
 	into->sent_r += s->sent_r;
 	into->sent_a += s->sent_a;
 	into->echoed_r += s->echoed_r;
@@ -63,7 +65,7 @@ const char *const load_csv_header =
 	"sent,echoed,unechoed,errors,rate_limited,load_error_codes,refused,"
 	"turned_away,closed_by_server,load_close_codes,server_cpu_s,"
 	"msgs_per_cpu_s,server_rss_kib,rss_per_resident_kib,gen_cpu_pct,"
-	"lag_p99_ms,waiting_at_window,churned\n";
+	"lag_p99_ms,waiting_at_window,churned,advisors_up,advisors_relogged\n";
 
 static double
 ms(const struct bench_hist *h, double p)
@@ -183,17 +185,24 @@ load_print_row(FILE *csv, int k, const struct step_stats *s,
 		       (unsigned long long)(s->refused_tcp + s->refused_http),
 		       srv->cpu_s, per_cpu, s->gen_cpu_s / load_opt.dur_s * 100,
 		       codes);
-	if (load_opt.mode == MODE_CHAT && (s->waiting_at_window || s->churned))
-		printf("%-8s   %llu waiting in the queue; %llu chats ended to "
-		       "make takes happen\n", "", (unsigned long long)
-		       s->waiting_at_window, (unsigned long long)s->churned);
+	if (load_opt.mode == MODE_CHAT &&
+	    (s->waiting_at_window || s->churned || closes[0] ||
+	     s->advisors_up < (uint64_t)load_opt.advisors))
+		printf("%-8s   %llu waiting, %llu takes made; advisors in: "
+		       "%llu of %d (%llu logged in again); closes by the "
+		       "server: %s\n", "",
+		       (unsigned long long)s->waiting_at_window,
+		       (unsigned long long)s->churned,
+		       (unsigned long long)s->advisors_up, load_opt.advisors,
+		       (unsigned long long)s->advisors_relogged,
+		       closes[0] ? closes : "none");
 	fflush(stdout);
 	if (!csv)
 		return;
 	fprintf(csv, "%s,%s,%d,%d,%d,%.2f,%.0f,%.2f,%llu,%llu,%llu,%llu,%.1f,"
 		"%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
 		"%llu,%llu,%llu,%llu,%llu,%s,%llu,%llu,%llu,%s,%.3f,%.0f,%ld,"
-		"%.2f,%.0f,%.3f,%llu,%llu\n",
+		"%.2f,%.0f,%.3f,%llu,%llu,%llu,%llu\n",
 		load_opt.label, mode_name(), k + 1, load_opt.steps[k],
 		load_opt.mode == MODE_CHAT ? load_opt.advisors : 0, load_opt.rate,
 		offered_of(load_opt.steps[k], s), load_opt.dur_s,
@@ -216,7 +225,9 @@ load_print_row(FILE *csv, int k, const struct step_stats *s,
 		per_cpu, srv->rss_window, rss_per,
 		s->gen_cpu_s / load_opt.dur_s * 100, ms(&s->h[H_LAG], 99),
 		(unsigned long long)s->waiting_at_window,
-		(unsigned long long)s->churned);
+		(unsigned long long)s->churned,
+		(unsigned long long)s->advisors_up,
+		(unsigned long long)s->advisors_relogged);
 	fflush(csv);
 }
 

@@ -53,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -486,6 +487,8 @@ main(int argc, char **argv)
 		if (pids[w] < 0)
 			return 2;
 		if (pids[w] == 0) {
+			/* A worker outlives no parent (killed, or ^C). */
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
 			close(a[0]);
 			close(b[1]);
 			_exit(load_worker_main(w, a[1], b[0]));
