@@ -103,6 +103,7 @@ struct wire {
 struct server_side {
 	double cpu_s;                   /* server CPU in the window, -1 unknown */
 	long rss_before, rss_window;    /* KiB */
+	double others_pct;              /* other work on the server's CPU */
 };
 
 /* Absolute times (monotonic microseconds) of one step's phases. */

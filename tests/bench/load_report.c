@@ -65,7 +65,8 @@ const char *const load_csv_header =
 	"sent,echoed,unechoed,errors,rate_limited,load_error_codes,refused,"
 	"turned_away,closed_by_server,load_close_codes,server_cpu_s,"
 	"msgs_per_cpu_s,server_rss_kib,rss_per_resident_kib,gen_cpu_pct,"
-	"lag_p99_ms,waiting_at_window,churned,advisors_up,advisors_relogged\n";
+	"lag_p99_ms,waiting_at_window,churned,advisors_up,advisors_relogged,"
+	"others_on_server_cpu_pct\n";
 
 static double
 ms(const struct bench_hist *h, double p)
@@ -174,7 +175,8 @@ load_print_row(FILE *csv, int k, const struct step_stats *s,
 		       rss_per);
 	else
 		printf("%-8s %6d %6llu %9.0f %9.0f  %7.2f %7.2f %7.2f %8.2f  "
-		       "%7.2f %7.2f %6.1f  %8llu %6llu %7.2f %9.0f  %3.0f%% %s\n",
+		       "%7.2f %7.2f %6.1f  %8llu %6llu %7.2f %9.0f  %3.0f%% "
+		       "%4.0f%% %s\n",
 		       load_opt.label, load_opt.steps[k],
 		       (unsigned long long)s->live_at_window,
 		       offered_of(load_opt.steps[k], s), echoed_s,
@@ -184,7 +186,7 @@ load_print_row(FILE *csv, int k, const struct step_stats *s,
 		       ms(&s->h[H_LAG], 99), (unsigned long long)total_errors(s),
 		       (unsigned long long)(s->refused_tcp + s->refused_http),
 		       srv->cpu_s, per_cpu, s->gen_cpu_s / load_opt.dur_s * 100,
-		       codes);
+		       srv->others_pct, codes);
 	if (load_opt.mode == MODE_CHAT &&
 	    (s->waiting_at_window || s->churned || closes[0] ||
 	     s->advisors_up < (uint64_t)load_opt.advisors))
@@ -202,7 +204,7 @@ load_print_row(FILE *csv, int k, const struct step_stats *s,
 	fprintf(csv, "%s,%s,%d,%d,%d,%.2f,%.0f,%.2f,%llu,%llu,%llu,%llu,%.1f,"
 		"%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,"
 		"%llu,%llu,%llu,%llu,%llu,%s,%llu,%llu,%llu,%s,%.3f,%.0f,%ld,"
-		"%.2f,%.0f,%.3f,%llu,%llu,%llu,%llu\n",
+		"%.2f,%.0f,%.3f,%llu,%llu,%llu,%llu,%.0f\n",
 		load_opt.label, mode_name(), k + 1, load_opt.steps[k],
 		load_opt.mode == MODE_CHAT ? load_opt.advisors : 0, load_opt.rate,
 		offered_of(load_opt.steps[k], s), load_opt.dur_s,
@@ -227,7 +229,7 @@ load_print_row(FILE *csv, int k, const struct step_stats *s,
 		(unsigned long long)s->waiting_at_window,
 		(unsigned long long)s->churned,
 		(unsigned long long)s->advisors_up,
-		(unsigned long long)s->advisors_relogged);
+		(unsigned long long)s->advisors_relogged, srv->others_pct);
 	fflush(csv);
 }
 
@@ -240,10 +242,11 @@ load_print_header(void)
 	if (load_opt.mode == MODE_IDLE)
 		return;
 	printf("%-8s %6s %6s %9s %9s  %7s %7s %7s %8s  %7s %7s %6s  %8s %6s "
-	       "%7s %9s  %4s %s\n", "server", "resid", "live", "offered/s",
+	       "%7s %9s  %4s %5s %s\n", "server", "resid", "live", "offered/s",
 	       "echoed/s", "echo50", "echo90", "echo99", "echomax", "rel50",
 	       "rel99", "lag99", "errors", "refus", "srvCPU", "msgs/CPUs",
-	       "gen", "codes");
+	       "gen", "other", "codes");
 	printf("(latencies in ms; live = residents chatting when the window "
-	       "opened; lag99 = how late the generator wrote, p99)\n");
+	       "opened; lag99 = how late the generator wrote, p99; gen = the "
+	       "generator's CPU; other = other work on the server's CPU)\n");
 }

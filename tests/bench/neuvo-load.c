@@ -45,8 +45,10 @@
  * stops by itself: the plan is finite, and an alarm ends any process still
  * running 60 s after the plan should have finished.
  */
+#define _GNU_SOURCE             /* sched_getaffinity, CPU_COUNT */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -131,6 +133,54 @@ proc_rss_kib(int pid)
 	return kib;
 }
 
+/* The one CPU pid is pinned to (taskset -c N), or -1 when it may run on
+ * more than one. */
+static int
+pinned_cpu(int pid)
+{
+	cpu_set_t set;
+	int i, found = -1;
+
+	if (pid < 0 || sched_getaffinity(pid, sizeof(set), &set))
+		return -1;
+	if (CPU_COUNT(&set) != 1)
+		return -1;
+	for (i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &set))
+			found = i;
+	return found;
+}
+
+/* Seconds CPU `cpu` has been busy (user, nice, system, irq, softirq,
+ * steal) since boot, from /proc/stat; -1 when unknown. */
+static double
+cpu_busy_s(int cpu)
+{
+	unsigned long long v[8];
+	char line[512], name[16];
+	double busy = -1;
+	FILE *f;
+
+	if (cpu < 0)
+		return -1;
+	snprintf(name, sizeof(name), "cpu%d ", cpu);
+	f = fopen("/proc/stat", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, strlen(name)))
+			continue;
+		if (sscanf(line + strlen(name), "%llu %llu %llu %llu %llu %llu "
+			   "%llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+			   &v[5], &v[6], &v[7]) == 8)
+			busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) /
+			       (double)sysconf(_SC_CLK_TCK);
+		break;
+	}
+	fclose(f);
+	return busy;
+}
+
 static void
 sleep_until(int64_t t)
 {
@@ -187,6 +237,7 @@ parent_main(int *up, int *down)
 	FILE *csv = NULL;
 	int64_t t0;
 	long rss_idle;
+	int srv_cpu;
 	int w, k;
 
 	if (gather(up, MSG_READY, &sum)) {
@@ -220,21 +271,28 @@ parent_main(int *up, int *down)
 	}
 	load_print_header();
 	rss_idle = proc_rss_kib(load_opt.server_pid);
+	srv_cpu = pinned_cpu(load_opt.server_pid);
 	t0 = load_now_us() + 200000;
 	for (w = 0; w < load_opt.procs; w++)
 		if (write(down[w], &t0, sizeof(t0)) != (ssize_t)sizeof(t0))
 			return 2;
 	for (k = 0; k < load_opt.n_steps; k++) {
-		double c0, c1;
+		double c0, c1, b0, b1;
 
 		load_plan_step(t0, k, &t);
 		sleep_until(t.window);
 		c0 = proc_cpu_s(load_opt.server_pid);
+		b0 = cpu_busy_s(srv_cpu);
 		srv.rss_before = rss_idle;
 		srv.rss_window = proc_rss_kib(load_opt.server_pid);
 		sleep_until(t.end);
 		c1 = proc_cpu_s(load_opt.server_pid);
+		b1 = cpu_busy_s(srv_cpu);
 		srv.cpu_s = c0 >= 0 && c1 >= 0 ? c1 - c0 : -1;
+		/* Whatever else ran on the server's CPU meanwhile: on a shared
+		 * machine the figures of a busy window mean less. */
+		srv.others_pct = b0 >= 0 && b1 >= 0 && srv.cpu_s >= 0 ?
+				 (b1 - b0 - srv.cpu_s) / load_opt.dur_s * 100 : -1;
 		if (gather(up, MSG_STEP, &sum)) {
 			fprintf(stderr, "neuvo-load: a worker died in step %d\n",
 				k + 1);

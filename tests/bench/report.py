@@ -36,8 +36,8 @@ def num(row, key):
 def chat_table(rows):
     out = ["| server | residents | chatting | offered msgs/s | stored+echoed msgs/s "
            "| echo p50 / p99 ms | relay p50 / p99 ms | errors | refused "
-           "| server CPU s | msgs per CPU-s | generator CPU |",
-           "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+           "| server CPU s | msgs per CPU-s | generator CPU | other load on the server's CPU |",
+           "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         if r["mode"] == "idle":
             continue
@@ -59,7 +59,8 @@ def chat_table(rows):
             f"| {num(r, 'echoed_msgs_s'):,.0f} "
             f"| {num(r, 'echo_p50_ms'):.1f} / {num(r, 'echo_p99_ms'):.1f} | {relay} "
             f"| {errors} | {int(num(r, 'refused'))} | {num(r, 'server_cpu_s'):.2f} "
-            f"| {num(r, 'msgs_per_cpu_s'):,.0f} | {num(r, 'gen_cpu_pct'):.0f} % |")
+            f"| {num(r, 'msgs_per_cpu_s'):,.0f} | {num(r, 'gen_cpu_pct'):.0f} % "
+            f"| {num(r, 'others_on_server_cpu_pct'):.0f} % |")
     return out
 
 
