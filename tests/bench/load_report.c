@@ -62,8 +62,8 @@ const char *const load_csv_header =
 	"connected,queued,assigned,live_at_window,echoed_msgs_s,echo_p50_ms,echo_p90_ms,"
 	"echo_p99_ms,echo_max_ms,relay_p50_ms,relay_p90_ms,relay_p99_ms,"
 	"relay_max_ms,a2r_p50_ms,a2r_p99_ms,adv_echo_p50_ms,adv_echo_p99_ms,"
-	"sent,echoed,unechoed,errors,rate_limited,load_error_codes,refused,"
-	"turned_away,closed_by_server,load_close_codes,server_cpu_s,"
+	"sent,echoed,unechoed,errors,rate_limited,error_codes,refused,"
+	"turned_away,closed_by_server,close_codes,server_cpu_s,"
 	"msgs_per_cpu_s,server_rss_kib,rss_per_resident_kib,gen_cpu_pct,"
 	"lag_p99_ms,waiting_at_window,churned,advisors_up,advisors_relogged,"
 	"others_on_server_cpu_pct\n";

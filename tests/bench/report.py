@@ -175,9 +175,10 @@ def svg_plot(rows, floor_ms, floor_text):
                  f'stroke="{colour}" stroke-width="2"/>')
         o.append(f'<text x="{lx + 30}" y="{legend_y + 4}">'
                  f'{escape(NAMES.get(label, label))}</text>')
+    floor_note = (f"fsync floor p50 {floor_ms:.2f} ms" if floor_ms else
+                  "no fsync floor measured")
     o.append(f'<text x="{LEFT}" y="{legend_y + 22}" fill="#555">solid: p50, dashed: '
-             'p99; dotted grey: ' + escape(floor_text or "no fsync floor measured") +
-             '</text>')
+             f'p99, dots: each step; dotted grey line: {escape(floor_note)}</text>')
     o.append('</svg>')
     return "\n".join(o) + "\n"
 
