@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 COLOURS = {"neuvo": "#1f6feb", "node": "#d9480f", "echo": "#2f9e44"}
 NAMES = {"neuvo": "neuvo", "node": "Node relay (ws + better-sqlite3)",
          "echo": "raw lws echo server"}
+SHORT = {"neuvo": "neuvo", "node": "Node relay", "echo": "raw lws echo server"}
 
 
 def read_rows(path):
@@ -51,8 +52,12 @@ def chat_table(rows):
         if num(r, "waiting_at_window") or num(r, "churned"):
             chatting += (f" (+{int(num(r, 'waiting_at_window')):,} waiting, "
                          f"{int(num(r, 'churned'))} takes)")
-        relay = ("–" if r["mode"] == "echo" else
-                 f"{num(r, 'relay_p50_ms'):.1f} / {num(r, 'relay_p99_ms'):.1f}")
+        if r["mode"] == "echo":
+            relay = "–"
+        elif not num(r, "relay_max_ms"):
+            relay = "none relayed"
+        else:
+            relay = f"{num(r, 'relay_p50_ms'):.1f} / {num(r, 'relay_p99_ms'):.1f}"
         out.append(
             f"| {NAMES.get(r['label'], r['label'])} | {int(num(r, 'residents')):,} "
             f"| {chatting} | {num(r, 'offered_msgs_s'):,.0f} "
@@ -91,8 +96,8 @@ def fsync_line(path):
 
 # ------------------------------------------------------------------- svg
 
-W, H = 760, 460
-LEFT, RIGHT, TOP, BOTTOM = 70, 20, 40, 110
+W, H = 760, 440
+LEFT, RIGHT, TOP, BOTTOM = 70, 20, 40, 90
 
 
 def nice_step(span):
@@ -174,7 +179,7 @@ def svg_plot(rows, floor_ms, floor_text):
         o.append(f'<line x1="{lx}" y1="{legend_y}" x2="{lx + 24}" y2="{legend_y}" '
                  f'stroke="{colour}" stroke-width="2"/>')
         o.append(f'<text x="{lx + 30}" y="{legend_y + 4}">'
-                 f'{escape(NAMES.get(label, label))}</text>')
+                 f'{escape(SHORT.get(label, label))}</text>')
     floor_note = (f"fsync floor p50 {floor_ms:.2f} ms" if floor_ms else
                   "no fsync floor measured")
     o.append(f'<text x="{LEFT}" y="{legend_y + 22}" fill="#555">solid: p50, dashed: '
