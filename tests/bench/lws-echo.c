@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 #include <uv.h>
@@ -180,11 +181,25 @@ static const lws_retry_bo_t keepalive = {
 	.secs_since_valid_hangup = 60,
 };
 
+/* The context, and the signal handles; one process, one loop thread. lws
+ * sets live_ctx to NULL once the context is gone (info.pcontext). */
+static struct lws_context *live_ctx;
+static uv_signal_t sigterm, sigint;
+
+/* SIGINT or SIGTERM: start tearing the context down (on a foreign loop
+ * lws 4.1 finishes it over further loop runs, as neuvo's main.c does) and
+ * close our handles, so that the loop runs dry. */
 static void
 on_signal(uv_signal_t *h, int signum)
 {
+	(void)h;
 	(void)signum;
-	uv_stop(h->loop);
+	if (live_ctx)
+		lws_context_destroy(live_ctx);
+	if (!uv_is_closing((uv_handle_t *)&sigterm))
+		uv_close((uv_handle_t *)&sigterm, NULL);
+	if (!uv_is_closing((uv_handle_t *)&sigint))
+		uv_close((uv_handle_t *)&sigint, NULL);
 }
 
 static void
@@ -219,8 +234,6 @@ int
 main(int argc, char **argv)
 {
 	struct lws_context_creation_info info;
-	struct lws_context *ctx;
-	uv_signal_t sigterm, sigint;
 	uv_loop_t loop;
 	void *loops[1] = { &loop };
 	const char *host = "127.0.0.1";
@@ -248,15 +261,21 @@ main(int argc, char **argv)
 	info.retry_and_idle_policy = &keepalive;
 	info.timeout_secs = 5;
 	info.vhost_name = "lws-echo";
-	ctx = lws_create_context(&info);
-	if (!ctx || !lws_get_vhost_by_name(ctx, "lws-echo")) {
+	info.pcontext = &live_ctx;
+	live_ctx = lws_create_context(&info);
+	if (!live_ctx || !lws_get_vhost_by_name(live_ctx, "lws-echo")) {
+		/* Like neuvo: a context on a foreign loop that failed to bind
+		 * cannot be torn down safely in lws 4.1; leave at once. */
 		fprintf(stderr, "lws-echo: cannot listen on %s port %d\n", host,
 			port);
-		return 1;
+		_exit(1);
 	}
 	fprintf(stderr, "lws-echo listening on %s port %d\n", host, port);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	/* As in neuvo: lws 4.1 cannot tear a context down on a foreign loop
-	 * cleanly, and the kernel closes every socket at exit. */
+	while (live_ctx) {
+		lws_context_destroy(live_ctx);
+		uv_run(&loop, UV_RUN_DEFAULT);
+	}
+	(void)uv_loop_close(&loop);
 	return 0;
 }
