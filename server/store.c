@@ -1,5 +1,8 @@
 /*
- * store.c - the SQLite store (see store.h for the contract).
+ * store.c - the SQLite store (see store.h for the contract): opening the
+ * file, the schema, the statements, the turn's transaction and errors. The
+ * chats and messages are in store_chats.c, the other records in
+ * store_records.c (store_internal.h says who owns what).
  *
  * Schema changes go through the `migrations` array: each entry runs once,
  * in order, and PRAGMA user_version records how far a file has come, so an
@@ -27,81 +30,14 @@
 #include "log.h"
 #include "protocol.h"
 #include "store.h"
+#include "store_internal.h"
 
 _Static_assert(STORE_DIGEST_LEN == AUTH_DIGEST_LEN,
 	       "a stored digest is an auth digest");
 _Static_assert(STORE_STAT_ROWS_MAX == PROTO_MAX_TOPICS + 1,
 	       "a chat's events: its topics and one outcome");
 
-enum query {
-	Q_BEGIN,
-	Q_COMMIT,
-	Q_ROLLBACK,
-	Q_PROBE,
-	Q_DATA_VERSION,
-	Q_CHAT_ADD,
-	Q_CHAT_TAKE,
-	Q_CHAT_REQUEUED,
-	Q_CHAT_ENDED,
-	Q_CHAT_FORGET_CIDS,
-	Q_CHAT_TOUCH,
-	Q_CHAT_FEEDBACK,
-	Q_TAG_CLEAR,
-	Q_TAG_OUTCOME,
-	Q_TAG_ADD,
-	Q_ORPHAN_ENDED,
-	Q_ORPHAN_ABANDONED,
-	Q_ORPHAN_FORGET_CIDS,
-	Q_ORPHAN_CLOSE,
-	Q_OPEN_CHATS,
-	Q_STAT_FIND,
-	Q_HANDLE_TIME,
-	Q_MSG_ADD,
-	Q_MSG_BY_CID,
-	Q_MSGS,
-	Q_EVENT_ADD,
-	Q_ADVISOR_ADD,
-	Q_ADVISOR_GET,
-	Q_ADVISOR_BY_ID,
-	Q_ADVISOR_PASSWD,
-	Q_ADVISOR_REMOVE,
-	Q_ADVISOR_EACH,
-	Q_TOKENS_OF_USER,
-	Q_TOKEN_ADD,
-	Q_TOKEN_GET,
-	Q_TOKEN_DELETE,
-	Q_TOKENS_REVOKE,
-	Q_TOKENS_EXPIRE,
-	Q_STAT_ADD,
-	Q_STAT_REMOVE,
-	Q_STAT_COUNT,
-	Q_STATS,
-	Q_TOPICS,
-	Q_TRANSCRIPTS,
-	Q_PURGE,
-	Q_OUTBOX_ADD,
-	Q_OUTBOX_ASKED,
-	Q_OUTBOX_SET_MESSAGE,
-	Q_OUTBOX_RETRY,
-	Q_OUTBOX_DELETE,
-	Q_OUTBOX_EXPIRE,
-	Q_OUTBOX_COUNT,
-	Q_OUTBOX_EACH,
-	Q_CHAT_USAGE,
-	Q_N
-};
 
-/* One per open database; owned by whoever called store_open. */
-struct store {
-	sqlite3 *db;
-	bool in_tx;             /* a turn's transaction is open */
-	bool tx_failed;         /* a statement failed inside it */
-	int busy_ms;            /* the busy timeout given to store_open */
-	enum store_error err;   /* latest failure since the last good commit */
-	bool seen_version;      /* data_version read once */
-	int64_t data_version;   /* as last read by store_changed_elsewhere */
-	sqlite3_stmt *stmts[Q_N]; /* prepared on first use, owned here */
-};
 
 static const char *const migrations[] = {
 	/* 1: the first schema */
@@ -358,6 +294,12 @@ static const struct {
 		"ORDER BY id"},
 };
 
+const char *
+store_query_name(enum query q)
+{
+	return queries[q].name;
+}
+
 static enum store_error
 kind_of(int rc)
 {
@@ -387,8 +329,8 @@ kind_of(int rc)
 }
 
 /* Log the connection's latest error and keep its kind. */
-static int
-fail(struct store *st, const char *what)
+int
+store_fail(struct store *st, const char *what)
 {
 	int rc = sqlite3_extended_errcode(st->db);
 
@@ -496,7 +438,7 @@ user_version(struct store *st, int *v)
 
 	*v = 0;
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL))
-		return fail(st, "user_version");
+		return store_fail(st, "user_version");
 	*v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 	sqlite3_finalize(s);
 	return 0;
@@ -612,8 +554,8 @@ bind_args(sqlite3_stmt *s, const char *fmt, va_list ap)
 
 /* Done with a statement from prepare: the cached one is reset for the next
  * call, one of its own (see prepare) finalized. */
-static void
-done(struct store *st, enum query q, sqlite3_stmt *s)
+void
+store_q_done(struct store *st, enum query q, sqlite3_stmt *s)
 {
 	if (!s)
 		return;
@@ -636,15 +578,15 @@ vprepare(struct store *st, enum query q, const char *fmt, va_list ap)
 		if (sqlite3_prepare_v3(st->db, queries[q].sql, -1,
 				       s ? 0 : SQLITE_PREPARE_PERSISTENT, &s,
 				       NULL) != SQLITE_OK) {
-			fail(st, queries[q].name);
+			store_fail(st, queries[q].name);
 			return NULL;
 		}
 		if (!st->stmts[q])
 			st->stmts[q] = s;
 	}
 	if (bind_args(s, fmt, ap) != SQLITE_OK) {
-		fail(st, queries[q].name);
-		done(st, q, s);
+		store_fail(st, queries[q].name);
+		store_q_done(st, q, s);
 		return NULL;
 	}
 	return s;
@@ -652,8 +594,8 @@ vprepare(struct store *st, enum query q, const char *fmt, va_list ap)
 
 /* The statement q with its parameters bound, or NULL (logged). The caller
  * steps it and then calls done. */
-static sqlite3_stmt *
-prepare(struct store *st, enum query q, const char *fmt, ...)
+sqlite3_stmt *
+store_q_prepare(struct store *st, enum query q, const char *fmt, ...)
 {
 	sqlite3_stmt *s;
 	va_list ap;
@@ -665,8 +607,8 @@ prepare(struct store *st, enum query q, const char *fmt, ...)
 }
 
 /* Run a statement that returns no rows. */
-static int
-run(struct store *st, enum query q, const char *fmt, ...)
+int
+store_q_run(struct store *st, enum query q, const char *fmt, ...)
 {
 	sqlite3_stmt *s;
 	va_list ap;
@@ -679,20 +621,20 @@ run(struct store *st, enum query q, const char *fmt, ...)
 		return -1;
 	rc = sqlite3_step(s);
 	if (rc != SQLITE_DONE)
-		fail(st, queries[q].name);
-	done(st, q, s);
+		store_fail(st, queries[q].name);
+	store_q_done(st, q, s);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Step a statement read to its end by the caller: SQLITE_ROW and
  * SQLITE_DONE pass, anything else is logged. */
-static int
-step(struct store *st, enum query q, sqlite3_stmt *s)
+int
+store_q_step(struct store *st, enum query q, sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		fail(st, queries[q].name);
+		store_fail(st, queries[q].name);
 	return rc;
 }
 
@@ -700,18 +642,18 @@ step(struct store *st, enum query q, sqlite3_stmt *s)
 
 /* Undo what is open, if SQLite has not done so already; its own failure
  * changes nothing the caller could act on, so it is not kept. */
-static void
-rollback(struct store *st)
+void
+store_rollback(struct store *st)
 {
 	sqlite3_stmt *s;
 
 	st->in_tx = false;
 	if (sqlite3_get_autocommit(st->db))
 		return;
-	s = prepare(st, Q_ROLLBACK, "");
+	s = store_q_prepare(st, Q_ROLLBACK, "");
 	if (s && sqlite3_step(s) != SQLITE_DONE)
 		log_err("store: rollback: %s", sqlite3_errmsg(st->db));
-	done(st, Q_ROLLBACK, s);
+	store_q_done(st, Q_ROLLBACK, s);
 }
 
 int
@@ -724,8 +666,8 @@ store_commit(struct store *st)
 		st->in_tx = false;
 		return -1;
 	}
-	if (run(st, Q_COMMIT, "")) {
-		rollback(st);
+	if (store_q_run(st, Q_COMMIT, "")) {
+		store_rollback(st);
 		return -1;
 	}
 	st->in_tx = false;
@@ -736,8 +678,8 @@ store_commit(struct store *st)
 }
 
 /* Open the turn's transaction on the first write. */
-static int
-begin(struct store *st)
+int
+store_begin(struct store *st)
 {
 	if (st->in_tx) {
 		if (!sqlite3_get_autocommit(st->db))
@@ -749,7 +691,7 @@ begin(struct store *st)
 			st->err = STORE_ERR_OTHER;
 		return -1;
 	}
-	if (run(st, Q_BEGIN, ""))
+	if (store_q_run(st, Q_BEGIN, ""))
 		return -1;
 	st->in_tx = true;
 	st->tx_failed = false;
@@ -788,8 +730,8 @@ store_probe(struct store *st, int64_t now)
 {
 	if (st->in_tx)
 		return -1;
-	if (begin(st) || run(st, Q_PROBE, "i", now)) {
-		rollback(st);
+	if (store_begin(st) || store_q_run(st, Q_PROBE, "i", now)) {
+		store_rollback(st);
 		return -1;
 	}
 	return store_commit(st);
@@ -798,888 +740,20 @@ store_probe(struct store *st, int64_t now)
 int
 store_changed_elsewhere(struct store *st, bool *changed)
 {
-	sqlite3_stmt *s = prepare(st, Q_DATA_VERSION, "");
+	sqlite3_stmt *s = store_q_prepare(st, Q_DATA_VERSION, "");
 	int64_t v;
 
 	if (!s)
 		return -1;
-	if (step(st, Q_DATA_VERSION, s) != SQLITE_ROW) {
-		done(st, Q_DATA_VERSION, s);
+	if (store_q_step(st, Q_DATA_VERSION, s) != SQLITE_ROW) {
+		store_q_done(st, Q_DATA_VERSION, s);
 		return -1;
 	}
 	v = sqlite3_column_int64(s, 0);
-	done(st, Q_DATA_VERSION, s);
+	store_q_done(st, Q_DATA_VERSION, s);
 	*changed = !st->seen_version || v != st->data_version;
 	st->seen_version = true;
 	st->data_version = v;
 	return 0;
 }
 
-/* ----------------------------------------------------------------- chats */
-
-int
-store_chat_add(struct store *st, int64_t at, const char *lang,
-	       const char *topic, const uint8_t token[STORE_DIGEST_LEN],
-	       int64_t *id)
-{
-	if (begin(st) || run(st, Q_CHAT_ADD, "issb", at, lang, topic, token))
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return 0;
-}
-
-int
-store_chat_create(struct store *st, int64_t at, const char *lang,
-		  const char *topic, int64_t *id)
-{
-	return store_chat_add(st, at, lang, topic, NULL, id);
-}
-
-int
-store_chat_take(struct store *st, int64_t id, int64_t at, int64_t advisor_id)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_CHAT_TAKE, "iii", at, advisor_id, id);
-}
-
-int
-store_chat_taken(struct store *st, int64_t id, int64_t at)
-{
-	return store_chat_take(st, id, at, 0);
-}
-
-int
-store_chat_requeued(struct store *st, int64_t id)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_CHAT_REQUEUED, "i", id);
-}
-
-int
-store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by)
-{
-	if (begin(st) || run(st, Q_CHAT_ENDED, "isi", at, by, id))
-		return -1;
-	return run(st, Q_CHAT_FORGET_CIDS, "i", id);
-}
-
-int
-store_chat_touch(struct store *st, int64_t id, int64_t at)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_CHAT_TOUCH, "ii", at, id);
-}
-
-int
-store_chat_tag(struct store *st, int64_t id, const char *const *topics,
-	       int n_topics, const char *outcome)
-{
-	int i;
-
-	if (begin(st) || run(st, Q_TAG_CLEAR, "i", id) ||
-	    run(st, Q_TAG_OUTCOME, "si", outcome, id))
-		return -1;
-	for (i = 0; i < n_topics; i++)
-		if (run(st, Q_TAG_ADD, "is", id, topics[i]))
-			return -1;
-	return 0;
-}
-
-int
-store_chat_feedback(struct store *st, int64_t id, int rating)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_CHAT_FEEDBACK, "ii", (int64_t)rating, id);
-}
-
-/* End the open chats a stop left (all, or those without a token) with the
- * events the running server would have recorded, and commit. */
-static int
-close_left_open(struct store *st, int64_t now, bool all)
-{
-	int64_t flag = all;
-
-	if (begin(st) || run(st, Q_ORPHAN_ENDED, "ii", now, flag) ||
-	    run(st, Q_ORPHAN_ABANDONED, "ii", now, flag) ||
-	    run(st, Q_ORPHAN_FORGET_CIDS, "ii", now, flag) ||
-	    run(st, Q_ORPHAN_CLOSE, "ii", now, flag)) {
-		rollback(st);
-		return -1;
-	}
-	return store_commit(st);
-}
-
-int
-store_close_orphans(struct store *st, int64_t now)
-{
-	return close_left_open(st, now, true);
-}
-
-int
-store_close_unresumable(struct store *st, int64_t now)
-{
-	return close_left_open(st, now, false);
-}
-
-int
-store_recent_handle_time(struct store *st, int n, double *mean_s)
-{
-	sqlite3_stmt *s = prepare(st, Q_HANDLE_TIME, "i", (int64_t)n);
-	int rc, found = 0;
-
-	if (!s)
-		return -1;
-	rc = step(st, Q_HANDLE_TIME, s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		*mean_s = sqlite3_column_double(s, 0);
-		found = 1;
-	}
-	done(st, Q_HANDLE_TIME, s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	return found;
-}
-
-/* ------------------------------------------------- rebuild of open chats */
-
-/* Event rows already given to a chat during one store_open_chats_each. */
-struct rowset {
-	int64_t *v;
-	size_t n, cap;
-};
-
-static bool
-rowset_has(const struct rowset *r, int64_t row)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (r->v[i] == row)
-			return true;
-	return false;
-}
-
-static int
-rowset_add(struct rowset *r, int64_t row)
-{
-	int64_t *v;
-
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-
-		if (!(v = realloc(r->v, cap * sizeof(*v))))
-			return -1;
-		r->v = v;
-		r->cap = cap;
-	}
-	r->v[r->n++] = row;
-	return 0;
-}
-
-/* Give chat c the first event (kind, label) at its start that no chat has
- * yet. None found is no error: the event may never have been stored. */
-static int
-claim_stat_row(struct store *st, struct store_chat *c, const char *kind,
-	       const char *label, struct rowset *used)
-{
-	sqlite3_stmt *s;
-	int64_t row = 0;
-	int rc;
-
-	if (c->n_stat_rows >= STORE_STAT_ROWS_MAX)
-		return 0;
-	s = prepare(st, Q_STAT_FIND, "iss", c->started_at, kind, label);
-	if (!s)
-		return -1;
-	while ((rc = step(st, Q_STAT_FIND, s)) == SQLITE_ROW) {
-		row = sqlite3_column_int64(s, 0);
-		if (!rowset_has(used, row))
-			break;
-	}
-	done(st, Q_STAT_FIND, s);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW || rowset_add(used, row))
-		return -1;
-	c->stat_rows[c->n_stat_rows++] = row;
-	return 0;
-}
-
-/* A chat's topic and outcome events, as the service recorded them: its
- * tagged topics (else its hello topic) and its outcome, at its start. */
-static int
-claim_stat_rows(struct store *st, struct store_chat *c, const char *outcome,
-		struct rowset *used)
-{
-	sqlite3_stmt *s = prepare(st, Q_TOPICS, "i", c->id);
-	int rc, n = 0;
-
-	if (!s)
-		return -1;
-	while ((rc = step(st, Q_TOPICS, s)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(s, 0);
-
-		n++;
-		if (t && claim_stat_row(st, c, "topic", t, used)) {
-			rc = SQLITE_ERROR;
-			break;
-		}
-	}
-	done(st, Q_TOPICS, s);
-	if (rc != SQLITE_DONE)
-		return -1;
-	if (n == 0 && c->topic &&
-	    claim_stat_row(st, c, "topic", c->topic, used))
-		return -1;
-	if (outcome && *outcome &&
-	    claim_stat_row(st, c, "outcome", outcome, used))
-		return -1;
-	return 0;
-}
-
-static void
-fill_chat(sqlite3_stmt *s, struct store_chat *c)
-{
-	const void *token = sqlite3_column_blob(s, 1);
-
-	memset(c, 0, sizeof(*c));
-	c->id = sqlite3_column_int64(s, 0);
-	c->has_token = token && sqlite3_column_bytes(s, 1) == STORE_DIGEST_LEN;
-	if (c->has_token)
-		memcpy(c->token, token, STORE_DIGEST_LEN);
-	c->lang = (const char *)sqlite3_column_text(s, 2);
-	c->topic = (const char *)sqlite3_column_text(s, 3);
-	c->started_at = sqlite3_column_int64(s, 4);
-	c->state = sqlite3_column_type(s, 5) == SQLITE_NULL
-		   ? STORE_CHAT_QUEUED : STORE_CHAT_ACTIVE;
-	c->taken_at = sqlite3_column_int64(s, 5);
-	c->advisor_id = sqlite3_column_int64(s, 6);
-	c->last_activity = sqlite3_column_int64(s, 7);
-	c->seq = sqlite3_column_int64(s, 8);
-	c->served = sqlite3_column_int(s, 9) != 0;
-	c->requeued = sqlite3_column_int(s, 10) != 0;
-	c->email_requested = sqlite3_column_int(s, 11) != 0;
-	c->rated = sqlite3_column_int(s, 12) != 0;
-}
-
-int
-store_open_chats_each(struct store *st,
-		      int (*fn)(void *ctx, const struct store_chat *c),
-		      void *ctx)
-{
-	struct rowset used = { NULL, 0, 0 };
-	struct store_chat c;
-	sqlite3_stmt *s = prepare(st, Q_OPEN_CHATS, "");
-	int rc;
-
-	if (!s)
-		return -1;
-	while ((rc = step(st, Q_OPEN_CHATS, s)) == SQLITE_ROW) {
-		fill_chat(s, &c);
-		if (!c.lang || claim_stat_rows(st, &c, (const char *)
-					       sqlite3_column_text(s, 13),
-					       &used)) {
-			rc = SQLITE_ERROR;
-			break;
-		}
-		if (fn(ctx, &c)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	done(st, Q_OPEN_CHATS, s);
-	free(used.v);
-	if (rc != SQLITE_DONE) {
-		log_err("store: open chats not all read");
-		return -1;
-	}
-	return 0;
-}
-
-/* -------------------------------------------------------------- messages */
-
-int
-store_message_put(struct store *st, int64_t chat_id, const struct store_msg *m)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (begin(st))
-		return -1;
-	s = prepare(st, Q_MSG_ADD, "iissiis", chat_id, m->seq, m->from, m->text,
-		    m->at, (int64_t)m->redacted, m->cid);
-	if (!s)
-		return -1;
-	rc = sqlite3_step(s);
-	/* The cid index, not the (chat, seq) key: a resend, not a bug. */
-	if (rc != SQLITE_DONE &&
-	    sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE) {
-		done(st, Q_MSG_ADD, s);
-		return 1;
-	}
-	if (rc != SQLITE_DONE)
-		fail(st, queries[Q_MSG_ADD].name);
-	done(st, Q_MSG_ADD, s);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int
-store_message_add(struct store *st, int64_t chat_id, const struct store_msg *m)
-{
-	struct store_msg keyless = *m;
-
-	keyless.cid = NULL;
-	return store_message_put(st, chat_id, &keyless);
-}
-
-static void
-fill_msg(sqlite3_stmt *s, struct store_msg *m)
-{
-	m->seq = sqlite3_column_int64(s, 0);
-	m->from = (const char *)sqlite3_column_text(s, 1);
-	m->text = (const char *)sqlite3_column_text(s, 2);
-	m->at = sqlite3_column_int64(s, 3);
-	m->redacted = sqlite3_column_int(s, 4) != 0;
-	m->cid = (const char *)sqlite3_column_text(s, 5);
-}
-
-void
-store_msg_release(struct store_msg *m)
-{
-	if (!m)
-		return;
-	free((char *)m->from);
-	free((char *)m->text);
-	free((char *)m->cid);
-	memset(m, 0, sizeof(*m));
-}
-
-int
-store_message_by_cid(struct store *st, int64_t chat_id, const char *from,
-		     const char *cid, struct store_msg *out)
-{
-	sqlite3_stmt *s = prepare(st, Q_MSG_BY_CID, "iss", chat_id, from, cid);
-	struct store_msg m;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return -1;
-	rc = step(st, Q_MSG_BY_CID, s);
-	if (rc == SQLITE_ROW) {
-		fill_msg(s, &m);
-		*out = m;
-		out->from = m.from ? strdup(m.from) : NULL;
-		out->text = m.text ? strdup(m.text) : NULL;
-		out->cid = m.cid ? strdup(m.cid) : NULL;
-	}
-	done(st, Q_MSG_BY_CID, s);
-	if (rc == SQLITE_DONE)
-		return 1;
-	if (rc != SQLITE_ROW)
-		return -1;
-	if (!out->from || !out->text || !out->cid) {
-		log_err("store: message by cid: out of memory");
-		store_msg_release(out);
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_messages_each(struct store *st, int64_t chat_id,
-		    int (*fn)(void *ctx, const struct store_msg *m), void *ctx)
-{
-	sqlite3_stmt *s = prepare(st, Q_MSGS, "i", chat_id);
-	struct store_msg m;
-	int rc;
-
-	if (!s)
-		return -1;
-	while ((rc = step(st, Q_MSGS, s)) == SQLITE_ROW) {
-		fill_msg(s, &m);
-		if (!m.from || !m.text || fn(ctx, &m))
-			break;
-	}
-	done(st, Q_MSGS, s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
-int
-store_chat_usage(struct store *st, int64_t chat_id, int64_t *chars,
-		 int64_t *resident_tail)
-{
-	sqlite3_stmt *s = prepare(st, Q_CHAT_USAGE, "i", chat_id);
-	int rc;
-
-	*chars = *resident_tail = 0;
-	if (!s)
-		return -1;
-	rc = step(st, Q_CHAT_USAGE, s);
-	if (rc == SQLITE_ROW) {
-		*chars = sqlite3_column_int64(s, 0);
-		*resident_tail = sqlite3_column_int64(s, 1);
-	}
-	done(st, Q_CHAT_USAGE, s);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-int
-store_event_add(struct store *st, int64_t at, const char *kind)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_EVENT_ADD, "is", at, kind);
-}
-
-/* ------------------------------------------------------ advisor accounts */
-
-int
-store_advisor_add(struct store *st, const char *username, const char *name,
-		  const char *phc, int64_t at)
-{
-	struct store_advisor a;
-	int rc = store_advisor_get(st, username, &a);
-
-	if (rc <= 0)
-		return rc == 0 ? 1 : -1;
-	if (begin(st) ||
-	    run(st, Q_ADVISOR_ADD, "sssi", username, name, phc, at)) {
-		rollback(st);
-		return -1;
-	}
-	return store_commit(st);
-}
-
-static void
-copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
-{
-	const char *t = (const char *)sqlite3_column_text(s, col);
-
-	snprintf(dst, n, "%s", t ? t : "");
-}
-
-/* One advisor row of Q_ADVISOR_GET or Q_ADVISOR_BY_ID. */
-static int
-read_advisor(struct store *st, enum query q, sqlite3_stmt *s,
-	     struct store_advisor *out)
-{
-	int rc;
-
-	if (!s)
-		return -1;
-	rc = step(st, q, s);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(s, 0);
-		copy_col(out->username, sizeof(out->username), s, 1);
-		copy_col(out->name, sizeof(out->name), s, 2);
-		copy_col(out->phc, sizeof(out->phc), s, 3);
-		out->created_at = sqlite3_column_int64(s, 4);
-	}
-	done(st, q, s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? 1 : -1;
-}
-
-int
-store_advisor_get(struct store *st, const char *username,
-		  struct store_advisor *out)
-{
-	return read_advisor(st, Q_ADVISOR_GET,
-			    prepare(st, Q_ADVISOR_GET, "s", username), out);
-}
-
-int
-store_advisor_by_id(struct store *st, int64_t id, struct store_advisor *out)
-{
-	return read_advisor(st, Q_ADVISOR_BY_ID,
-			    prepare(st, Q_ADVISOR_BY_ID, "i", id), out);
-}
-
-/* A change to one account (q with its parameters phc?, username) and the
- * end of all its tokens, in one transaction, committed. Returns 0, 1 when
- * there is no such account, or -1. */
-static int
-change_advisor(struct store *st, enum query q, const char *phc,
-	       const char *username)
-{
-	int n;
-
-	/* The tokens go first: the lookup by username needs the row. */
-	if (begin(st) || run(st, Q_TOKENS_OF_USER, "s", username) ||
-	    (phc ? run(st, q, "ss", phc, username)
-		 : run(st, q, "s", username))) {
-		rollback(st);
-		return -1;
-	}
-	n = sqlite3_changes(st->db);
-	if (store_commit(st))
-		return -1;
-	return n ? 0 : 1;
-}
-
-int
-store_advisor_set_password(struct store *st, const char *username,
-			   const char *phc)
-{
-	return change_advisor(st, Q_ADVISOR_PASSWD, phc, username);
-}
-
-int
-store_advisor_remove(struct store *st, const char *username)
-{
-	return change_advisor(st, Q_ADVISOR_REMOVE, NULL, username);
-}
-
-int
-store_advisor_each(struct store *st,
-		   int (*fn)(void *ctx, const struct store_advisor *a),
-		   void *ctx)
-{
-	sqlite3_stmt *s = prepare(st, Q_ADVISOR_EACH, "");
-	struct store_advisor a;
-	int rc;
-
-	if (!s)
-		return -1;
-	memset(&a, 0, sizeof(a));
-	while ((rc = step(st, Q_ADVISOR_EACH, s)) == SQLITE_ROW) {
-		a.id = sqlite3_column_int64(s, 0);
-		copy_col(a.username, sizeof(a.username), s, 1);
-		copy_col(a.name, sizeof(a.name), s, 2);
-		a.created_at = sqlite3_column_int64(s, 3);
-		if (fn(ctx, &a))
-			break;
-	}
-	done(st, Q_ADVISOR_EACH, s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* -------------------------------------------------------- advisor tokens */
-
-int
-store_advisor_token_add(struct store *st,
-			const uint8_t digest[STORE_DIGEST_LEN],
-			int64_t account_id, int64_t issued_at,
-			int64_t expires_at)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_TOKEN_ADD, "biii", digest, account_id, issued_at,
-		   expires_at);
-}
-
-int
-store_advisor_token_get(struct store *st,
-			const uint8_t digest[STORE_DIGEST_LEN], int64_t now,
-			struct store_token *out)
-{
-	sqlite3_stmt *s = prepare(st, Q_TOKEN_GET, "bi", digest, now);
-	int rc;
-
-	if (!s)
-		return -1;
-	rc = step(st, Q_TOKEN_GET, s);
-	if (rc == SQLITE_ROW && out) {
-		out->account_id = sqlite3_column_int64(s, 0);
-		out->issued_at = sqlite3_column_int64(s, 1);
-		out->expires_at = sqlite3_column_int64(s, 2);
-	}
-	done(st, Q_TOKEN_GET, s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	return rc == SQLITE_DONE ? 1 : -1;
-}
-
-int
-store_advisor_token_delete(struct store *st,
-			   const uint8_t digest[STORE_DIGEST_LEN])
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_TOKEN_DELETE, "b", digest);
-}
-
-int
-store_advisor_tokens_revoke(struct store *st, int64_t account_id)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_TOKENS_REVOKE, "i", account_id);
-}
-
-int
-store_advisor_tokens_expire(struct store *st, int64_t now, int64_t *deleted)
-{
-	*deleted = 0;
-	if (begin(st) || run(st, Q_TOKENS_EXPIRE, "i", now))
-		return -1;
-	*deleted = sqlite3_changes(st->db);
-	return 0;
-}
-
-/* ---------------------------------------------------------------- stats */
-
-int
-store_stat_add(struct store *st, int64_t at, const char *kind, int64_t value,
-	       const char *label, int64_t *row)
-{
-	if (begin(st) || run(st, Q_STAT_ADD, "isis", at, kind, value, label))
-		return -1;
-	if (row)
-		*row = sqlite3_last_insert_rowid(st->db);
-	return 0;
-}
-
-int
-store_stat_remove(struct store *st, int64_t row)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_STAT_REMOVE, "i", row);
-}
-
-/* The one number of a count(*) statement. */
-static int
-count(struct store *st, enum query q, sqlite3_stmt *s, int64_t *n)
-{
-	int rc;
-
-	if (!s)
-		return -1;
-	rc = step(st, q, s);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
-	done(st, q, s);
-	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-int
-store_stat_count(struct store *st, const char *kind, int64_t from, int64_t to,
-		 int64_t *n)
-{
-	return count(st, Q_STAT_COUNT,
-		     prepare(st, Q_STAT_COUNT, "sii", kind, from, to), n);
-}
-
-int
-store_stats_each(struct store *st, int64_t from, int64_t to,
-		 int (*fn)(void *ctx, const struct store_stat *e), void *ctx)
-{
-	sqlite3_stmt *s = prepare(st, Q_STATS, "ii", from, to);
-	struct store_stat e;
-	int rc;
-
-	if (!s)
-		return -1;
-	while ((rc = step(st, Q_STATS, s)) == SQLITE_ROW) {
-		e.at = sqlite3_column_int64(s, 0);
-		e.kind = (const char *)sqlite3_column_text(s, 1);
-		e.value = sqlite3_column_int64(s, 2);
-		e.label = (const char *)sqlite3_column_text(s, 3);
-		if (!e.kind)
-			continue;
-		if (fn(ctx, &e))
-			break;
-	}
-	done(st, Q_STATS, s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* The tagged topics of a chat, or its hello topic when it has none. */
-static json_t *
-chat_topics(struct store *st, int64_t id, const char *hello_topic)
-{
-	json_t *arr = json_array();
-	sqlite3_stmt *s = prepare(st, Q_TOPICS, "i", id);
-	int rc;
-
-	if (!arr || !s) {
-		done(st, Q_TOPICS, s);
-		json_decref(arr);
-		return NULL;
-	}
-	while ((rc = step(st, Q_TOPICS, s)) == SQLITE_ROW)
-		if (json_array_append_new(arr, json_string((const char *)
-					  sqlite3_column_text(s, 0))))
-			break;
-	done(st, Q_TOPICS, s);
-	if (rc != SQLITE_DONE) {
-		json_decref(arr);
-		if (rc == SQLITE_ROW)
-			log_err("store: topics: out of memory");
-		return NULL;
-	}
-	if (json_array_size(arr) == 0 && hello_topic &&
-	    json_array_append_new(arr, json_string(hello_topic))) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
-}
-
-static void
-fill_transcript(struct store *st, sqlite3_stmt *s, struct store_transcript *t)
-{
-	t->id = sqlite3_column_int64(s, 0);
-	t->started_at = sqlite3_column_int64(s, 1);
-	t->lang = (const char *)sqlite3_column_text(s, 2);
-	t->taken_at = sqlite3_column_type(s, 4) == SQLITE_NULL
-		      ? -1 : sqlite3_column_int64(s, 4);
-	t->ended_at = sqlite3_column_type(s, 5) == SQLITE_NULL
-		      ? -1 : sqlite3_column_int64(s, 5);
-	t->outcome = (const char *)sqlite3_column_text(s, 6);
-	t->topics = chat_topics(st, t->id,
-				(const char *)sqlite3_column_text(s, 3));
-}
-
-int
-store_transcripts_each(struct store *st, int64_t from, int64_t to,
-		       int (*fn)(void *ctx, const struct store_transcript *t),
-		       void *ctx)
-{
-	sqlite3_stmt *s = prepare(st, Q_TRANSCRIPTS, "ii", from, to);
-	struct store_transcript t;
-	int rc, stop = 0;
-
-	if (!s)
-		return -1;
-	while (!stop && (rc = step(st, Q_TRANSCRIPTS, s)) == SQLITE_ROW) {
-		fill_transcript(st, s, &t);
-		if (!t.topics || !t.lang) {
-			json_decref(t.topics);
-			done(st, Q_TRANSCRIPTS, s);
-			return -1;
-		}
-		stop = fn(ctx, &t);
-		json_decref(t.topics);
-	}
-	done(st, Q_TRANSCRIPTS, s);
-	if (stop)
-		return stop < 0 ? -1 : 0;
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int
-store_purge(struct store *st, int64_t before, int64_t *deleted)
-{
-	*deleted = 0;
-	if (begin(st) || run(st, Q_PURGE, "i", before))
-		return -1;
-	*deleted = sqlite3_changes(st->db);
-	return 0;
-}
-
-/* --------------------------------------------------------------- outbox */
-
-int
-store_outbox_add(struct store *st, int64_t chat_id, const char *addr,
-		 const char *lang, int64_t at, int64_t *id)
-{
-	if (begin(st) ||
-	    run(st, Q_OUTBOX_ADD, "issi", chat_id, addr, lang, at))
-		return -1;
-	*id = sqlite3_last_insert_rowid(st->db);
-	return run(st, Q_OUTBOX_ASKED, "i", chat_id);
-}
-
-int
-store_outbox_set_message(struct store *st, int64_t id, const char *message)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_OUTBOX_SET_MESSAGE, "si", message, id);
-}
-
-int
-store_outbox_retry(struct store *st, int64_t id, int attempts,
-		   int64_t next_at)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_OUTBOX_RETRY, "iii", (int64_t)attempts, next_at, id);
-}
-
-int
-store_outbox_delete(struct store *st, int64_t id)
-{
-	if (begin(st))
-		return -1;
-	return run(st, Q_OUTBOX_DELETE, "i", id);
-}
-
-int
-store_outbox_expire(struct store *st, int64_t before, int64_t *deleted)
-{
-	*deleted = 0;
-	if (begin(st) || run(st, Q_OUTBOX_EXPIRE, "i", before))
-		return -1;
-	*deleted = sqlite3_changes(st->db);
-	return 0;
-}
-
-int
-store_outbox_count(struct store *st, int64_t *n)
-{
-	return count(st, Q_OUTBOX_COUNT, prepare(st, Q_OUTBOX_COUNT, ""), n);
-}
-
-static void
-fill_outbox(sqlite3_stmt *s, struct store_outbox *o)
-{
-	o->id = sqlite3_column_int64(s, 0);
-	o->chat_id = sqlite3_column_int64(s, 1);
-	o->addr = (const char *)sqlite3_column_text(s, 2);
-	o->lang = (const char *)sqlite3_column_text(s, 3);
-	o->created_at = sqlite3_column_int64(s, 4);
-	o->message = (const char *)sqlite3_column_text(s, 5);
-	o->attempts = sqlite3_column_int(s, 6);
-	o->next_at = sqlite3_column_int64(s, 7);
-}
-
-int
-store_outbox_each(struct store *st, int64_t due,
-		  int (*fn)(void *ctx, const struct store_outbox *o),
-		  void *ctx)
-{
-	sqlite3_stmt *s = prepare(st, Q_OUTBOX_EACH, "i", due);
-	struct store_outbox o;
-	int rc;
-
-	if (!s)
-		return -1;
-	while ((rc = step(st, Q_OUTBOX_EACH, s)) == SQLITE_ROW) {
-		fill_outbox(s, &o);
-		if (!o.addr || !o.lang)
-			continue;
-		if (fn(ctx, &o))
-			break;
-	}
-	done(st, Q_OUTBOX_EACH, s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* No busy wait here: a reader (neuvo-admin stats, say) may hold the WAL for
- * a while, and the event loop must not stall on it. The caller tries again. */
-int
-store_checkpoint(struct store *st)
-{
-	int rc;
-
-	if (st->in_tx)
-		return -1;
-	sqlite3_busy_timeout(st->db, 0);
-	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
-				       SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	sqlite3_busy_timeout(st->db, st->busy_ms);
-	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-		return 1;
-	if (rc != SQLITE_OK)
-		return fail(st, "WAL checkpoint");
-	return 0;
-}
