@@ -180,7 +180,10 @@ load_usage(struct svc *s, struct chat *c)
 	if (store_chat_usage(s->st, c->id, &chars, &tail))
 		return -1;
 	c->chars = chars;
-	c->queued_msgs = c->state == CHAT_QUEUED ? tail : 0;
+	/* A chat handed back to the queue starts counting again from the
+	 * hand-back, as it did in memory; the store's tail would also count
+	 * what was written while it was active. */
+	c->queued_msgs = c->state == CHAT_QUEUED && !c->requeued ? tail : 0;
 	c->usage_known = true;
 	return 0;
 }
@@ -251,10 +254,15 @@ limits_history_budget(struct svc *s, const struct peer *p, size_t len)
 		s->lim.history_max = len;
 	if (one < s->lim.history_max)
 		one = s->lim.history_max;
-	if (p->role == PROTO_ADVISOR)
-		chats = (size_t)(s->cfg->max_chats_per_advisor < SVC_MAX_SLOTS
-				 ? s->cfg->max_chats_per_advisor
-				 : SVC_MAX_SLOTS);
+	if (p->role == PROTO_ADVISOR) {
+		int n = s->cfg->max_chats_per_advisor;
+
+		/* A restart, or a SIGHUP that lowered the cap, can leave an
+		 * advisor holding more chats than the cap: all are delivered. */
+		if (p->adv && p->adv->n_active > n)
+			n = p->adv->n_active;
+		chats = (size_t)(n < SVC_MAX_SLOTS ? n : SVC_MAX_SLOTS);
+	}
 	return times_saturated(one, chats);
 }
 
@@ -281,6 +289,11 @@ limits_on_block(struct svc *s, struct peer *p, const struct proto_in *in)
 		svc_send_error(s, p, "not_allowed", "not blocked, try again");
 		return;
 	}
+	/* A resident who resumed from another address is blocked there too
+	 * (best effort: the chat's own address is what the rule names). */
+	if (c->resident && !guard_key_unknown(&c->resident->addr) &&
+	    memcmp(&c->resident->addr, &c->addr, sizeof(c->addr)))
+		(void)guard_block(s->lim.guard, &c->resident->addr, now, until);
 	if (!c->blocked) {
 		c->blocked = true;
 		s->lim.blocks++;

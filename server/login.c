@@ -303,8 +303,11 @@ login_done(uv_work_t *req, int status)
 	if (status == 0)
 		throttle_login_note(&s->login.fails, j->addr, j->username, ok,
 				    svc_now(s));
-	if (j->p) {
+	if (j->p)
 		j->p->job = NULL;
+	/* A connection already closing (too many errors, SIGTERM) must not
+	 * take the session from the advisor's live one. */
+	if (j->p && !j->p->closing) {
 		if (ok)
 			password_ok(s, j->p, &j->account);
 		else
@@ -493,8 +496,7 @@ login_on_logout(struct svc *s, struct peer *p)
 	struct advisor *a = p->adv;
 
 	if (a->has_token && store_advisor_token_delete(s->st, a->token)) {
-		svc_send_error(s, p, "unavailable",
-			       "not logged out; try again");
+		svc_write_failed(s, p, "not logged out; try again");
 		return;
 	}
 	a->has_token = false;

@@ -87,6 +87,9 @@ chat_from_store(const struct store_chat *sc, int64_t now)
 	snprintf(c->topic, sizeof(c->topic), "%s", sc->topic ? sc->topic : "");
 	c->gone_at = now;                /* the grace counts from the start */
 	c->started_at = sc->started_at;
+	/* Active chats too: a take reports waited_s from it, and a chat
+	 * handed back to the queue later keeps it as its arrival. */
+	c->qnode.enqueued_at = sc->started_at;
 	c->last_activity = sc->last_activity;
 	c->seq = sc->seq;
 	c->stat_served = sc->served;
@@ -126,7 +129,6 @@ restore_one(void *ctx, const struct store_chat *sc)
 		}
 	}
 	c->state = CHAT_QUEUED;
-	c->qnode.enqueued_at = sc->started_at;
 	chat_queue_place(s, c);
 	r->queued++;
 	return 0;

@@ -2303,6 +2303,8 @@ restart_gives_the_advisor_its_chats_at_token_login(void **state)
 	o = expect(a2, "chat");
 	assert_int_equal(jint(o, "chat"), id);
 	assert_true(json_is_true(json_object_get(o, "resumed")));
+	/* Its wait is the chat's own (seconds), not a time since 1970. */
+	assert_in_range(jint(o, "waited_s"), 0, 3600);
 	h = json_object_get(o, "history");
 	assert_int_equal(json_array_size(h), 2);
 	/* Only the advisor's own message carries its cid. */
