@@ -116,6 +116,30 @@ remove_db_file(const char *path)
 			(void)unlink(side);
 }
 
+/* VACUUM INTO dest from the database at src, opened with `flags`. On
+ * failure dest goes (with anything beside it) and why says so. */
+static int
+copy_database(const char *src, int flags, const char *dest, char *why,
+	      size_t n)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(src, &db, flags, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, BACKUP_BUSY_MS);
+		rc = vacuum_into(db, dest);
+	}
+	if (rc != SQLITE_OK) {
+		say(why, n, "cannot copy %s: %s", src,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		remove_db_file(dest);
+		return -1;
+	}
+	sqlite3_close(db);
+	return 0;
+}
+
 /* Create dest empty, mode 0600, refusing one that exists: VACUUM INTO then
  * writes into it and keeps the mode. */
 static int
@@ -137,24 +161,10 @@ int
 store_backup(const char *db_path, const char *dest, int *version, char *why,
 	     size_t n)
 {
-	sqlite3 *db = NULL;
-	int rc;
-
 	if (create_private(dest, why, n))
 		return -1;
-	rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(db, BACKUP_BUSY_MS);
-		rc = vacuum_into(db, dest);
-	}
-	if (rc != SQLITE_OK) {
-		say(why, n, "cannot copy %s: %s", db_path,
-		    db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		remove_db_file(dest);
+	if (copy_database(db_path, SQLITE_OPEN_READWRITE, dest, why, n))
 		return -1;
-	}
-	sqlite3_close(db);
 	if (sync_path(dest, false) || sync_parent(dest)) {
 		remove_db_file(dest);
 		return say(why, n, "cannot sync %s to disk: %s", dest,
@@ -290,8 +300,7 @@ stage_copy(const char *db_path, const char *src, char *tmp, size_t tmp_n,
 	   char *why, size_t n)
 {
 	struct store *st;
-	sqlite3 *db = NULL;
-	int fd, rc;
+	int fd;
 
 	if (snprintf(tmp, tmp_n, "%s.restore-XXXXXX", db_path) >= (int)tmp_n)
 		return say(why, n, "database path too long");
@@ -300,17 +309,8 @@ stage_copy(const char *db_path, const char *src, char *tmp, size_t tmp_n,
 		return say(why, n, "cannot create a file beside %s: %s",
 			   db_path, strerror(errno));
 	close(fd);
-	rc = sqlite3_open_v2(src, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc == SQLITE_OK)
-		rc = vacuum_into(db, tmp);
-	if (rc != SQLITE_OK) {
-		say(why, n, "cannot copy %s: %s", src,
-		    db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		remove_db_file(tmp);
+	if (copy_database(src, SQLITE_OPEN_READONLY, tmp, why, n))
 		return -1;
-	}
-	sqlite3_close(db);
 	/* store_open runs the migrations an older copy lacks and refuses a
 	 * newer one; closing folds its WAL back in and removes it. */
 	if (store_open(tmp, BACKUP_BUSY_MS, &st)) {
