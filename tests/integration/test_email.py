@@ -60,7 +60,8 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             n = len(list(self.dir.glob("*.eml")))
-            (self.dir / f"{n}.eml").write_bytes(envelope.content)
+            # the .json first and the .eml by rename: a reader that sees
+            # the .eml (it polls without the lock) always finds both whole
             (self.dir / f"{n}.json").write_text(json.dumps({
                 "mail_from": envelope.mail_from,
                 "rcpt_tos": envelope.rcpt_tos,
@@ -70,6 +71,9 @@ class Sink:
                        server.transport.get_extra_info("sslcontext") is not None,
                 "auth": session.authenticated,
             }))
+            part = self.dir / f"{n}.part"
+            part.write_bytes(envelope.content)
+            part.rename(self.dir / f"{n}.eml")
         return "250 Message accepted for delivery"
 
     def messages(self):
