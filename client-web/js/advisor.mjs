@@ -7,6 +7,7 @@ import {
 } from './util.mjs';
 import { Connection, restartLike } from './socket.mjs';
 import { Transcript } from './chatlog.mjs';
+import { QuestionsPanel } from './questions.mjs';
 
 const TOKEN_KEY = 'neuvo.advisor.token';
 const SOUND_KEY = 'neuvo.advisor.sound';
@@ -239,7 +240,9 @@ function onMessage(m) {
     case 'tagged': return removeChat(Number(m.chat));
     case 'logged_out': return finishLogout();
     case 'blocked': return onBlocked(m);
-    case 'error': return onError(m);
+    case 'questions': return questions.onList(m);
+    case 'answered': return questions.onAnswered(m);
+    case 'error': return questions.onError(m) || onError(m);
     default: return undefined;
   }
 }
@@ -267,6 +270,7 @@ function onLoginOk(m) {
   show('view-console');
   if (firstShow) $('#console-h').focus();
   if (wasDown) say(t('conn.restored'));
+  questions.request();
   // Chats the server no longer gives back after a reconnect are not ours now.
   const seq = A.loginSeq;
   setTimeout(() => {
@@ -964,6 +968,7 @@ function resetConsole() {
   ui.queueList.replaceChildren();
   A.seenWaiting.clear();
   A.firstQueue = true;
+  questions.clear();
   updateEmpty();
 }
 
@@ -1015,7 +1020,13 @@ i18n.onChange(() => {
   }
 });
 
+const questions = new QuestionsPanel($('#questions'), {
+  send: (m) => conn.send(m), toast, say, notify, maxChars: () => A.status?.max_message_chars,
+});
+
 async function main() {
+  // The console may remember its language across visits (the resident page may not).
+  try { i18n.useStorage(window.localStorage); } catch { /* storage off */ }
   try {
     A.status = await fetchStatus();
     setTimeZone(A.status.timezone);

@@ -10,9 +10,10 @@ const STORE_KEY = 'neuvo.lang';
 
 let current = 'fi';
 let dict = {};
-// Where a chosen language is remembered. The console keeps it across visits;
-// the resident page keeps nothing beyond its tab (useStorage), so that a
-// shared computer shows no trace of a visit.
+// Where a chosen language is remembered: nowhere unless a page says so
+// (useStorage). The console keeps it in localStorage across visits; the
+// resident page in sessionStorage only, so that a shared computer shows no
+// trace of a visit (CONTRACT section 9).
 let storage = null;
 const fallback = {};
 const listeners = [];
@@ -28,10 +29,10 @@ async function load(lang) {
 }
 
 function kept() {
-  try { return storage || window.localStorage; } catch { return null; }
+  return storage;
 }
 
-/** Remember the chosen language in this storage (e.g. sessionStorage). */
+/** Remember the chosen language in this storage (e.g. sessionStorage); null: nowhere. */
 export function useStorage(s) { storage = s; }
 
 function readStored() {

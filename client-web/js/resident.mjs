@@ -7,12 +7,14 @@ import {
 } from './util.mjs';
 import { Connection, restartLike } from './socket.mjs';
 import { Transcript } from './chatlog.mjs';
+import { installQuickExit } from './exit.mjs';
+import { setupAsk } from './ask.mjs';
 
 const SESSION_KEY = 'neuvo.resident';
 const STATUS_POLL_MS = 30000;
 const TYPING_IDLE_MS = 4000;
 
-const views = ['view-loading', 'view-error', 'view-closed', 'view-full', 'view-limited', 'view-blocked', 'view-start', 'view-chat'].map((id) => document.getElementById(id));
+const views = ['view-loading', 'view-error', 'view-closed', 'view-full', 'view-limited', 'view-blocked', 'view-start', 'view-chat', 'view-answer'].map((id) => document.getElementById(id));
 const ui = {
   main: $('#main'),
   langs: $('#langs'),
@@ -52,6 +54,8 @@ const ui = {
   idleDialog: $('#idle-dialog'),
   idleLeft: $('#idle-left'),
   endDialog: $('#end-dialog'),
+  waitNotice: $('#wait-notice'),
+  a11yLink: $('#a11y-link'),
 };
 
 const say = announcer($('#announcer'));
@@ -64,6 +68,7 @@ const S = {
   session: null,          // {token, chat, assigned, advisor, feedback, email}
   position: null,
   wait: null,
+  mayNotBeServed: false,  // the wait runs past closing (CONTRACT section 9)
   endedBy: null,
   resuming: false,        // a resume is in flight
   elsewhere: false,       // closed because the chat was opened in another window
@@ -197,6 +202,7 @@ function renderStatus() {
   if (st.advisors_available === 0) setText(ui.startQueue, 'status.no_advisors', { n: q });
   else if (q === 0) setText(ui.startQueue, 'status.no_queue');
   else setText(ui.startQueue, 'status.queue', { n: q, wait: waitText(st.estimated_wait_s) });
+  ask.render();
 }
 
 function fillTopics() {
@@ -283,7 +289,39 @@ function renderChat() {
     setText(ui.chatTitle, 'chat.lost_title');
     setText(ui.chatSub, 'chat.lost_body');
   }
+  renderWaitNotice();
   updateCount();
+}
+
+/*
+ * Honest waiting: while queued past what the day's hours allow, say so
+ * calmly, with the other ways to get help. The resident may stay queued.
+ * The region stays in the page (role=status) and is only filled or emptied,
+ * so that screen readers hear the change.
+ */
+function renderWaitNotice() {
+  const want = S.phase === 'queued' && S.mayNotBeServed;
+  const st = S.status || {};
+  // Rebuilt only when what it says changes: a position push must not make
+  // a screen reader read the whole notice again.
+  const key = want ? `${i18n.lang()}|${st.closes_at || ''}|${st.other_help || ''}` : '';
+  if (ui.waitNotice.dataset.key === key) return;
+  ui.waitNotice.dataset.key = key;
+  if (!want) {
+    ui.waitNotice.replaceChildren();
+    return;
+  }
+  const head = el('p', 'wait-head');
+  setText(head, 'waiting.title');
+  const body = el('p');
+  if (st.closes_at && sameDay(st.closes_at)) setText(body, 'waiting.body_until', { time: clock(st.closes_at) });
+  else setText(body, 'waiting.body');
+  const help = el('p', 'wait-help');
+  if (typeof st.other_help === 'string' && st.other_help.trim()) help.textContent = st.other_help.trim();
+  else setText(help, 'other_help');
+  const sos = el('p', 'emergency');
+  setText(sos, 'common.emergency');
+  ui.waitNotice.replaceChildren(head, body, help, sos);
 }
 
 function endedKey(by) {
@@ -392,6 +430,7 @@ function onMessage(m) {
       // come back: the chat is at the front of the queue again.
       if (S.phase === 'chatting') return onRequeued(m);
       if (S.phase === 'queued') {
+        S.mayNotBeServed = m.may_not_be_served === true;
         const moved = m.position !== S.position;
         S.position = m.position;
         S.wait = m.estimated_wait_s;
@@ -426,6 +465,7 @@ function onMessage(m) {
 }
 
 function onQueued(m) {
+  S.mayNotBeServed = m.may_not_be_served === true;
   S.session = { token: m.token, chat: m.chat, assigned: false, advisor: null, feedback: false, email: false };
   saveSession();
   S.position = m.position;
@@ -453,6 +493,7 @@ function onResumed(m) {
   }
   S.position = m.position || null;
   S.wait = m.estimated_wait_s ?? null;
+  S.mayNotBeServed = m.may_not_be_served === true;
   if (m.state === 'queued') setPhase('queued');
   else if (m.state === 'chatting') setPhase('chatting');
   else {
@@ -478,6 +519,7 @@ function onClosed(m) {
   if (!S.status) S.status = {};
   S.status.open = false;
   if (m.next_open !== undefined) S.status.next_open = m.next_open;
+  if (typeof m.questions === 'boolean') S.status.questions = m.questions;
   renderStatus();
   show('view-closed');
   refreshStatus().then((ok) => { if (ok && S.view === 'view-closed') renderStatus(); });
@@ -530,6 +572,7 @@ function onAssigned(m) {
 }
 
 function onRequeued(m) {
+  S.mayNotBeServed = m.may_not_be_served === true;
   S.position = m.position;
   S.wait = m.estimated_wait_s;
   hidePeerTyping();
@@ -919,10 +962,32 @@ $('#error-retry').addEventListener('click', () => goHome());
 $('#full-retry').addEventListener('click', () => goHome());
 $('#limited-back').addEventListener('click', () => goHome());
 
+/* ------------------------------------------ quick exit and questions */
+
+installQuickExit({
+  button: $('#quick-exit'),
+  url: () => S.status && S.status.exit_url,
+  // Ends the chat by:"resident"; the socket is gone with the page anyway.
+  beforeLeave: () => { if (S.session) conn.send({ type: 'end' }); },
+});
+
+const ask = setupAsk({
+  show: (id) => show(id),
+  status: () => S.status,
+  say,
+  home: () => goHome(),
+});
+
+/** The accessibility statement in the page's language. */
+function a11yHref() {
+  ui.a11yLink.href = `accessibility?lang=${encodeURIComponent(i18n.lang())}`;
+}
+
 /* ----------------------------------------------------------- start */
 
 i18n.onChange(() => {
   badge.setBase(t('page.title'));
+  a11yHref();
   fillTopics();
   renderStatus();
   renderChat();
