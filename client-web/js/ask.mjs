@@ -236,6 +236,11 @@ export function setupAsk(o) {
         result(ui.result, 'ask.now_open', 'ok');
         o.home();
         return;
+      case 'email_unavailable':
+        ui.email.setAttribute('aria-invalid', 'true');
+        result(ui.result, 'ask.email_unavailable', 'error');
+        ui.email.focus();
+        return;
       case 'rate_limited': result(ui.result, 'ask.rate_limited', 'error'); return;
       case 'not_allowed':
       case 'no_questions': result(ui.result, 'ask.not_allowed', 'error'); return;

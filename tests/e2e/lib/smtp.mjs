@@ -25,8 +25,25 @@ function listening(port) {
 }
 
 /**
- * Start the sink. Returns {url (for [smtp] url), messages() → [text], wait(pred) →
- * the first message text matching, stop()}.
+ * A single-part message as {headers (raw text), body (decoded text)}: base64
+ * and quoted-printable bodies decoded as UTF-8, others as they are.
+ */
+export function parseMail(raw) {
+  const cut = raw.search(/\r?\n\r?\n/);
+  const headers = cut < 0 ? raw : raw.slice(0, cut);
+  let body = cut < 0 ? '' : raw.slice(cut).replace(/^\r?\n\r?\n/, '');
+  const cte = (headers.match(/^Content-Transfer-Encoding:\s*(\S+)/mi) || [])[1] || '';
+  if (/^base64$/i.test(cte)) body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  else if (/^quoted-printable$/i.test(cte)) {
+    const bytes = body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (m, h) => String.fromCharCode(parseInt(h, 16)));
+    body = Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  return { headers, body };
+}
+
+/**
+ * Start the sink. Returns {url (for [smtp] url), messages() → [raw text],
+ * wait(pred) → the first message (parseMail) pred(message) accepts, stop()}.
  */
 export async function startSmtpSink() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neuvo-e2e-smtp-'));
@@ -53,7 +70,7 @@ export async function startSmtpSink() {
     async wait(pred = () => true, ms = 60000) {
       const end = Date.now() + ms;
       while (Date.now() < end) {
-        const hit = messages().find(pred);
+        const hit = messages().map(parseMail).find(pred);
         if (hit) return hit;
         await new Promise((r) => setTimeout(r, 100));
       }
