@@ -39,12 +39,13 @@ export function escCounter(now = () => Date.now()) {
 }
 
 /**
- * Wire the quick exit. o.button: the exit button; o.url(): the exit
+ * Wire the quick exit. o.buttons: the exit buttons (the one at the top, and
+ * one in each modal dialog, which makes the rest of the page inert); o.url(): the exit
  * address now (from /api/status); o.beforeLeave(): end the chat, called
  * once, errors ignored. Returns leave() for other callers (e.g. a message
  * from the window that opened this one).
  */
-export function installQuickExit({ button, url, beforeLeave }) {
+export function installQuickExit({ buttons, url, beforeLeave }) {
   let leaving = false;
   function leave() {
     if (leaving) return;
@@ -59,7 +60,7 @@ export function installQuickExit({ button, url, beforeLeave }) {
     try { window.opener?.location.replace(target); } catch { /* not ours to move */ }
     location.replace(target);
   }
-  button?.addEventListener('click', leave);
+  for (const b of buttons || []) b.addEventListener('click', leave);
   const esc = escCounter();
   window.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && !e.repeat && esc()) leave();

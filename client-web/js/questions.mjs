@@ -208,6 +208,9 @@ export class QuestionsPanel {
       e.preventDefault();
       this.answer(li);
     });
+    box.addEventListener('input', () => {
+      if (res.classList.contains('error')) this.result(li, null);
+    });
     box.addEventListener('keydown', (e) => {
       // Ctrl+Enter sends; Enter alone is a new line (answers are long).
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {

@@ -965,7 +965,7 @@ $('#limited-back').addEventListener('click', () => goHome());
 /* ------------------------------------------ quick exit and questions */
 
 installQuickExit({
-  button: $('#quick-exit'),
+  buttons: document.querySelectorAll('[data-quick-exit]'),
   url: () => S.status && S.status.exit_url,
   // Ends the chat by:"resident"; the socket is gone with the page anyway.
   beforeLeave: () => { if (S.session) conn.send({ type: 'end' }); },
