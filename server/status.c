@@ -161,7 +161,12 @@ svc_status_json(struct svc *s)
 				id_list(cfg->topics, cfg->n_topics)) ||
 	    json_object_set_new(o, "email_available",
 				json_boolean(cfg->smtp_url[0] != '\0' &&
-					     s->mail.worker != NULL))) {
+					     s->mail.worker != NULL)) ||
+	    json_object_set_new(o, "exit_url", json_string(cfg->exit_url)) ||
+	    json_object_set_new(o, "other_help", cfg->other_help[0]
+				? json_string(cfg->other_help) : json_null()) ||
+	    json_object_set_new(o, "questions",
+				json_boolean(cfg->questions))) {
 		json_decref(o);
 		return NULL;            /* a partial body would mislead */
 	}
@@ -271,6 +276,8 @@ collect_metrics(struct svc *s, struct metric *m)
 	  "handshakes refused, subprotocol", ns->refused_protocol);
 	M("neuvo_ws_refused_per_ip_total", "counter",
 	  "handshakes refused, connections per address", ns->refused_per_ip);
+	M("neuvo_questions_open", "gauge",
+	  "questions left while closed, not yet answered", s->q.open);
 	M("neuvo_email_outbox", "gauge", "email copies waiting in the outbox",
 	  s->mail.outbox_len);
 	M("neuvo_email_sent_total", "counter",
