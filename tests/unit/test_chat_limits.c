@@ -296,8 +296,11 @@ the_report_table_shows_blocks_per_day(void **state)
 	assert_int_equal(stats_compute(ev, 3, &day, &day, &r), 0);
 	html = report_render_html(&in);
 	assert_non_null(html);
-	assert_non_null(strstr(html, "<th>blocked</th></tr>"));
-	assert_non_null(strstr(html, "<td>3</td></tr>"));
+	/* blocked, then questions and answered (CONTRACT.md section 9) */
+	assert_non_null(strstr(html, "<th>blocked</th><th>questions</th>"
+				     "<th>answered</th></tr>"));
+	assert_non_null(strstr(html, "<td>3</td><td>0</td><td>0</td></tr>"));
+	assert_non_null(strstr(html, "<h2>Questions while closed</h2>"));
 	free(html);
 	stats_free(&r);
 	json_decref(strings);
