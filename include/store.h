@@ -465,7 +465,9 @@ int store_outbox_each(struct store *st, int64_t due,
  * transaction (the caller commits).
  */
 
-#define STORE_QUESTIONS_MAX_LIST 50   /* open questions in one list */
+/* Open questions in one list: 20 of at most max_message_chars (4000) code
+ * points of 4 bytes each stay far below a peer's send queue (net.h). */
+#define STORE_QUESTIONS_MAX_LIST 20
 
 /* A new question; email may be NULL. *id gets its row. The code digest is
  * unique: -1 on the (astronomically unlikely) clash, as on any failure. */

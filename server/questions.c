@@ -35,6 +35,9 @@
 #include "svc_internal.h"
 
 #define QUESTIONS_BAD_CODES_MAX 10  /* wrong pickup codes an hour */
+/* Open questions at most, whoever asks: the per-address cap cannot stop a
+ * visitor with very many addresses from filling the disk. */
+#define QUESTIONS_OPEN_MAX 5000
 #define QUESTIONS_EXPIRE_EVERY_S 60
 
 _Static_assert(QCODE_DIGEST_LEN == STORE_DIGEST_LEN,
@@ -146,6 +149,11 @@ questions_on_question(struct svc *s, struct peer *p, const struct proto_in *in)
 	    s->cfg->questions_per_address_per_hour) {
 		svc_send_error(s, p, "rate_limited",
 			       "too many questions from here this hour");
+		return;
+	}
+	if (s->q.open >= QUESTIONS_OPEN_MAX) {
+		svc_send_error(s, p, "rate_limited",
+			       "too many questions waiting; try again later");
 		return;
 	}
 	if (question_store(s, in, in->lang ? in->lang

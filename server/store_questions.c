@@ -85,12 +85,9 @@ store_question_get(struct store *st, int64_t id, int64_t since,
 		   void (*fn)(void *ctx, const struct store_question *q),
 		   void *ctx)
 {
-	int rc = lookup_one(st, Q_QUESTION_GET,
-			    store_q_prepare(st, Q_QUESTION_GET, "ii", id,
-					    since),
-			    fill_get, fn, ctx);
-
-	return rc;
+	return lookup_one(st, Q_QUESTION_GET,
+			  store_q_prepare(st, Q_QUESTION_GET, "ii", id, since),
+			  fill_get, fn, ctx);
 }
 
 int
