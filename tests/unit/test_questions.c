@@ -21,6 +21,7 @@
 #include "mail.h"
 #include "qcode.h"
 #include "queue.h"
+#include "service.h"
 #include "unit.h"
 
 #define T0 ((int64_t)1795593600)
@@ -215,6 +216,29 @@ the_answer_email_holds_question_and_answer_in_its_language(void **state)
 	hours_free(&h);
 }
 
+/* ------------------------------------------------------- /accessibility */
+
+static void
+the_statement_language_comes_from_the_query_then_the_browser(void **state)
+{
+	(void)state;
+	assert_string_equal(svc_accessibility_lang(NULL, NULL), "fi");
+	assert_string_equal(svc_accessibility_lang("sv", "en"), "sv");
+	assert_string_equal(svc_accessibility_lang("EN", NULL), "en");
+	assert_string_equal(svc_accessibility_lang("de", "sv-FI"), "sv");
+	assert_string_equal(svc_accessibility_lang("", ""), "fi");
+	assert_string_equal(svc_accessibility_lang(NULL, "de-DE,de;q=0.9"),
+			    "fi");
+	assert_string_equal(svc_accessibility_lang(NULL,
+			    "de-DE, sv;q=0.8, en;q=0.9"), "en");
+	assert_string_equal(svc_accessibility_lang(NULL, "en;q=0, fi;q=0.1"),
+			    "fi");
+	assert_string_equal(svc_accessibility_lang(NULL, "en, sv"), "en");
+	assert_string_equal(svc_accessibility_lang(NULL, "fin, svx, e"), "fi");
+	assert_string_equal(svc_accessibility_lang(NULL, ",,;q=1, sv;q=0.500"),
+			    "sv");
+}
+
 int
 test_questions_run(void)
 {
@@ -232,6 +256,8 @@ test_questions_run(void)
 		cmocka_unit_test(tallies_count_per_address_and_hour),
 		cmocka_unit_test(
 			the_answer_email_holds_question_and_answer_in_its_language),
+		cmocka_unit_test(
+			the_statement_language_comes_from_the_query_then_the_browser),
 	};
 
 	return cmocka_run_group_tests_name("questions", tests,
