@@ -9,6 +9,7 @@
  *   store_chats.c    chats, their rebuild after a stop, and messages
  *   store_records.c  advisor accounts and tokens, statistics events,
  *                    transcripts, purge and the email outbox
+ *   store_questions.c  questions left while closed and their answers
  *
  * Single-threaded, like struct store itself.
  */
@@ -78,6 +79,13 @@ enum query {
 	Q_OUTBOX_COUNT,
 	Q_OUTBOX_EACH,
 	Q_CHAT_USAGE,
+	Q_QUESTION_ADD,
+	Q_QUESTION_BY_CODE,
+	Q_QUESTION_GET,
+	Q_QUESTION_ANSWER,
+	Q_QUESTIONS_OPEN,
+	Q_QUESTIONS_OPEN_COUNT,
+	Q_QUESTIONS_EXPIRE,
 	Q_N
 };
 

@@ -1,7 +1,8 @@
 /*
  * svc_internal.h - the chat service's private header: the state every
  * service module shares, and the functions they call in one another.
- * Nothing outside server/{service,chat,login,outbox,status}.c includes it;
+ * Nothing outside server/{service,chat,login,outbox,questions,status}.c
+ * (and limits.c, restore.c) includes it;
  * the rest of the program sees service.h only.
  *
  * The modules, each owning one concern of the service:
@@ -24,6 +25,9 @@
  *   limits.c   CONTRACT.md section 7's per-address rules and caps: hellos
  *              per address (queued, per hour, blocked), messages while
  *              queued, text per chat, the history budget, `block`
+ *   questions.c  CONTRACT.md section 9's questions left while closed: the
+ *              offer after `closed`, `question`, `pickup` at any hour, the
+ *              advisors' list and `answer`, the answer's email, expiry
  *
  * Threads: everything here runs on the event-loop thread. The only other
  * threads are libuv's pool (a login's scrypt check, which touches only its
@@ -106,6 +110,9 @@ struct chat {
 	int64_t chars;                   /* code points of text stored */
 	int64_t queued_msgs;             /* resident messages while waiting */
 	bool blocked;                    /* its address was blocked */
+	/* honest waiting (CONTRACT.md section 9) */
+	bool sent_late;                  /* last may_not_be_served pushed */
+	bool told_late;                  /* counted once in the figures */
 };
 
 /*
@@ -152,7 +159,24 @@ struct peer {
 					  * may write */
 	bool closing;                    /* closed or dropped: send nothing */
 	struct guard_key addr;           /* client address, keyed (limits.c) */
+	/* questions.c (CONTRACT.md section 9) */
+	int64_t last_frame;              /* wall time of its latest frame */
+	bool q_offered;                  /* resident told `closed` with
+					  * questions: may leave one */
+	bool q_asked;                    /* ... and has left it */
+	bool q_idle;                     /* resident without a chat kept open
+					  * for a question or pickup: closes
+					  * after QUESTIONS_IDLE_S */
+	bool q_watch;                    /* advisor asked for the list: gets
+					  * it pushed when it changes */
 	struct peer *prev, *next;
+};
+
+/* Questions left while closed (questions.c). */
+struct question_state {
+	int64_t open;                    /* unanswered, unexpired (store) */
+	bool dirty;                      /* the list changed: push it */
+	int64_t next_expire;             /* when expired rows next go */
 };
 
 /* Event counts for /metrics since the start; memory only. */
@@ -241,6 +265,7 @@ struct svc {
 	struct mail_state mail;
 	struct waits recent;             /* the wait p90 gauge (waits.h) */
 	struct limits_state lim;
+	struct question_state q;
 };
 
 /* ------------------------------------------------------------ service.c */
@@ -344,6 +369,11 @@ void chat_sweep(struct svc *s, int64_t now);
 /* The coalesced pushes: changed positions, and the queue view to every
  * connected advisor. */
 void chat_push_queue(struct svc *s);
+
+/* Push `position` to each waiting resident whose position, estimate or
+ * may_not_be_served (CONTRACT.md section 9) differs from what it was last
+ * sent. */
+void chat_push_positions(struct svc *s);
 
 /* --------------------------------------------------------------- login.c */
 
@@ -455,5 +485,35 @@ size_t limits_history_budget(struct svc *s, const struct peer *p, size_t len);
 
 /* Once a second: now and then drop expired per-address entries. */
 void limits_sweep(struct svc *s, int64_t now);
+
+/* ----------------------------------------------------------- questions.c */
+
+#define QUESTIONS_IDLE_S 600        /* a question-only connection's limit */
+
+/* Resident frames `question` and `pickup`; advisor frames `questions` and
+ * `answer` (p->adv is set). */
+void questions_on_question(struct svc *s, struct peer *p,
+			   const struct proto_in *in);
+void questions_on_pickup(struct svc *s, struct peer *p,
+			 const struct proto_in *in);
+void questions_on_list(struct svc *s, struct peer *p);
+void questions_on_answer(struct svc *s, struct peer *p,
+			 const struct proto_in *in);
+
+/* A hello answered `closed` at `now`: with [chat] questions = yes (and not
+ * draining), p stays open for one question and true is returned (the
+ * caller sends "questions":true); else false (the caller closes p). */
+bool questions_offer(struct svc *s, struct peer *p, int64_t now);
+
+/* Read the open count from the store (at start, after a rollback). */
+void questions_recount(struct svc *s);
+
+/* Once a second: idle question-only connections close, expired questions
+ * go (once a minute). */
+void questions_sweep(struct svc *s, int64_t now);
+
+/* The coalesced push: the list to every advisor watching it, when it
+ * changed. */
+void questions_push(struct svc *s);
 
 #endif
