@@ -46,9 +46,11 @@ export class QuestionsPanel {
       summary: $('#questions-summary', root),
       empty: $('#questions-empty', root),
       list: $('#questions-list', root),
+      more: $('#questions-more', root),
     };
     this.items = new Map();     // id (as string) → li
     this.list = [];
+    this.open = 0;              // open questions in all (the list may be shorter)
     this.at = Date.now();       // when this.list came
     this.asked = false;         // a `questions` request awaits its list
     this.seen = null;           // ids shown before (null: nothing shown yet)
@@ -68,6 +70,7 @@ export class QuestionsPanel {
     this.items.clear();
     this.ui.list.replaceChildren();
     this.list = [];
+    this.open = 0;
     this.seen = null;
     this.pending = null;
     this.asked = false;
@@ -81,6 +84,9 @@ export class QuestionsPanel {
     // Oldest first whatever order they came in.
     qs.sort((a, b) => (Number(b.age_s) || 0) - (Number(a.age_s) || 0));
     this.list = qs;
+    // The server lists the oldest few; `open` counts them all.
+    const open = Number(m.open);
+    this.open = Number.isFinite(open) && open >= qs.length ? open : qs.length;
     this.at = Date.now();
     const ids = new Set(qs.map((q) => String(q.id)));
     if (this.seen) {
@@ -101,7 +107,9 @@ export class QuestionsPanel {
     if (this.pending === id) this.pending = null;
     this.o.toast('questions_adv.sent', undefined, 'info');
     this.o.say(t('questions_adv.sent'));
+    const before = this.list.length;
     this.list = this.list.filter((q) => String(q.id) !== id);
+    if (this.list.length < before) this.open = Math.max(this.list.length, this.open - 1);
     this.render();
   }
 
@@ -149,10 +157,13 @@ export class QuestionsPanel {
 
   render() {
     const qs = this.list;
-    this.ui.count.textContent = String(qs.length);
+    this.ui.count.textContent = String(this.open);
     this.ui.empty.hidden = qs.length > 0;
-    if (qs.length) setText(this.ui.summary, 'questions_adv.summary', { n: qs.length, age: ageText(this.secs(qs[0])) });
-    else this.ui.summary.textContent = '';
+    this.summary();
+    if (this.open > qs.length) {
+      this.ui.more.hidden = false;
+      setText(this.ui.more, 'questions_adv.more', { n: this.open - qs.length });
+    } else this.ui.more.hidden = true;
     const focused = document.activeElement;
     let lostFocus = false;
     const keep = new Set(qs.map((q) => String(q.id)));
@@ -256,12 +267,17 @@ export class QuestionsPanel {
     this.result(li, 'questions_adv.sending');
   }
 
+  summary() {
+    if (this.list.length) setText(this.ui.summary, 'questions_adv.summary', { n: this.open, age: ageText(this.secs(this.list[0])) });
+    else this.ui.summary.textContent = '';
+  }
+
   tick() {
     if (this.root.hidden || !this.list.length) return;
     for (const li of this.items.values()) {
       const age = ageText(this.secs(li._q));
       li.querySelector('.question-age').textContent = age;
     }
-    setText(this.ui.summary, 'questions_adv.summary', { n: this.list.length, age: ageText(this.secs(this.list[0])) });
+    this.summary();
   }
 }

@@ -21,7 +21,12 @@ const EMAIL = 'asukas@example.fi';
 const env = { srv: undefined, browser: undefined };
 let sink = null;
 before(async () => {
-  const over = { 'smtp.starttls': 'no' };
+  const over = {
+    'smtp.starttls': 'no',
+    // All from 127.0.0.1: room for the many questions of the list test.
+    'limits.questions_per_address_per_hour': '40',
+    'limits.max_new_chats_per_address_per_hour': '100',
+  };
   if (smtpSinkAvailable()) {
     sink = await startSmtpSink();
     over['smtp.url'] = sink.url;
@@ -171,6 +176,62 @@ test('the answer form is reachable on the open page too, in Swedish', async () =
   await page.locator('#view-start').waitFor({ state: 'visible' });
   assert.deepEqual(page.problems, []);
   await context.close();
+});
+
+/** Leave n questions from a page of the service, straight over the socket. */
+async function leaveMany(page, n) {
+  return page.evaluate(async (count) => {
+    const codes = [];
+    for (let i = 0; i < count; i += 1) {
+      codes.push(await new Promise((resolve, reject) => {
+        const ws = new WebSocket(`${location.origin.replace('http', 'ws')}/ws`, 'neuvo.resident.v1');
+        ws.onopen = () => ws.send(JSON.stringify({ type: 'hello', lang: 'sv' }));
+        ws.onmessage = (ev) => {
+          const m = JSON.parse(ev.data);
+          if (m.type === 'closed') ws.send(JSON.stringify({ type: 'question', text: `Fråga nummer ${i + 1}`, lang: 'sv' }));
+          else if (m.type === 'question_saved') { ws.close(); resolve(m.code); } else { ws.close(); reject(new Error(ev.data)); }
+        };
+        ws.onerror = () => reject(new Error('socket'));
+      }));
+    }
+    return codes;
+  }, n);
+}
+
+test('the console lists the oldest questions and counts the rest', async () => {
+  const res = await openPage(env.browser, { locale: 'sv-FI' });
+  await res.page.goto(`${env.srv.url}/`);
+  await res.page.locator('#view-closed').waitFor({ state: 'visible' });
+  const adv = await openPage(env.browser, { locale: 'sv-FI', width: 1280, height: 800 });
+  const ap = adv.page;
+  await loginAdvisor(ap, env.srv.url, ADVISOR);
+  await ap.locator('#questions').waitFor({ state: 'visible' });
+  await ap.locator('#questions-empty').waitFor({ state: 'visible' });
+  // Pushed while the console is open: no reload.
+  assert.equal((await leaveMany(res.page, 21)).length, 21);
+  await ap.locator('#questions-count').filter({ hasText: /^21$/ }).waitFor();
+  const items = ap.locator('#questions-list li.question-item');
+  assert.equal(await items.count(), 20, 'the server lists twenty');
+  assert.match(await items.first().locator('.question-text').innerText(), /^Fråga nummer 1$/);
+  assert.match(await items.first().locator('.question-lang').innerText(), /svenska/i);
+  assert.match(await ap.locator('#questions-more').innerText(), /Dessutom 1 nyare/);
+  assert.match(await ap.locator('#questions-summary').innerText(), /^21 obesvarade, äldsta /);
+  // A half-written answer survives the pushes of other changes.
+  const second = items.nth(1);
+  await second.locator('summary').click();
+  await second.locator('textarea').fill('Halvfärdigt svar');
+  await items.first().locator('summary').click();
+  await items.first().locator('textarea').fill('Svar på den första.');
+  await items.first().locator('button[type="submit"]').click();
+  await ap.locator('#questions-count').filter({ hasText: /^20$/ }).waitFor();
+  await ap.locator('#questions-more').waitFor({ state: 'hidden' });
+  assert.equal(await items.count(), 20);
+  assert.match(await items.last().locator('.question-text').innerText(), /^Fråga nummer 21$/);
+  assert.equal(await items.first().locator('textarea').inputValue(), 'Halvfärdigt svar');
+  await axe(ap, 'console, a long list of questions');
+  assert.deepEqual(ap.problems, []);
+  await adv.context.close();
+  await res.context.close();
 });
 
 test('wrong codes are refused, and too many of them are stopped', async () => {
