@@ -87,6 +87,22 @@
     if (escTimes.length >= 3) leave();
   }
 
+  // Styles through the CSSOM, so the host page needs no style-src change:
+  // fixed at `edge` (top or bottom) of the chosen side, above the page,
+  // with a visible focus ring, plus the element's own look in `look`.
+  function floating(el, edge, gap, z, look) {
+    var s = el.style;
+    s.position = 'fixed';
+    s[edge] = gap;
+    s[left ? 'left' : 'right'] = gap;
+    s.zIndex = z;
+    s.font = look.weight + ' 16px/1.25 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+    for (var k in look) if (k !== 'weight') s[k] = look[k];
+    el.addEventListener('focus', function () { s.outline = '3px solid #b34700'; s.outlineOffset = '2px'; });
+    el.addEventListener('blur', function () { s.outline = ''; });
+    return s;
+  }
+
   function buildExit() {
     var b = document.createElement('button');
     b.type = 'button';
@@ -94,22 +110,11 @@
     b.lang = lang;
     b.textContent = EXIT[lang];
     b.title = EXIT_HINT[lang];
-    var s = b.style;
-    s.position = 'fixed';
-    s.top = '0.5rem';
-    s[left ? 'left' : 'right'] = '0.5rem';
-    s.zIndex = '2147483001';
-    s.minHeight = '44px';
-    s.padding = '0.375rem 1rem';
-    s.borderRadius = '0.5rem';
-    s.border = '2px solid #1b1f24';
-    s.background = '#ffd24d';
-    s.color = '#1b1f24';
-    s.font = '700 16px/1.25 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-    s.cursor = 'pointer';
-    s.boxShadow = '0 2px 8px rgba(0,0,0,0.3)';
-    b.addEventListener('focus', function () { s.outline = '3px solid #b34700'; s.outlineOffset = '2px'; });
-    b.addEventListener('blur', function () { s.outline = ''; });
+    floating(b, 'top', '0.5rem', '2147483001', {
+      weight: '700', minHeight: '44px', padding: '0.375rem 1rem', borderRadius: '0.5rem',
+      border: '2px solid #1b1f24', background: '#ffd24d', color: '#1b1f24', cursor: 'pointer',
+      boxShadow: '0 2px 8px rgba(0,0,0,0.3)'
+    });
     b.addEventListener('click', leave);
     // First in the page's tab order, as on the chat page.
     document.body.insertBefore(b, document.body.firstChild);
@@ -153,27 +158,12 @@
     a.appendChild(icon);
     a.appendChild(text);
 
-    // Styles through the CSSOM, so the host page needs no style-src change.
-    var s = a.style;
-    s.position = 'fixed';
-    s.bottom = '1rem';
-    s[left ? 'left' : 'right'] = '1rem';
-    s.zIndex = '2147483000';
-    s.display = 'inline-flex';
-    s.alignItems = 'center';
-    s.gap = '0.5rem';
-    s.maxWidth = 'calc(100vw - 2rem)';
-    s.minHeight = '48px';
-    s.padding = '0.625rem 1.125rem';
-    s.borderRadius = '999px';
-    s.background = '#0a4f8f';
-    s.color = '#ffffff';
-    s.font = '600 16px/1.25 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
-    s.textDecoration = 'none';
-    s.boxShadow = '0 4px 14px rgba(0,0,0,0.3)';
-    s.border = '2px solid #ffffff';
-    a.addEventListener('focus', function () { s.outline = '3px solid #b34700'; s.outlineOffset = '2px'; });
-    a.addEventListener('blur', function () { s.outline = ''; });
+    var s = floating(a, 'bottom', '1rem', '2147483000', {
+      weight: '600', display: 'inline-flex', alignItems: 'center', gap: '0.5rem',
+      maxWidth: 'calc(100vw - 2rem)', minHeight: '48px', padding: '0.625rem 1.125rem',
+      borderRadius: '999px', background: '#0a4f8f', color: '#ffffff', textDecoration: 'none',
+      boxShadow: '0 4px 14px rgba(0,0,0,0.3)', border: '2px solid #ffffff'
+    });
     a.addEventListener('mouseenter', function () { s.background = '#073a6a'; });
     a.addEventListener('mouseleave', function () { s.background = '#0a4f8f'; });
     document.body.appendChild(a);

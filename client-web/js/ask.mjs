@@ -150,6 +150,13 @@ export function setupAsk(o) {
     node.className = `form-result ${kind || ''}`.trim();
   }
 
+  /** Say what is wrong with field next to the form and put the caret there. */
+  function refuse(field, node, key, params) {
+    field.setAttribute('aria-invalid', 'true');
+    result(node, key, 'error', params);
+    field.focus();
+  }
+
   function updateCount() {
     const max = maxChars();
     ui.text.maxLength = max;
@@ -175,22 +182,16 @@ export function setupAsk(o) {
     ui.text.removeAttribute('aria-invalid');
     ui.email.removeAttribute('aria-invalid');
     if (!text.trim()) {
-      ui.text.setAttribute('aria-invalid', 'true');
-      result(ui.result, 'ask.empty', 'error');
-      ui.text.focus();
+      refuse(ui.text, ui.result, 'ask.empty');
       return;
     }
     if (text.length > maxChars()) {
-      ui.text.setAttribute('aria-invalid', 'true');
-      result(ui.result, 'ask.too_long', 'error', { max: maxChars() });
-      ui.text.focus();
+      refuse(ui.text, ui.result, 'ask.too_long', { max: maxChars() });
       return;
     }
     const to = ui.email.value.trim();
     if (to && !ui.email.checkValidity()) {
-      ui.email.setAttribute('aria-invalid', 'true');
-      result(ui.result, 'ask.invalid_email', 'error');
-      ui.email.focus();
+      refuse(ui.email, ui.result, 'ask.invalid_email');
       return;
     }
     const q = { type: 'question', text, lang: lang() };
@@ -221,26 +222,14 @@ export function setupAsk(o) {
     }
     const code = r.type === 'error' ? r.code : r.type;
     switch (code) {
-      case 'too_long':
-        ui.text.setAttribute('aria-invalid', 'true');
-        result(ui.result, 'ask.too_long', 'error', { max: maxChars() });
-        ui.text.focus();
-        return;
-      case 'invalid_email':
-        ui.email.setAttribute('aria-invalid', 'true');
-        result(ui.result, 'ask.invalid_email', 'error');
-        ui.email.focus();
-        return;
+      case 'too_long': refuse(ui.text, ui.result, 'ask.too_long', { max: maxChars() }); return;
+      case 'invalid_email': refuse(ui.email, ui.result, 'ask.invalid_email'); return;
       case 'open':
         // The chat opened while they wrote: the text stays in the box.
         result(ui.result, 'ask.now_open', 'ok');
         o.home();
         return;
-      case 'email_unavailable':
-        ui.email.setAttribute('aria-invalid', 'true');
-        result(ui.result, 'ask.email_unavailable', 'error');
-        ui.email.focus();
-        return;
+      case 'email_unavailable': refuse(ui.email, ui.result, 'ask.email_unavailable'); return;
       case 'rate_limited': result(ui.result, 'ask.rate_limited', 'error'); return;
       case 'not_allowed':
       case 'no_questions': result(ui.result, 'ask.not_allowed', 'error'); return;
@@ -304,9 +293,7 @@ export function setupAsk(o) {
     const code = normalizeCode(ui.pickCode.value);
     ui.pickCode.removeAttribute('aria-invalid');
     if (!code) {
-      ui.pickCode.setAttribute('aria-invalid', 'true');
-      result(ui.pickResult, 'pickup.empty', 'error');
-      ui.pickCode.focus();
+      refuse(ui.pickCode, ui.pickResult, 'pickup.empty');
       return;
     }
     A.picking = true;
@@ -323,11 +310,8 @@ export function setupAsk(o) {
       return;
     }
     const why = r.type === 'error' ? r.code : r.type;
-    if (why === 'not_allowed' || why === 'bad_field') {
-      ui.pickCode.setAttribute('aria-invalid', 'true');
-      result(ui.pickResult, 'pickup.unknown', 'error');
-      ui.pickCode.focus();
-    } else if (why === 'rate_limited') result(ui.pickResult, 'pickup.rate_limited', 'error');
+    if (why === 'not_allowed' || why === 'bad_field') refuse(ui.pickCode, ui.pickResult, 'pickup.unknown');
+    else if (why === 'rate_limited') result(ui.pickResult, 'pickup.rate_limited', 'error');
     else if (why === 'offline') result(ui.pickResult, 'ask.offline', 'error');
     else if (why === 'unavailable') result(ui.pickResult, 'ask.unavailable', 'error');
     else result(ui.pickResult, 'ask.failed', 'error', { code: String(why || '') });

@@ -63,7 +63,7 @@ export function installQuickExit({ buttons, url, beforeLeave }) {
   for (const b of buttons || []) b.addEventListener('click', leave);
   const esc = escCounter();
   window.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && !e.repeat && esc()) leave();
+    if (e.key === 'Escape' && !e.repeat && !e.isComposing && esc()) leave();
   }, { capture: true });
   // embed.js on the page that opened this one asks us to leave with it.
   window.addEventListener('message', (e) => {

@@ -31,6 +31,16 @@ async function traces(page) {
   }));
 }
 
+/** A municipality's page (about:blank origin) carrying the snippet. */
+async function municipalityPage(locale, lang, scriptAttrs = '') {
+  const opened = await openPage(env.browser, { locale, width: 1280, height: 700 });
+  await neutralSite(opened.context);
+  await opened.page.setContent(`<!doctype html><html lang="${lang}"><head><title>Municipality</title></head>
+    <body><h1>Social services</h1><p>The municipality's page.</p>
+    <script src="${env.srv.url}/embed.js" ${scriptAttrs} async></script></body></html>`);
+  return opened;
+}
+
 async function queueLength() {
   return (await env.srv.status()).queue_length;
 }
@@ -145,11 +155,7 @@ test('Escape three times leaves from the queue, after the language was changed',
 });
 
 test('embed.js: the quick exit on the municipality page takes the chat window along', async () => {
-  const { context, page } = await openPage(env.browser, { locale: 'fi-FI', width: 1280, height: 700 });
-  await neutralSite(context);
-  await page.setContent(`<!doctype html><html lang="fi"><head><title>Kunta</title></head>
-    <body><h1>Sosiaalipalvelut</h1><p>Kunnan sivu.</p>
-    <script src="${env.srv.url}/embed.js" data-exit-url="${EXIT}" async></script></body></html>`);
+  const { context, page } = await municipalityPage('fi-FI', 'fi', `data-exit-url="${EXIT}"`);
   const exit = page.locator('#neuvo-quick-exit');
   await exit.waitFor();
   assert.equal(await exit.innerText(), 'Poistu nopeasti');
@@ -175,11 +181,7 @@ test('embed.js: the quick exit on the municipality page takes the chat window al
 });
 
 test('embed.js: the quick exit in the chat window takes the municipality page along', async () => {
-  const { context, page } = await openPage(env.browser, { locale: 'en-GB', width: 1280, height: 700 });
-  await neutralSite(context);
-  await page.setContent(`<!doctype html><html lang="en"><head><title>Town</title></head>
-    <body><h1>Social services</h1>
-    <script src="${env.srv.url}/embed.js" async></script></body></html>`);
+  const { context, page } = await municipalityPage('en-GB', 'en');
   const [chat] = await Promise.all([context.waitForEvent('page'), page.locator('#neuvo-chat-button').click()]);
   await chat.locator('#start-btn').click();
   await chat.locator('#chat-h').filter({ hasText: /queue/ }).waitFor();
