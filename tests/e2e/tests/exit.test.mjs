@@ -73,6 +73,9 @@ test('on a 360 px phone the quick exit is on screen and first in the tab order',
   // The page says it keeps no trace, and links the accessibility statement.
   assert.match(await page.locator('#site-footer').innerText(), /selaimen historiassa/);
   assert.equal(await page.locator('#a11y-link').getAttribute('href'), 'accessibility?lang=fi');
+  const statement = await fetch(new URL('accessibility?lang=fi', `${env.srv.url}/`));
+  assert.equal(statement.status, 200);
+  assert.match(await statement.text(), /<html lang="fi"/);
   await screenshot(page, 'resident-exit-button-360', { fullPage: true });
   await axe(page, 'start with the quick exit, 360');
   // In the chat too, where the page is exactly the screen's height.
