@@ -967,8 +967,9 @@ $('#limited-back').addEventListener('click', () => goHome());
 installQuickExit({
   buttons: document.querySelectorAll('[data-quick-exit]'),
   url: () => S.status && S.status.exit_url,
-  // Ends the chat by:"resident"; the socket is gone with the page anyway.
-  beforeLeave: () => { if (S.session) conn.send({ type: 'end' }); },
+  // Ends the chat by:"resident" (also one whose hello is still in flight:
+  // the server takes the frames in order); the socket goes with the page.
+  beforeLeave: () => { conn.send({ type: 'end' }); },
 });
 
 const ask = setupAsk({
