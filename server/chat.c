@@ -170,7 +170,8 @@ chat_late(struct svc *s, struct chat *c, size_t pos, long wait,
 	}
 	late = queue_may_not_be_served(k->now, k->closes_at, wait, pos,
 				       s->est.handle_s, k->online);
-	if (late && !c->told_late && c->resident) {
+	/* Not while the store is down: a write then fails the turn. */
+	if (late && !c->told_late && c->resident && !s->store_down) {
 		c->told_late = true;
 		svc_stat(s, k->now, STATS_TOLD_LATE, 0, NULL);
 	}
