@@ -10,10 +10,16 @@
  * back on the loop thread. At most LOGINS_IN_FLIGHT checks run at once;
  * further logins wait their turn in a FIFO of at most LOGINS_WAITING_MAX
  * (LOGINS_WAITING_PER_ADDRESS of them from one client address), so bogus
- * logins in flight delay the real advisor but never fail her. Past that
- * bound the login is answered error `unavailable` with a retry hint and
- * close 1013 (try again later): holding it would let memory grow without
- * bound, and auth_failed would say her password was wrong.
+ * logins in flight delay the real advisor but never fail her. When every
+ * place is taken, a login from an address with fewer waiting takes the
+ * place of the newest one of the address with the most (login_room): the
+ * shed one, or a login refused because its own address already holds as
+ * many as any, is answered error `unavailable` with a retry hint and close
+ * 1013 (try again later): holding it would let memory grow without bound,
+ * and auth_failed would say its password was wrong. What is left: an
+ * attacker holding a waiting login from each of 64 addresses (none with
+ * more than the real advisor would have) still makes her retry until a
+ * place frees; each check frees one within a second or so.
  *
  * Failures are counted by throttle.c (pure) per (client address, username)
  * and per client address, before a login is queued and again when its turn
@@ -372,20 +378,89 @@ login_pump(struct svc *s)
 	}
 }
 
-/* May one more login from `addr` wait its turn? */
-static bool
-login_room(const struct svc *s, const char *addr)
+/* Unlink waiting job j (prev: the one before it, NULL at the head). */
+static void
+wait_unlink(struct svc *s, struct login_job *j, struct login_job *prev)
+{
+	if (prev)
+		prev->next = j->next;
+	else
+		s->login.wait_head = j->next;
+	if (s->login.wait_tail == j)
+		s->login.wait_tail = prev;
+	s->login.waiting--;
+	j->next = NULL;
+}
+
+/* How many waiting logins come from `addr`. */
+static int
+waiting_from(const struct svc *s, const char *addr)
 {
 	const struct login_job *j;
-	int same = 0;
+	int n = 0;
+
+	for (j = s->login.wait_head; j; j = j->next)
+		n += !strcmp(j->addr, addr);
+	return n;
+}
+
+/*
+ * The waiting login to shed for a newcomer that has `mine` waiting from
+ * its own address: the newest one of the address with the most waiting,
+ * if that is more than `mine` + 1 would be (so the newcomer never pushes
+ * out an address holding no more than it would). NULL: shed nobody. The
+ * one before it is in *prev. Quadratic in LOGINS_WAITING_MAX (64): fine.
+ */
+static struct login_job *
+shed_victim(const struct svc *s, int mine, struct login_job **prev)
+{
+	struct login_job *j, *before = NULL, *victim = NULL;
+	int most = mine + 1;
+
+	*prev = NULL;
+	for (j = s->login.wait_head; j; before = j, j = j->next) {
+		int n = waiting_from(s, j->addr);
+
+		if (n > most || (n == most && victim &&
+				 !strcmp(victim->addr, j->addr))) {
+			most = n;
+			victim = j;
+			*prev = before;
+		}
+	}
+	return victim;
+}
+
+/*
+ * May one more login from `addr` wait its turn? Each address may have
+ * LOGINS_WAITING_PER_ADDRESS waiting. When all LOGINS_WAITING_MAX places
+ * are taken, the address with the most waiting gives one up (its newest
+ * is answered `unavailable`, as if it had come last), so many logins from
+ * a few addresses never keep out the real advisor from another.
+ */
+static bool
+login_room(struct svc *s, const char *addr)
+{
+	struct login_job *victim, *prev;
+	int mine;
 
 	if (s->login.running < LOGINS_IN_FLIGHT)
 		return true;
-	if (s->login.waiting >= LOGINS_WAITING_MAX)
+	mine = waiting_from(s, addr);
+	if (mine >= LOGINS_WAITING_PER_ADDRESS)
 		return false;
-	for (j = s->login.wait_head; j; j = j->next)
-		same += !strcmp(j->addr, addr);
-	return same < LOGINS_WAITING_PER_ADDRESS;
+	if (s->login.waiting < LOGINS_WAITING_MAX)
+		return true;
+	victim = shed_victim(s, mine, &prev);
+	if (!victim)
+		return false;
+	wait_unlink(s, victim, prev);
+	victim->p->job = NULL;
+	s->n.logins_busy++;
+	login_unavailable(s, victim->p, "too many logins are being checked; "
+			  "try again in a few seconds");
+	job_free(victim);
+	return true;
 }
 
 static void
@@ -521,13 +596,7 @@ login_detach(struct peer *p)
 	s = j->s;
 	for (k = s->login.wait_head; k && k != j; k = k->next)
 		prev = k;
-	if (prev)
-		prev->next = j->next;
-	else
-		s->login.wait_head = j->next;
-	if (s->login.wait_tail == j)
-		s->login.wait_tail = prev;
-	s->login.waiting--;
+	wait_unlink(s, j, prev);
 	job_free(j);
 }
 
