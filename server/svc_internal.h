@@ -94,6 +94,7 @@ struct chat {
 	bool requeued;                   /* handed back once: queued in front */
 	bool rated;                      /* feedback given: one per chat */
 	bool stat_served;                /* its "served" event is recorded */
+	bool cids_forgotten;             /* ended, its cids deleted (chat.c) */
 	int64_t stat_rows[PROTO_MAX_TOPICS + 1]; /* its topic/outcome events, */
 	int n_stat_rows;                 /* replaced when it is re-tagged */
 	size_t sent_position;            /* last pushed, to push only changes */

@@ -1766,7 +1766,7 @@ a_waiting_login_whose_connection_closes_leaves_the_queue(void **state)
 static void
 a_full_login_queue_says_try_again(void **state)
 {
-	struct net_conn *c, *more, *same;
+	struct net_conn *c[68], *more, *full, *same;
 	char addr[32];
 	json_t *o;
 	int i;
@@ -1775,19 +1775,31 @@ a_full_login_queue_says_try_again(void **state)
 	/* Four checked and 64 waiting, from four addresses of 17. */
 	for (i = 0; i < 68; i++) {
 		snprintf(addr, sizeof(addr), "198.51.100.%d", i % 4 + 1);
-		c = login_from(addr, "bertta", "wrong");
+		c[i] = login_from(addr, "bertta", "wrong");
 	}
-	(void)c;
 	assert_int_equal(metric("neuvo_logins_waiting"), 64);
+	/* Another address is not refused: the newest of an address with the
+	 * most waiting (.1, the first of the four) gives up its place. */
 	more = login_from("203.0.113.9", "anna", PASSWORD);
 	turn();
-	o = expect(more, "error");
+	expect_nothing(more);
+	o = expect(c[64], "error");
 	assert_string_equal(jstr(o, "code"), "unavailable");
 	assert_int_equal(jint(o, "retry_after_s"), 5);
-	assert_int_equal(more->close_code, 1013);
+	assert_int_equal(c[64]->close_code, 1013);
 	assert_int_equal(metric("neuvo_logins_busy_total"), 1);
+	assert_int_equal(metric("neuvo_logins_waiting"), 64);
+	/* An address holding as many as any is refused, not shed for. */
+	full = login_from("198.51.100.2", "bertta", "wrong");
+	turn();
+	expect_error(full, "unavailable");
+	assert_int_equal(full->close_code, 1013);
+	for (i = 0; i < 68; i++)
+		if (i != 64)
+			expect_nothing(c[i]);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	turn();
+	expect(more, "login_ok");
 	/* Room again; but no more than 16 from one address may wait. */
 	for (i = 0; i < 4 + 16; i++)
 		login_from("198.51.100.200", "bertta", PASSWORD);
@@ -2449,6 +2461,64 @@ resent_cid_is_answered_with_the_stored_message(void **state)
 	assert_int_equal(metric("neuvo_messages_total"), 3);
 }
 
+/* CONTRACT.md section 7: a resident whose message the end overtook
+ * resumes into the ended chat and resends it: the stored MSG comes back,
+ * while a new message is refused. Past the grace the cids are gone. */
+static void
+resent_cid_after_the_end_is_answered_until_the_grace_ends(void **state)
+{
+	struct net_conn *r, *a, *r2;
+	struct store_msg m;
+	char token[64];
+	int64_t id;
+	json_t *o;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":9}", (long long)id);
+	say(a, "{\"type\":\"end\",\"chat\":%lld}", (long long)id);
+	turn();
+	snprintf(token, sizeof(token), "%s", r->token);
+	drop(r);
+	skip_all(a);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", token);
+	turn();
+	assert_string_equal(jstr(expect(r2, "resumed"), "state"), "ended");
+	say(r2, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	turn();
+	o = expect(r2, "msg");
+	assert_int_equal(jint(o, "id"), 1);
+	assert_string_equal(jstr(o, "cid"), "k");
+	/* The advisor's own resend too; the other side hears nothing. */
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":9}", (long long)id);
+	turn();
+	assert_int_equal(jint(expect(a, "msg"), "id"), 2);
+	expect_nothing(r2);
+	/* Anything new to the ended chat is refused, as before. */
+	say(r2, "{\"type\":\"msg\",\"text\":\"uusi\",\"cid\":\"k2\"}");
+	say(r2, "{\"type\":\"msg\",\"text\":\"uusi\"}");
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"uusi\","
+	    "\"cid\":10}", (long long)id);
+	turn();
+	expect_error(r2, "not_allowed");
+	expect_error(r2, "not_allowed");
+	expect_error(a, "not_allowed");
+	assert_int_equal(metric("neuvo_messages_total"), 2);
+	assert_int_equal(store_message_by_cid(st, id, "resident", "\"k\"", &m),
+			 0);
+	store_msg_release(&m);
+	/* Gone past the grace: nobody can resend, the keys are forgotten. */
+	drop(r2);
+	later(cfg->resume_grace_s + 2);
+	assert_int_equal(store_message_by_cid(st, id, "resident", "\"k\"", &m),
+			 1);
+	assert_int_equal(store_message_by_cid(st, id, "advisor", "9", &m), 1);
+}
+
 static void
 drain_refuses_hello_and_ends_when_the_chats_have(void **state)
 {
@@ -2644,6 +2714,7 @@ test_chat_run(void)
 		T(handed_back_chat_keeps_its_place_across_a_restart),
 		T(restart_hands_back_chats_of_a_removed_account),
 		T(resent_cid_is_answered_with_the_stored_message),
+		T(resent_cid_after_the_end_is_answered_until_the_grace_ends),
 		T(drain_refuses_hello_and_ends_when_the_chats_have),
 		T(status_reports_queue_advisors_and_estimate),
 		T(metrics_carry_the_network_counts),
