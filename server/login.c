@@ -31,6 +31,16 @@
  * digest up in the store (so it works after a restart), answers with the
  * same token and keeps that expiry. A session has one token: a new
  * password login deletes the one it replaces. `logout` deletes it at once.
+ *
+ * A logout is final at once in memory: the session ends, the client gets
+ * `logged_out` and close 1000, and the token's digest is kept in a short
+ * list (s->login.logged_out) that token logins are checked against. If the
+ * turn's commit fails (a full disk) the store's delete is rolled back but
+ * the token still does not work here; login_sweep deletes it again, once
+ * the store works, until the store shows it gone. Only a restart before
+ * that can revive the token (until its 12 hours are up): the list is not
+ * at rest. With LOGOUTS_PENDING_MAX logouts unconfirmed a further logout is
+ * answered `unavailable` and its session stays.
  * neuvo-admin's passwd and remove delete an account's tokens in another
  * process: login_sweep polls store_changed_elsewhere each second and then
  * checks every session's token, closing those whose token is gone.
@@ -509,6 +519,59 @@ login_password(struct svc *s, struct peer *p, const struct proto_in *in)
 	login_pump(s);
 }
 
+/* ------------------------------------------------------------------ logouts */
+
+/* Is `digest` logged out, its delete perhaps not yet in the store? */
+static bool
+is_logged_out(const struct svc *s, const uint8_t digest[AUTH_DIGEST_LEN])
+{
+	int i;
+
+	for (i = 0; i < s->login.n_logged_out; i++)
+		if (auth_digest_equal(s->login.logged_out[i].digest, digest))
+			return true;
+	return false;
+}
+
+static void
+logged_out_remove(struct svc *s, int i)
+{
+	struct login_state *l = &s->login;
+
+	l->logged_out[i] = l->logged_out[--l->n_logged_out];
+	OPENSSL_cleanse(&l->logged_out[l->n_logged_out],
+			sizeof(l->logged_out[0]));
+}
+
+/* Once a logout's turn is over and the store works: is its token gone
+ * from the store? Then it is forgotten here; if not (the commit failed),
+ * it is deleted again in this turn. */
+static void
+confirm_logouts(struct svc *s, int64_t now)
+{
+	struct login_state *l = &s->login;
+	int i = 0, rc;
+
+	while (i < l->n_logged_out && !s->store_down) {
+		struct logged_out *o = &l->logged_out[i];
+
+		if (o->turn >= s->turn) {
+			i++;
+			continue;
+		}
+		rc = store_advisor_token_get(s->st, o->digest, now, NULL);
+		if (rc > 0) {
+			logged_out_remove(s, i);
+			continue;
+		}
+		if (rc == 0 && store_advisor_token_delete(s->st, o->digest))
+			log_err("login: a logged-out token not deleted; "
+				"trying again");
+		o->turn = s->turn;
+		i++;
+	}
+}
+
 /* ------------------------------------------------------------ token logins */
 
 static void
@@ -521,7 +584,8 @@ login_token(struct svc *s, struct peer *p, const struct proto_in *in)
 	int rc;
 
 	auth_token_digest(in->token, d);
-	rc = store_advisor_token_get(s->st, d, svc_now(s), &tok);
+	rc = is_logged_out(s, d) ? 1
+	     : store_advisor_token_get(s->st, d, svc_now(s), &tok);
 	/* The account goes with its tokens; this is for a half-done edit. */
 	if (rc == 0)
 		rc = store_advisor_by_id(s->st, tok.account_id, &acc);
@@ -569,10 +633,22 @@ void
 login_on_logout(struct svc *s, struct peer *p)
 {
 	struct advisor *a = p->adv;
+	struct login_state *l = &s->login;
 
+	if (a->has_token && l->n_logged_out >= LOGOUTS_PENDING_MAX) {
+		s->n.errors_sent++;
+		svc_send(s, p, proto_out_error_retry("unavailable",
+			 "not logged out; try again in a few seconds", 2));
+		return;
+	}
 	if (a->has_token && store_advisor_token_delete(s->st, a->token)) {
 		svc_write_failed(s, p, "not logged out; try again");
 		return;
+	}
+	if (a->has_token) {
+		memcpy(l->logged_out[l->n_logged_out].digest, a->token,
+		       AUTH_DIGEST_LEN);
+		l->logged_out[l->n_logged_out++].turn = s->turn;
 	}
 	a->has_token = false;
 	svc_send(s, p, proto_out_logged_out());
@@ -682,6 +758,7 @@ login_sweep(struct svc *s, int64_t now)
 	struct advisor *a = s->advisors, *next;
 
 	expire_sessions(s, now);
+	confirm_logouts(s, now);
 	check_revoked(s, now);
 	forget_expired_tokens(s, now);
 	for (a = s->advisors; a; a = next) {

@@ -195,6 +195,8 @@ struct limits_state {
 	uint64_t wait_for_advisor, chat_full;
 };
 
+#define LOGOUTS_PENDING_MAX 32      /* logouts awaiting the store */
+
 /*
  * Advisor logins (login.c). Password checks run LOGINS_IN_FLIGHT at a time
  * on the pool; the others wait in a bounded FIFO of struct login_job (each
@@ -207,6 +209,13 @@ struct login_state {
 	int waiting;
 	bool recheck;                    /* check every session's token */
 	int64_t next_expire;             /* when expired tokens next go */
+	/* Logged-out tokens whose delete the store may not hold yet (a failed
+	 * commit rolls it back): refused in memory until it does. */
+	struct logged_out {
+		uint8_t digest[AUTH_DIGEST_LEN];
+		uint64_t turn;           /* the logout's turn */
+	} logged_out[LOGOUTS_PENDING_MAX];
+	int n_logged_out;
 };
 
 /*

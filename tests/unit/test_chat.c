@@ -2196,6 +2196,44 @@ failed_commit_spares_those_sent_nothing(void **state)
 	assert_int_equal(status_int("queue_length"), 2);
 }
 
+/* A logout whose turn does not commit (a full disk): the store's delete is
+ * rolled back, yet the token no longer works here, and once the store is
+ * back the sweep deletes it again (CONTRACT section 7: logout revokes the
+ * token at once). */
+static void
+failed_logout_commit_still_revokes_the_token(void **state)
+{
+	struct net_conn *a, *a2, *a3;
+	uint8_t d[AUTH_DIGEST_LEN];
+	char token[64];
+
+	(void)state;
+	a = login("anna");
+	snprintf(token, sizeof(token), "%s", a->token);
+	auth_token_digest(token, d);
+	say(a, "{\"type\":\"logout\"}");
+	commit_failing();
+	assert_int_equal(a->close_code, 1000);
+	drop(a);
+	/* Rolled back: the row is still there. */
+	assert_int_equal(store_advisor_token_get(st, d, clk, NULL), 0);
+	later(1);                               /* the store works again */
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", token);
+	turn();
+	expect_error(a2, "auth_failed");
+	assert_int_equal(a2->close_code, 1008);
+	later(1);
+	later(1);
+	assert_int_equal(store_advisor_token_get(st, d, clk, NULL), 1);
+	a3 = open_conn(PROTO_ADVISOR);
+	say(a3, "{\"type\":\"login\",\"token\":\"%s\"}", token);
+	turn();
+	expect_error(a3, "auth_failed");
+	/* A password login works as ever. */
+	login("anna");
+}
+
 /* ---------------------------------------------------------------- shutdown */
 
 static void
@@ -2705,6 +2743,9 @@ test_chat_run(void)
 			setup_file, teardown),
 		cmocka_unit_test_setup_teardown(
 			failed_commit_spares_those_sent_nothing,
+			setup_file, teardown),
+		cmocka_unit_test_setup_teardown(
+			failed_logout_commit_still_revokes_the_token,
 			setup_file, teardown),
 		T(shutdown_ends_chats_closing_and_closes_everyone),
 		T(restart_keeps_the_queue_order_and_history),
