@@ -484,7 +484,7 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 		/* The old connection is a dead phone link the server has not
 		 * noticed yet: the newest one wins. */
 		c->resident->chat = NULL;
-		svc_close_peer(s, c->resident, 1000, "resumed elsewhere");
+		svc_close_replaced(s, c->resident, 1000, "resumed elsewhere");
 	}
 	c->resident = p;
 	c->gone_at = 0;

@@ -16,7 +16,11 @@
  *   histories    a `chat` or `resumed` frame is sent by svc_send_history,
  *                held to a budget derived from these caps instead of the
  *                ordinary send cap, so no history the caps allow costs an
- *                advisor its connection.
+ *                advisor its connection. A connection replaced by a resume
+ *                or a login elsewhere drops what is queued for it at once
+ *                (svc_close_replaced), so reconnecting many times over a
+ *                link that stopped reading holds one history, not one per
+ *                dead connection until its ping timeout.
  *   block        an advisor ends its chat and refuses its resident's address
  *                for 1-24 hours.
  *

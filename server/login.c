@@ -241,7 +241,7 @@ login_ok(struct svc *s, struct peer *p, struct advisor *a, const char *token)
 {
 	if (a->peer && a->peer != p) {
 		a->peer->adv = NULL;
-		svc_close_peer(s, a->peer, 1000, "logged in elsewhere");
+		svc_close_replaced(s, a->peer, 1000, "logged in elsewhere");
 	}
 	a->peer = p;
 	a->gone_at = 0;

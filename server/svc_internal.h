@@ -280,6 +280,14 @@ void svc_send_history(struct svc *s, struct peer *p, char *text);
 void svc_close_peer(struct svc *s, struct peer *p, int code,
 		    const char *reason);
 
+/* Another connection has taken p's place (a resume, an advisor's login
+ * elsewhere): what is queued for p is dropped at once, then p is closed.
+ * A dead link that no longer reads would otherwise keep its copy of a
+ * history in memory until its ping timeout (up to a minute), once per
+ * reconnect. */
+void svc_close_replaced(struct svc *s, struct peer *p, int code,
+			const char *reason);
+
 /* {"type":"error",...} to p; the SVC_MAX_ERRORS-th closes it with 1008. */
 void svc_send_error(struct svc *s, struct peer *p, const char *code,
 		    const char *message);

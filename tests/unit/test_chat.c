@@ -65,6 +65,7 @@ struct net_conn {
 	int close_code;                 /* 0: the service has not closed it */
 	char close_reason[64];
 	bool gone;                      /* svc_on_close has been called */
+	int queue_drops;                /* io_drop_queue calls */
 	char token[64];                 /* the last token it was given */
 	char addr[64];                  /* client address; "" = 192.0.2.1 */
 };
@@ -143,6 +144,18 @@ io_discard(void)
 	}
 }
 
+/* net_drop_queue: what is held for c goes, unseen. */
+static void
+io_drop_queue(struct net_conn *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_held; i++)
+		free(c->held[i]);
+	c->n_held = 0;
+	c->queue_drops++;
+}
+
 static void
 io_set_user(struct net_conn *c, void *user)
 {
@@ -181,7 +194,7 @@ io_address(const struct net_conn *c)
 
 static const struct svc_io test_io = {
 	io_send, io_close, io_release, io_discard, io_set_user, io_user,
-	io_stats, io_now, io_now_ms, io_address, NULL
+	io_stats, io_now, io_now_ms, io_address, NULL, io_drop_queue
 };
 
 /* A scrypt PHC of PASSWORD at the lowest cost auth.c accepts (it reads the
@@ -1236,6 +1249,43 @@ resume_on_a_new_connection_closes_the_old_one(void **state)
 	drop(r);                        /* its close must not end the chat */
 	later(cfg->resume_grace_s + 5);
 	assert_int_equal(status_int("queue_length"), 1);
+}
+
+/* A connection another one replaced is closed with its queue dropped at
+ * once: a dead phone link does not keep a copy of the history until its
+ * ping timeout, once per reconnect. */
+static void
+a_replaced_connection_drops_its_queue_at_once(void **state)
+{
+	struct net_conn *r, *r2, *a, *a2;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r, "{\"type\":\"msg\",\"text\":\"hukkuuko\"}");
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", r->token);
+	turn();
+	assert_int_equal(r->queue_drops, 1);
+	expect_none_of(r, "msg");               /* dropped with the queue */
+	assert_int_equal(r->close_code, 1000);
+	o = expect(r2, "resumed");
+	assert_string_equal(jstr(json_array_get(json_object_get(o, "history"),
+						0), "text"), "hukkuuko");
+	assert_int_equal(r2->queue_drops, 0);
+	/* An advisor's token login elsewhere likewise. */
+	a = login("anna");
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	turn();
+	expect(a2, "login_ok");
+	assert_int_equal(a->queue_drops, 1);
+	assert_int_equal(a->close_code, 1000);
+	assert_string_equal(a->close_reason, "logged in elsewhere");
+	/* An ordinary close keeps the queue: the frames go out first. */
+	say(r2, "{\"type\":\"end\"}");
+	turn();
+	assert_int_equal(r2->queue_drops, 0);
 }
 
 static void
@@ -2692,6 +2742,7 @@ test_chat_run(void)
 		T(resume_with_unknown_token_is_not_allowed),
 		T(resume_while_chatting_names_the_advisor),
 		T(resume_on_a_new_connection_closes_the_old_one),
+		T(a_replaced_connection_drops_its_queue_at_once),
 		T(resume_after_the_end_shows_ended),
 		T(gone_past_grace_ends_by_disconnect),
 		T(queued_and_gone_past_grace_leaves_the_queue),
