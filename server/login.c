@@ -493,15 +493,18 @@ login_password(struct svc *s, struct peer *p, const struct proto_in *in)
 		login_failed(s, p);
 		return;
 	}
-	if (!login_room(s, addr)) {
-		s->n.logins_busy++;
-		login_unavailable(s, p, "too many logins are being checked; "
-				  "try again in a few seconds");
-		return;
-	}
+	/* Allocated first: a login shed for this one must not lose its
+	 * place for nothing. */
 	j = calloc(1, sizeof(*j));
 	if (!j) {
 		login_unavailable(s, p, "out of memory; try again");
+		return;
+	}
+	if (!login_room(s, addr)) {
+		free(j);
+		s->n.logins_busy++;
+		login_unavailable(s, p, "too many logins are being checked; "
+				  "try again in a few seconds");
 		return;
 	}
 	j->s = s;
