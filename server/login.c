@@ -35,12 +35,17 @@
  * A logout is final at once in memory: the session ends, the client gets
  * `logged_out` and close 1000, and the token's digest is kept in a short
  * list (s->login.logged_out) that token logins are checked against. If the
- * turn's commit fails (a full disk) the store's delete is rolled back but
- * the token still does not work here; login_sweep deletes it again, once
- * the store works, until the store shows it gone. Only a restart before
- * that can revive the token (until its 12 hours are up): the list is not
- * at rest. With LOGOUTS_PENDING_MAX logouts unconfirmed a further logout is
- * answered `unavailable` and its session stays.
+ * turn's commit fails (a full disk) the store's delete is rolled back and
+ * `logged_out` is withheld with the turn's other frames (the close 1000
+ * still goes, and is true): the token does not work here; login_sweep
+ * deletes it again once the store works, until the store shows it gone.
+ * Only a restart before that can revive the token (until its 12 hours are
+ * up): the list is not at rest. With LOGOUTS_PENDING_MAX logouts
+ * unconfirmed a further logout is answered `unavailable` and its session
+ * stays. (A password login's delete of the token it replaces is left out
+ * on purpose: when that commit fails, its login_ok is withheld too, and
+ * the old token is the one the client still holds.)
+ *
  * neuvo-admin's passwd and remove delete an account's tokens in another
  * process: login_sweep polls store_changed_elsewhere each second and then
  * checks every session's token, closing those whose token is gone.
