@@ -85,6 +85,11 @@ int net_send_history(struct net_conn *c, char *text, size_t budget);
  * written. Further net_send calls are dropped. */
 void net_close(struct net_conn *c, int code, const char *reason);
 
+/* Drop every frame queued for c, released or not: another connection has
+ * taken its place and it is about to be closed (net_close), so a link that
+ * stopped reading holds nothing until it times out. */
+void net_drop_queue(struct net_conn *c);
+
 /* Release frames queued this turn to the peers (after a commit). */
 void net_release(void);
 

@@ -64,6 +64,10 @@ struct svc_io {
 	 * such frames instead of the ordinary cap (net_send_history). May be
 	 * NULL: such frames then go through `send`. */
 	int (*send_history)(struct net_conn *c, char *text, size_t budget);
+	/* Drop every frame queued for c, released or not (net_drop_queue):
+	 * c is being closed because another connection took its place. May
+	 * be NULL. */
+	void (*drop_queue)(struct net_conn *c);
 };
 
 /* Create the service over a store it does not own; io is copied. NULL on

@@ -134,9 +134,15 @@ int store_chat_taken(struct store *st, int64_t id, int64_t at);
 /* A chat handed back to the queue (its advisor left): served again later.
  * It keeps its place by original arrival and is marked requeued. */
 int store_chat_requeued(struct store *st, int64_t id);
-/* The end of a chat; its token digest, its advisor and its messages' cids
- * are forgotten (nothing can be resent to an ended chat). */
+/* The end of a chat; its token digest and its advisor are forgotten (it
+ * cannot be resumed after a restart). Its messages' cids are kept: within
+ * the resume grace a resident may resend a message the end overtook, and
+ * gets the stored MSG back (CONTRACT.md section 7). */
 int store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by);
+/* Forget the cids of chat `id`'s messages: it has ended and nobody can
+ * resend to it any more (its resume grace is over). A stop before this
+ * leaves them to store_close_orphans/store_close_unresumable. */
+int store_chat_forget_cids(struct store *st, int64_t id);
 /* A sign of life that is not a message (a ping answering idle_warning):
  * the rebuilt chat's idle clock starts from the latest of this, the take,
  * the start and the last message. */
@@ -154,6 +160,8 @@ int store_chat_feedback(struct store *st, int64_t id, int rating);
  * Its end, for the chat and its event, is its last sign of life (start,
  * take, last message, store_chat_touch), not `now`, so a crash at night
  * does not stretch waits and durations until the morning; `now` caps it.
+ * The cids of these chats, and of chats the stop left ended but keyed
+ * (store_chat_forget_cids not yet run), are forgotten.
  * Used by a server that does not rebuild its chats.
  */
 int store_close_orphans(struct store *st, int64_t now);

@@ -10,7 +10,10 @@
  * (chat_requeue, called by login.c's sweep).
  *
  * A `msg` with a cid the chat already holds from that sender is answered
- * with the stored MSG, never stored twice (answer_resend).
+ * with the stored MSG, never stored twice (answer_resend), also after the
+ * chat has ended: a resident resuming into an ended chat may resend what
+ * the end overtook. The cids are kept until its resume grace is over
+ * (chat_sweep), then forgotten in the store.
  *
  * Every rule here is in memory plus one store write; frames are built by
  * protocol.c and queued with svc_send (service.c), which holds them until
@@ -481,7 +484,7 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 		/* The old connection is a dead phone link the server has not
 		 * noticed yet: the newest one wins. */
 		c->resident->chat = NULL;
-		svc_close_peer(s, c->resident, 1000, "resumed elsewhere");
+		svc_close_replaced(s, c->resident, 1000, "resumed elsewhere");
 	}
 	c->resident = p;
 	c->gone_at = 0;
@@ -605,11 +608,31 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	free(key);
 }
 
+/* A `msg` to ended chat c: true when `cid` is stored already from `from`
+ * and was answered with its MSG; anything new is the caller's to refuse. */
+static bool
+resent_after_end(struct svc *s, struct chat *c, const char *from,
+		 json_t *cid)
+{
+	char *key;
+	bool answered;
+
+	if (!cid || c->cids_forgotten)
+		return false;
+	key = json_dumps(cid, JSON_COMPACT | JSON_ENCODE_ANY);
+	answered = key && answer_resend(s, c, from, key, cid);
+	free(key);
+	return answered;
+}
+
 void
 chat_on_resident_msg(struct svc *s, struct peer *p, const struct proto_in *in)
 {
 	struct chat *c = p->chat;
 
+	if (c && c->state == CHAT_ENDED &&
+	    resent_after_end(s, c, "resident", in->cid))
+		return;
 	if (!c || c->state == CHAT_ENDED) {
 		svc_send_error(s, p, "not_allowed", "no open chat");
 		return;
@@ -786,8 +809,12 @@ advisor_active_chat(struct svc *s, struct peer *p, int64_t id)
 void
 chat_on_advisor_msg(struct svc *s, struct peer *p, const struct proto_in *in)
 {
-	struct chat *c = advisor_active_chat(s, p, in->chat);
+	struct chat *c = chat_find(s, in->chat);
 
+	if (c && c->advisor == p->adv && c->state == CHAT_ENDED &&
+	    resent_after_end(s, c, "advisor", in->cid))
+		return;
+	c = advisor_active_chat(s, p, in->chat);
 	if (c)
 		on_message(s, c, "advisor", in->text, in->cid);
 }
@@ -931,6 +958,11 @@ chat_sweep(struct svc *s, int64_t now)
 			continue;
 		if (c->state != CHAT_ENDED)
 			chat_end(s, c, PROTO_BY_DISCONNECT);
+		/* Nobody can resume it to resend: its cids go now, even if it
+		 * is kept a while for tagging. */
+		if (!c->cids_forgotten &&
+		    store_chat_forget_cids(s->st, c->id) == 0)
+			c->cids_forgotten = true;
 		/* The advisor may still tag it for a while after the end. */
 		if (c->advisor && now - c->ended_at < KEEP_ENDED_S)
 			continue;

@@ -16,7 +16,11 @@
  *   histories    a `chat` or `resumed` frame is sent by svc_send_history,
  *                held to a budget derived from these caps instead of the
  *                ordinary send cap, so no history the caps allow costs an
- *                advisor its connection.
+ *                advisor its connection. A connection replaced by a resume
+ *                or a login elsewhere drops what is queued for it at once
+ *                (svc_close_replaced), so reconnecting many times over a
+ *                link that stopped reading holds one history, not one per
+ *                dead connection until its ping timeout.
  *   block        an advisor ends its chat and refuses its resident's address
  *                for 1-24 hours.
  *
@@ -26,6 +30,28 @@
  * outlive a connection are guard.c's; the chats waiting per address are
  * counted from the queue itself, so they cannot drift from it whatever
  * takes, ends, requeues or rollbacks do. Loop thread only.
+ *
+ * What a restart leaves open (known, kept on purpose). No address is at
+ * rest (CONTRACT.md section 5), so a chat rebuilt after a restart has no
+ * address until its resident resumes it (limits_chat_resumed charges it to
+ * the address it resumes from, and from then on it counts against that
+ * address's max_queued_per_address). Until then it counts for nobody: an
+ * address that had its max_queued_per_address chats waiting before the
+ * restart can open as many new ones first and resume the old ones after,
+ * holding twice the cap; it gets no further hello until it is below the
+ * cap again. Rebuilt chats not resumed within resume_grace_s are ended, so
+ * the excess lasts only while the visitor keeps those chats waiting, and
+ * the whole queue stays within [queue] max_length. Other answers were
+ * weighed and refused: a keyed hash of the address stored
+ * with the chat is still personal data at rest (the key would have to be
+ * at rest too, or the hash is worthless after the restart); counting the
+ * rebuilt-but-unresumed chats against every address would refuse each
+ * newcomer for the whole grace after a restart with a few people waiting;
+ * ending an address's newest chats when a resume takes it over the cap
+ * would end chats that were told `queued` (a shared household address
+ * looks the same). Likewise the hourly count
+ * (max_new_chats_per_address_per_hour) is in memory only: a restart gives
+ * every address a fresh hour.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -451,7 +451,7 @@ init_loop(struct server *srv)
 static const struct svc_io net_io = {
 	net_send, net_close, net_release, net_discard_unreleased,
 	net_conn_set_user, net_conn_user, net_get_stats, wall_now, mono_ms,
-	net_conn_address, net_send_history
+	net_conn_address, net_send_history, net_drop_queue
 };
 
 static int

@@ -222,6 +222,18 @@ net_close(struct net_conn *c, int code, const char *reason)
 }
 
 void
+net_drop_queue(struct net_conn *c)
+{
+	free_frames(c->head);
+	c->head = NULL;
+	c->tail = NULL;
+	c->frames = 0;
+	c->released = 0;
+	c->bytes = 0;
+	c->history_bytes = 0;
+}
+
+void
 net_release(void)
 {
 	struct net_conn *c = dirty_list, *next;

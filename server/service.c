@@ -123,6 +123,15 @@ svc_close_peer(struct svc *s, struct peer *p, int code, const char *reason)
 }
 
 void
+svc_close_replaced(struct svc *s, struct peer *p, int code,
+		   const char *reason)
+{
+	if (s->io.drop_queue)
+		s->io.drop_queue(p->conn);
+	svc_close_peer(s, p, code, reason);
+}
+
+void
 svc_send_error(struct svc *s, struct peer *p, const char *code,
 	       const char *message)
 {

@@ -185,9 +185,13 @@ static const struct {
 		"SELECT e, 'abandoned', max(e - started_at, 0), 'restart' FROM "
 		"(SELECT started_at, min(?1, " LAST_SIGN ") AS e " ORPHANS
 		" AND taken_at IS NULL AND served = 0)"},
+	/* Also the chats a stop left ended but not yet forgotten (their
+	 * cids are kept through the resume grace): nothing resumes them now.
+	 * Driven by the partial cid index: only rows still keyed are read. */
 	[Q_ORPHAN_FORGET_CIDS] = {"orphan forget cids",
 		"UPDATE messages SET cid = NULL WHERE cid IS NOT NULL AND "
-		"chat_id IN (SELECT id " ORPHANS ")"},
+		"(SELECT c.ended_at IS NOT NULL OR ?2 OR c.token IS NULL "
+		"FROM chats c WHERE c.id = messages.chat_id)"},
 	[Q_ORPHAN_CLOSE] = {"orphan close",
 		"UPDATE chats SET ended_at = min(?1, " LAST_SIGN "), "
 		"ended_by = 'restart', token = NULL, advisor_id = NULL "

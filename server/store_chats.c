@@ -62,7 +62,15 @@ store_chat_requeued(struct store *st, int64_t id)
 int
 store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by)
 {
-	if (store_begin(st) || store_q_run(st, Q_CHAT_ENDED, "isi", at, by, id))
+	if (store_begin(st))
+		return -1;
+	return store_q_run(st, Q_CHAT_ENDED, "isi", at, by, id);
+}
+
+int
+store_chat_forget_cids(struct store *st, int64_t id)
+{
+	if (store_begin(st))
 		return -1;
 	return store_q_run(st, Q_CHAT_FORGET_CIDS, "i", id);
 }

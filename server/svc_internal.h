@@ -94,6 +94,7 @@ struct chat {
 	bool requeued;                   /* handed back once: queued in front */
 	bool rated;                      /* feedback given: one per chat */
 	bool stat_served;                /* its "served" event is recorded */
+	bool cids_forgotten;             /* ended, its cids deleted (chat.c) */
 	int64_t stat_rows[PROTO_MAX_TOPICS + 1]; /* its topic/outcome events, */
 	int n_stat_rows;                 /* replaced when it is re-tagged */
 	size_t sent_position;            /* last pushed, to push only changes */
@@ -194,6 +195,8 @@ struct limits_state {
 	uint64_t wait_for_advisor, chat_full;
 };
 
+#define LOGOUTS_PENDING_MAX 32      /* logouts awaiting the store */
+
 /*
  * Advisor logins (login.c). Password checks run LOGINS_IN_FLIGHT at a time
  * on the pool; the others wait in a bounded FIFO of struct login_job (each
@@ -206,6 +209,13 @@ struct login_state {
 	int waiting;
 	bool recheck;                    /* check every session's token */
 	int64_t next_expire;             /* when expired tokens next go */
+	/* Logged-out tokens whose delete the store may not hold yet (a failed
+	 * commit rolls it back): refused in memory until it does. */
+	struct logged_out {
+		uint8_t digest[AUTH_DIGEST_LEN];
+		uint64_t turn;           /* the logout's turn */
+	} logged_out[LOGOUTS_PENDING_MAX];
+	int n_logged_out;
 };
 
 /*
@@ -269,6 +279,14 @@ void svc_send_history(struct svc *s, struct peer *p, char *text);
 /* Close p with a WebSocket close code after what is queued for it. */
 void svc_close_peer(struct svc *s, struct peer *p, int code,
 		    const char *reason);
+
+/* Another connection has taken p's place (a resume, an advisor's login
+ * elsewhere): what is queued for p is dropped at once, then p is closed.
+ * A dead link that no longer reads would otherwise keep its copy of a
+ * history in memory until its ping timeout (up to a minute), once per
+ * reconnect. */
+void svc_close_replaced(struct svc *s, struct peer *p, int code,
+			const char *reason);
 
 /* {"type":"error",...} to p; the SVC_MAX_ERRORS-th closes it with 1008. */
 void svc_send_error(struct svc *s, struct peer *p, const char *code,

@@ -65,6 +65,7 @@ struct net_conn {
 	int close_code;                 /* 0: the service has not closed it */
 	char close_reason[64];
 	bool gone;                      /* svc_on_close has been called */
+	int queue_drops;                /* io_drop_queue calls */
 	char token[64];                 /* the last token it was given */
 	char addr[64];                  /* client address; "" = 192.0.2.1 */
 };
@@ -143,6 +144,18 @@ io_discard(void)
 	}
 }
 
+/* net_drop_queue: what is held for c goes, unseen. */
+static void
+io_drop_queue(struct net_conn *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_held; i++)
+		free(c->held[i]);
+	c->n_held = 0;
+	c->queue_drops++;
+}
+
 static void
 io_set_user(struct net_conn *c, void *user)
 {
@@ -181,7 +194,7 @@ io_address(const struct net_conn *c)
 
 static const struct svc_io test_io = {
 	io_send, io_close, io_release, io_discard, io_set_user, io_user,
-	io_stats, io_now, io_now_ms, io_address, NULL
+	io_stats, io_now, io_now_ms, io_address, NULL, io_drop_queue
 };
 
 /* A scrypt PHC of PASSWORD at the lowest cost auth.c accepts (it reads the
@@ -1238,6 +1251,43 @@ resume_on_a_new_connection_closes_the_old_one(void **state)
 	assert_int_equal(status_int("queue_length"), 1);
 }
 
+/* A connection another one replaced is closed with its queue dropped at
+ * once: a dead phone link does not keep a copy of the history until its
+ * ping timeout, once per reconnect. */
+static void
+a_replaced_connection_drops_its_queue_at_once(void **state)
+{
+	struct net_conn *r, *r2, *a, *a2;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r, "{\"type\":\"msg\",\"text\":\"hukkuuko\"}");
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", r->token);
+	turn();
+	assert_int_equal(r->queue_drops, 1);
+	expect_none_of(r, "msg");               /* dropped with the queue */
+	assert_int_equal(r->close_code, 1000);
+	o = expect(r2, "resumed");
+	assert_string_equal(jstr(json_array_get(json_object_get(o, "history"),
+						0), "text"), "hukkuuko");
+	assert_int_equal(r2->queue_drops, 0);
+	/* An advisor's token login elsewhere likewise. */
+	a = login("anna");
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	turn();
+	expect(a2, "login_ok");
+	assert_int_equal(a->queue_drops, 1);
+	assert_int_equal(a->close_code, 1000);
+	assert_string_equal(a->close_reason, "logged in elsewhere");
+	/* An ordinary close keeps the queue: the frames go out first. */
+	say(r2, "{\"type\":\"end\"}");
+	turn();
+	assert_int_equal(r2->queue_drops, 0);
+}
+
 static void
 resume_after_the_end_shows_ended(void **state)
 {
@@ -1759,14 +1809,20 @@ a_waiting_login_whose_connection_closes_leaves_the_queue(void **state)
 	turn();
 	expect_nothing(c[4]);
 	expect_nothing(c[1]);
-	expect(c[5], "login_ok");
+	/* c[5] was checked: it got login_ok, or a check of the same account
+	 * that the pool finished later in the turn took its place (and its
+	 * queue with it: svc_close_replaced). */
+	if (c[5]->close_code)
+		assert_string_equal(c[5]->close_reason, "logged in elsewhere");
+	else
+		expect(c[5], "login_ok");
 	assert_int_equal(metric("neuvo_logins_waiting"), 0);
 }
 
 static void
 a_full_login_queue_says_try_again(void **state)
 {
-	struct net_conn *c, *more, *same;
+	struct net_conn *c[68], *more, *full, *same;
 	char addr[32];
 	json_t *o;
 	int i;
@@ -1775,19 +1831,31 @@ a_full_login_queue_says_try_again(void **state)
 	/* Four checked and 64 waiting, from four addresses of 17. */
 	for (i = 0; i < 68; i++) {
 		snprintf(addr, sizeof(addr), "198.51.100.%d", i % 4 + 1);
-		c = login_from(addr, "bertta", "wrong");
+		c[i] = login_from(addr, "bertta", "wrong");
 	}
-	(void)c;
 	assert_int_equal(metric("neuvo_logins_waiting"), 64);
+	/* Another address is not refused: the newest of an address with the
+	 * most waiting (.1, the first of the four) gives up its place. */
 	more = login_from("203.0.113.9", "anna", PASSWORD);
 	turn();
-	o = expect(more, "error");
+	expect_nothing(more);
+	o = expect(c[64], "error");
 	assert_string_equal(jstr(o, "code"), "unavailable");
 	assert_int_equal(jint(o, "retry_after_s"), 5);
-	assert_int_equal(more->close_code, 1013);
+	assert_int_equal(c[64]->close_code, 1013);
 	assert_int_equal(metric("neuvo_logins_busy_total"), 1);
+	assert_int_equal(metric("neuvo_logins_waiting"), 64);
+	/* An address holding as many as any is refused, not shed for. */
+	full = login_from("198.51.100.2", "bertta", "wrong");
+	turn();
+	expect_error(full, "unavailable");
+	assert_int_equal(full->close_code, 1013);
+	for (i = 0; i < 68; i++)
+		if (i != 64)
+			expect_nothing(c[i]);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	turn();
+	expect(more, "login_ok");
 	/* Room again; but no more than 16 from one address may wait. */
 	for (i = 0; i < 4 + 16; i++)
 		login_from("198.51.100.200", "bertta", PASSWORD);
@@ -2184,6 +2252,44 @@ failed_commit_spares_those_sent_nothing(void **state)
 	assert_int_equal(status_int("queue_length"), 2);
 }
 
+/* A logout whose turn does not commit (a full disk): the store's delete is
+ * rolled back, yet the token no longer works here, and once the store is
+ * back the sweep deletes it again (CONTRACT section 7: logout revokes the
+ * token at once). */
+static void
+failed_logout_commit_still_revokes_the_token(void **state)
+{
+	struct net_conn *a, *a2, *a3;
+	uint8_t d[AUTH_DIGEST_LEN];
+	char token[64];
+
+	(void)state;
+	a = login("anna");
+	snprintf(token, sizeof(token), "%s", a->token);
+	auth_token_digest(token, d);
+	say(a, "{\"type\":\"logout\"}");
+	commit_failing();
+	assert_int_equal(a->close_code, 1000);
+	drop(a);
+	/* Rolled back: the row is still there. */
+	assert_int_equal(store_advisor_token_get(st, d, clk, NULL), 0);
+	later(1);                               /* the store works again */
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", token);
+	turn();
+	expect_error(a2, "auth_failed");
+	assert_int_equal(a2->close_code, 1008);
+	later(1);
+	later(1);
+	assert_int_equal(store_advisor_token_get(st, d, clk, NULL), 1);
+	a3 = open_conn(PROTO_ADVISOR);
+	say(a3, "{\"type\":\"login\",\"token\":\"%s\"}", token);
+	turn();
+	expect_error(a3, "auth_failed");
+	/* A password login works as ever. */
+	login("anna");
+}
+
 /* ---------------------------------------------------------------- shutdown */
 
 static void
@@ -2449,6 +2555,64 @@ resent_cid_is_answered_with_the_stored_message(void **state)
 	assert_int_equal(metric("neuvo_messages_total"), 3);
 }
 
+/* CONTRACT.md section 7: a resident whose message the end overtook
+ * resumes into the ended chat and resends it: the stored MSG comes back,
+ * while a new message is refused. Past the grace the cids are gone. */
+static void
+resent_cid_after_the_end_is_answered_until_the_grace_ends(void **state)
+{
+	struct net_conn *r, *a, *r2;
+	struct store_msg m;
+	char token[64];
+	int64_t id;
+	json_t *o;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":9}", (long long)id);
+	say(a, "{\"type\":\"end\",\"chat\":%lld}", (long long)id);
+	turn();
+	snprintf(token, sizeof(token), "%s", r->token);
+	drop(r);
+	skip_all(a);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", token);
+	turn();
+	assert_string_equal(jstr(expect(r2, "resumed"), "state"), "ended");
+	say(r2, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	turn();
+	o = expect(r2, "msg");
+	assert_int_equal(jint(o, "id"), 1);
+	assert_string_equal(jstr(o, "cid"), "k");
+	/* The advisor's own resend too; the other side hears nothing. */
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":9}", (long long)id);
+	turn();
+	assert_int_equal(jint(expect(a, "msg"), "id"), 2);
+	expect_nothing(r2);
+	/* Anything new to the ended chat is refused, as before. */
+	say(r2, "{\"type\":\"msg\",\"text\":\"uusi\",\"cid\":\"k2\"}");
+	say(r2, "{\"type\":\"msg\",\"text\":\"uusi\"}");
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"uusi\","
+	    "\"cid\":10}", (long long)id);
+	turn();
+	expect_error(r2, "not_allowed");
+	expect_error(r2, "not_allowed");
+	expect_error(a, "not_allowed");
+	assert_int_equal(metric("neuvo_messages_total"), 2);
+	assert_int_equal(store_message_by_cid(st, id, "resident", "\"k\"", &m),
+			 0);
+	store_msg_release(&m);
+	/* Gone past the grace: nobody can resend, the keys are forgotten. */
+	drop(r2);
+	later(cfg->resume_grace_s + 2);
+	assert_int_equal(store_message_by_cid(st, id, "resident", "\"k\"", &m),
+			 1);
+	assert_int_equal(store_message_by_cid(st, id, "advisor", "9", &m), 1);
+}
+
 static void
 drain_refuses_hello_and_ends_when_the_chats_have(void **state)
 {
@@ -2584,6 +2748,7 @@ test_chat_run(void)
 		T(resume_with_unknown_token_is_not_allowed),
 		T(resume_while_chatting_names_the_advisor),
 		T(resume_on_a_new_connection_closes_the_old_one),
+		T(a_replaced_connection_drops_its_queue_at_once),
 		T(resume_after_the_end_shows_ended),
 		T(gone_past_grace_ends_by_disconnect),
 		T(queued_and_gone_past_grace_leaves_the_queue),
@@ -2636,6 +2801,9 @@ test_chat_run(void)
 		cmocka_unit_test_setup_teardown(
 			failed_commit_spares_those_sent_nothing,
 			setup_file, teardown),
+		cmocka_unit_test_setup_teardown(
+			failed_logout_commit_still_revokes_the_token,
+			setup_file, teardown),
 		T(shutdown_ends_chats_closing_and_closes_everyone),
 		T(restart_keeps_the_queue_order_and_history),
 		T(restart_gives_the_advisor_its_chats_at_token_login),
@@ -2644,6 +2812,7 @@ test_chat_run(void)
 		T(handed_back_chat_keeps_its_place_across_a_restart),
 		T(restart_hands_back_chats_of_a_removed_account),
 		T(resent_cid_is_answered_with_the_stored_message),
+		T(resent_cid_after_the_end_is_answered_until_the_grace_ends),
 		T(drain_refuses_hello_and_ends_when_the_chats_have),
 		T(status_reports_queue_advisors_and_estimate),
 		T(metrics_carry_the_network_counts),

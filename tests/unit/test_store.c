@@ -580,16 +580,26 @@ closing_unresumable_leaves_chats_with_tokens(void **state)
 {
 	struct fx *f = opened(state);
 	struct seen s;
-	int64_t old, id;
+	int64_t old, id, ended;
 
 	assert_int_equal(store_chat_create(f->st, 100, "fi", NULL, &old), 0);
 	id = new_chat(f->st, 110, NULL, 1);
+	ended = new_chat(f->st, 120, NULL, 2);
+	/* The stop came within an ended chat's grace: its cids were kept. */
+	assert_int_equal(put(f->st, id, 1, "resident", "x", "k"), 0);
+	assert_int_equal(put(f->st, ended, 1, "resident", "x", "k"), 0);
+	assert_int_equal(store_chat_ended(f->st, ended, 150, "advisor"), 0);
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(store_close_unresumable(f->st, 200), 0);
 	open_chats(f->st, &s);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.c[0].id, id);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM events"), 1);
+	/* The resumable chat keeps its keys, the ended one's are gone. */
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
+				 "WHERE cid IS NOT NULL"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT chat_id FROM messages "
+				 "WHERE cid IS NOT NULL"), id);
 	(void)old;
 }
 
@@ -617,25 +627,34 @@ same_cid_from_same_sender_is_stored_once(void **state)
 	assert_null(m.text);
 }
 
+/* The end keeps the cids (a resume within the grace may resend); they go
+ * when the service forgets them, or with the orphans after a stop. */
 static void
-cids_are_forgotten_when_the_chat_ends(void **state)
+cids_are_forgotten_after_the_end_or_at_the_next_start(void **state)
 {
 	struct fx *f = opened(state);
 	int64_t a = new_chat(f->st, 100, NULL, 1);
 	int64_t b = new_chat(f->st, 100, NULL, 2);
 	int64_t c = new_chat(f->st, 100, NULL, 3);
+	int64_t d = new_chat(f->st, 100, NULL, 4);
 
 	assert_int_equal(put(f->st, a, 1, "resident", "x", "k"), 0);
 	assert_int_equal(put(f->st, b, 1, "resident", "x", "k"), 0);
 	assert_int_equal(put(f->st, c, 1, "resident", "x", "k"), 0);
+	assert_int_equal(put(f->st, d, 1, "resident", "x", "k"), 0);
 	assert_int_equal(store_chat_ended(f->st, a, 200, "advisor"), 0);
+	assert_int_equal(store_chat_ended(f->st, d, 200, "advisor"), 0);
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
-				 "WHERE cid IS NOT NULL"), 2);
+				 "WHERE cid IS NOT NULL"), 4);
+	assert_int_equal(store_chat_forget_cids(f->st, d), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
+				 "WHERE cid IS NOT NULL"), 3);
 	assert_int_equal(store_close_orphans(f->st, 300), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
 				 "WHERE cid IS NOT NULL"), 0);
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages"), 3);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages"), 4);
 }
 
 static void
@@ -1320,7 +1339,7 @@ test_store_run(void)
 		T(orphans_end_no_later_than_now),
 		T(closing_unresumable_leaves_chats_with_tokens),
 		T(same_cid_from_same_sender_is_stored_once),
-		T(cids_are_forgotten_when_the_chat_ends),
+		T(cids_are_forgotten_after_the_end_or_at_the_next_start),
 		T(same_cid_elsewhere_is_a_new_message),
 		T(unknown_cid_is_not_found),
 		T(same_seq_twice_is_an_error_not_a_resend),
