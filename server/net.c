@@ -56,7 +56,8 @@ struct net_conn {
 	size_t frames, bytes;
 	size_t history_bytes;           /* of `bytes`, in history frames */
 	size_t released;                /* frames from head that may go out */
-	char rx[PROTO_MAX_FRAME];       /* reassembly of one message */
+	char *rx;                       /* owned: reassembly of a message that
+					 * comes in pieces, NULL otherwise */
 	size_t rx_len;
 	int close_code;                 /* 0 = stay open */
 	char close_reason[64];
@@ -479,27 +480,43 @@ confirm_upgrade(struct lws *wsi)
 
 /* ----------------------------------------------------- WebSocket protocols */
 
+/* A message lws hands over in one piece goes straight to the service: an
+ * idle connection holds no reassembly buffer (issue 14: memory per queued
+ * resident). Only a message that comes in pieces (a fragmented message, or
+ * one larger than lws's rx buffer) is gathered in c->rx, allocated for it and
+ * freed once it is whole. */
 static int
 on_receive(struct net_conn *c, struct lws *wsi, const void *in, size_t len)
 {
+	bool whole = lws_is_final_fragment(wsi) &&
+		     !lws_remaining_packet_payload(wsi);
+
 	if (lws_frame_is_binary(wsi)) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
 				 (unsigned char *)"text frames only", 16);
 		return -1;
 	}
-	if (c->rx_len + len > sizeof(c->rx)) {
+	if (c->rx_len + len > PROTO_MAX_FRAME) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
 				 (unsigned char *)"frame over 16 KiB", 17);
 		return -1;
 	}
+	if (whole && !c->rx) {
+		stats.frames_in++;
+		svc_on_frame(service, c, in, len);
+		return 0;
+	}
+	if (!c->rx && !(c->rx = malloc(PROTO_MAX_FRAME)))
+		return -1;
 	memcpy(c->rx + c->rx_len, in, len);
 	c->rx_len += len;
-	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+	if (!whole)
 		return 0;
 	stats.frames_in++;
-	len = c->rx_len;
+	svc_on_frame(service, c, c->rx, c->rx_len);
+	free(c->rx);
+	c->rx = NULL;
 	c->rx_len = 0;
-	svc_on_frame(service, c, c->rx, len);
 	return 0;
 }
 
@@ -539,6 +556,7 @@ on_closed(struct session *pss)
 	svc_on_close(service, c);
 	unmark_dirty(c);
 	free_frames(c->head);
+	free(c->rx);
 	iplimit_release(&per_ip, c->addr);
 	free(c);
 	stats.connections_open--;
@@ -689,13 +707,19 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 /* ------------------------------------------------------------------ setup */
 
+/* lws's receive buffer per WebSocket connection (it allocates one for every
+ * connection at the upgrade). Most frames are far smaller; a larger one
+ * comes to on_receive in pieces and is gathered there. Sends keep their
+ * own limit, as large as the largest frame. */
+#define RX_CHUNK 2048
+
 static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, sizeof(struct session), 0, PROTO_ID_HTTP,
 	  NULL, 0 },
 	{ "neuvo.resident.v1", ws_callback, sizeof(struct session),
-	  PROTO_MAX_FRAME, PROTO_ID_RESIDENT, NULL, 0 },
+	  RX_CHUNK, PROTO_ID_RESIDENT, NULL, PROTO_MAX_FRAME },
 	{ "neuvo.advisor.v1", ws_callback, sizeof(struct session),
-	  PROTO_MAX_FRAME, PROTO_ID_ADVISOR, NULL, 0 },
+	  RX_CHUNK, PROTO_ID_ADVISOR, NULL, PROTO_MAX_FRAME },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 

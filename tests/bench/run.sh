@@ -20,6 +20,10 @@
 #   tests/bench/run.sh idle [--steps 1000,10000] [--out DIR]
 #       memory per idle queued resident, with the C generator.
 #
+#   Every command also takes --ramp S: seconds to connect the residents of
+#   each step (the generator's default: residents / 1000 + 2), longer
+#   on a busy machine, where a short ramp leaves residents unconnected.
+#
 #   tests/bench/run.sh storm [--waiting 10000] [--chats 600] [--out DIR]
 #       running chats while many wait: every second one chat ends and the
 #       server hands its advisor the first waiting resident (a take), so
@@ -45,6 +49,7 @@ rate=9
 duration=10
 servers="neuvo,node,echo"
 take=""
+ramp=""                 # seconds to connect each step (neuvo-load's default when empty)
 out="$ROOT/build-bench/results"
 per_advisor=60          # neuvo holds at most 64 chats per advisor
 waiting=10000
@@ -58,6 +63,7 @@ while [[ $# -gt 0 ]]; do
 	--duration) duration=$2; shift 2 ;;
 	--servers) servers=$2; shift 2 ;;
 	--take) take=1; shift ;;
+	--ramp) ramp=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 1 ;;
 	esac
@@ -259,6 +265,7 @@ if [[ $mode == chat ]]; then
 	[[ -n $take ]] && gen_args+=(--take)
 fi
 [[ $mode == idle ]] && gen_args+=(--warm 3 --duration 3)
+[[ -n $ramp ]] && gen_args+=(--ramp "$ramp")
 [[ $cmd == storm ]] && gen_args+=(--churn 1)
 
 run_neuvo() {
