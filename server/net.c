@@ -317,37 +317,67 @@ send_close(struct net_conn *c)
 	return 0;
 }
 
-/* Write one released frame, or the close once the queue is empty.
- * Returns -1 to have lws close the connection. */
+/* Released frames written in one WRITEABLE, at most. */
+#define WRITE_BATCH 32
+
+/* Take c's first frame off its queue and write it. -1: the write failed. */
 static int
-write_one(struct net_conn *c)
+write_head(struct net_conn *c)
 {
 	struct frame *f = c->head;
+	int len = (int)f->len, n;
+
+	c->head = f->next;
+	if (!c->head)
+		c->tail = NULL;
+	c->frames--;
+	c->released--;
+	c->bytes -= f->len;
+	if (f->history)
+		c->history_bytes -= f->len;
+	n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+	free(f);
+	if (n < len)
+		return -1;
+	stats.frames_out++;
+	return 0;
+}
+
+/*
+ * Write released frames, or the close once the queue is empty. Returns -1
+ * to have lws close the connection.
+ *
+ * One frame per WRITEABLE would cap a connection at one frame per loop
+ * turn: an advisor with sixty busy chats needs hundreds a second, and a
+ * busy loop turns only a few times a second, so its queue would overflow
+ * and it would be dropped as a slow reader (issue 14). So up to
+ * WRITE_BATCH frames go out while the socket takes them: lws_send_pipe_
+ * choked says whether the kernel has room, so lws never has to buffer a
+ * partial write behind our back (the reason for the one-write rule).
+ */
+static int
+write_released(struct net_conn *c)
+{
+	int i;
 
 	if (c->dead)
 		return -1;
-	if (f && c->released > 0) {
-		c->head = f->next;
-		if (!c->head)
-			c->tail = NULL;
-		c->frames--;
-		c->released--;
-		c->bytes -= f->len;
-		if (f->history)
-			c->history_bytes -= f->len;
-		if (lws_write(c->wsi, f->data + LWS_PRE, f->len,
-			      LWS_WRITE_TEXT) < (int)f->len) {
-			free(f);
+	for (i = 0; i < WRITE_BATCH && c->head && c->released > 0; i++) {
+		if (i > 0 && lws_send_pipe_choked(c->wsi))
+			break;
+		if (write_head(c))
 			return -1;
-		}
-		free(f);
-		stats.frames_out++;
-		if (c->released > 0 || (c->close_code && !c->head))
-			lws_callback_on_writable(c->wsi);
+	}
+	if (c->released > 0) {
+		lws_callback_on_writable(c->wsi);
 		return 0;
 	}
-	if (c->close_code && !c->head && !c->close_sent)
-		return send_close(c);
+	if (c->close_code && !c->head && !c->close_sent) {
+		if (i > 0)      /* the close in a WRITEABLE of its own */
+			lws_callback_on_writable(c->wsi);
+		else
+			return send_close(c);
+	}
 	return 0;
 }
 
@@ -579,7 +609,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_RECEIVE:
 		return pss->conn ? on_receive(pss->conn, wsi, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return pss->conn ? write_one(pss->conn) : -1;
+		return pss->conn ? write_released(pss->conn) : -1;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		/* The answer to our close: hang up without echoing it. */
 		return pss->conn && pss->conn->close_sent ? -1 : 0;

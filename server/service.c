@@ -237,17 +237,53 @@ may_write(enum proto_type t)
 	}
 }
 
-/* More than SVC_RATE_LIMIT frames in the current one-second window? */
+/*
+ * More than SVC_RATE_LIMIT frames a second? A token bucket per connection
+ * (1000 tokens a frame, SVC_RATE_LIMIT refilled a millisecond) holding one
+ * second's frames, plus those of the time the loop last went without
+ * reading: frames sent in time but read late after a busy turn come in a
+ * burst, and are not the client's fault. The allowance is twice the last
+ * turn (that turn, and as much of this one so far), so a client still gets
+ * no more than SVC_RATE_LIMIT a second over time.
+ */
 static bool
 rate_exceeded(struct svc *s, struct peer *p)
 {
 	uint64_t now = s->io.now_ms();
+	uint64_t late = s->busy_ms * 2;
+	int64_t cap;
 
-	if (now - p->rate_window_ms >= 1000) {
-		p->rate_window_ms = now;
-		p->rate_count = 0;
-	}
-	return ++p->rate_count > SVC_RATE_LIMIT;
+	if (late > SVC_RATE_LAG_MAX_MS)
+		late = SVC_RATE_LAG_MAX_MS;
+	cap = (int64_t)(SVC_RATE_LIMIT * (1000 + late));
+	if (now > p->rate_at_ms)
+		p->rate_tokens += (int64_t)((now - p->rate_at_ms) *
+					    SVC_RATE_LIMIT);
+	p->rate_at_ms = now;
+	if (p->rate_tokens > cap)
+		p->rate_tokens = cap;
+	if (p->rate_tokens < 1000)
+		return true;
+	p->rate_tokens -= 1000;
+	return false;
+}
+
+void
+svc_loop_busy(struct svc *s, uint64_t busy_ms)
+{
+	s->busy_ms = busy_ms;
+	/* An eighth of the way to each turn: one slow turn (a slow fsync,
+	 * the process descheduled on a busy machine) turns nobody away. */
+	if (busy_ms >= s->lag_ms)
+		s->lag_ms += (busy_ms - s->lag_ms) / 8;
+	else
+		s->lag_ms -= (s->lag_ms - busy_ms + 7) / 8;
+}
+
+bool
+svc_overloaded(const struct svc *s)
+{
+	return s->lag_ms >= SVC_OVERLOAD_MS;
 }
 
 void
@@ -365,6 +401,8 @@ svc_on_open(struct svc *s, struct net_conn *c, enum proto_role role)
 	}
 	p->conn = c;
 	p->role = role;
+	p->rate_at_ms = s->io.now_ms();
+	p->rate_tokens = SVC_RATE_LIMIT * 1000;
 	p->next = s->peers;
 	if (s->peers)
 		s->peers->prev = p;

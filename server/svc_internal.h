@@ -56,6 +56,7 @@
 
 #define SVC_MAX_ERRORS 20           /* protocol errors before close 1008 */
 #define SVC_RATE_LIMIT 10           /* frames per second per connection */
+#define SVC_RATE_LAG_MAX_MS 30000   /* late reading allowed for at most */
 #define SVC_MAX_SLOTS 64            /* chats one advisor can hold at most */
 
 enum chat_state {
@@ -143,8 +144,8 @@ struct peer {
 	struct login_job *job;           /* advisor, password check waiting
 					  * or running */
 	int errors;                      /* error frames sent to it */
-	uint64_t rate_window_ms;
-	int rate_count;
+	uint64_t rate_at_ms;             /* token bucket of the rate limit: */
+	int64_t rate_tokens;             /* 1000 a frame, at rate_at_ms */
 	uint64_t sent_turn;              /* last turn that queued it a frame */
 	uint64_t soft_turn;              /* ... a frame whose loss needs no
 					  * resync (svc_send_soft) */
@@ -192,6 +193,7 @@ struct limits_state {
 	int64_t next_sweep;
 	uint64_t blocked_hellos, blocks, full_per_address, rate_limited;
 	uint64_t wait_for_advisor, chat_full;
+	uint64_t overloaded;             /* hellos turned away, loop too busy */
 };
 
 /*
@@ -231,6 +233,8 @@ struct svc {
 					  * refuse what writes, probe */
 	int64_t next_probe;              /* next store_probe while down */
 	uint64_t turn;                   /* loop turns ended, from 1 */
+	uint64_t busy_ms;                /* the last turn's (svc_loop_busy) */
+	uint64_t lag_ms;                 /* busy_ms, moving average (an eighth) */
 	int64_t last_sweep;
 	struct svc_counters n;
 	int64_t next_purge;              /* when the daily purge is due */

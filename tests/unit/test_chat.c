@@ -2056,6 +2056,94 @@ eleventh_frame_in_a_second_is_rate_limited(void **state)
 	expect(r, "pong");
 }
 
+/* Send n pings in one turn; returns how many got `pong` (the others must
+ * get rate_limited). */
+static int
+burst_of_pings(struct net_conn *r, int n)
+{
+	int i, pongs = 0;
+
+	for (i = 0; i < n; i++)
+		say(r, "{\"type\":\"ping\"}");
+	turn();
+	for (i = 0; i < n; i++) {
+		json_t *o = r->got[r->n_read];
+
+		if (r->n_read < r->n_got && type_of(o) &&
+		    !strcmp(type_of(o), "pong")) {
+			expect(r, "pong");
+			pongs++;
+		} else {
+			expect_error(r, "rate_limited");
+		}
+	}
+	return pongs;
+}
+
+static void
+frames_read_late_after_a_busy_turn_are_not_rate_limited(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	freeze_ms = true;
+	/* The loop went 1.5 s without reading: a client at 10 a second has
+	 * sent 15 frames meanwhile, on top of the second's 10 it may send at
+	 * once. They arrive together and all are its due. */
+	clk_ms += 1500;
+	svc_loop_busy(svc, 1500);
+	assert_int_equal(burst_of_pings(r, 26), 25);
+	/* The allowance is for late reading, not a higher rate: a second
+	 * later, 10 more. */
+	clk_ms += 1000;
+	assert_int_equal(burst_of_pings(r, 15), 10);
+}
+
+static void
+without_a_busy_turn_a_burst_is_held_to_ten(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	freeze_ms = true;
+	clk_ms += 1500;
+	svc_loop_busy(svc, 2);
+	assert_int_equal(burst_of_pings(r, 26), 10);
+}
+
+static void
+a_busy_loop_turns_new_residents_away_but_not_running_chats(void **state)
+{
+	struct net_conn *r1, *r2 = open_conn(PROTO_RESIDENT);
+	int i;
+
+	(void)state;
+	queue_resident(&r1);
+	/* One slow turn is not overload; slow turns one after another are. */
+	svc_loop_busy(svc, 4 * SVC_OVERLOAD_MS);
+	assert_false(svc_overloaded(svc));
+	for (i = 0; i < 64 && !svc_overloaded(svc); i++)
+		svc_loop_busy(svc, 2 * SVC_OVERLOAD_MS);
+	assert_true(svc_overloaded(svc));
+	say(r2, "{\"type\":\"hello\"}");
+	turn();
+	expect(r2, "queue_full");
+	assert_int_equal(r2->close_code, 1000);
+	assert_int_equal(metric("neuvo_overload_refused_total"), 1);
+	/* The resident already waiting goes on as before. */
+	say(r1, "{\"type\":\"msg\",\"text\":\"yhä täällä\"}");
+	turn();
+	expect(r1, "msg");
+	/* Quick turns bring the busy time down, and hellos are taken again. */
+	for (i = 0; i < 64 && svc_overloaded(svc); i++)
+		svc_loop_busy(svc, 1);
+	assert_false(svc_overloaded(svc));
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"hello\"}");
+	turn();
+	expect(r2, "queued");
+}
+
 static void
 email_needs_an_advisor_and_a_mail_server(void **state)
 {
@@ -2629,6 +2717,9 @@ test_chat_run(void)
 		T(an_expired_live_session_is_closed_and_keeps_its_chats),
 		T(protocol_errors_keep_the_connection_until_twenty),
 		T(eleventh_frame_in_a_second_is_rate_limited),
+		T(frames_read_late_after_a_busy_turn_are_not_rate_limited),
+		T(without_a_busy_turn_a_burst_is_held_to_ten),
+		T(a_busy_loop_turns_new_residents_away_but_not_running_chats),
 		T(email_needs_an_advisor_and_a_mail_server),
 		cmocka_unit_test_setup_teardown(
 			failed_commit_shows_nothing_and_closes_with_1011,
