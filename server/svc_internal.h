@@ -57,7 +57,8 @@
 #define SVC_MAX_ERRORS 20           /* protocol errors before close 1008 */
 #define SVC_RATE_LIMIT 10           /* frames per second per connection */
 #define SVC_RATE_LAG_MAX_MS 30000   /* late reading allowed for at most */
-#define SVC_MAX_SLOTS 64            /* chats one advisor can hold at most */
+/* Chats one advisor can hold at most: as many as the config may ask for. */
+#define SVC_MAX_SLOTS CONFIG_MAX_CHATS_PER_ADVISOR
 
 enum chat_state {
 	CHAT_QUEUED,

@@ -51,7 +51,7 @@ servers="neuvo,node,echo"
 take=""
 ramp=""                 # seconds to connect each step (neuvo-load's default when empty)
 out="$ROOT/build-bench/results"
-per_advisor=60          # neuvo holds at most 64 chats per advisor
+per_advisor=60          # chats per advisor (the config allows 1..100)
 waiting=10000
 chats=600
 while [[ $# -gt 0 ]]; do

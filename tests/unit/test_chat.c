@@ -1358,6 +1358,28 @@ auto_assign_stops_at_max_chats(void **state)
 }
 
 static void
+an_advisor_holds_as_many_chats_as_the_config_allows(void **state)
+{
+	struct net_conn *r, *a;
+	int i;
+
+	(void)state;
+	cfg->auto_assign = true;
+	cfg->max_chats_per_advisor = CONFIG_MAX_CHATS_PER_ADVISOR;
+	cfg->max_new_chats_per_address_per_hour = 1000;
+	a = login("anna");
+	for (i = 0; i < CONFIG_MAX_CHATS_PER_ADVISOR; i++) {
+		queue_resident(&r);
+		expect(r, "assigned");
+	}
+	assert_int_equal(status_int("queue_length"), 0);
+	queue_resident(&r);
+	expect_none_of(r, "assigned");
+	assert_int_equal(status_int("queue_length"), 1);
+	skip_all(a);
+}
+
+static void
 auto_assign_fills_a_freed_slot(void **state)
 {
 	struct net_conn *r1, *r2, *a;
@@ -2679,6 +2701,7 @@ test_chat_run(void)
 		T(auto_assign_on_hello),
 		T(auto_assign_prefers_the_least_busy),
 		T(auto_assign_stops_at_max_chats),
+		T(an_advisor_holds_as_many_chats_as_the_config_allows),
 		T(auto_assign_fills_a_freed_slot),
 		T(unavailable_advisor_gets_nobody_until_available),
 		T(without_auto_assign_nobody_is_handed_over),
