@@ -162,6 +162,10 @@ void svc_loop_busy(struct svc *s, uint64_t busy_ms);
  * SVC_OVERLOAD_MS or more: turns that long, one after another. */
 bool svc_overloaded(const struct svc *s);
 
+/* Are position pushes left for the next turns (svc_end_turn sends a
+ * share each turn)? main keeps the loop turning while they are. */
+bool svc_pushing(const struct svc *s);
+
 /* Every 250 ms: coalesced position and queue pushes; once a second also the
  * timeouts (resume grace, idle chats). */
 void svc_tick(struct svc *s);

@@ -56,6 +56,7 @@ struct server {
 	uv_loop_t loop;
 	uv_check_t turn;
 	uv_prepare_t before_poll; /* measures the turn (svc_loop_busy) */
+	uv_idle_t spin;         /* polls without waiting while svc_pushing */
 	uint64_t polled_at;     /* uv_now when the last poll returned; 0: none */
 	uv_timer_t tick;
 	uv_timer_t drain;
@@ -237,6 +238,13 @@ reload(struct server *srv)
 	apply_pending_tz(srv);
 }
 
+/* Nothing to do: its being active is what counts (on_turn_end). */
+static void
+on_spin(uv_idle_t *h)
+{
+	(void)h;
+}
+
 static void
 on_turn_end(uv_check_t *h)
 {
@@ -246,6 +254,13 @@ on_turn_end(uv_check_t *h)
 	 * poll returned. */
 	srv->polled_at = uv_now(&srv->loop);
 	svc_end_turn(srv->svc);
+	/* An active idle handle makes the next poll return at once, so the
+	 * pushes left over go out in the next turns even when no socket
+	 * stirs. */
+	if (svc_pushing(srv->svc))
+		(void)uv_idle_start(&srv->spin, on_spin);
+	else
+		(void)uv_idle_stop(&srv->spin);
 }
 
 /* Just before the loop polls again: how long it went without polling (the
@@ -313,6 +328,7 @@ close_handles(struct server *srv)
 {
 	uv_handle_t *h[] = {
 		(uv_handle_t *)&srv->turn, (uv_handle_t *)&srv->before_poll,
+		(uv_handle_t *)&srv->spin,
 		(uv_handle_t *)&srv->tick,
 		(uv_handle_t *)&srv->drain, (uv_handle_t *)&srv->sighup,
 		(uv_handle_t *)&srv->sigterm, (uv_handle_t *)&srv->sigint,
@@ -445,6 +461,7 @@ init_loop(struct server *srv)
 	srv->loop_open = true;
 	if (uv_check_init(&srv->loop, &srv->turn) ||
 	    uv_prepare_init(&srv->loop, &srv->before_poll) ||
+	    uv_idle_init(&srv->loop, &srv->spin) ||
 	    uv_timer_init(&srv->loop, &srv->tick) ||
 	    uv_timer_init(&srv->loop, &srv->drain) ||
 	    uv_signal_init(&srv->loop, &srv->sighup) ||
@@ -456,7 +473,7 @@ init_loop(struct server *srv)
 	srv->loop_ready = true;
 	srv->mail_wake.data = srv;
 	srv->turn.data = srv->tick.data = srv->drain.data = srv;
-	srv->before_poll.data = srv;
+	srv->before_poll.data = srv->spin.data = srv;
 	srv->sighup.data = srv->sigterm.data = srv->sigint.data = srv;
 	srv->sigusr1.data = srv;
 	if (uv_check_start(&srv->turn, on_turn_end) ||

@@ -281,6 +281,12 @@ svc_loop_busy(struct svc *s, uint64_t busy_ms)
 }
 
 bool
+svc_pushing(const struct svc *s)
+{
+	return s->positions_pending;
+}
+
+bool
 svc_overloaded(const struct svc *s)
 {
 	return s->lag_ms >= SVC_OVERLOAD_MS;
@@ -511,8 +517,14 @@ store_back(struct svc *s)
 void
 svc_end_turn(struct svc *s)
 {
-	uint64_t turn = s->turn++;
-	bool wrote = store_pending(s->st);
+	uint64_t turn;
+	bool wrote;
+
+	/* Before the commit, so the pushes go out in this turn's release. */
+	if (s->positions_pending)
+		chat_push_positions(s);
+	turn = s->turn++;
+	wrote = store_pending(s->st);
 
 	if (store_commit(s->st)) {
 		turn_failed(s, turn);

@@ -228,6 +228,7 @@ struct svc {
 	struct queue queue;
 	struct queue_estimator est;
 	bool queue_dirty;                /* positions/queue views to push */
+	bool positions_pending;          /* pushes left for the next turns */
 	bool stopping;                   /* SIGTERM: hand out nothing new */
 	bool draining;                   /* svc_drain: no new residents */
 	bool store_down;                 /* writes fail (disk full, read-only):
@@ -349,6 +350,10 @@ void chat_sweep(struct svc *s, int64_t now);
 /* The coalesced pushes: changed positions, and the queue view to every
  * connected advisor. */
 void chat_push_queue(struct svc *s);
+
+/* Push changed positions, at most a turn's share (s->positions_pending:
+ * some are left; svc_end_turn calls it again). */
+void chat_push_positions(struct svc *s);
 
 /* --------------------------------------------------------------- login.c */
 

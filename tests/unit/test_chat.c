@@ -1075,6 +1075,47 @@ end_while_queued_abandons_and_moves_the_rest_up(void **state)
 }
 
 static void
+a_storm_of_positions_is_spread_over_turns(void **state)
+{
+	enum { N = 600 };
+	struct net_conn *r[N], *first;
+	int i, moved = 0;
+
+	(void)state;
+	cfg->max_length = N + 1;
+	cfg->max_queued_per_address = N + 1;
+	cfg->max_new_chats_per_address_per_hour = N + 1;
+	queue_resident(&first);
+	for (i = 0; i < N; i++)
+		queue_resident(&r[i]);
+	tick();
+	say(first, "{\"type\":\"end\"}");
+	turn();
+	/* Every position changes: the tick and its turn push a share each,
+	 * front first, and no more. */
+	tick();
+	assert_true(svc_pushing(svc));
+	for (i = 0; i < N; i++)
+		if (r[i]->n_read < r[i]->n_got) {
+			assert_int_equal(jint(next_of(r[i], "position"),
+					      "position"), i + 1);
+			moved++;
+		}
+	assert_true(moved > 0 && moved < N);
+	for (i = 0; i < moved; i++)
+		expect_nothing(r[i]);
+	/* The next turns push the rest, once each. */
+	for (i = 0; i < 8 && svc_pushing(svc); i++)
+		turn();
+	assert_false(svc_pushing(svc));
+	for (i = moved; i < N; i++)
+		assert_int_equal(jint(next_of(r[i], "position"), "position"),
+				 i + 1);
+	for (i = 0; i < N; i++)
+		expect_nothing(r[i]);
+}
+
+static void
 after_the_end_msg_and_end_are_not_allowed(void **state)
 {
 	struct net_conn *r, *a;
@@ -2685,6 +2726,7 @@ test_chat_run(void)
 		T(resident_end_tells_both_sides),
 		T(advisor_end_tells_both_sides),
 		T(end_while_queued_abandons_and_moves_the_rest_up),
+		T(a_storm_of_positions_is_spread_over_turns),
 		T(after_the_end_msg_and_end_are_not_allowed),
 		T(feedback_once_after_the_end),
 		T(tag_is_acknowledged_and_checked),
