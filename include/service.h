@@ -147,8 +147,8 @@ void svc_end_turn(struct svc *s);
  * from the last poll's return through its callbacks, the turn's commit and
  * the timers (busy_ms). Two things follow from it (issue 14):
  *  - the rate limit allows for frames that were sent in time but read late:
- *    a connection may send SVC_RATE_LIMIT frames a second, and after a
- *    busy turn the frames of that long may arrive at once;
+ *    a connection may send SVC_RATE_LIMIT frames a second, and while turns
+ *    are long the frames of that long arrive at once;
  *  - while the loop stays that busy (svc_overloaded), new residents get
  *    `queue_full` at hello, so that the running chats keep their pace.
  */
@@ -158,7 +158,7 @@ void svc_loop_busy(struct svc *s, uint64_t busy_ms);
 				     * (svc_overloaded) */
 
 /* Is the loop too busy to take new residents? True while the moving
- * average of busy_ms (each turn moves it an eighth of the way) is
+ * average of busy_ms (each turn moves it a sixteenth of the way) is
  * SVC_OVERLOAD_MS or more: turns that long, one after another. */
 bool svc_overloaded(const struct svc *s);
 

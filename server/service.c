@@ -240,17 +240,19 @@ may_write(enum proto_type t)
 /*
  * More than SVC_RATE_LIMIT frames a second? A token bucket per connection
  * (1000 tokens a frame, SVC_RATE_LIMIT refilled a millisecond) holding one
- * second's frames, plus those of the time the loop last went without
- * reading: frames sent in time but read late after a busy turn come in a
- * burst, and are not the client's fault. The allowance is twice the last
- * turn (that turn, and as much of this one so far), so a client still gets
- * no more than SVC_RATE_LIMIT a second over time.
+ * second's frames, plus those of the time the loop goes without reading
+ * while it is busy: frames sent in time but read late after busy turns
+ * come in a burst, and are not the client's fault. The allowance is twice
+ * the turns' moving average (the last turn, and as much of this one so
+ * far); the average, not the last turn, so that one stall of the process
+ * on a busy machine lifts nobody's limit. The refill is unchanged, so a
+ * client still gets no more than SVC_RATE_LIMIT a second over time.
  */
 static bool
 rate_exceeded(struct svc *s, struct peer *p)
 {
 	uint64_t now = s->io.now_ms();
-	uint64_t late = s->busy_ms * 2;
+	uint64_t late = s->lag_ms * 2;
 	int64_t cap;
 
 	if (late > SVC_RATE_LAG_MAX_MS)
@@ -272,12 +274,13 @@ void
 svc_loop_busy(struct svc *s, uint64_t busy_ms)
 {
 	s->busy_ms = busy_ms;
-	/* An eighth of the way to each turn: one slow turn (a slow fsync,
-	 * the process descheduled on a busy machine) turns nobody away. */
+	/* A sixteenth of the way to each turn: one slow turn (a slow fsync,
+	 * the process descheduled on a busy machine) turns nobody away and
+	 * lifts no rate limit by more than a frame or two. */
 	if (busy_ms >= s->lag_ms)
-		s->lag_ms += (busy_ms - s->lag_ms) / 8;
+		s->lag_ms += (busy_ms - s->lag_ms) / 16;
 	else
-		s->lag_ms -= (s->lag_ms - busy_ms + 7) / 8;
+		s->lag_ms -= (s->lag_ms - busy_ms + 15) / 16;
 }
 
 bool

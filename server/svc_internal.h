@@ -236,7 +236,7 @@ struct svc {
 	int64_t next_probe;              /* next store_probe while down */
 	uint64_t turn;                   /* loop turns ended, from 1 */
 	uint64_t busy_ms;                /* the last turn's (svc_loop_busy) */
-	uint64_t lag_ms;                 /* busy_ms, moving average (an eighth) */
+	uint64_t lag_ms;                 /* busy_ms, moving average (1/16) */
 	int64_t last_sweep;
 	struct svc_counters n;
 	int64_t next_purge;              /* when the daily purge is due */
