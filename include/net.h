@@ -30,7 +30,10 @@ struct uv_loop_s;
  * svc_on_open until its svc_on_close returns. */
 struct net_conn;
 
-#define NET_QUEUE_MAX_FRAMES 512          /* frames waiting for one peer */
+/* Frames waiting for one peer. An advisor with many busy chats is sent
+ * hundreds a second, so this is a few seconds of its traffic; the byte cap
+ * below is what bounds the memory. */
+#define NET_QUEUE_MAX_FRAMES 4096
 #define NET_QUEUE_MAX_BYTES (1024 * 1024) /* bytes waiting for one peer,
 					   * history frames apart */
 

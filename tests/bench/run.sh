@@ -20,6 +20,9 @@
 #   tests/bench/run.sh idle [--steps 1000,10000] [--out DIR]
 #       memory per idle queued resident, with the C generator.
 #
+#   NEUVO_BENCH_SERVER=PATH runs that neuvo-server instead of the one
+#   built here (e.g. a copy of an older build, for before/after figures),
+#   named NEUVO_BENCH_LABEL (default neuvo) in the CSV and the table.
 #   Every command also takes --ramp S: seconds to connect the residents of
 #   each step (the generator's default: residents / 1000 + 2), longer
 #   on a busy machine, where a short ramp leaves residents unconnected.
@@ -76,6 +79,10 @@ storm) steps=$((chats + waiting)); servers=${servers/,echo/} ;;
 esac
 
 BUILD=$ROOT/build-bench
+# Another neuvo-server to measure (an older build, for a before/after
+# comparison in one run): NEUVO_BENCH_SERVER=/path/to/neuvo-server.
+server_bin=${NEUVO_BENCH_SERVER:-$BUILD/neuvo-server}
+neuvo_label=${NEUVO_BENCH_LABEL:-neuvo}   # its name in the CSV and table
 mkdir -p "$out"
 work=$(mktemp -d /tmp/neuvo-bench.XXXXXX)
 pids=()
@@ -183,7 +190,7 @@ neuvo_config() {
 	max_queued_messages = 100000
 	max_chat_chars = 100000000
 	EOF
-	"$BUILD/neuvo-server" --config "$dir/neuvo.ini" --check >/dev/null
+	"$server_bin" --config "$dir/neuvo.ini" --check >/dev/null
 }
 
 # bench1..benchN. bench1 through neuvo-admin (the supported way); then
@@ -278,13 +285,13 @@ run_neuvo() {
 		echo "== neuvo: $advisors advisor accounts"
 		neuvo_accounts "$dir/neuvo.ini" "$dir/neuvo.db" "$advisors"
 	fi
-	"${on_srv[@]}" "$BUILD/neuvo-server" --config "$dir/neuvo.ini" 2>"$out/neuvo-server.log" &
+	"${on_srv[@]}" "$server_bin" --config "$dir/neuvo.ini" 2>"$out/neuvo-server.log" &
 	pid=$!
 	pids+=("$pid")
 	wait_port "$port" "$pid"
 	echo "== neuvo-server pid $pid port $port"
 	"${on_gen[@]}" "$BUILD/neuvo-load" --mode "$mode" --port "$port" \
-		--server-pid "$pid" --label neuvo "${gen_args[@]}" || true
+		--server-pid "$pid" --label "$neuvo_label" "${gen_args[@]}" || true
 	stop "$pid"
 }
 
