@@ -113,6 +113,15 @@ def test_a_message_sent_in_fragments_is_read_whole(shared_server):
     run(go())
 
 
+def test_a_message_over_16_kib_in_fragments_closes_with_1009(shared_server):
+    async def go():
+        r, q = await queued(shared_server)
+        frame = padded_msg(16 * 1024 + 1)
+        await r.ws.send([frame[i:i + 1000] for i in range(0, len(frame), 1000)])
+        assert await r.close_code() == 1009
+    run(go())
+
+
 def test_a_long_message_in_one_frame_is_read_whole(shared_server):
     """2,000 two-byte letters (4 KiB): more than the server reads from a
     connection at once, so it arrives in pieces and is gathered."""
