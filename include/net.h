@@ -3,8 +3,8 @@
  *
  * net.c is the only module that knows libwebsockets. It owns one struct
  * net_conn per WebSocket connection, reassembles fragments up to
- * PROTO_MAX_FRAME, keeps a bounded send queue per connection and writes one
- * queued frame per WRITEABLE callback. The service (service.h) sees
+ * PROTO_MAX_FRAME, keeps a bounded send queue per connection and writes
+ * queued frames from the WRITEABLE callback while the socket takes them. The service (service.h) sees
  * connections only through the functions below, which main hands it as
  * its struct svc_io table.
  *
@@ -30,7 +30,10 @@ struct uv_loop_s;
  * svc_on_open until its svc_on_close returns. */
 struct net_conn;
 
-#define NET_QUEUE_MAX_FRAMES 512          /* frames waiting for one peer */
+/* Frames waiting for one peer. An advisor with many busy chats is sent
+ * hundreds a second, so this is a few seconds of its traffic; the byte cap
+ * below is what bounds the memory. */
+#define NET_QUEUE_MAX_FRAMES 4096
 #define NET_QUEUE_MAX_BYTES (1024 * 1024) /* bytes waiting for one peer,
 					   * history frames apart */
 

@@ -18,7 +18,8 @@
  * Every rule here is in memory plus one store write; frames are built by
  * protocol.c and queued with svc_send (service.c), which holds them until
  * the turn commits. Positions and the advisors' queue view are pushed by
- * chat_push_queue from svc_tick, never from a handler. Loop thread only.
+ * chat_push_queue from svc_tick, never from a handler; positions left over
+ * (chat_push_positions) follow at the end of the next turns. Loop thread only.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include "svc_internal.h"
 
 #define QUEUE_VIEW_MAX 100          /* waiting entries listed to advisors */
+#define POSITIONS_PER_TURN 256      /* position pushes in one loop turn */
 #define IDLE_WARN_S 120             /* warn this long before idle timeout */
 #define KEEP_ENDED_S 3600           /* an ended chat can be tagged this long */
 
@@ -880,23 +882,41 @@ chat_on_tag(struct svc *s, struct peer *p, const struct proto_in *in)
 
 /* ------------------------------------------------------------------ timers */
 
-static void
-push_positions(struct svc *s)
+/*
+ * Changed positions, front of the queue first, at most POSITIONS_PER_TURN;
+ * s->positions_pending says whether some are left for the next turn. A take
+ * while 10,000 wait changes every position: pushed in one turn, that turn
+ * would hold up every running chat (issue 14), so they are spread over
+ * turns (main keeps the loop turning meanwhile: svc_pushing).
+ */
+void
+chat_push_positions(struct svc *s)
 {
+	int free_slots, n_adv = chat_advisors_available(s, &free_slots);
 	struct queue_node *n;
-	size_t pos = 1;
+	size_t pos = 1, sent = 0;
 
 	for (n = queue_first(&s->queue); n; n = queue_next(&s->queue, n), pos++) {
 		struct chat *c = chat_of(n);
-		long wait = chat_estimate(s, pos);
+		long wait;
 
-		if (!c->resident ||
-		    (c->sent_position == pos && c->sent_wait == wait))
+		if (!c->resident)
 			continue;
+		wait = queue_estimate_wait(&s->est, pos, n_adv,
+					   s->cfg->max_chats_per_advisor,
+					   free_slots);
+		if (c->sent_position == pos && c->sent_wait == wait)
+			continue;
+		if (sent == POSITIONS_PER_TURN) {
+			s->positions_pending = true;
+			return;
+		}
 		c->sent_position = pos;
 		c->sent_wait = wait;
 		svc_send_soft(s, c->resident, proto_out_position(pos, wait));
+		sent++;
 	}
+	s->positions_pending = false;
 }
 
 /* One view, built once, copied to every connected advisor. */
@@ -923,7 +943,7 @@ push_queue_views(struct svc *s)
 void
 chat_push_queue(struct svc *s)
 {
-	push_positions(s);
+	chat_push_positions(s);
 	push_queue_views(s);
 }
 

@@ -4,6 +4,8 @@
  * client address, or one chat, from using up what everyone shares.
  *
  *   at hello     a blocked address gets {"type":"blocked"} (close 1000);
+ *                while the loop is overloaded (svc_overloaded) anyone gets
+ *                queue_full (close 1000);
  *                one that opened max_new_chats_per_address_per_hour chats
  *                this hour gets rate_limited (close 1008); one with
  *                max_queued_per_address chats waiting gets queue_full as if
@@ -141,11 +143,18 @@ queued_from(const struct svc *s, const struct guard_key *k, int max)
 	return count >= max;
 }
 
-/* The hourly count first: it costs one lookup, so an address that used up
- * its hour is turned away without a walk of the queue. */
+/* A loop too busy to take anyone new comes first (issue 14: new residents
+ * wait outside rather than slow the running chats). Then the hourly count:
+ * it costs one lookup, so an address that used up its hour is turned away
+ * without a walk of the queue. */
 bool
 limits_refuse_hello(struct svc *s, struct peer *p, int64_t now)
 {
+	if (svc_overloaded(s)) {
+		s->lim.overloaded++;
+		chat_refuse_full(s, p, now);
+		return true;
+	}
 	if (guard_key_unknown(&p->addr))
 		return false;
 	if (!guard_open_allowed(s->lim.guard, &p->addr,

@@ -289,6 +289,11 @@ collect_metrics(struct svc *s, struct metric *m)
 	  "messages refused, written while queued", s->lim.wait_for_advisor);
 	M("neuvo_limits_chat_full_total", "counter",
 	  "messages refused, text per chat", s->lim.chat_full);
+	M("neuvo_overload_refused_total", "counter",
+	  "hellos turned away (queue_full), the loop too busy",
+	  s->lim.overloaded);
+	M("neuvo_loop_busy_ms", "gauge",
+	  "the event loop's last turn, poll to poll, milliseconds", s->busy_ms);
 	M("neuvo_blocks_total", "counter", "blocks set by advisors",
 	  s->lim.blocks);
 	M("neuvo_blocked_hellos_total", "counter",

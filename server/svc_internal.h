@@ -56,7 +56,9 @@
 
 #define SVC_MAX_ERRORS 20           /* protocol errors before close 1008 */
 #define SVC_RATE_LIMIT 10           /* frames per second per connection */
-#define SVC_MAX_SLOTS 64            /* chats one advisor can hold at most */
+#define SVC_RATE_LAG_MAX_MS 30000   /* late reading allowed for at most */
+/* Chats one advisor can hold at most: as many as the config may ask for. */
+#define SVC_MAX_SLOTS CONFIG_MAX_CHATS_PER_ADVISOR
 
 enum chat_state {
 	CHAT_QUEUED,
@@ -144,8 +146,8 @@ struct peer {
 	struct login_job *job;           /* advisor, password check waiting
 					  * or running */
 	int errors;                      /* error frames sent to it */
-	uint64_t rate_window_ms;
-	int rate_count;
+	uint64_t rate_at_ms;             /* token bucket of the rate limit: */
+	int64_t rate_tokens;             /* 1000 a frame, at rate_at_ms */
 	uint64_t sent_turn;              /* last turn that queued it a frame */
 	uint64_t soft_turn;              /* ... a frame whose loss needs no
 					  * resync (svc_send_soft) */
@@ -193,6 +195,7 @@ struct limits_state {
 	int64_t next_sweep;
 	uint64_t blocked_hellos, blocks, full_per_address, rate_limited;
 	uint64_t wait_for_advisor, chat_full;
+	uint64_t overloaded;             /* hellos turned away, loop too busy */
 };
 
 #define LOGOUTS_PENDING_MAX 32      /* logouts awaiting the store */
@@ -235,12 +238,15 @@ struct svc {
 	struct queue queue;
 	struct queue_estimator est;
 	bool queue_dirty;                /* positions/queue views to push */
+	bool positions_pending;          /* pushes left for the next turns */
 	bool stopping;                   /* SIGTERM: hand out nothing new */
 	bool draining;                   /* svc_drain: no new residents */
 	bool store_down;                 /* writes fail (disk full, read-only):
 					  * refuse what writes, probe */
 	int64_t next_probe;              /* next store_probe while down */
 	uint64_t turn;                   /* loop turns ended, from 1 */
+	uint64_t busy_ms;                /* the last turn's (svc_loop_busy) */
+	uint64_t lag_ms;                 /* busy_ms, moving average (1/16) */
 	int64_t last_sweep;
 	struct svc_counters n;
 	int64_t next_purge;              /* when the daily purge is due */
@@ -362,6 +368,10 @@ void chat_sweep(struct svc *s, int64_t now);
 /* The coalesced pushes: changed positions, and the queue view to every
  * connected advisor. */
 void chat_push_queue(struct svc *s);
+
+/* Push changed positions, at most a turn's share (s->positions_pending:
+ * some are left; svc_end_turn calls it again). */
+void chat_push_positions(struct svc *s);
 
 /* --------------------------------------------------------------- login.c */
 

@@ -1088,6 +1088,47 @@ end_while_queued_abandons_and_moves_the_rest_up(void **state)
 }
 
 static void
+a_storm_of_positions_is_spread_over_turns(void **state)
+{
+	enum { N = 600 };
+	struct net_conn *r[N], *first;
+	int i, moved = 0;
+
+	(void)state;
+	cfg->max_length = N + 1;
+	cfg->max_queued_per_address = N + 1;
+	cfg->max_new_chats_per_address_per_hour = N + 1;
+	queue_resident(&first);
+	for (i = 0; i < N; i++)
+		queue_resident(&r[i]);
+	tick();
+	say(first, "{\"type\":\"end\"}");
+	turn();
+	/* Every position changes: the tick and its turn push a share each,
+	 * front first, and no more. */
+	tick();
+	assert_true(svc_pushing(svc));
+	for (i = 0; i < N; i++)
+		if (r[i]->n_read < r[i]->n_got) {
+			assert_int_equal(jint(next_of(r[i], "position"),
+					      "position"), i + 1);
+			moved++;
+		}
+	assert_true(moved > 0 && moved < N);
+	for (i = 0; i < moved; i++)
+		expect_nothing(r[i]);
+	/* The next turns push the rest, once each. */
+	for (i = 0; i < 8 && svc_pushing(svc); i++)
+		turn();
+	assert_false(svc_pushing(svc));
+	for (i = moved; i < N; i++)
+		assert_int_equal(jint(next_of(r[i], "position"), "position"),
+				 i + 1);
+	for (i = 0; i < N; i++)
+		expect_nothing(r[i]);
+}
+
+static void
 after_the_end_msg_and_end_are_not_allowed(void **state)
 {
 	struct net_conn *r, *a;
@@ -1403,6 +1444,28 @@ auto_assign_stops_at_max_chats(void **state)
 	queue_resident(&r2);
 	queue_resident(&r3);
 	expect_none_of(r3, "assigned");
+	assert_int_equal(status_int("queue_length"), 1);
+	skip_all(a);
+}
+
+static void
+an_advisor_holds_as_many_chats_as_the_config_allows(void **state)
+{
+	struct net_conn *r, *a;
+	int i;
+
+	(void)state;
+	cfg->auto_assign = true;
+	cfg->max_chats_per_advisor = CONFIG_MAX_CHATS_PER_ADVISOR;
+	cfg->max_new_chats_per_address_per_hour = 1000;
+	a = login("anna");
+	for (i = 0; i < CONFIG_MAX_CHATS_PER_ADVISOR; i++) {
+		queue_resident(&r);
+		expect(r, "assigned");
+	}
+	assert_int_equal(status_int("queue_length"), 0);
+	queue_resident(&r);
+	expect_none_of(r, "assigned");
 	assert_int_equal(status_int("queue_length"), 1);
 	skip_all(a);
 }
@@ -2124,6 +2187,101 @@ eleventh_frame_in_a_second_is_rate_limited(void **state)
 	expect(r, "pong");
 }
 
+/* Send n pings in one turn; returns how many got `pong` (the others must
+ * get rate_limited). */
+static int
+burst_of_pings(struct net_conn *r, int n)
+{
+	int i, pongs = 0;
+
+	for (i = 0; i < n; i++)
+		say(r, "{\"type\":\"ping\"}");
+	turn();
+	for (i = 0; i < n; i++) {
+		json_t *o = r->got[r->n_read];
+
+		if (r->n_read < r->n_got && type_of(o) &&
+		    !strcmp(type_of(o), "pong")) {
+			expect(r, "pong");
+			pongs++;
+		} else {
+			expect_error(r, "rate_limited");
+		}
+	}
+	return pongs;
+}
+
+static void
+frames_read_late_after_a_busy_turn_are_not_rate_limited(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	int i;
+
+	(void)state;
+	freeze_ms = true;
+	/* The loop's turns take 1.5 s: a client at 10 a second has sent 15
+	 * frames while one went by, on top of the second's 10 it may send at
+	 * once. They arrive together and all are its due. */
+	for (i = 0; i < 128; i++)
+		svc_loop_busy(svc, 1500);
+	clk_ms += 1500;
+	assert_int_equal(burst_of_pings(r, 26), 25);
+	/* The allowance is for late reading, not a higher rate: a second
+	 * later, 10 more. */
+	clk_ms += 1000;
+	assert_int_equal(burst_of_pings(r, 15), 10);
+}
+
+static void
+without_a_busy_turn_a_burst_is_held_to_ten(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	freeze_ms = true;
+	clk_ms += 1500;
+	svc_loop_busy(svc, 2);
+	assert_int_equal(burst_of_pings(r, 26), 10);
+	/* Nor, but for a frame, after one slow turn alone (the process
+	 * stalled on a busy machine, say). */
+	clk_ms += 1500;
+	svc_loop_busy(svc, 1500);
+	assert_true(burst_of_pings(r, 13) <= 11);
+}
+
+static void
+a_busy_loop_turns_new_residents_away_but_not_running_chats(void **state)
+{
+	struct net_conn *r1, *r2 = open_conn(PROTO_RESIDENT);
+	int i;
+
+	(void)state;
+	queue_resident(&r1);
+	/* One slow turn is not overload; slow turns one after another are. */
+	svc_loop_busy(svc, 4 * SVC_OVERLOAD_MS);
+	assert_false(svc_overloaded(svc));
+	for (i = 0; i < 128 && !svc_overloaded(svc); i++)
+		svc_loop_busy(svc, 2 * SVC_OVERLOAD_MS);
+	assert_true(svc_overloaded(svc));
+	say(r2, "{\"type\":\"hello\"}");
+	turn();
+	expect(r2, "queue_full");
+	assert_int_equal(r2->close_code, 1000);
+	assert_int_equal(metric("neuvo_overload_refused_total"), 1);
+	/* The resident already waiting goes on as before. */
+	say(r1, "{\"type\":\"msg\",\"text\":\"yhä täällä\"}");
+	turn();
+	expect(r1, "msg");
+	/* Quick turns bring the busy time down, and hellos are taken again. */
+	for (i = 0; i < 128 && svc_overloaded(svc); i++)
+		svc_loop_busy(svc, 1);
+	assert_false(svc_overloaded(svc));
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"hello\"}");
+	turn();
+	expect(r2, "queued");
+}
+
 static void
 email_needs_an_advisor_and_a_mail_server(void **state)
 {
@@ -2739,6 +2897,7 @@ test_chat_run(void)
 		T(resident_end_tells_both_sides),
 		T(advisor_end_tells_both_sides),
 		T(end_while_queued_abandons_and_moves_the_rest_up),
+		T(a_storm_of_positions_is_spread_over_turns),
 		T(after_the_end_msg_and_end_are_not_allowed),
 		T(feedback_once_after_the_end),
 		T(tag_is_acknowledged_and_checked),
@@ -2756,6 +2915,7 @@ test_chat_run(void)
 		T(auto_assign_on_hello),
 		T(auto_assign_prefers_the_least_busy),
 		T(auto_assign_stops_at_max_chats),
+		T(an_advisor_holds_as_many_chats_as_the_config_allows),
 		T(auto_assign_fills_a_freed_slot),
 		T(unavailable_advisor_gets_nobody_until_available),
 		T(without_auto_assign_nobody_is_handed_over),
@@ -2794,6 +2954,9 @@ test_chat_run(void)
 		T(an_expired_live_session_is_closed_and_keeps_its_chats),
 		T(protocol_errors_keep_the_connection_until_twenty),
 		T(eleventh_frame_in_a_second_is_rate_limited),
+		T(frames_read_late_after_a_busy_turn_are_not_rate_limited),
+		T(without_a_busy_turn_a_burst_is_held_to_ten),
+		T(a_busy_loop_turns_new_residents_away_but_not_running_chats),
 		T(email_needs_an_advisor_and_a_mail_server),
 		cmocka_unit_test_setup_teardown(
 			failed_commit_shows_nothing_and_closes_with_1011,
