@@ -347,6 +347,7 @@ a_whisper_reaches_advisor_and_sender_never_the_resident(void **state)
 	assert_int_equal(jint(o, "chat"), id);
 	next_of(s, "whisper");
 	expect_nothing(r);
+	assert_int_equal(metric("neuvo_desk_whispers_total"), 1);
 	/* kept with the chat, not with its messages */
 	assert_int_equal(store_chat_usage(st, id, &chars, &tail), 0);
 	assert_int_equal(chars, 0);
