@@ -252,6 +252,7 @@ def test_board_pushes_are_coalesced_over_a_burst(desk):
         await asyncio.sleep(0.6)
         elapsed = time.monotonic() - start
         boards = s.unread("board")
+        print(f"board pushes: {len(boards)} for {sent} messages in {elapsed:.2f} s")
         assert boards, "no board push during the burst"
         # at most 4 a second (one more for a window's edge), loosely timed
         assert len(boards) <= 4 * (elapsed + 1), (len(boards), elapsed, sent)
