@@ -502,6 +502,7 @@ def test_urgent_chats_are_counted_once_per_chat_per_day(desk):
             for on in (True, False, True):
                 await a.send({"type": "urgent", "chat": res.chat, "on": on})
                 await a.recv_type("urgent", chat=res.chat, on=on)
+                await asyncio.sleep(0.15)   # under 10 frames a second
         res, _ = await queued(srv)          # never marked
         await taken(srv, a, res)
         await asyncio.sleep(0.3)
@@ -595,7 +596,8 @@ def test_transfer_refusals(desk):
         await a.send({"type": "transfer", "chat": res.chat, "to": "sini",
                       "note": "x" * 2001})
         await a.error("too_long")
-        # nothing moved
+        # nothing moved (a new second: anna sent ten frames in this one)
+        await asyncio.sleep(1.1)
         await a.send({"type": "msg", "chat": res.chat, "text": "yhä minun"})
         await res.recv_type("msg", text="yhä minun")
         assert not res.unread("assigned")
