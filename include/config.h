@@ -60,6 +60,11 @@ struct config {
 	char default_language[CONFIG_ID_MAX];
 	char topics[CONFIG_MAX_LIST][CONFIG_ID_MAX];
 	int n_topics;
+	char *exit_url;                 /* quick exit (CONTRACT.md section 9) */
+	char *other_help;               /* "" = the page's own text */
+	bool questions;                 /* yes: a question may be left while
+					 * closed */
+	int question_days;              /* 14: questions expire after */
 
 	/* [transcripts] */
 	int retention_days;             /* 365 */
@@ -70,6 +75,7 @@ struct config {
 	int max_new_chats_per_address_per_hour; /* 10: hellos that queue */
 	int max_queued_messages;        /* 20: resident messages before a take */
 	int max_chat_chars;             /* 50000: text one chat may store */
+	int questions_per_address_per_hour; /* 5: questions left */
 
 	/* [smtp] */
 	char *smtp_url;                 /* "" = email copies disabled */

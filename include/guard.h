@@ -92,6 +92,24 @@ int guard_opened(const struct guard *g, const struct guard_key *k,
 bool guard_count_refusal(struct guard *g, const struct guard_key *k, int max,
 			 int64_t now);
 
+/* --- questions while closed (CONTRACT.md section 9) --- */
+
+/* What else is counted per address in the same hour as chats opened. */
+enum guard_tally {
+	GUARD_QUESTIONS,            /* questions left */
+	GUARD_BAD_CODES,            /* pickups with a wrong code */
+	GUARD_N_TALLIES
+};
+
+/* k's count of `t` in its current hour at `now` (0 when none). */
+int guard_tally(const struct guard *g, const struct guard_key *k,
+		enum guard_tally t, int64_t now);
+
+/* Count one `t` for k at `now`. With the table full (or out of memory) it
+ * is not counted. */
+void guard_tally_add(struct guard *g, const struct guard_key *k,
+		     enum guard_tally t, int64_t now);
+
 /* --- blocks --- */
 
 /*

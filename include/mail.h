@@ -57,6 +57,20 @@ struct mail_copy {
 char *mail_render(const struct mail_copy *m);
 
 /*
+ * The email with the answer to a question left while closed (CONTRACT.md
+ * section 9): as mail_render, with the subject and words of the answer in
+ * m->lang (fi, sv, en; others as en), the question and the answer (both
+ * already redacted) in the body, and the opening hours. m->lines is not
+ * read. Heap string or NULL, as mail_render.
+ */
+char *mail_render_answer(const struct mail_copy *m, const char *question,
+			 const char *answer);
+
+/* Its body text alone (before base64), for tests. Heap string or NULL. */
+char *mail_answer_body_text(const struct mail_copy *m, const char *question,
+			    const char *answer);
+
+/*
  * The body text alone (before base64), for tests and for the renderer:
  * heap string with CRLF line ends, caller frees; NULL on OOM.
  */

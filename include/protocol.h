@@ -62,7 +62,12 @@ enum proto_type {
 	PROTO_UNWATCH,       /* {"type":"unwatch","chat":ID} */
 	PROTO_WHISPER,       /* {"type":"whisper","chat":ID,"text":S} */
 	PROTO_URGENT,        /* {"type":"urgent","chat":ID,"on":B} */
-	PROTO_TRANSFER       /* {"type":"transfer","chat":ID,"to":U,"note":S?} */
+	PROTO_TRANSFER,      /* {"type":"transfer","chat":ID,"to":U,"note":S?} */
+	/* CONTRACT.md section 9: questions while closed */
+	PROTO_QUESTION,      /* resident: {"type":"question","text":S,...} */
+	PROTO_PICKUP,        /* resident: {"type":"pickup","code":C} */
+	PROTO_QUESTIONS,     /* advisor: {"type":"questions"} */
+	PROTO_ANSWER         /* advisor: {"type":"answer","question":ID,...} */
 };
 
 /* Limits that come from the config. */
@@ -79,7 +84,8 @@ struct proto_in {
 	const char *text;                 /* msg: non-empty, <= max chars */
 	json_t *cid;                      /* msg: string or integer, borrowed */
 	bool on;                          /* typing */
-	const char *to;                   /* email; transfer: a username */
+	const char *to;                   /* email; question's `email`;
+					   * transfer: a username */
 	int rating;                       /* feedback: 1..5 */
 	const char *username, *password;  /* login */
 	bool available;                   /* status */
@@ -90,6 +96,8 @@ struct proto_in {
 	const char *outcome;              /* tag; may be NULL */
 	int hours;                        /* block: PROTO_BLOCK_HOURS_MIN..MAX */
 	const char *note;                 /* transfer; may be NULL; as text */
+	const char *code;                 /* pickup */
+	int64_t question;                 /* answer: a positive id */
 	json_t *root;                     /* owns everything above */
 };
 
@@ -181,15 +189,19 @@ json_t *proto_msg_json(const struct proto_msg *m, json_t *cid, int64_t chat);
 /* {"type":"msg",...} */
 char *proto_out_msg(const struct proto_msg *m, json_t *cid, int64_t chat);
 
-/* {"type":"queued","chat":ID,"token":T,"position":N,"estimated_wait_s":W} */
+/* {"type":"queued","chat":ID,"token":T,"position":N,"estimated_wait_s":W,
+ *  "may_not_be_served":B} */
 char *proto_out_queued(int64_t chat, const char *token, size_t position,
-		       long wait_s);
+		       long wait_s, bool may_not_be_served);
 
-/* {"type":"position","position":N,"estimated_wait_s":W} */
-char *proto_out_position(size_t position, long wait_s);
+/* {"type":"position","position":N,"estimated_wait_s":W,
+ *  "may_not_be_served":B} */
+char *proto_out_position(size_t position, long wait_s,
+			 bool may_not_be_served);
 
-/* {"type":"closed","next_open":T}; next_open < 0: null (none in 14 days). */
-char *proto_out_closed(int64_t next_open);
+/* {"type":"closed","next_open":T} and, when `questions`,
+ * "questions":true; next_open < 0: null (none in 14 days). */
+char *proto_out_closed(int64_t next_open, bool questions);
 
 /* {"type":"queue_full"} */
 char *proto_out_queue_full(void);
@@ -329,6 +341,32 @@ char *proto_out_board(size_t length, const struct proto_waiting *w,
 		      size_t n_waiting, const struct proto_board_advisor *a,
 		      size_t n_advisors, const struct proto_board_chat *c,
 		      size_t n_chats);
+/* ---- questions left while closed (CONTRACT.md section 9) ---- */
+
+/* One open question in an advisor's `questions` list; strings borrowed. */
+struct proto_question {
+	int64_t id;
+	const char *text;
+	const char *lang;
+	int64_t asked;
+	int64_t age_s;
+};
+
+/* {"type":"question_saved","code":C} */
+char *proto_out_question_saved(const char *code);
+
+/* {"type":"answer","question":S,"answer":S|null,"at":T|null}: a pickup;
+ * answer NULL (not answered yet) makes answer and at null. */
+char *proto_out_answer(const char *question, const char *answer,
+		       int64_t at);
+
+/* {"type":"questions","questions":[{"id":N,"text":S,"lang":L,"asked":T,
+ *  "age_s":N}...],"open":N}: the first n of `open` open questions. */
+char *proto_out_questions(const struct proto_question *q, size_t n,
+			  int64_t open);
+
+/* {"type":"answered","question":ID} */
+char *proto_out_answered(int64_t question);
 
 /*
  * The most bytes a frame carrying one chat's history (`chat`, `resumed`)

@@ -83,4 +83,23 @@ void queue_estimator_add(struct queue_estimator *e, double handle_s);
 long queue_estimate_wait(const struct queue_estimator *e, size_t position,
 			 int advisors, int max_chats, int free_slots);
 
+#define QUEUE_LATE_NOBODY_S 900 /* closing this near with no advisor: late */
+
+/*
+ * Honest waiting (CONTRACT.md section 9): may the resident at `position`
+ * (1-based) not be served before closing? All times in wall seconds.
+ *  - closes_at < 0 (today's closing is not known, e.g. the service is not
+ *    open now): false; nothing is promised either way.
+ *  - wait_s >= 0 (an estimate exists): true when now + wait_s is past
+ *    closes_at.
+ *  - wait_s < 0 (no advisor is available, so no estimate): true when the
+ *    open time left is shorter than position * handle_s (the estimator's
+ *    mean handling time, as if one advisor took them one by one), or when
+ *    no advisor is logged in at all (advisors_online == 0) and closing is
+ *    at most QUEUE_LATE_NOBODY_S away.
+ */
+bool queue_may_not_be_served(int64_t now, int64_t closes_at, long wait_s,
+			     size_t position, double handle_s,
+			     int advisors_online);
+
 #endif

@@ -198,4 +198,17 @@ char *svc_metrics_text(struct svc *s);
  * Heap string (caller frees), NULL on OOM. */
 char *svc_health_json(struct svc *s, int *http_status);
 
+/* The accessibility statement's language (Act 306/2019; CONTRACT.md
+ * section 9): `lang` (the ?lang= argument, may be NULL) when it is fi, sv
+ * or en; else the Accept-Language entry (may be NULL) of highest q whose
+ * primary tag is one of those (the first of equal q); else "fi". */
+const char *svc_accessibility_lang(const char *lang, const char *accept);
+
+/* Body for GET /accessibility: <web_root>/accessibility/<lang>.html as
+ * the administrator edited it (lang from svc_accessibility_lang). Heap
+ * string (caller frees); NULL when the file cannot be read (net.c answers
+ * 404) or is larger than SVC_ACCESSIBILITY_MAX bytes. */
+#define SVC_ACCESSIBILITY_MAX (256 * 1024)
+char *svc_accessibility_html(struct svc *s, const char *lang);
+
 #endif

@@ -22,6 +22,9 @@
  *   feedback        rating given          1..5           -
  *   blocked         an advisor's block    hours          -
  *   urgent          a chat's first mark   -              -
+ *   question        question left         -              -
+ *   answered        question answered     asked..answer, s -
+ *   told_late       first "may_not_be_served" to a chat  -  -
  *
  * message/topic/outcome carry the chat's start so that they count on the day
  * the chat started ("messages in chats started that day").
@@ -29,8 +32,10 @@
  * JSON also has "languages" (id -> residents queued), after the contract's
  * keys, then "blocked" (CONTRACT.md section 7: blocks set by advisors),
  * then "urgent" (section 8: chats marked urgent, each counted once, on the
- * day of its first mark); CSV has the contract's scalar columns in its
- * order, then "blocked", then "urgent".
+ * day of its first mark), then "questions", "answered", "answer_p50_s"
+ * (time to answer, null when none) and "told_may_not_be_served" (CONTRACT.md
+ * section 9); CSV has the contract's scalar columns in its order, then
+ * "blocked", "urgent" and those four.
  *
  * Percentiles are nearest-rank: the p-th percentile of n sorted values
  * v[1..n] is v[ceil(p * n / 100)]. So p50 of {10, 20} is 10, p50 of
@@ -61,6 +66,9 @@ enum stats_kind {
 	STATS_FEEDBACK,
 	STATS_BLOCKED,
 	STATS_URGENT,
+	STATS_QUESTION,
+	STATS_ANSWERED,
+	STATS_TOLD_LATE,
 	STATS_N_KINDS
 };
 
@@ -102,6 +110,10 @@ struct stats_day {
 	struct stats_counts topics, outcomes, languages;
 	int blocked;                    /* blocks set by advisors */
 	int urgent;                     /* chats marked urgent */
+	int questions, answered;        /* questions left, answered */
+	int64_t answer_p50;             /* time to answer, -1: none */
+	int told_may_not_be_served;     /* chats told the wait may run past
+					 * closing */
 };
 
 /* Days from..to inclusive; owns `days` (stats_free). `total` holds the

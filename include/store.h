@@ -511,6 +511,74 @@ int store_whisper_add(struct store *st, int64_t chat_id,
 int store_whispers_each(struct store *st, int64_t chat_id,
 			int (*fn)(void *ctx, const struct store_whisper *w),
 			void *ctx);
+/* --- questions left while closed (CONTRACT.md section 9) ---
+ *
+ * A question is kept with its pickup code's digest (never the code), its
+ * redacted text and language, and, when the resident asked for the answer
+ * by email, that address until the answer is handed to the outbox. Every
+ * read takes `since`, the oldest asked_at that has not expired
+ * (now - question_days), so an expired row is never shown even before
+ * store_questions_expire has deleted it. Writes join the turn's
+ * transaction (the caller commits).
+ */
+
+/* Open questions in one list: 20 of at most max_message_chars (4000) code
+ * points of 4 bytes each stay far below a peer's send queue (net.h). */
+#define STORE_QUESTIONS_MAX_LIST 20
+
+/* A new question; email may be NULL. *id gets its row. The code digest is
+ * unique: -1 on the (astronomically unlikely) clash, as on any failure. */
+int store_question_add(struct store *st, const uint8_t code[STORE_DIGEST_LEN],
+		       const char *text, const char *lang, int64_t asked_at,
+		       const char *email, int64_t *id);
+
+/* A question as read back; strings valid only during the call. */
+struct store_question {
+	int64_t id;
+	const char *text;
+	const char *lang;
+	int64_t asked_at;
+	const char *answer;     /* NULL: not answered */
+	int64_t answered_at;    /* 0: not answered */
+	const char *email;      /* NULL: none (or handed over) */
+};
+
+/* The unexpired question with pickup code digest `code`: fn is called
+ * once with it (text, answer, answered_at set). Returns 1 when found, 0
+ * when not, -1 on error. */
+int store_question_by_code(struct store *st,
+			   const uint8_t code[STORE_DIGEST_LEN], int64_t since,
+			   void (*fn)(void *ctx,
+				      const struct store_question *q),
+			   void *ctx);
+
+/* The unexpired question `id`: fn is called once with it (asked_at, lang,
+ * text, email; answer is non-NULL, "", when it has been answered).
+ * Returns 1 when found, 0 when not, -1 on error. */
+int store_question_get(struct store *st, int64_t id, int64_t since,
+		       void (*fn)(void *ctx, const struct store_question *q),
+		       void *ctx);
+
+/* Store the answer of question `id` at `at` and forget its email address.
+ * Returns 0, 1 when it had been answered already (nothing changed), or -1. */
+int store_question_answer(struct store *st, int64_t id, const char *answer,
+			  int64_t at);
+
+/* Call fn for the oldest STORE_QUESTIONS_MAX_LIST unanswered, unexpired
+ * questions, oldest first (id, text, lang, asked_at). fn returns 0 to go
+ * on, non-zero to stop. Returns 0 or -1. */
+int store_questions_open_each(struct store *st, int64_t since,
+			      int (*fn)(void *ctx,
+					const struct store_question *q),
+			      void *ctx);
+
+/* *n = unanswered, unexpired questions. */
+int store_questions_open_count(struct store *st, int64_t since, int64_t *n);
+
+/* Delete every question asked before `before`, answered or not, with its
+ * answer and any address; *deleted = how many went. */
+int store_questions_expire(struct store *st, int64_t before,
+			   int64_t *deleted);
 
 /* Checkpoint in TRUNCATE mode: copy the WAL into the file and cut the WAL to
  * zero bytes, so no deleted row survives in it. Never waits: returns 1 when

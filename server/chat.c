@@ -135,6 +135,52 @@ chat_estimate(const struct svc *s, size_t position)
 				   s->cfg->max_chats_per_advisor, free_slots);
 }
 
+/* What may_not_be_served needs besides the chat: read once per round. */
+struct late_clock {
+	int64_t now;
+	int64_t closes_at;              /* -1: not open now */
+	int online;                     /* advisors logged in and connected */
+};
+
+static void
+late_clock_read(const struct svc *s, struct late_clock *k)
+{
+	const struct advisor *a;
+	time_t closes;
+
+	k->now = svc_now(s);
+	k->closes_at = hours_open_at(&s->cfg->hours, (time_t)k->now, &closes)
+		       ? (int64_t)closes : -1;
+	k->online = 0;
+	for (a = s->advisors; a; a = a->next)
+		k->online += a->peer != NULL;
+}
+
+/* Honest waiting (CONTRACT.md section 9): the rule is
+ * queue_may_not_be_served's (queue.h); the first time it holds for c while
+ * its resident is connected (and so is told), it is counted in the
+ * figures. k NULL: read now. */
+static bool
+chat_late(struct svc *s, struct chat *c, size_t pos, long wait,
+	  const struct late_clock *k)
+{
+	struct late_clock own;
+	bool late;
+
+	if (!k) {
+		late_clock_read(s, &own);
+		k = &own;
+	}
+	late = queue_may_not_be_served(k->now, k->closes_at, wait, pos,
+				       s->est.handle_s, k->online);
+	/* Not while the store is down: a write then fails the turn. */
+	if (late && !c->told_late && c->resident && !s->store_down) {
+		c->told_late = true;
+		svc_stat(s, k->now, STATS_TOLD_LATE, 0, NULL);
+	}
+	return late;
+}
+
 static struct chat *
 chat_of(struct queue_node *n)
 {
@@ -375,10 +421,13 @@ refuse_hello(struct svc *s, struct peer *p, int64_t now)
 		if (limits_may_record(s, p, now))
 			(void)store_event_add(s->st, now,
 				stats_kind_name(STATS_CLOSED_ATTEMPT));
+		bool questions = questions_offer(s, p, now);
+
 		svc_send(s, p, proto_out_closed(s->draining ||
 			hours_next_open(&s->cfg->hours, (time_t)now, 14, &next)
-				? -1 : (int64_t)next));
-		svc_close_peer(s, p, 1000, "closed");
+				? -1 : (int64_t)next, questions));
+		if (!questions)
+			svc_close_peer(s, p, 1000, "closed");
 		return true;
 	}
 	if (s->queue.length >= (size_t)s->cfg->max_length) {
@@ -454,7 +503,9 @@ chat_on_hello(struct svc *s, struct peer *p, const struct proto_in *in)
 	pos = s->queue.length;
 	c->sent_position = pos;
 	c->sent_wait = chat_estimate(s, pos);
-	svc_send(s, p, proto_out_queued(c->id, token, pos, c->sent_wait));
+	c->sent_late = chat_late(s, c, pos, c->sent_wait, NULL);
+	svc_send(s, p, proto_out_queued(c->id, token, pos, c->sent_wait,
+					c->sent_late));
 	OPENSSL_cleanse(token, sizeof(token));
 	chat_assign_waiting(s);
 }
@@ -495,6 +546,8 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 	pos = queue_position(&s->queue, &c->qnode);
 	c->sent_position = pos;
 	c->sent_wait = pos ? chat_estimate(s, pos) : -1;
+	/* `resumed` does not carry the flag: a `position` follows if due. */
+	c->sent_late = false;
 	svc_send_history(s, p, proto_out_resumed(proto_state_of(c->state), pos,
 		c->sent_wait, chat_history_json(s, c, "resident"),
 		c->state == CHAT_ACTIVE && c->advisor ? c->advisor->name
@@ -905,25 +958,31 @@ chat_on_tag(struct svc *s, struct peer *p, const struct proto_in *in)
  * s->positions_pending says whether some are left for the next turn. A take
  * while 10,000 wait changes every position: pushed in one turn, that turn
  * would hold up every running chat (issue 14), so they are spread over
- * turns (main keeps the loop turning meanwhile: svc_pushing).
+ * turns (main keeps the loop turning meanwhile: svc_pushing). A change of
+ * may_not_be_served alone (CONTRACT.md section 9) is a change too.
  */
 void
 chat_push_positions(struct svc *s)
 {
 	int free_slots, n_adv = chat_advisors_available(s, &free_slots);
+	struct late_clock clock;
 	struct queue_node *n;
 	size_t pos = 1, sent = 0;
 
+	late_clock_read(s, &clock);
 	for (n = queue_first(&s->queue); n; n = queue_next(&s->queue, n), pos++) {
 		struct chat *c = chat_of(n);
 		long wait;
+		bool late;
 
 		if (!c->resident)
 			continue;
 		wait = queue_estimate_wait(&s->est, pos, n_adv,
 					   s->cfg->max_chats_per_advisor,
 					   free_slots);
-		if (c->sent_position == pos && c->sent_wait == wait)
+		late = chat_late(s, c, pos, wait, &clock);
+		if (c->sent_position == pos && c->sent_wait == wait &&
+		    c->sent_late == late)
 			continue;
 		if (sent == POSITIONS_PER_TURN) {
 			s->positions_pending = true;
@@ -931,7 +990,9 @@ chat_push_positions(struct svc *s)
 		}
 		c->sent_position = pos;
 		c->sent_wait = wait;
-		svc_send_soft(s, c->resident, proto_out_position(pos, wait));
+		c->sent_late = late;
+		svc_send_soft(s, c->resident,
+			      proto_out_position(pos, wait, late));
 		sent++;
 	}
 	s->positions_pending = false;

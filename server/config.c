@@ -559,10 +559,12 @@ set_default_strings(struct config *c)
 	c->smtp_username = strdup("");
 	c->smtp_password = strdup("");
 	c->smtp_ca_file = strdup("");
+	c->exit_url = strdup("https://www.google.com/");
+	c->other_help = strdup("");
 	return c->listen && c->tls_cert && c->tls_key && c->database &&
 	       c->web_root && c->smtp_url && c->smtp_from &&
 	       c->smtp_username && c->smtp_password &&
-	       c->smtp_ca_file ? 0 : -1;
+	       c->smtp_ca_file && c->exit_url && c->other_help ? 0 : -1;
 }
 
 struct config *
@@ -589,6 +591,9 @@ config_defaults(void)
 	c->max_new_chats_per_address_per_hour = 10;
 	c->max_queued_messages = 20;
 	c->max_chat_chars = 50000;
+	c->questions = true;
+	c->question_days = 14;
+	c->questions_per_address_per_hour = 5;
 	if (set_default_strings(c) || set_default_lists(c) ||
 	    set_default_hours(&c->hours)) {
 		config_free(c);
@@ -709,6 +714,8 @@ config_free(struct config *cfg)
 	free(cfg->smtp_username);
 	free(cfg->smtp_password);
 	free(cfg->smtp_ca_file);
+	free(cfg->exit_url);
+	free(cfg->other_help);
 	free(cfg);
 }
 

@@ -340,6 +340,34 @@ set_smtp_url(struct config *cfg, const char *value, char *why, size_t why_n)
 	return store_string(&cfg->smtp_url, value, why, why_n);
 }
 
+/* [chat] exit_url: where the quick exit sends the resident (CONTRACT.md
+ * section 9). An absolute http(s) URL with a host, nothing that could
+ * break out of the JSON or an HTML attribute: printable ASCII without
+ * spaces, quotes, angle brackets or backslashes. */
+static int
+set_exit_url(struct config *cfg, const char *value, char *why, size_t why_n)
+{
+	const char *rest = NULL;
+	size_t i;
+
+	if (strncasecmp(value, "https://", 8) == 0)
+		rest = value + 8;
+	else if (strncasecmp(value, "http://", 7) == 0)
+		rest = value + 7;
+	for (i = 0; rest && value[i]; i++)
+		if ((unsigned char)value[i] <= ' ' ||
+		    (unsigned char)value[i] >= 127 ||
+		    strchr("\"'<>\\`", value[i]))
+			rest = NULL;
+	if (!rest || !*rest || *rest == '/' || *rest == '?' || *rest == '#' ||
+	    strlen(value) > 2000) {
+		snprintf(why, why_n, "expected an absolute http:// or https:// "
+			 "URL with a host");
+		return -1;
+	}
+	return store_string(&cfg->exit_url, value, why, why_n);
+}
+
 /* local@domain, nothing that could break out of a mail header. */
 static bool
 valid_mailbox(const char *s)
@@ -490,6 +518,10 @@ static const struct config_key keys[] = {
 	SPECIAL("chat", "languages", set_languages),
 	SPECIAL("chat", "default_language", set_default_language),
 	SPECIAL("chat", "topics", set_topics),
+	SPECIAL("chat", "exit_url", set_exit_url),
+	TEXT("chat", "other_help", other_help),
+	BOOL("chat", "questions", questions),
+	INT("chat", "question_days", question_days, 1, 365),
 	INT("transcripts", "retention_days", retention_days, 1, 36500),
 	SPECIAL("smtp", "url", set_smtp_url),
 	SPECIAL("smtp", "from", set_smtp_from),
@@ -505,6 +537,8 @@ static const struct config_key keys[] = {
 	    max_new_chats_per_address_per_hour, 1, 1000000),
 	INT("limits", "max_queued_messages", max_queued_messages, 0, 100000),
 	INT("limits", "max_chat_chars", max_chat_chars, 1, 100000000),
+	INT("limits", "questions_per_address_per_hour",
+	    questions_per_address_per_hour, 1, 100000),
 };
 
 const struct config_key *

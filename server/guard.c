@@ -27,6 +27,7 @@ struct guard_entry {
 	int64_t hour_start;             /* 0: no hour counted */
 	int opened;                     /* chats opened in the hour */
 	int refused;                    /* refusals counted in the hour */
+	int tally[GUARD_N_TALLIES];     /* questions, bad codes in the hour */
 	int64_t blocked_until;          /* 0: not blocked */
 };
 
@@ -180,6 +181,7 @@ counting_entry(struct guard *g, const struct guard_key *k, int64_t now)
 		e->hour_start = now;
 		e->opened = 0;
 		e->refused = 0;
+		memset(e->tally, 0, sizeof(e->tally));
 	}
 	return e;
 }
@@ -220,6 +222,30 @@ guard_count_refusal(struct guard *g, const struct guard_key *k, int max,
 		return false;
 	e->refused++;
 	return true;
+}
+
+int
+guard_tally(const struct guard *g, const struct guard_key *k,
+	    enum guard_tally t, int64_t now)
+{
+	const struct guard_entry *e = find(g, k);
+
+	if ((int)t < 0 || t >= GUARD_N_TALLIES)
+		return 0;
+	return e && !hour_over(e, now) ? e->tally[t] : 0;
+}
+
+void
+guard_tally_add(struct guard *g, const struct guard_key *k,
+		enum guard_tally t, int64_t now)
+{
+	struct guard_entry *e;
+
+	if ((int)t < 0 || t >= GUARD_N_TALLIES)
+		return;
+	e = counting_entry(g, k, now);
+	if (e)
+		e->tally[t]++;
 }
 
 /* --------------------------------------------------------------- blocks */

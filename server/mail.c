@@ -295,13 +295,14 @@ mail_format_date(int64_t t, char *buf, size_t n)
 
 /* Returns 0, or -1 when the Subject does not fit its encoded form. */
 static int
-add_headers(struct sbuf *b, const struct mail_copy *m, const struct words *w)
+add_headers(struct sbuf *b, const struct mail_copy *m, const struct words *w,
+	    const char *subject_text)
 {
 	char date[40], subject[256];
 	const char *domain = strchr(m->from, '@') + 1;
 
 	mail_format_date(m->now, date, sizeof(date));
-	if (mail_encode_header(w->subject, subject, sizeof(subject)))
+	if (mail_encode_header(subject_text, subject, sizeof(subject)))
 		return -1;
 	sbuf_addf(b, "Date: %s\r\n", date);
 	sbuf_addf(b, "From: %s\r\n", m->from);
@@ -329,21 +330,23 @@ msgid_ok(const char *id)
 	return true;
 }
 
-char *
-mail_render(const struct mail_copy *m)
+/* Headers for `subject`, then `body` (taken; NULL: out of memory) in
+ * base64. */
+static char *
+render_with(const struct mail_copy *m, const char *subject, char *body)
 {
 	const struct words *w = words_for(m->lang);
 	struct sbuf b;
-	char *body;
 
 	if (!mail_address_ok(m->to) || !mail_address_ok(m->from) ||
-	    !msgid_ok(m->msgid))
+	    !msgid_ok(m->msgid)) {
+		free(body);
 		return NULL;
-	body = mail_body_text(m);
+	}
 	if (!body)
 		return NULL;
 	sbuf_init(&b);
-	if (add_headers(&b, m, w)) {
+	if (add_headers(&b, m, w, subject)) {
 		sbuf_free(&b);
 		free(body);
 		return NULL;
@@ -351,4 +354,77 @@ mail_render(const struct mail_copy *m)
 	b64_lines(&b, body, strlen(body));
 	free(body);
 	return sbuf_take(&b);
+}
+
+char *
+mail_render(const struct mail_copy *m)
+{
+	return render_with(m, words_for(m->lang)->subject, mail_body_text(m));
+}
+
+/* ------------------------------------------- the answer to a question */
+
+/* The words of an answer's email, by language as `langs`. */
+struct answer_words {
+	const char *code;
+	const char *subject;
+	const char *question, *answer;
+	const char *footer1, *footer2;
+};
+
+static const struct answer_words answer_langs[] = {
+	{ "fi", "Vastaus kysymykseesi neuvontachatissa – älä vastaa",
+	  "Kysymyksesi:", "Vastaus:",
+	  "Tämä viesti lähetettiin pyynnöstäsi kerran. Osoitettasi ei "
+	  "säilytetä.",
+	  "Vastauksia tähän viestiin ei lueta." },
+	{ "sv", "Svar på din fråga i rådgivningschatten – svara inte",
+	  "Din fråga:", "Svar:",
+	  "Meddelandet skickades en gång på din begäran. Din adress sparas "
+	  "inte.",
+	  "Svar på detta meddelande läses inte." },
+	{ "en", "Answer to your question in the advice chat – do not reply",
+	  "Your question:", "Answer:",
+	  "This message was sent once at your request. Your address is not "
+	  "kept.",
+	  "Replies to this message are not read." },
+};
+
+static const struct answer_words *
+answer_words_for(const char *lang)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(answer_langs) / sizeof(answer_langs[0]); i++)
+		if (lang && !strcmp(lang, answer_langs[i].code))
+			return &answer_langs[i];
+	return &answer_langs[2];
+}
+
+char *
+mail_answer_body_text(const struct mail_copy *m, const char *question,
+		      const char *answer)
+{
+	const struct answer_words *w = answer_words_for(m->lang);
+	struct sbuf b;
+
+	sbuf_init(&b);
+	sbuf_addf(&b, "%s\r\n", w->question);
+	add_text(&b, question);
+	sbuf_addf(&b, "\r\n%s\r\n", w->answer);
+	add_text(&b, answer);
+	sbuf_add(&b, "\r\n-- \r\n", 7);
+	add_hours(&b, words_for(m->lang), m->hours);
+	sbuf_addf(&b, "%s\r\n%s\r\n", w->footer1, w->footer2);
+	return sbuf_take(&b);
+}
+
+char *
+mail_render_answer(const struct mail_copy *m, const char *question,
+		   const char *answer)
+{
+	if (!question || !answer)
+		return NULL;
+	return render_with(m, answer_words_for(m->lang)->subject,
+			   mail_answer_body_text(m, question, answer));
 }

@@ -646,12 +646,36 @@ free_body(struct session *pss)
 /* Build the body for one of our endpoints, with its HTTP status in *code.
  * NULL with *ours false: the path is not ours (404); NULL with *ours true:
  * out of memory (500). */
+/* GET /accessibility: the statement in the asked-for language (service.h);
+ * NULL when it cannot be read (the caller answers 404). */
 static char *
-endpoint_body(const char *path, const char **type, bool *ours, int *code)
+accessibility_body(struct lws *wsi, const char **type)
+{
+	char arg[32], accept[256];
+	const char *lang = lws_get_urlarg_by_name(wsi, "lang=", arg,
+						  (int)sizeof(arg));
+
+	if (lws_hdr_copy(wsi, accept, sizeof(accept),
+			 WSI_TOKEN_HTTP_ACCEPT_LANGUAGE) <= 0)
+		accept[0] = '\0';
+	*type = "text/html; charset=utf-8";
+	return svc_accessibility_html(service,
+				      svc_accessibility_lang(lang, accept));
+}
+
+static char *
+endpoint_body(struct lws *wsi, const char *path, const char **type,
+	      bool *ours, int *code)
 {
 	*type = "application/json";
 	*ours = true;
 	*code = HTTP_STATUS_OK;
+	if (!strcmp(path, "/accessibility")) {
+		char *body = accessibility_body(wsi, type);
+
+		*ours = body != NULL;
+		return body;
+	}
 	if (!strcmp(path, "/api/status"))
 		return svc_status_json(service);
 	if (!strcmp(path, "/healthz"))
@@ -679,7 +703,7 @@ http_request(struct session *pss, struct lws *wsi)
 		lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, NULL);
 		return lws_http_transaction_completed(wsi) ? -1 : 0;
 	}
-	text = endpoint_body(path, &type, &ours, &code);
+	text = endpoint_body(wsi, path, &type, &ours, &code);
 	if (!text) {
 		lws_return_http_status(wsi, ours ? HTTP_STATUS_INTERNAL_SERVER_ERROR
 						 : HTTP_STATUS_NOT_FOUND, NULL);
@@ -801,7 +825,7 @@ static const struct lws_protocol_vhost_options mime_webmanifest = {
 	&mime_svg, NULL, ".webmanifest", "application/manifest+json"
 };
 
-static struct lws_http_mount mounts[5];
+static struct lws_http_mount mounts[6];
 static char web_root[4096], advisor_root[4096];
 
 static void
@@ -836,7 +860,8 @@ set_mounts(const struct config *c)
 {
 	snprintf(web_root, sizeof(web_root), "%s", c->web_root);
 	snprintf(advisor_root, sizeof(advisor_root), "%s/advisor", c->web_root);
-	mount_endpoint(&mounts[4], "/metrics", NULL);
+	mount_endpoint(&mounts[5], "/accessibility", NULL);
+	mount_endpoint(&mounts[4], "/metrics", &mounts[5]);
 	mount_endpoint(&mounts[3], "/healthz", &mounts[4]);
 	mount_endpoint(&mounts[2], "/api/status", &mounts[3]);
 	mount_files(&mounts[1], "/advisor", advisor_root, &mounts[2]);

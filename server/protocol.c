@@ -470,9 +470,38 @@ parse_block(struct ctx *c)
 	return 0;
 }
 
-/* {"type":"board"}: no fields. */
+/* {"type":"question","text":S,"lang":L?,"email":ADDR?}; the address is
+ * checked by the service (invalid_email), like the `to` of `email`. */
 static int
-parse_board(struct ctx *c)
+parse_question(struct ctx *c)
+{
+	static const char lang_msg[] = "field 'lang' must be a language code "
+		"of 2-8 letters a-z";
+
+	if (text_field(c))
+		return -1;
+	if (string_field(c, "lang", true, LANG_MAX, &c->in->lang, lang_msg))
+		return -1;
+	if (c->in->lang && !is_lang(c->in->lang))
+		return bad_field(c, lang_msg);
+	return string_field(c, "email", true, PROTO_MAX_EMAIL_FIELD,
+			    &c->in->to, "field 'email' must be a string of 1-"
+			    STR(PROTO_MAX_EMAIL_FIELD) " bytes");
+}
+
+/* {"type":"pickup","code":C}: any short string; a malformed code is a
+ * wrong code, which the service counts (qcode.h reads it). */
+static int
+parse_pickup(struct ctx *c)
+{
+	return string_field(c, "code", false, PROTO_MAX_SHORT, &c->in->code,
+			    "field 'code' must be a string of 1-"
+			    STR(PROTO_MAX_SHORT) " bytes");
+}
+
+/* {"type":"board"}, {"type":"questions"}: no fields. */
+static int
+parse_no_fields(struct ctx *c)
 {
 	(void)c;
 	return 0;
@@ -516,6 +545,19 @@ parse_transfer(struct ctx *c)
 	return text_named(c, &says_note, &c->in->note);
 }
 
+/* {"type":"answer","question":ID,"text":S} */
+static int
+parse_answer(struct ctx *c)
+{
+	json_t *v = field(c, "question");
+
+	if (!json_is_integer(v) || json_integer_value(v) < 1)
+		return bad_field(c, "field 'question' must be a positive "
+				    "integer");
+	c->in->question = (int64_t)json_integer_value(v);
+	return text_field(c);
+}
+
 /* ---------------------------------------------------------- dispatch */
 
 /* Who may send a type, and what to say to the other role. */
@@ -554,7 +596,7 @@ static const struct type_rule rules[] = {
 	{ "block", PROTO_BLOCK, false, true,
 	  "type 'block' is only for advisors", parse_block },
 	{ "board", PROTO_BOARD, false, true,
-	  "type 'board' is only for supervisors", parse_board },
+	  "type 'board' is only for supervisors", parse_no_fields },
 	{ "watch", PROTO_WATCH, false, true,
 	  "type 'watch' is only for supervisors", parse_chat_only },
 	{ "unwatch", PROTO_UNWATCH, false, true,
@@ -565,6 +607,14 @@ static const struct type_rule rules[] = {
 	  "type 'urgent' is only for advisors", parse_urgent },
 	{ "transfer", PROTO_TRANSFER, false, true,
 	  "type 'transfer' is only for advisors", parse_transfer },
+	{ "question", PROTO_QUESTION, true, false,
+	  "type 'question' is only for residents", parse_question },
+	{ "pickup", PROTO_PICKUP, true, false,
+	  "type 'pickup' is only for residents", parse_pickup },
+	{ "questions", PROTO_QUESTIONS, false, true,
+	  "type 'questions' is only for advisors", parse_no_fields },
+	{ "answer", PROTO_ANSWER, false, true,
+	  "type 'answer' is only for advisors", parse_answer },
 };
 
 static const struct type_rule *
@@ -788,30 +838,38 @@ proto_out_msg(const struct proto_msg *m, json_t *cid, int64_t chat)
 
 char *
 proto_out_queued(int64_t chat, const char *token, size_t position,
-		 long wait_s)
+		 long wait_s, bool may_not_be_served)
 {
-	return proto_dump(json_pack("{s:s, s:I, s:s, s:I, s:o}", "type",
+	return proto_dump(json_pack("{s:s, s:I, s:s, s:I, s:o, s:b}", "type",
 				    "queued", "chat", (json_int_t)chat,
 				    "token", token,
 				    "position", (json_int_t)position,
-				    "estimated_wait_s", wait_json(wait_s)));
+				    "estimated_wait_s", wait_json(wait_s),
+				    "may_not_be_served", may_not_be_served));
 }
 
 char *
-proto_out_position(size_t position, long wait_s)
+proto_out_position(size_t position, long wait_s, bool may_not_be_served)
 {
-	return proto_dump(json_pack("{s:s, s:I, s:o}", "type", "position",
+	return proto_dump(json_pack("{s:s, s:I, s:o, s:b}", "type", "position",
 				    "position", (json_int_t)position,
-				    "estimated_wait_s", wait_json(wait_s)));
+				    "estimated_wait_s", wait_json(wait_s),
+				    "may_not_be_served", may_not_be_served));
 }
 
 char *
-proto_out_closed(int64_t next_open)
+proto_out_closed(int64_t next_open, bool questions)
 {
-	return proto_dump(json_pack("{s:s, s:o}", "type", "closed",
-				    "next_open", next_open < 0
-						 ? json_null()
-						 : time_json(next_open)));
+	json_t *o = json_pack("{s:s, s:o}", "type", "closed", "next_open",
+			      next_open < 0 ? json_null()
+					    : time_json(next_open));
+
+	if (o && questions &&
+	    json_object_set_new(o, "questions", json_true())) {
+		json_decref(o);
+		return NULL;
+	}
+	return proto_dump(o);
 }
 
 char *
@@ -1175,4 +1233,53 @@ proto_history_max_bytes(long max_chars)
 	size_t n = max_chars > 0 ? (size_t)max_chars : 0;
 
 	return FRAME_FIXED_MAX + n * (MSG_FIXED_MAX + 4);
+}
+
+/* ------------------------------------- questions (CONTRACT.md section 9) */
+
+char *
+proto_out_question_saved(const char *code)
+{
+	return proto_dump(json_pack("{s:s, s:s}", "type", "question_saved",
+				    "code", code));
+}
+
+char *
+proto_out_answer(const char *question, const char *answer, int64_t at)
+{
+	return proto_dump(json_pack("{s:s, s:s, s:o, s:o}", "type", "answer",
+				    "question", question,
+				    "answer", answer ? json_string(answer)
+						     : json_null(),
+				    "at", answer ? time_json(at)
+						 : json_null()));
+}
+
+char *
+proto_out_questions(const struct proto_question *q, size_t n, int64_t open)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, json_pack(
+			"{s:I, s:s, s:s, s:o, s:I}", "id", (json_int_t)q[i].id,
+			"text", q[i].text, "lang", q[i].lang,
+			"asked", time_json(q[i].asked),
+			"age_s", (json_int_t)q[i].age_s))) {
+			json_decref(arr);
+			return NULL;
+		}
+	if (!arr)
+		return NULL;
+	return proto_dump(json_pack("{s:s, s:o, s:I}", "type", "questions",
+				    "questions", arr, "open",
+				    (json_int_t)open));
+}
+
+char *
+proto_out_answered(int64_t question)
+{
+	return proto_dump(json_pack("{s:s, s:I}", "type", "answered",
+				    "question", (json_int_t)question));
 }

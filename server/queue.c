@@ -132,3 +132,18 @@ queue_estimate_wait(const struct queue_estimator *e, size_t position,
 	ahead = (double)(position - (size_t)free_slots);
 	return QUEUE_PICKUP_S + (long)(ahead * e->handle_s / capacity + 0.5);
 }
+
+bool
+queue_may_not_be_served(int64_t now, int64_t closes_at, long wait_s,
+			size_t position, double handle_s, int advisors_online)
+{
+	int64_t left = closes_at - now;
+
+	if (closes_at < 0)
+		return false;
+	if (wait_s >= 0)
+		return now + wait_s > closes_at;
+	if ((double)left < (double)position * handle_s)
+		return true;
+	return advisors_online == 0 && left <= QUEUE_LATE_NOBODY_S;
+}

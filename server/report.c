@@ -55,6 +55,9 @@ static const char *const used_keys[] = {
 	"report.decimal", "report.weekday_mon", "report.weekday_tue",
 	"report.weekday_wed", "report.weekday_thu", "report.weekday_fri",
 	"report.weekday_sat", "report.weekday_sun",
+	"report.questions_title", "report.questions_line",
+	"report.questions_none", "report.told_line", "report.col_questions",
+	"report.col_answered",
 };
 
 /* s with & < > " ' as HTML entities, appended to o. */
@@ -963,6 +966,31 @@ put_feedback(struct sbuf *o, const struct report_input *in,
 	sbuf_addf(o, "</svg>\n</section>\n");
 }
 
+/* Questions left while closed and honest waiting (CONTRACT.md section 9). */
+static void
+put_questions(struct sbuf *o, const struct report_input *in,
+	      const struct stats_day *t)
+{
+	char q[24], n[24], p50[96], told[24];
+	struct arg a[] = { { "n", q }, { "answered", n }, { "p50", p50 } };
+	struct arg b[] = { { "n", told } };
+
+	snprintf(q, sizeof(q), "%d", t->questions);
+	snprintf(n, sizeof(n), "%d", t->answered);
+	snprintf(told, sizeof(told), "%d", t->told_may_not_be_served);
+	fmt_seconds(in, t->answer_p50, p50, sizeof(p50));
+	sbuf_addf(o, "<section>\n<h2>");
+	put_tr(o, in, "report.questions_title", NULL, 0);
+	sbuf_addf(o, "</h2>\n<p>");
+	if (t->questions == 0 && t->answered == 0)
+		put_tr(o, in, "report.questions_none", NULL, 0);
+	else
+		put_tr(o, in, "report.questions_line", a, N_ARGS(a));
+	sbuf_addf(o, "</p>\n<p>");
+	put_tr(o, in, "report.told_line", b, N_ARGS(b));
+	sbuf_addf(o, "</p>\n</section>\n");
+}
+
 /* ------------------------------------------------------------ the table */
 
 static void
@@ -983,9 +1011,10 @@ put_table_row(struct sbuf *o, const struct report_input *in,
 	put_tr(o, in, weekday_keys[hours_weekday(&d->date)], NULL, 0);
 	sbuf_addf(o, " %s</td><td>%d</td><td>%d</td><td>%d</td><td>"
 		  "%d</td><td>%d</td><td>%s</td><td>%s</td><td>%d</td><td>"
-		  "%s</td><td>%d</td><td>%d</td></tr>\n", date, d->started,
-		  d->served, d->abandoned, d->queue_full, d->closed_attempts,
-		  w50, w90, d->messages, avg, d->blocked, d->urgent);
+		  "%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td></tr>\n",
+		  date, d->started, d->served, d->abandoned, d->queue_full,
+		  d->closed_attempts, w50, w90, d->messages, avg, d->blocked,
+		  d->urgent, d->questions, d->answered);
 }
 
 static void
@@ -997,6 +1026,7 @@ put_table(struct sbuf *o, const struct report_input *in)
 		"report.col_p50", "report.col_p90", "report.col_messages",
 		"report.col_feedback", "report.col_blocked",
 		"report.col_urgent",
+		"report.col_questions", "report.col_answered",
 	};
 	size_t i;
 
@@ -1053,6 +1083,7 @@ report_render_html(const struct report_input *in)
 	put_counts(&o, in, "report.languages", "lang.", &total->languages,
 		   C_P50);
 	sbuf_addf(&o, "</div>\n<br>\n");
+	put_questions(&o, in, total);
 	put_table(&o, in);
 	put_footer(&o, in);
 	free(w);

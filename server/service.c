@@ -181,6 +181,12 @@ resident_frame(struct svc *s, struct peer *p, const struct proto_in *in)
 	case PROTO_PING:
 		chat_on_ping(s, p);
 		return;
+	case PROTO_QUESTION:
+		questions_on_question(s, p, in);
+		return;
+	case PROTO_PICKUP:
+		questions_on_pickup(s, p, in);
+		return;
 	default:
 		svc_send_error(s, p, "bad_type", "not a resident message");
 		return;
@@ -241,6 +247,12 @@ advisor_frame(struct svc *s, struct peer *p, const struct proto_in *in)
 	case PROTO_TRANSFER:
 		desk_on_transfer(s, p, in);
 		return;
+	case PROTO_QUESTIONS:
+		questions_on_list(s, p);
+		return;
+	case PROTO_ANSWER:
+		questions_on_answer(s, p, in);
+		return;
 	default:
 		svc_send_error(s, p, "bad_type", "not an advisor message");
 		return;
@@ -261,6 +273,8 @@ may_write(enum proto_type t)
 	case PROTO_BOARD:
 	case PROTO_WATCH:
 	case PROTO_UNWATCH:
+	case PROTO_PICKUP:
+	case PROTO_QUESTIONS:
 		return false;
 	default:
 		return true;
@@ -335,6 +349,7 @@ svc_on_frame(struct svc *s, struct net_conn *c, const char *buf, size_t len)
 
 	if (!p || p->closing)
 		return;
+	p->last_frame = svc_now(s);
 	if (rate_exceeded(s, p)) {
 		svc_send_error(s, p, "rate_limited",
 			       "more than 10 messages a second");
@@ -388,6 +403,7 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st,
 		queue_estimator_init(&s->est, mean);
 	status_init_today(s);
 	outbox_recount(s);
+	questions_recount(s);
 	/* A copy deleted just before a crash may still sit in the WAL. */
 	s->wal_dirty = true;
 	return s;
@@ -536,6 +552,7 @@ turn_failed(struct svc *s, uint64_t turn)
 	s->queue_dirty = true;
 	/* Rolled back: a deleted copy's row is back, a new one gone. */
 	outbox_recount(s);
+	questions_recount(s);
 }
 
 /* A write committed: the store works, whatever the last probe said. */
@@ -625,10 +642,14 @@ svc_tick(struct svc *s)
 		chat_sweep(s, now);
 		login_sweep(s, now);
 		limits_sweep(s, now);
+		questions_sweep(s, now);
 		maybe_purge(s, now);
+		/* may_not_be_served follows the clock, not only the queue. */
+		chat_push_positions(s);
 	}
 	if (!s->store_down)
 		outbox_scan(s, now);
+	questions_push(s);
 	if (s->queue_dirty) {
 		s->queue_dirty = false;
 		desk_board_changed(s);

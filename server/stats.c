@@ -17,6 +17,7 @@ static const char *const kind_names[STATS_N_KINDS] = {
 	"started", "served", "abandoned", "queue_full", "closed_attempt",
 	"ended", "message", "topic", "outcome", "feedback", "blocked",
 	"urgent",
+	"question", "answered", "told_late",
 };
 
 const char *
@@ -125,8 +126,29 @@ counts_add(struct stats_counts *c, const char *id)
 struct work {
 	struct stats_range *r;
 	struct values *waits, *durations;       /* n_days + 1 each */
+	struct values *answers;                 /* time to answer, ditto */
 	long first_day;
 };
+
+/* The events of CONTRACT.md section 9 (questions, honest waiting). */
+static int
+add_safety(struct stats_day *d, struct values *answers,
+	   const struct stats_event *e)
+{
+	switch (e->kind) {
+	case STATS_QUESTION:
+		d->questions++;
+		return 0;
+	case STATS_ANSWERED:
+		d->answered++;
+		return values_add(answers, e->value);
+	case STATS_TOLD_LATE:
+		d->told_may_not_be_served++;
+		return 0;
+	default:
+		return 0;
+	}
+}
 
 static int
 add_to_day(struct stats_day *d, struct values *waits,
@@ -191,15 +213,18 @@ add_event(struct work *w, const struct stats_event *e)
 
 	if (i < 0 || (size_t)i >= n)
 		return 0;
-	if (add_to_day(&w->r->days[i], &w->waits[i], &w->durations[i], e))
+	if (add_to_day(&w->r->days[i], &w->waits[i], &w->durations[i], e) ||
+	    add_safety(&w->r->days[i], &w->answers[i], e) ||
+	    add_safety(&w->r->total, &w->answers[n], e))
 		return -1;
 	return add_to_day(&w->r->total, &w->waits[n], &w->durations[n], e);
 }
 
 static void
 finish_day(struct stats_day *d, struct values *waits,
-	   struct values *durations)
+	   struct values *durations, struct values *answers)
 {
+	d->answer_p50 = stats_percentile(answers->v, answers->n, 50);
 	d->wait_p50 = stats_percentile(waits->v, waits->n, 50);
 	d->wait_p90 = stats_percentile(waits->v, waits->n, 90);
 	d->duration_p50 = stats_percentile(durations->v, durations->n, 50);
@@ -212,8 +237,10 @@ finish_days(struct work *w)
 	size_t i, n = w->r->n_days;
 
 	for (i = 0; i < n; i++)
-		finish_day(&w->r->days[i], &w->waits[i], &w->durations[i]);
-	finish_day(&w->r->total, &w->waits[n], &w->durations[n]);
+		finish_day(&w->r->days[i], &w->waits[i], &w->durations[i],
+			   &w->answers[i]);
+	finish_day(&w->r->total, &w->waits[n], &w->durations[n],
+		   &w->answers[n]);
 }
 
 static void
@@ -225,8 +252,11 @@ work_free(struct work *w, size_t n_lists)
 		free(w->waits[i].v);
 	for (i = 0; w->durations && i < n_lists; i++)
 		free(w->durations[i].v);
+	for (i = 0; w->answers && i < n_lists; i++)
+		free(w->answers[i].v);
 	free(w->waits);
 	free(w->durations);
+	free(w->answers);
 }
 
 static int
@@ -237,7 +267,8 @@ alloc_range(struct work *w, const struct hours_date *from, long n_days)
 	w->r->days = calloc((size_t)n_days, sizeof(*w->r->days));
 	w->waits = calloc((size_t)n_days + 1, sizeof(*w->waits));
 	w->durations = calloc((size_t)n_days + 1, sizeof(*w->durations));
-	if (!w->r->days || !w->waits || !w->durations)
+	w->answers = calloc((size_t)n_days + 1, sizeof(*w->answers));
+	if (!w->r->days || !w->waits || !w->durations || !w->answers)
 		return -1;
 	w->r->n_days = (size_t)n_days;
 	for (i = 0; i < n_days; i++)
@@ -251,7 +282,7 @@ stats_compute(const struct stats_event *events, size_t n,
 	      const struct hours_date *from, const struct hours_date *to,
 	      struct stats_range *out)
 {
-	struct work w = { out, NULL, NULL, hours_day_number(from) };
+	struct work w = { out, NULL, NULL, NULL, hours_day_number(from) };
 	long n_days = hours_day_number(to) - w.first_day + 1;
 	size_t i;
 	int rc = 0;
@@ -345,7 +376,8 @@ day_json(const struct stats_day *d)
 
 	hours_format_date(&d->date, date, sizeof(date));
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, "
-			 "s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:i, s:i}",
+			 "s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:i, "
+			 "s:i, s:o, s:i}",
 			 "date", date, "started", d->started,
 			 "served", d->served, "abandoned", d->abandoned,
 			 "queue_full", d->queue_full,
@@ -361,7 +393,10 @@ day_json(const struct stats_day *d)
 			 "topics", counts_json(&d->topics),
 			 "outcomes", counts_json(&d->outcomes),
 			 "languages", counts_json(&d->languages),
-			 "blocked", d->blocked, "urgent", d->urgent);
+			 "blocked", d->blocked, "urgent", d->urgent,
+			 "questions", d->questions, "answered", d->answered,
+			 "answer_p50_s", seconds_json(d->answer_p50),
+			 "told_may_not_be_served", d->told_may_not_be_served);
 }
 
 char *
@@ -406,6 +441,7 @@ static void
 csv_row(struct sbuf *b, const struct stats_day *d)
 {
 	char date[HOURS_DATE_MAX], w50[24], w90[24], d50[24], d90[24], avg[24];
+	char a50[24];
 	double a = stats_feedback_avg(d);
 
 	hours_format_date(&d->date, date, sizeof(date));
@@ -413,14 +449,16 @@ csv_row(struct sbuf *b, const struct stats_day *d)
 	csv_seconds(d->wait_p90, w90);
 	csv_seconds(d->duration_p50, d50);
 	csv_seconds(d->duration_p90, d90);
+	csv_seconds(d->answer_p50, a50);
 	if (a < 0)
 		avg[0] = '\0';
 	else
 		snprintf(avg, sizeof(avg), "%.2f", a);
-	sbuf_addf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s,%d,%d\n", date,
-		  d->started, d->served, d->abandoned, d->queue_full,
-		  d->closed_attempts, w50, w90, d50, d90, d->messages,
-		  d->feedback_count, avg, d->blocked, d->urgent);
+	sbuf_addf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s,%d,%d,%d,%d,%s,"
+		  "%d\n", date, d->started, d->served, d->abandoned,
+		  d->queue_full, d->closed_attempts, w50, w90, d50, d90,
+		  d->messages, d->feedback_count, avg, d->blocked, d->urgent,
+		  d->questions, d->answered, a50, d->told_may_not_be_served);
 }
 
 char *
@@ -433,7 +471,8 @@ stats_render_csv(const struct stats_range *r)
 	sbuf_adds(&b, "date,started,served,abandoned,queue_full,"
 		  "closed_attempts,wait_p50_s,wait_p90_s,duration_p50_s,"
 		  "duration_p90_s,messages,feedback_count,feedback_avg,"
-		  "blocked,urgent\n");
+		  "blocked,urgent,questions,answered,answer_p50_s,"
+		  "told_may_not_be_served\n");
 	for (i = 0; i < r->n_days; i++)
 		csv_row(&b, &r->days[i]);
 	return sbuf_take(&b);

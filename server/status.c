@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -161,7 +162,12 @@ svc_status_json(struct svc *s)
 				id_list(cfg->topics, cfg->n_topics)) ||
 	    json_object_set_new(o, "email_available",
 				json_boolean(cfg->smtp_url[0] != '\0' &&
-					     s->mail.worker != NULL))) {
+					     s->mail.worker != NULL)) ||
+	    json_object_set_new(o, "exit_url", json_string(cfg->exit_url)) ||
+	    json_object_set_new(o, "other_help", cfg->other_help[0]
+				? json_string(cfg->other_help) : json_null()) ||
+	    json_object_set_new(o, "questions",
+				json_boolean(cfg->questions))) {
 		json_decref(o);
 		return NULL;            /* a partial body would mislead */
 	}
@@ -271,6 +277,8 @@ collect_metrics(struct svc *s, struct metric *m)
 	  "handshakes refused, subprotocol", ns->refused_protocol);
 	M("neuvo_ws_refused_per_ip_total", "counter",
 	  "handshakes refused, connections per address", ns->refused_per_ip);
+	M("neuvo_questions_open", "gauge",
+	  "questions left while closed, not yet answered", s->q.open);
 	M("neuvo_email_outbox", "gauge", "email copies waiting in the outbox",
 	  s->mail.outbox_len);
 	M("neuvo_email_sent_total", "counter",
@@ -328,4 +336,102 @@ svc_metrics_text(struct svc *s)
 			  m[i].name, m[i].help, m[i].name, m[i].type,
 			  m[i].name, (unsigned long long)m[i].value);
 	return sbuf_take(&out);
+}
+
+/* --------------------------------------------------------- /accessibility */
+
+static const char *
+statement_lang(const char *tag, size_t n)
+{
+	static const char *const langs[] = { "fi", "sv", "en" };
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (n == 2 && strncasecmp(tag, langs[i], 2) == 0)
+			return langs[i];
+	return NULL;
+}
+
+/* q of one Accept-Language entry's parameters ("; q=0.5"), 1000ths. */
+static int
+entry_q(const char *params, size_t n)
+{
+	const char *q = NULL;
+	size_t i;
+	int v = 0, digits = 0;
+
+	for (i = 0; i + 1 < n; i++)
+		if ((params[i] == 'q' || params[i] == 'Q') &&
+		    params[i + 1] == '=') {
+			q = params + i + 2;
+			break;
+		}
+	if (!q)
+		return 1000;
+	if (*q == '1')
+		return 1000;
+	if (*q != '0')
+		return 0;
+	if (q + 1 < params + n && q[1] == '.')
+		for (q += 2; q < params + n && *q >= '0' && *q <= '9' &&
+			     digits < 3; q++, digits++)
+			v = v * 10 + (*q - '0');
+	for (; digits < 3; digits++)
+		v *= 10;
+	return v;
+}
+
+const char *
+svc_accessibility_lang(const char *lang, const char *accept)
+{
+	const char *best = NULL, *p = accept, *found;
+	int best_q = 0;
+
+	if (lang && (found = statement_lang(lang, strlen(lang))))
+		return found;
+	while (p && *p) {
+		size_t len = strcspn(p, ","), tag;
+		int q;
+
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		tag = strcspn(p, "-;, \t");
+		if (tag > len)
+			tag = len;
+		q = entry_q(p + tag, len - tag);
+		found = statement_lang(p, tag);
+		if (found && q > best_q) {
+			best = found;
+			best_q = q;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return best ? best : "fi";
+}
+
+char *
+svc_accessibility_html(struct svc *s, const char *lang)
+{
+	char path[4200], *buf;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/accessibility/%s.html",
+		 s->cfg->web_root, svc_accessibility_lang(lang, NULL));
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	buf = malloc(SVC_ACCESSIBILITY_MAX + 1);
+	n = buf ? fread(buf, 1, SVC_ACCESSIBILITY_MAX + 1, f) : 0;
+	fclose(f);
+	if (!buf || n == 0 || n > SVC_ACCESSIBILITY_MAX) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
 }

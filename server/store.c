@@ -144,6 +144,21 @@ static const char *const migrations[] = {
 	"  at INTEGER NOT NULL,"
 	"  redacted INTEGER NOT NULL);"
 	"CREATE INDEX whispers_chat ON whispers(chat_id);",
+	/* questions left while closed (CONTRACT.md section 9): code is the
+	 * pickup code's digest (qcode.h), never the code; text and answer are
+	 * redacted; email is the address for a one-time copy of the answer,
+	 * cleared when the answer goes to the outbox. Rows go question_days
+	 * after asked_at (store_questions.c). */
+	"CREATE TABLE questions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code BLOB NOT NULL UNIQUE,"
+	"  text TEXT NOT NULL,"
+	"  lang TEXT NOT NULL,"
+	"  asked_at INTEGER NOT NULL,"
+	"  answer TEXT,"
+	"  answered_at INTEGER,"
+	"  email TEXT);"
+	"CREATE INDEX questions_asked ON questions(asked_at);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -332,6 +347,29 @@ static const struct {
 	[Q_WHISPERS] = {"whispers",
 		"SELECT kind, sender, text, at, redacted FROM whispers "
 		"WHERE chat_id = ? ORDER BY id"},
+	/* questions (store_questions.c); ?2 / the last ? is the oldest
+	 * asked_at that has not expired */
+	[Q_QUESTION_ADD] = {"question add",
+		"INSERT INTO questions (code, text, lang, asked_at, email) "
+		"VALUES (?, ?, ?, ?, ?)"},
+	[Q_QUESTION_BY_CODE] = {"question by code",
+		"SELECT text, answer, answered_at FROM questions "
+		"WHERE code = ? AND asked_at >= ?"},
+	[Q_QUESTION_GET] = {"question",
+		"SELECT asked_at, answer IS NOT NULL, lang, text, email "
+		"FROM questions WHERE id = ? AND asked_at >= ?"},
+	[Q_QUESTION_ANSWER] = {"question answer",
+		"UPDATE questions SET answer = ?, answered_at = ?, "
+		"email = NULL WHERE id = ? AND answer IS NULL"},
+	[Q_QUESTIONS_OPEN] = {"open questions",
+		"SELECT id, text, lang, asked_at FROM questions "
+		"WHERE answer IS NULL AND asked_at >= ? "
+		"ORDER BY asked_at, id LIMIT ?"},
+	[Q_QUESTIONS_OPEN_COUNT] = {"count open questions",
+		"SELECT count(*) FROM questions "
+		"WHERE answer IS NULL AND asked_at >= ?"},
+	[Q_QUESTIONS_EXPIRE] = {"questions expire",
+		"DELETE FROM questions WHERE asked_at < ?"},
 };
 
 const char *

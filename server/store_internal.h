@@ -11,6 +11,7 @@
  *                    transcripts, purge and the email outbox
  *   store_desk.c     the supervisors' desk: roles, urgent marks,
  *                    transfers, whispers and transfer notes
+ *   store_questions.c  questions left while closed and their answers
  *
  * Single-threaded, like struct store itself.
  */
@@ -85,6 +86,13 @@ enum query {
 	Q_CHAT_TRANSFER,
 	Q_WHISPER_ADD,
 	Q_WHISPERS,
+	Q_QUESTION_ADD,
+	Q_QUESTION_BY_CODE,
+	Q_QUESTION_GET,
+	Q_QUESTION_ANSWER,
+	Q_QUESTIONS_OPEN,
+	Q_QUESTIONS_OPEN_COUNT,
+	Q_QUESTIONS_EXPIRE,
 	Q_N
 };
 

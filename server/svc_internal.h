@@ -26,6 +26,9 @@
  *              queued, text per chat, the history budget, `block`
  *   desk.c     CONTRACT.md section 8, the supervisors' desk: the board,
  *              watch, whisper, urgent marks and alerts, transfers
+ *   questions.c  CONTRACT.md section 9's questions left while closed: the
+ *              offer after `closed`, `question`, `pickup` at any hour, the
+ *              advisors' list and `answer`, the answer's email, expiry
  *
  * Threads: everything here runs on the event-loop thread. The only other
  * threads are libuv's pool (a login's scrypt check, which touches only its
@@ -119,6 +122,9 @@ struct chat {
 	bool urgent_counted;
 	int64_t last_msg_at;             /* 0: none since the start */
 	int64_t desk_chars;
+	/* honest waiting (CONTRACT.md section 9) */
+	bool sent_late;                  /* last may_not_be_served pushed */
+	bool told_late;                  /* counted once in the figures */
 };
 
 /*
@@ -173,7 +179,24 @@ struct peer {
 					  * may write */
 	bool closing;                    /* closed or dropped: send nothing */
 	struct guard_key addr;           /* client address, keyed (limits.c) */
+	/* questions.c (CONTRACT.md section 9) */
+	int64_t last_frame;              /* wall time of its latest frame */
+	bool q_offered;                  /* resident told `closed` with
+					  * questions: may leave one */
+	bool q_asked;                    /* ... and has left it */
+	bool q_idle;                     /* resident without a chat kept open
+					  * for a question or pickup: closes
+					  * after QUESTIONS_IDLE_S */
+	bool q_watch;                    /* advisor asked for the list: gets
+					  * it pushed when it changes */
 	struct peer *prev, *next;
+};
+
+/* Questions left while closed (questions.c). */
+struct question_state {
+	int64_t open;                    /* unanswered, unexpired (store) */
+	bool dirty;                      /* the list changed: push it */
+	int64_t next_expire;             /* when expired rows next go */
 };
 
 /* Event counts for /metrics since the start; memory only. */
@@ -283,6 +306,7 @@ struct svc {
 	struct waits recent;             /* the wait p90 gauge (waits.h) */
 	struct limits_state lim;
 	struct desk_state desk;
+	struct question_state q;
 };
 
 /* ------------------------------------------------------------ service.c */
@@ -395,8 +419,10 @@ void chat_sweep(struct svc *s, int64_t now);
  * connected advisor. */
 void chat_push_queue(struct svc *s);
 
-/* Push changed positions, at most a turn's share (s->positions_pending:
- * some are left; svc_end_turn calls it again). */
+/* Push changed positions (a position, estimate or may_not_be_served,
+ * CONTRACT.md section 9, that differs from what was last sent), at most a
+ * turn's share (s->positions_pending: some are left; svc_end_turn calls it
+ * again). */
 void chat_push_positions(struct svc *s);
 
 /* Remove c from advisor a's active slots (a no-op when not there). */
@@ -564,5 +590,34 @@ void desk_on_requeued(struct svc *s, struct chat *c);
 /* Every tick: the board to every supervisor following it, when it has
  * changed, at most once per DESK_BOARD_MS. */
 void desk_tick(struct svc *s);
+/* ----------------------------------------------------------- questions.c */
+
+#define QUESTIONS_IDLE_S 600        /* a question-only connection's limit */
+
+/* Resident frames `question` and `pickup`; advisor frames `questions` and
+ * `answer` (p->adv is set). */
+void questions_on_question(struct svc *s, struct peer *p,
+			   const struct proto_in *in);
+void questions_on_pickup(struct svc *s, struct peer *p,
+			 const struct proto_in *in);
+void questions_on_list(struct svc *s, struct peer *p);
+void questions_on_answer(struct svc *s, struct peer *p,
+			 const struct proto_in *in);
+
+/* A hello answered `closed` at `now`: with [chat] questions = yes (and not
+ * draining), p stays open for one question and true is returned (the
+ * caller sends "questions":true); else false (the caller closes p). */
+bool questions_offer(struct svc *s, struct peer *p, int64_t now);
+
+/* Read the open count from the store (at start, after a rollback). */
+void questions_recount(struct svc *s);
+
+/* Once a second: idle question-only connections close, expired questions
+ * go (once a minute). */
+void questions_sweep(struct svc *s, int64_t now);
+
+/* The coalesced push: the list to every advisor watching it, when it
+ * changed. */
+void questions_push(struct svc *s);
 
 #endif

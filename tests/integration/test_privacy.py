@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from conftest import ADVISOR_PASSWORD, Server, admin, advisor, queued, run
+from conftest import ADVISOR_PASSWORD, CLOSED_ALL_DAY, Server, admin, advisor, queued, resident, run
 
 CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
@@ -284,3 +284,71 @@ def test_text_without_personal_data_is_not_redacted(shared_server):
     m = run(echo_of(shared_server, text))
     assert m["text"] == text
     assert m["redacted"] is False
+
+
+# ------------------------------------- questions left while closed (section 9)
+
+@pytest.fixture(scope="module")
+def pii_question(tmp_path_factory, advisor_db):
+    """A question with personal data left while closed, answered by an
+    advisor with personal data too, and picked up; the files are read
+    while the server runs and after SIGTERM."""
+    srv = Server(tmp_path_factory.mktemp("privacy_q"), template_db=advisor_db,
+                 hours=CLOSED_ALL_DAY)
+    srv.start()
+    rec = {"server": srv}
+
+    async def flow():
+        r = await resident(srv, {}, **FROM_CLIENT_IP)
+        assert (await r.recv_type("closed"))["questions"] is True
+        await r.send({"type": "question", "text": f"{QUEUED_TEXT} {CHAT_TEXT}"})
+        rec["code"] = (await r.recv_type("question_saved"))["code"]
+        a = await advisor(srv, **FROM_CLIENT_IP)
+        await a.send({"type": "questions"})
+        rec["listed"] = (await a.recv_type("questions"))["questions"]
+        await a.send({"type": "answer", "question": rec["listed"][0]["id"],
+                      "text": f"Vastaus: {HETU}, {PHONE}"})
+        await a.recv_type("answered")
+        p = await resident(srv, **FROM_CLIENT_IP)
+        await p.send({"type": "pickup", "code": rec["code"]})
+        rec["picked"] = await p.recv_type("answer")
+        await asyncio.sleep(0.5)        # past the turn's commit
+
+    try:
+        run(flow())
+        rec["running"] = {f.name: f.read_bytes() for f in srv.db_files()}
+    finally:
+        rec["rc"] = srv.stop()
+    rec["stopped"] = {f.name: f.read_bytes() for f in srv.db_files()}
+    rec["log"] = srv.log.read_bytes() + srv.out.read_bytes()
+    return rec
+
+
+def test_questions_and_answers_are_redacted_where_shown(pii_question):
+    assert pii_question["listed"][0]["text"] == f"{QUEUED_REDACTED} {CHAT_REDACTED}"
+    picked = pii_question["picked"]
+    assert picked["question"] == f"{QUEUED_REDACTED} {CHAT_REDACTED}", picked
+    assert picked["answer"] == "Vastaus: [hetu], [phone]", picked
+
+
+@pytest.mark.parametrize("snap", ["running", "stopped"])
+@pytest.mark.parametrize("kind", sorted(k for k in FORBIDDEN if k != "email for a copy"))
+def test_questions_answers_and_codes_hold_no_personal_data(pii_question, kind, snap):
+    files = pii_question[snap]
+    assert "neuvo.db" in files
+    for name, data in files.items():
+        hits = find(data, FORBIDDEN[kind])
+        assert not hits, f"{kind} in {name} ({snap}): {hits}"
+    hits = find(pii_question["log"], FORBIDDEN[kind])
+    assert not hits, f"{kind} in the log: {hits}"
+
+
+@pytest.mark.parametrize("snap", ["running", "stopped"])
+def test_the_pickup_code_is_kept_only_as_a_digest(pii_question, snap):
+    code = pii_question["code"]
+    for name, data in pii_question[snap].items():
+        assert not find(data, [code]), f"pickup code in {name} ({snap})"
+        for ip in (b"127.0.0.1", CLIENT_IP.encode()):
+            assert ip not in data, f"IP address in {name} ({snap})"
+    assert code.encode() not in pii_question["log"]
+    assert pii_question["rc"] == 0

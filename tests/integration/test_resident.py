@@ -97,20 +97,38 @@ def test_second_hello_on_the_same_connection_is_not_allowed(server):
 
 
 def test_hello_when_closed_answers_closed_with_next_open_then_close_1000(make_server):
+    # [chat] questions = no: closed, then close 1000 (CONTRACT section 4)
+    d = local_today() + dt.timedelta(days=2)
+    srv = make_server(hours=only_open_on(d), advisor=False, chat__questions="no")
+
+    async def go():
+        r = await resident(srv, {"lang": "en"})
+        c = await r.recv_type("closed")
+        assert c == {"type": "closed", "next_open": rfc3339(local_time(d, 9))}, c
+        assert await r.close_code() == 1000
+        assert not r.unread("queued")
+    run(go())
+
+
+def test_hello_when_closed_offers_a_question_and_stays_open(make_server):
+    # questions = yes, the default (CONTRACT section 9)
     d = local_today() + dt.timedelta(days=2)
     srv = make_server(hours=only_open_on(d), advisor=False)
 
     async def go():
         r = await resident(srv, {"lang": "en"})
         c = await r.recv_type("closed")
-        assert c["next_open"] == rfc3339(local_time(d, 9)), c
-        assert await r.close_code() == 1000
-        assert not r.unread("queued")
+        assert c == {"type": "closed", "next_open": rfc3339(local_time(d, 9)),
+                     "questions": True}, c
+        await asyncio.sleep(0.5)
+        assert not r.closed
+        await r.send({"type": "ping"})
+        await r.recv_type("pong")
     run(go())
 
 
 def test_hello_when_closed_for_the_next_14_days_answers_next_open_null(make_server):
-    srv = make_server(hours=CLOSED_ALL_DAY, advisor=False)
+    srv = make_server(hours=CLOSED_ALL_DAY, advisor=False, chat__questions="no")
 
     async def go():
         r = await resident(srv, {})

@@ -141,7 +141,9 @@ hello_at_closing_time_gets_closed(void **state)
 	turn();
 	o = expect(r, "closed");
 	assert_string_equal(jstr(o, "next_open"), "2026-11-26T09:00:00+02:00");
-	assert_int_equal(r->close_code, 1000);
+	/* questions = yes (the default): kept open for one question */
+	assert_true(json_is_true(json_object_get(o, "questions")));
+	assert_int_equal(r->close_code, 0);
 	assert_int_equal(status_int("queue_length"), 0);
 }
 
@@ -162,14 +164,18 @@ static void
 closed_for_two_weeks_has_null_next_open(void **state)
 {
 	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	json_t *o;
 	int d;
 
 	(void)state;
 	for (d = 0; d < 7; d++)
 		cfg->hours.week[d].n = 0;
+	cfg->questions = false;
 	say(r, "{\"type\":\"hello\"}");
 	turn();
-	assert_true(jnull(expect(r, "closed"), "next_open"));
+	o = expect(r, "closed");
+	assert_true(jnull(o, "next_open"));
+	assert_null(json_object_get(o, "questions"));
 	assert_int_equal(r->close_code, 1000);
 }
 
@@ -2319,6 +2325,278 @@ chats_today_starts_again_at_midnight(void **state)
 	assert_int_equal(metric("neuvo_chats_started_total"), 1);
 }
 
+
+/* ------------------------------------ questions while closed (section 9) */
+
+/* A resident told `closed` (11:00, after closing); returns its conn. */
+static struct net_conn *
+closed_resident(void)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	json_t *o;
+
+	clk = T0 + 3600;
+	say(r, "{\"type\":\"hello\"}");
+	turn();
+	o = json_object_get(expect(r, "closed"), "questions");
+	assert_true(json_is_true(o));
+	return r;
+}
+
+/* A question left by a new closed resident; its code into `code`. */
+static void
+leave_question(const char *text, char code[32])
+{
+	struct net_conn *r = closed_resident();
+
+	say(r, "{\"type\":\"question\",\"text\":\"%s\",\"lang\":\"sv\"}", text);
+	turn();
+	snprintf(code, 32, "%s", jstr(expect(r, "question_saved"), "code"));
+	assert_int_equal(strlen(code), 12);
+}
+
+static void
+a_question_once_closed_gets_a_code_and_only_one(void **state)
+{
+	struct net_conn *r = closed_resident();
+	const char *code;
+
+	(void)state;
+	say(r, "{\"type\":\"question\",\"text\":\"Saako tukea?\"}");
+	turn();
+	code = jstr(expect(r, "question_saved"), "code");
+	assert_int_equal(strspn(code, "ABCDEFGHJKMNPQRSTUVWXYZ23456789"), 12);
+	assert_int_equal(strlen(code), 12);
+	say(r, "{\"type\":\"question\",\"text\":\"Toinen\"}");
+	turn();
+	expect_error(r, "not_allowed");
+	assert_int_equal(metric("neuvo_questions_open"), 1);
+	assert_int_equal(r->close_code, 0);
+}
+
+static void
+a_question_before_closed_is_not_allowed(void **state)
+{
+	struct net_conn *fresh = open_conn(PROTO_RESIDENT), *q;
+
+	(void)state;
+	say(fresh, "{\"type\":\"question\",\"text\":\"Hei\"}");
+	turn();
+	expect_error(fresh, "not_allowed");
+	queue_resident(&q);             /* open at 10:00 */
+	say(q, "{\"type\":\"question\",\"text\":\"Hei\"}");
+	turn();
+	expect_error(q, "not_allowed");
+}
+
+static void
+question_fields_are_checked(void **state)
+{
+	struct net_conn *r = closed_resident();
+
+	(void)state;
+	say(r, "{\"type\":\"question\",\"text\":\"  \"}");
+	say(r, "{\"type\":\"question\",\"text\":\"Hei\",\"lang\":\"de\"}");
+	say(r, "{\"type\":\"question\",\"text\":\"Hei\",\"email\":\"a@b\"}");
+	/* no mail server in these cases */
+	say(r, "{\"type\":\"question\",\"text\":\"Hei\","
+	       "\"email\":\"a@example.fi\"}");
+	turn();
+	expect_error(r, "bad_field");
+	expect_error(r, "bad_field");
+	expect_error(r, "invalid_email");
+	expect_error(r, "email_unavailable");
+	assert_int_equal(metric("neuvo_questions_open"), 0);
+}
+
+static void
+questions_no_closes_as_before(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	json_t *o;
+
+	(void)state;
+	cfg->questions = false;
+	clk = T0 + 3600;
+	say(r, "{\"type\":\"hello\"}");
+	turn();
+	o = expect(r, "closed");
+	assert_null(json_object_get(o, "questions"));
+	assert_int_equal(r->close_code, 1000);
+	o = status();
+	assert_false(json_is_true(json_object_get(o, "questions")));
+	json_decref(o);
+}
+
+static void
+a_question_connection_closes_after_ten_idle_minutes(void **state)
+{
+	struct net_conn *r = closed_resident();
+
+	(void)state;
+	later(599);
+	assert_int_equal(r->close_code, 0);
+	later(1);
+	assert_int_equal(r->close_code, 1000);
+}
+
+static void
+pickup_works_at_any_hour_and_shows_the_answer(void **state)
+{
+	struct net_conn *a, *p1, *p2, *p3;
+	char code[32], typed[40];
+	json_t *o, *list;
+	int64_t id;
+
+	(void)state;
+	leave_question("Voiko 131052-308T saada tukea?", code);
+	/* typed back in lower case, grouped */
+	snprintf(typed, sizeof(typed), "%.4s-%.4s %.4s", code, code + 4,
+		 code + 8);
+	for (char *c = typed; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	p1 = open_conn(PROTO_RESIDENT);
+	say(p1, "{\"type\":\"pickup\",\"code\":\"%s\"}", typed);
+	turn();
+	o = expect(p1, "answer");
+	assert_string_equal(jstr(o, "question"),
+			    "Voiko [hetu] saada tukea?");
+	assert_true(jnull(o, "answer"));
+	assert_true(jnull(o, "at"));
+
+	clk = T0;                       /* open again: an advisor answers */
+	a = login("anna");
+	say(a, "{\"type\":\"questions\"}");
+	turn();
+	list = json_object_get(expect(a, "questions"), "questions");
+	assert_int_equal(json_array_size(list), 1);
+	o = json_array_get(list, 0);
+	id = jint(o, "id");
+	assert_string_equal(jstr(o, "lang"), "sv");
+	assert_string_equal(jstr(o, "text"), "Voiko [hetu] saada tukea?");
+	assert_int_equal(jint(o, "age_s"), 0);  /* the clock went back */
+	say(a, "{\"type\":\"answer\",\"question\":%lld,\"text\":"
+	       "\"Kyllä, soita 0401234567\"}", (long long)id);
+	turn();
+	assert_int_equal(jint(expect(a, "answered"), "question"), id);
+	tick();
+	assert_int_equal(json_array_size(json_object_get(
+		next_of(a, "questions"), "questions")), 0);
+	assert_int_equal(metric("neuvo_questions_open"), 0);
+	skip_all(a);
+	say(a, "{\"type\":\"answer\",\"question\":%lld,\"text\":\"x\"}",
+	    (long long)id);
+	say(a, "{\"type\":\"answer\",\"question\":%lld,\"text\":\"x\"}",
+	    (long long)id + 1);
+	turn();
+	expect_error(a, "not_allowed");
+	expect_error(a, "unknown_question");
+
+	p2 = open_conn(PROTO_RESIDENT);         /* while open, no hello */
+	say(p2, "{\"type\":\"pickup\",\"code\":\"%s\"}", code);
+	turn();
+	o = expect(p2, "answer");
+	assert_string_equal(jstr(o, "answer"), "Kyllä, soita [phone]");
+	assert_string_equal(jstr(o, "at"), "2026-11-25T10:00:00+02:00");
+	/* and after the question has expired, nothing */
+	later((int64_t)cfg->question_days * 86400 + 3600 + 61);  /* asked 11:00 */
+	p3 = open_conn(PROTO_RESIDENT);
+	say(p3, "{\"type\":\"pickup\",\"code\":\"%s\"}", code);
+	turn();
+	expect_error(p3, "not_allowed");
+}
+
+static void
+ten_wrong_codes_an_hour_stop_pickups_from_the_address(void **state)
+{
+	struct net_conn *p = open_conn(PROTO_RESIDENT);
+	char code[32];
+	int i;
+
+	(void)state;
+	leave_question("Hei", code);
+	for (i = 0; i < 10; i++) {
+		say(p, "{\"type\":\"pickup\",\"code\":\"%s\"}",
+		    i % 2 ? "ABCDEFGHJKMN" : "not a code");
+		turn();
+		expect_error(p, "not_allowed");
+	}
+	say(p, "{\"type\":\"pickup\",\"code\":\"%s\"}", code);
+	turn();
+	expect_error(p, "rate_limited");
+	later(3600);
+	/* p itself was closed, idle for ten minutes */
+	assert_int_equal(p->close_code, 1000);
+	p = open_conn(PROTO_RESIDENT);
+	say(p, "{\"type\":\"pickup\",\"code\":\"%s\"}", code);
+	turn();
+	expect(p, "answer");
+}
+
+static void
+questions_per_address_and_hour_are_capped(void **state)
+{
+	struct net_conn *r;
+	char code[32];
+	int i;
+
+	(void)state;
+	for (i = 0; i < cfg->questions_per_address_per_hour; i++)
+		leave_question("Hei", code);
+	r = closed_resident();
+	say(r, "{\"type\":\"question\",\"text\":\"Hei\"}");
+	turn();
+	expect_error(r, "rate_limited");
+	assert_int_equal(metric("neuvo_questions_open"),
+			 cfg->questions_per_address_per_hour);
+}
+
+static void
+answers_are_for_advisors_and_lists_are_pushed_to_watchers(void **state)
+{
+	struct net_conn *a = login("anna"), *b = login("bertta"), *r;
+	char code[32];
+
+	(void)state;
+	r = open_conn(PROTO_RESIDENT);
+	say(r, "{\"type\":\"answer\",\"question\":1,\"text\":\"x\"}");
+	say(r, "{\"type\":\"questions\"}");
+	turn();
+	expect_error(r, "bad_type");
+	expect_error(r, "bad_type");
+	say(a, "{\"type\":\"questions\"}");
+	turn();
+	assert_int_equal(jint(expect(a, "questions"), "open"), 0);
+	leave_question("Hei", code);
+	tick();
+	assert_int_equal(jint(next_of(a, "questions"), "open"), 1);
+	expect_none_of(b, "questions");     /* did not ask for the list */
+}
+
+/* ---------------------------------------- honest waiting (section 9) */
+
+static void
+queued_says_plainly_when_closing_comes_first(void **state)
+{
+	struct net_conn *r1, *r2;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r1);                    /* 10:00, nobody logged in */
+	o = r1->got[r1->n_read - 1];
+	assert_true(json_is_false(json_object_get(o, "may_not_be_served")));
+	later(2700);                            /* 10:45: 15 min left */
+	o = next_of(r1, "position");
+	assert_int_equal(jint(o, "position"), 1);
+	assert_true(json_is_true(json_object_get(o, "may_not_be_served")));
+	queue_resident(&r2);
+	o = r2->got[r2->n_read - 1];
+	assert_true(json_is_true(json_object_get(o, "may_not_be_served")));
+	later(1);
+	expect_none_of(r1, "position");         /* no change, no push */
+}
+
 int
 test_chat_run(void)
 {
@@ -2437,6 +2715,16 @@ test_chat_run(void)
 		T(status_reports_queue_advisors_and_estimate),
 		T(metrics_carry_the_network_counts),
 		T(chats_today_starts_again_at_midnight),
+		T(a_question_once_closed_gets_a_code_and_only_one),
+		T(a_question_before_closed_is_not_allowed),
+		T(question_fields_are_checked),
+		T(questions_no_closes_as_before),
+		T(a_question_connection_closes_after_ten_idle_minutes),
+		T(pickup_works_at_any_hour_and_shows_the_answer),
+		T(ten_wrong_codes_an_hour_stop_pickups_from_the_address),
+		T(questions_per_address_and_hour_are_capped),
+		T(answers_are_for_advisors_and_lists_are_pushed_to_watchers),
+		T(queued_says_plainly_when_closing_comes_first),
 #undef T
 	};
 

@@ -60,29 +60,70 @@ static void
 queued_with_unknown_wait(void **state)
 {
 	(void)state;
-	check(proto_out_queued(7, "tok", 3, -1),
+	check(proto_out_queued(7, "tok", 3, -1, false),
 	      "{\"type\":\"queued\",\"chat\":7,\"token\":\"tok\","
-	      "\"position\":3,\"estimated_wait_s\":null}");
+	      "\"position\":3,\"estimated_wait_s\":null,"
+	      "\"may_not_be_served\":false}");
+	check(proto_out_queued(7, "tok", 3, 4000, true),
+	      "{\"type\":\"queued\",\"chat\":7,\"token\":\"tok\","
+	      "\"position\":3,\"estimated_wait_s\":4000,"
+	      "\"may_not_be_served\":true}");
 }
 
 static void
 position_with_an_estimate(void **state)
 {
 	(void)state;
-	check(proto_out_position(2, 630),
-	      "{\"type\":\"position\",\"position\":2,\"estimated_wait_s\":630}");
-	check(proto_out_position(1, 0),
-	      "{\"type\":\"position\",\"position\":1,\"estimated_wait_s\":0}");
+	check(proto_out_position(2, 630, false),
+	      "{\"type\":\"position\",\"position\":2,\"estimated_wait_s\":630,"
+	      "\"may_not_be_served\":false}");
+	check(proto_out_position(1, 0, true),
+	      "{\"type\":\"position\",\"position\":1,\"estimated_wait_s\":0,"
+	      "\"may_not_be_served\":true}");
 }
 
 static void
 closed_with_and_without_next_open(void **state)
 {
 	(void)state;
-	check(proto_out_closed(T0),
+	check(proto_out_closed(T0, false),
 	      "{\"type\":\"closed\",\"next_open\":"
 	      "\"2026-11-25T10:00:00+02:00\"}");
-	check(proto_out_closed(-1), "{\"type\":\"closed\",\"next_open\":null}");
+	check(proto_out_closed(-1, false),
+	      "{\"type\":\"closed\",\"next_open\":null}");
+	check(proto_out_closed(-1, true),
+	      "{\"type\":\"closed\",\"next_open\":null,\"questions\":true}");
+}
+
+static void
+question_frames(void **state)
+{
+	struct proto_question q[2] = {
+		{ 3, "Voiko [hetu] saada tukea?", "fi", T0, 60 },
+		{ 5, "Hej", "sv", T0 + 30, 30 },
+	};
+
+	(void)state;
+	check(proto_out_question_saved("ABCDEFGHJKMN"),
+	      "{\"type\":\"question_saved\",\"code\":\"ABCDEFGHJKMN\"}");
+	check(proto_out_answer("Q", NULL, 0),
+	      "{\"type\":\"answer\",\"question\":\"Q\",\"answer\":null,"
+	      "\"at\":null}");
+	check(proto_out_answer("Q", "A", T0),
+	      "{\"type\":\"answer\",\"question\":\"Q\",\"answer\":\"A\","
+	      "\"at\":\"2026-11-25T10:00:00+02:00\"}");
+	check(proto_out_answered(3),
+	      "{\"type\":\"answered\",\"question\":3}");
+	check(proto_out_questions(q, 2, 7),
+	      "{\"type\":\"questions\",\"questions\":["
+	      "{\"id\":3,\"text\":\"Voiko [hetu] saada tukea?\","
+	      "\"lang\":\"fi\",\"asked\":\"2026-11-25T10:00:00+02:00\","
+	      "\"age_s\":60},"
+	      "{\"id\":5,\"text\":\"Hej\",\"lang\":\"sv\","
+	      "\"asked\":\"2026-11-25T10:00:30+02:00\",\"age_s\":30}],"
+	      "\"open\":7}");
+	check(proto_out_questions(NULL, 0, 0),
+	      "{\"type\":\"questions\",\"questions\":[],\"open\":0}");
 }
 
 static void
@@ -339,6 +380,7 @@ test_frames_run(void)
 		cmocka_unit_test(desk_small_frames),
 		cmocka_unit_test(desk_chat_frames_add_to_the_chat_frame),
 		cmocka_unit_test(board_lists_queue_advisors_and_chats),
+		cmocka_unit_test(question_frames),
 	};
 
 	return cmocka_run_group_tests_name("frames", tests, unit_setup_helsinki, NULL);

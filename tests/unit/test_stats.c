@@ -555,8 +555,8 @@ urgent_chats_count_on_the_day_of_their_mark(void **state)
 	assert_int_equal(r.total.urgent, 3);
 	csv = stats_render_csv(&r);
 	assert_non_null(csv);
-	assert_non_null(strstr(csv, ",blocked,urgent\n2026-10-25,"));
-	assert_non_null(strstr(csv, ",0,2\n2026-10-26,"));
+	assert_non_null(strstr(csv, ",blocked,urgent,questions,"));
+	assert_non_null(strstr(csv, ",0,2,0,0,,0\n2026-10-26,"));
 	free(csv);
 	stats_free(&r);
 }
@@ -584,10 +584,11 @@ overlong_label_is_not_counted(void **state)
 static const char csv_want[] =
 	"date,started,served,abandoned,queue_full,closed_attempts,wait_p50_s,"
 	"wait_p90_s,duration_p50_s,duration_p90_s,messages,feedback_count,"
-	"feedback_avg,blocked,urgent\n"
-	"2026-10-24,0,0,0,0,1,,,,,0,0,,0,0\n"
-	"2026-10-25,5,4,1,1,4,20,40,200,300,7,3,4.67,1,0\n"
-	"2026-10-26,1,1,0,0,1,5,5,60,60,2,1,3.00,0,0\n";
+	"feedback_avg,blocked,urgent,questions,answered,answer_p50_s,"
+	"told_may_not_be_served\n"
+	"2026-10-24,0,0,0,0,1,,,,,0,0,,0,0,0,0,,0\n"
+	"2026-10-25,5,4,1,1,4,20,40,200,300,7,3,4.67,1,0,0,0,,0\n"
+	"2026-10-26,1,1,0,0,1,5,5,60,60,2,1,3.00,0,0,0,0,,0\n";
 
 static void
 csv_matches_the_hand_computed_figures(void **state)
@@ -613,7 +614,9 @@ static const char json_want[] =
 	"\"wait_p50_s\": null, \"wait_p90_s\": null, \"duration_p50_s\": null, "
 	"\"duration_p90_s\": null, \"messages\": 0, \"feedback_count\": 0, "
 	"\"feedback_avg\": null, \"topics\": {}, \"outcomes\": {}, "
-	"\"languages\": {}, \"blocked\": 0, \"urgent\": 0}, "
+	"\"languages\": {}, \"blocked\": 0, \"urgent\": 0, "
+	"\"questions\": 0, \"answered\": 0, \"answer_p50_s\": null, "
+	"\"told_may_not_be_served\": 0}, "
 	"{\"date\": \"2026-10-25\", \"started\": 5, \"served\": 4, "
 	"\"abandoned\": 1, \"queue_full\": 1, \"closed_attempts\": 4, "
 	"\"closed_attempts_by_hour\": [1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
@@ -624,7 +627,9 @@ static const char json_want[] =
 	"\"topics\": {\"housing\": 2, \"income_support\": 1}, "
 	"\"outcomes\": {\"answered\": 2, \"referred\": 1}, "
 	"\"languages\": {\"en\": 1, \"fi\": 3, \"sv\": 1}, \"blocked\": 1, "
-	"\"urgent\": 0}, "
+	"\"urgent\": 0, \"questions\": 0, \"answered\": 0, "
+	"\"answer_p50_s\": null, "
+	"\"told_may_not_be_served\": 0}, "
 	"{\"date\": \"2026-10-26\", \"started\": 1, \"served\": 1, "
 	"\"abandoned\": 0, \"queue_full\": 0, \"closed_attempts\": 1, "
 	"\"closed_attempts_by_hour\": [1, " H0 "0, 0, 0], "
@@ -632,7 +637,9 @@ static const char json_want[] =
 	"\"duration_p90_s\": 60, \"messages\": 2, \"feedback_count\": 1, "
 	"\"feedback_avg\": 3.0, \"topics\": {\"daily_life\": 1}, "
 	"\"outcomes\": {}, \"languages\": {\"fi\": 1}, \"blocked\": 0, "
-	"\"urgent\": 0}]\n";
+	"\"urgent\": 0, \"questions\": 0, \"answered\": 0, "
+	"\"answer_p50_s\": null, "
+	"\"told_may_not_be_served\": 0}]\n";
 
 static void
 json_matches_the_hand_computed_figures(void **state)
@@ -679,6 +686,8 @@ json_of_an_empty_day_lists_every_key_in_order(void **state)
 		"\"messages\"", "\"feedback_count\"", "\"feedback_avg\"",
 		"\"topics\"", "\"outcomes\"", "\"languages\"", "\"blocked\"",
 		"\"urgent\"",
+		"\"questions\"", "\"answered\"", "\"answer_p50_s\"",
+		"\"told_may_not_be_served\"",
 	};
 	struct stats_range r;
 	const char *at;
@@ -698,10 +707,46 @@ json_of_an_empty_day_lists_every_key_in_order(void **state)
 	stats_free(&r);
 }
 
+/* CONTRACT.md section 9: questions on the day asked, answers on the day
+ * answered with their time to answer, chats told they may not be served. */
+static void
+question_events_count_per_day(void **state)
+{
+	struct stats_event ev[] = {
+		{ 0, STATS_QUESTION, 0, NULL },
+		{ 0, STATS_QUESTION, 0, NULL },
+		{ 0, STATS_ANSWERED, 300, NULL },
+		{ 0, STATS_ANSWERED, 100, NULL },
+		{ 0, STATS_ANSWERED, 900, NULL },
+		{ 0, STATS_TOLD_LATE, 0, NULL },
+	};
+	struct stats_range r;
+	enum stats_kind k;
+	char *csv;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ev) / sizeof(ev[0]); i++)
+		ev[i].at = (int64_t)unit_utc(2026, 10, 25, 10, 0, (int)i);
+	assert_int_equal(compute(ev, 6, "2026-10-25", "2026-10-25", &r), 0);
+	assert_int_equal(r.days[0].questions, 2);
+	assert_int_equal(r.days[0].answered, 3);
+	assert_int_equal(r.days[0].answer_p50, 300);
+	assert_int_equal(r.days[0].told_may_not_be_served, 1);
+	assert_int_equal(stats_kind_parse("told_late", &k), 0);
+	assert_int_equal(k, STATS_TOLD_LATE);
+	csv = stats_render_csv(&r);
+	assert_non_null(csv);
+	assert_non_null(strstr(csv, ",0,2,3,300,1\n"));
+	free(csv);
+	stats_free(&r);
+}
+
 int
 test_stats_run(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(question_events_count_per_day),
 		cmocka_unit_test(p50_of_an_even_count_is_the_lower_middle),
 		cmocka_unit_test(p50_of_an_odd_count_is_the_middle),
 		cmocka_unit_test(p90_of_ten_values_is_the_ninth),

@@ -55,5 +55,6 @@ int test_waits_run(void);
 int test_guard_run(void);
 int test_chat_limits_run(void);
 int test_desk_run(void);
+int test_questions_run(void);
 
 #endif
