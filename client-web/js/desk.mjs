@@ -56,7 +56,7 @@ export function createDesk(deps) {
   const D = {
     role: 'advisor',
     board: null,            // the last `board` push
-    boardAt: 0,             // when it came (Date.now())
+    arrivals: new Map(),    // queued chat id -> earliest arrival time seen (ms)
     watched: new Set(),     // chat ids this supervisor watches (kept over a reconnect)
     alerts: [],             // [{chat, advisor}] not yet dismissed
     transfer: null,         // {chat, at} awaiting the server's answer
@@ -87,6 +87,7 @@ export function createDesk(deps) {
     D.watched.clear();
     D.alerts = [];
     D.board = null;
+    D.arrivals.clear();
     D.transfer = null;
     D.watchPending = null;
     for (const map of Object.values(D.rows)) map.clear();
@@ -106,7 +107,17 @@ export function createDesk(deps) {
       advisors: Array.isArray(m.advisors) ? m.advisors : [],
       chats: Array.isArray(m.chats) ? m.chats : [],
     };
-    D.boardAt = Date.now();
+    D.board.length = Number.isFinite(Number(m.length)) ? Number(m.length) : D.board.queue.length;
+    // A wait is kept as its start: a late push cannot make it look shorter.
+    const now = Date.now();
+    const seen = new Map();
+    for (const w of D.board.queue) {
+      const id = Number(w.chat);
+      const at = now - Math.max(0, Number(w.waited_s) || 0) * 1000;
+      const had = D.arrivals.get(id);
+      seen.set(id, had === undefined ? at : Math.min(had, at));
+    }
+    D.arrivals = seen;
     renderBoard();
     if (ui.transferDialog.open && supervisor()) fillTransferPick();
   }
@@ -148,8 +159,8 @@ export function createDesk(deps) {
     const b = D.board;
     if (!b || !supervisor()) return;
     syncList(ui.boardQueue, D.rows.queue, b.queue, (w) => Number(w.chat), makeQueueRow, fillQueueRow);
-    ui.boardQueueCount.textContent = String(b.queue.length);
-    ui.boardQueueEmpty.hidden = b.queue.length > 0;
+    ui.boardQueueCount.textContent = String(Math.max(b.length, b.queue.length));
+    ui.boardQueueEmpty.hidden = b.length > 0 || b.queue.length > 0;
 
     const advisors = [...b.advisors].sort((x, y) => String(x.name).localeCompare(String(y.name)));
     syncList(ui.boardAdvisors, D.rows.advisors, advisors, (a) => String(a.username ?? a.name), makeAdvisorRow, fillAdvisorRow);
@@ -163,7 +174,10 @@ export function createDesk(deps) {
     renderSummary();
   }
 
-  function queueWait(w) { return Number(w.waited_s || 0) + (Date.now() - D.boardAt) / 1000; }
+  function queueWait(w) {
+    const at = D.arrivals.get(Number(w.chat));
+    return at === undefined ? Number(w.waited_s) || 0 : Math.max(0, (Date.now() - at) / 1000);
+  }
 
   function makeQueueRow() {
     const li = el('li', 'b-row');
@@ -180,17 +194,23 @@ export function createDesk(deps) {
     li.classList.toggle('is-late', long);
   }
 
+  function advisorState(a) {
+    if (a.online === false) return 'desk.offline';
+    return a.available ? 'desk.available' : 'desk.not_available';
+  }
+
   function makeAdvisorRow() {
     const li = el('li', 'b-row');
-    li.append(el('span', 'b-name'), el('span', 'b-avail'), el('span', 'b-count'));
+    li.append(el('span', 'b-name'), el('span', 'b-role'), el('span', 'b-avail'), el('span', 'b-count'));
     return li;
   }
 
   function fillAdvisorRow(li, a) {
     li.querySelector('.b-name').textContent = String(a.name ?? a.username ?? '');
-    li.querySelector('.b-avail').textContent = t(a.available ? 'desk.available' : 'desk.not_available');
+    li.querySelector('.b-avail').textContent = t(advisorState(a));
     li.querySelector('.b-count').textContent = t('desk.chat_count', { n: Number(a.chats) || 0 });
-    li.classList.toggle('is-away', !a.available);
+    li.querySelector('.b-role').textContent = a.supervisor ? t('desk.role_supervisor') : '';
+    li.classList.toggle('is-away', !a.available || a.online === false);
   }
 
   function makeChatRow(c) {
@@ -342,8 +362,10 @@ export function createDesk(deps) {
       e.endBtn.hidden = true;
       e.blockBtn.hidden = true;
       e.tagForm.hidden = true;
-      if (!active && e.panel.contains(document.activeElement)) d.stop.focus();
+      // Ended while the watcher was in it: to the one button left.
+      if (!active && d.wasActive && e.panel.contains(document.activeElement)) d.stop.focus();
     }
+    d.wasActive = active;
     e.input = w ? d.input : d.reply;
     fillControls(chat);
   }
@@ -435,10 +457,15 @@ export function createDesk(deps) {
     equip(chat);
     if (Array.isArray(m.whispers)) for (const w of m.whispers) showWhisper(chat, w);
     if (m.from !== undefined || m.note) {
-      internalLine(chat, {
-        kind: 'note', from: String(m.from ?? ''), text: m.note ? String(m.note) : '', at: new Date().toISOString(),
-      });
-      say(t('desk.transferred_in', { id: chat.id, from: String(m.from ?? '') }));
+      const from = String(m.from ?? '');
+      const text = m.note ? String(m.note) : '';
+      // A later `chat` for the same chat (a reconnect) may carry it again.
+      const line = {
+        key: `n:${from}:${text}`, kind: 'note', from, text, at: new Date().toISOString(), redacted: !!m.note_redacted,
+      };
+      if (internalLine(chat, line)) {
+        say(t('desk.transferred_in', { id: chat.id, from }));
+      }
     }
     if (D.watchPending && D.watchPending.chat === chat.id) D.watchPending = null;
     if (D.transfer && D.transfer.chat === chat.id && !chat.watching) transferDone(chat);
@@ -549,9 +576,11 @@ export function createDesk(deps) {
   function fillTransferPick() {
     const keep = ui.transferPick.value;
     ui.transferPick.replaceChildren();
-    const list = (D.board?.advisors || []).filter((a) => a.username !== undefined);
-    const chat = A.chats.get(D.transferTarget);
-    const others = list.filter((a) => !chat || !chat.watching || String(a.name) !== String(chat.advisor));
+    const list = (D.board?.advisors || []).filter((a) => a.username !== undefined && a.online !== false);
+    // Not to the one who has the chat now.
+    const row = (D.board?.chats || []).find((c) => Number(c.chat) === D.transferTarget);
+    const holder = row?.advisor_username;
+    const others = list.filter((a) => holder === undefined || String(a.username) !== String(holder));
     if (!others.length) {
       const o = el('option', null, t('desk.transfer_nobody'));
       o.value = '';
@@ -559,7 +588,7 @@ export function createDesk(deps) {
       return;
     }
     for (const a of others) {
-      const state = t(a.available ? 'desk.available' : 'desk.not_available');
+      const state = t(advisorState(a));
       const o = el('option', null, `${a.name} (${a.username}) \u2013 ${state}, ${t('desk.chat_count', { n: Number(a.chats) || 0 })}`);
       o.value = String(a.username);
       ui.transferPick.append(o);
