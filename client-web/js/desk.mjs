@@ -256,7 +256,8 @@ export function createDesk(deps) {
     if (urgent) bits.push(t('desk.sum_urgent', { n: urgent }));
     if (late) bits.push(t('desk.sum_late', { n: late }));
     if (silent) bits.push(t('desk.sum_silent', { n: silent }));
-    ui.boardSummary.textContent = bits.length ? bits.join(' \u00b7 ') : t('desk.sum_calm');
+    const text = bits.length ? bits.join(' \u00b7 ') : t('desk.sum_calm');
+    ui.boardSummary.textContent = text.charAt(0).toLocaleUpperCase() + text.slice(1);
     ui.boardSummary.classList.toggle('is-late', bits.length > 0);
   }
 
@@ -465,6 +466,17 @@ export function createDesk(deps) {
       };
       if (internalLine(chat, line)) {
         say(t('desk.transferred_in', { id: chat.id, from }));
+      }
+    }
+    // Advisor messages from before a transfer were not this advisor's.
+    if (m.transferred || m.from !== undefined) {
+      const ids = (Array.isArray(m.history) ? m.history : []).map((x) => Number(x.id)).filter(Number.isFinite);
+      chat.priorUpTo = Math.max(chat.priorUpTo || 0, ...ids);
+    }
+    if (chat.priorUpTo) {
+      for (const li of chat.els.list.querySelectorAll('li.msg-from-advisor[data-id]')) {
+        const who = li.querySelector('.who');
+        if (who && Number(li.dataset.id) <= chat.priorUpTo) setText(who, 'chat.advisor');
       }
     }
     if (D.watchPending && D.watchPending.chat === chat.id) D.watchPending = null;

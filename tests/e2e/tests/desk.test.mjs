@@ -4,7 +4,7 @@
 // state checked with axe-core. One story in steps that share the people:
 // Anna (advisor) chats with a resident, Sara (supervisor) watches the desk,
 // Bea (advisor) takes the chat over.
-import { test, before, after } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { ADVISOR, ADMIN_BIN } from '../lib/server.mjs';
@@ -29,11 +29,6 @@ function addAdvisor(a) {
 // Filled step by step; closed at the end.
 const S = {};
 
-before(() => {
-  addAdvisor(SARA);
-  addAdvisor(BEA);
-});
-
 after(async () => {
   for (const c of [S.anna, S.res, S.sara, S.bea, S.waiting]) await c?.context.close();
 });
@@ -48,6 +43,8 @@ async function waitingResident() {
 }
 
 test('a supervisor sees the board; an advisor does not', async () => {
+  addAdvisor(SARA);
+  addAdvisor(BEA);
   const { adv, res, panel } = await startChat(env.browser, env.srv.url);
   S.anna = adv;
   S.res = res;
@@ -238,6 +235,8 @@ test('a chat is transferred with a note; a refused transfer says why', async () 
   assert.match(await note.innerText(), /Anna Neuvoja/);
   assert.match(await note.innerText(), /vuokravakuudesta/);
   assert.equal(await bpanel.locator('textarea.msg-input').isVisible(), true, 'Bea can answer');
+  // Anna's words are not labelled as Bea's own.
+  assert.match(await bpanel.locator('li.msg-from-advisor').filter({ hasText: 'Kerro lisää' }).locator('.who').innerText(), /^Neuvoja$/);
   // The resident sees the new name and nothing of the note.
   await rp.locator('#messages li.system.joined').filter({ hasText: 'Bea Neuvoja' }).waitFor();
   assert.equal((await rp.locator('#messages').innerText()).includes('vuokravakuudesta'), false);
@@ -249,8 +248,11 @@ test('a chat is transferred with a note; a refused transfer says why', async () 
 
   // The supervisor picks from the advisors logged in, here back to Anna.
   await sp.locator('#board-chats li').filter({ hasText: `Keskustelu ${S.chat}` }).filter({ hasText: 'Bea Neuvoja' }).waitFor();
-  await sp.locator('#board-chats li').filter({ hasText: `Keskustelu ${S.chat}` }).getByRole('button', { name: /Seuraa/ }).click();
+  // Sara still watches (since the alert): she saw the move.
   const watched = sp.locator(`#panel-${S.chat}`);
+  await watched.locator('.panel-advisor').filter({ hasText: 'Bea Neuvoja' }).waitFor();
+  await watched.locator('li.system').filter({ hasText: 'siirrettiin neuvojalle Bea Neuvoja' }).waitFor();
+  await sp.locator('#board-chats li').filter({ hasText: `Keskustelu ${S.chat}` }).getByRole('button', { name: /Näytä keskustelu/ }).click();
   await watched.waitFor({ state: 'visible' });
   await watched.getByRole('button', { name: 'Siirrä…' }).click();
   await sp.locator('#transfer-dialog').waitFor({ state: 'visible' });
