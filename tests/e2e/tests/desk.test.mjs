@@ -83,8 +83,8 @@ test('a supervisor sees the board; an advisor does not', async () => {
   await sp.locator('#board-queue li .b-flag').filter({ hasText: 'Pitkä odotus' }).waitFor();
   await row.locator('.b-flag').filter({ hasText: 'Pitkä hiljaisuus' }).waitFor();
   assert.equal(await row.evaluate((li) => li.classList.contains('is-late')), true);
-  assert.match(await sp.locator('#board-summary').innerText(), /pitkiä odotuksia 1/);
-  assert.match(await sp.locator('#board-summary').innerText(), /pitkiä hiljaisuuksia 1/);
+  assert.match(await sp.locator('#board-summary').innerText(), /pitkiä odotuksia 1/i);
+  assert.match(await sp.locator('#board-summary').innerText(), /pitkiä hiljaisuuksia 1/i);
   await screenshot(sp, 'desk-board-1440');
   await axe(sp, 'desk, board with long wait and silence');
   assert.deepEqual(sp.problems, []);
@@ -177,7 +177,7 @@ test('an urgent mark alerts the supervisor loudly', async () => {
   assert.ok((await sp.title()).startsWith('(!) '), 'a mark in the title');
   assert.equal(Number(await sp.evaluate(() => document.body.dataset.chimes)), chimes + 1, 'a sound');
   await sp.locator('#board-chats li.is-urgent').filter({ hasText: `Keskustelu ${S.chat}` }).waitFor();
-  assert.match(await sp.locator('#board-summary').innerText(), /kiireellisiä 1/);
+  assert.match(await sp.locator('#board-summary').innerText(), /kiireellisiä 1/i);
   await screenshot(sp, 'desk-alert-1440');
   await axe(sp, 'desk, urgent alert dialog');
 
