@@ -21,13 +21,16 @@
  *   outcome         the CHAT's start      -              outcome id
  *   feedback        rating given          1..5           -
  *   blocked         an advisor's block    hours          -
+ *   urgent          a chat's first mark   -              -
  *
  * message/topic/outcome carry the chat's start so that they count on the day
  * the chat started ("messages in chats started that day").
  *
  * JSON also has "languages" (id -> residents queued), after the contract's
- * keys, then "blocked" (CONTRACT.md section 7: blocks set by advisors);
- * CSV has the contract's scalar columns in its order, then "blocked".
+ * keys, then "blocked" (CONTRACT.md section 7: blocks set by advisors),
+ * then "urgent" (section 8: chats marked urgent, each counted once, on the
+ * day of its first mark); CSV has the contract's scalar columns in its
+ * order, then "blocked", then "urgent".
  *
  * Percentiles are nearest-rank: the p-th percentile of n sorted values
  * v[1..n] is v[ceil(p * n / 100)]. So p50 of {10, 20} is 10, p50 of
@@ -57,6 +60,7 @@ enum stats_kind {
 	STATS_OUTCOME,
 	STATS_FEEDBACK,
 	STATS_BLOCKED,
+	STATS_URGENT,
 	STATS_N_KINDS
 };
 
@@ -97,6 +101,7 @@ struct stats_day {
 	int ratings[5];                 /* feedback 1..5 */
 	struct stats_counts topics, outcomes, languages;
 	int blocked;                    /* blocks set by advisors */
+	int urgent;                     /* chats marked urgent */
 };
 
 /* Days from..to inclusive; owns `days` (stats_free). `total` holds the

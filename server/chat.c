@@ -84,10 +84,8 @@ history_add(void *ctx, const struct store_msg *m)
 	return rc;
 }
 
-/* The chat's stored messages as a JSON array for `own`'s side (a new
- * reference; NULL on OOM). */
-static json_t *
-history_json(struct svc *s, const struct chat *c, const char *own)
+json_t *
+chat_history_json(struct svc *s, const struct chat *c, const char *own)
 {
 	struct history h = { json_array(), own };
 	json_t *arr = h.arr;
@@ -140,16 +138,16 @@ chat_of(struct queue_node *n)
 
 /* ------------------------------------------------------------ chat states */
 
-static int
-slot_max(const struct svc *s)
+int
+chat_slot_max(const struct svc *s)
 {
 	int m = s->cfg->max_chats_per_advisor;
 
 	return m > SVC_MAX_SLOTS ? SVC_MAX_SLOTS : m;
 }
 
-static void
-slot_remove(struct advisor *a, struct chat *c)
+void
+chat_slot_remove(struct advisor *a, struct chat *c)
 {
 	int i;
 
@@ -183,7 +181,7 @@ chat_end(struct svc *s, struct chat *c, enum proto_ended_by by)
 		svc_stat(s, now, STATS_ENDED, now - c->taken_at, by_name);
 		queue_estimator_add(&s->est, (double)(now - c->taken_at));
 		if (c->advisor)
-			slot_remove(c->advisor, c);
+			chat_slot_remove(c->advisor, c);
 	}
 	c->state = CHAT_ENDED;
 	c->ended_at = now;
@@ -193,6 +191,7 @@ chat_end(struct svc *s, struct chat *c, enum proto_ended_by by)
 		outbox_chat_ended(s);   /* its copy goes now */
 	svc_send(s, c->resident, proto_out_ended(by, 0));
 	svc_send(s, advisor_peer(c), proto_out_ended(by, c->id));
+	desk_on_ended(s, c, by);
 	if (by == PROTO_BY_TIMEOUT)
 		s->n.ended_timeout++;
 	chat_assign_waiting(s);
@@ -205,7 +204,7 @@ chat_forget(struct svc *s, struct chat *c)
 
 	queue_remove(&s->queue, &c->qnode);
 	if (c->advisor)
-		slot_remove(c->advisor, c);
+		chat_slot_remove(c->advisor, c);
 	if (c->resident)
 		c->resident->chat = NULL;
 	for (pp = &s->chats; *pp; pp = &(*pp)->next) {
@@ -245,7 +244,7 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 	pc = (struct proto_chat){ c->id, c->lang, c->topic,
 				  c->taken_at - c->qnode.enqueued_at, false };
 	svc_send_history(s, a->peer,
-			 proto_out_chat(&pc, history_json(s, c, "advisor")));
+			 proto_out_chat(&pc, chat_history_json(s, c, "advisor")));
 	svc_send(s, c->resident, proto_out_assigned(a->name));
 }
 
@@ -256,7 +255,7 @@ best_advisor(struct svc *s)
 	struct advisor *a, *best = NULL;
 
 	for (a = s->advisors; a; a = a->next) {
-		if (!a->peer || !a->available || a->n_active >= slot_max(s))
+		if (!a->peer || !a->available || a->n_active >= chat_slot_max(s))
 			continue;
 		if (!best || a->n_active < best->n_active)
 			best = a;
@@ -317,6 +316,7 @@ chat_requeue(struct svc *s, struct advisor *a)
 		chat_queue_place(s, c);
 		(void)store_chat_requeued(s->st, c->id);
 		s->n.requeued++;
+		desk_on_requeued(s, c);
 	}
 	s->queue_dirty = true;
 }
@@ -491,7 +491,7 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 	c->sent_position = pos;
 	c->sent_wait = pos ? chat_estimate(s, pos) : -1;
 	svc_send_history(s, p, proto_out_resumed(proto_state_of(c->state), pos,
-		c->sent_wait, history_json(s, c, "resident"),
+		c->sent_wait, chat_history_json(s, c, "resident"),
 		c->state == CHAT_ACTIVE && c->advisor ? c->advisor->name
 						      : NULL));
 }
@@ -549,7 +549,9 @@ post_message(struct svc *s, struct chat *c, const char *from,
 	s->n.messages++;
 	svc_stat(s, c->started_at, STATS_MESSAGE, 1, from);
 	c->last_activity = stored->at;
+	c->last_msg_at = stored->at;
 	c->idle_warned = false;
+	desk_on_msg(s, c, &live);
 	svc_send_soft(s, c->resident,
 		      proto_out_msg(&live, by_resident ? cid : NULL, 0));
 	if (c->state == CHAT_ACTIVE && advisor_peer(c))
@@ -682,22 +684,30 @@ chat_on_ping(struct svc *s, struct peer *p)
 
 /* ---------------------------------------------------------------- advisors */
 
-/* The advisors' view of the queue: its first QUEUE_VIEW_MAX entries. */
-static char *
-queue_view(struct svc *s)
+size_t
+chat_queue_list(struct svc *s, struct proto_waiting *w, size_t max)
 {
-	struct proto_waiting w[QUEUE_VIEW_MAX];
 	struct queue_node *n;
 	int64_t now = svc_now(s);
 	size_t listed = 0;
 
-	for (n = queue_first(&s->queue); n && listed < QUEUE_VIEW_MAX;
+	for (n = queue_first(&s->queue); n && listed < max;
 	     n = queue_next(&s->queue, n), listed++) {
 		struct chat *c = chat_of(n);
 
 		w[listed] = (struct proto_waiting){ c->id,
 			now - n->enqueued_at, c->lang, c->topic };
 	}
+	return listed;
+}
+
+/* The advisors' view of the queue: its first QUEUE_VIEW_MAX entries. */
+static char *
+queue_view(struct svc *s)
+{
+	struct proto_waiting w[QUEUE_VIEW_MAX];
+	size_t listed = chat_queue_list(s, w, QUEUE_VIEW_MAX);
+
 	return proto_out_queue(s->queue.length, w, listed);
 }
 
@@ -713,7 +723,7 @@ chat_greet_advisor(struct svc *s, struct advisor *a)
 			c->taken_at - c->qnode.enqueued_at, true };
 
 		svc_send_history(s, a->peer, proto_out_chat(&pc,
-				 history_json(s, c, "advisor")));
+				 chat_history_json(s, c, "advisor")));
 	}
 }
 
@@ -748,7 +758,7 @@ chat_on_take(struct svc *s, struct peer *p, const struct proto_in *in)
 		}
 		c = chat_of(n);
 	}
-	if (a->n_active >= slot_max(s)) {
+	if (a->n_active >= chat_slot_max(s)) {
 		svc_send_error(s, p, "too_many_chats",
 			       "end a chat before taking another");
 		return;
@@ -762,6 +772,11 @@ advisor_chat(struct svc *s, struct peer *p, int64_t id)
 {
 	struct chat *c = chat_find(s, id);
 
+	if (c && c->advisor != p->adv && desk_watches(p->adv, id)) {
+		svc_send_error(s, p, "not_allowed", "a watched chat is read "
+			       "only; whisper to its advisor instead");
+		return NULL;
+	}
 	if (!c || c->advisor != p->adv) {
 		svc_send_error(s, p, "unknown_chat", "not one of your chats");
 		return NULL;

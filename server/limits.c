@@ -262,6 +262,10 @@ limits_history_budget(struct svc *s, const struct peer *p, size_t len)
 		if (p->adv && p->adv->n_active > n)
 			n = p->adv->n_active;
 		chats = (size_t)(n < SVC_MAX_SLOTS ? n : SVC_MAX_SLOTS);
+		/* A watched chat's frame holds its history and its whispers
+		 * (each capped like a chat's text): two chats' worth. */
+		if (p->adv)
+			chats += 2 * (size_t)desk_watch_count(p->adv);
 	}
 	return times_saturated(one, chats);
 }

@@ -219,9 +219,10 @@ session_new_token(struct svc *s, struct advisor *a,
 }
 
 /* Bind peer p to session a and greet it; `token` is the session's token as
- * the client keeps it. */
+ * the client keeps it, `supervisor` the account's role as read now. */
 static void
-login_ok(struct svc *s, struct peer *p, struct advisor *a, const char *token)
+login_ok(struct svc *s, struct peer *p, struct advisor *a, const char *token,
+	 bool supervisor)
 {
 	if (a->peer && a->peer != p) {
 		a->peer->adv = NULL;
@@ -231,7 +232,9 @@ login_ok(struct svc *s, struct peer *p, struct advisor *a, const char *token)
 	a->gone_at = 0;
 	p->adv = a;
 	s->n.logins_ok++;
-	svc_send(s, p, proto_out_login_ok(a->name, token, a->available));
+	desk_session_started(s, a, supervisor);
+	svc_send(s, p, proto_out_login_ok(a->name, token, a->available,
+					  a->supervisor));
 	chat_greet_advisor(s, a);
 	s->queue_dirty = true;          /* estimates change with advisors */
 	chat_assign_waiting(s);
@@ -273,7 +276,7 @@ password_ok(struct svc *s, struct peer *p, const struct store_advisor *acc)
 				  "try again");
 		return;
 	}
-	login_ok(s, p, a, token);
+	login_ok(s, p, a, token, acc->supervisor);
 	OPENSSL_cleanse(token, sizeof(token));
 }
 
@@ -443,6 +446,7 @@ login_token(struct svc *s, struct peer *p, const struct proto_in *in)
 	struct store_token tok;
 	struct store_advisor acc;
 	struct advisor *a;
+	bool supervisor;
 	int rc;
 
 	auth_token_digest(in->token, d);
@@ -468,11 +472,12 @@ login_token(struct svc *s, struct peer *p, const struct proto_in *in)
 		login_unavailable(s, p, "out of memory; try again");
 		return;
 	}
+	supervisor = acc.supervisor;
 	/* The same token, the same expiry: a token login extends nothing. */
 	memcpy(a->token, d, sizeof(a->token));
 	a->has_token = true;
 	a->token_expires = tok.expires_at;
-	login_ok(s, p, a, in->token);
+	login_ok(s, p, a, in->token, supervisor);
 }
 
 void

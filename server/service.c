@@ -214,6 +214,24 @@ advisor_frame(struct svc *s, struct peer *p, const struct proto_in *in)
 	case PROTO_BLOCK:
 		limits_on_block(s, p, in);
 		return;
+	case PROTO_BOARD:
+		desk_on_board(s, p);
+		return;
+	case PROTO_WATCH:
+		desk_on_watch(s, p, in);
+		return;
+	case PROTO_UNWATCH:
+		desk_on_unwatch(s, p, in);
+		return;
+	case PROTO_WHISPER:
+		desk_on_whisper(s, p, in);
+		return;
+	case PROTO_URGENT:
+		desk_on_urgent(s, p, in);
+		return;
+	case PROTO_TRANSFER:
+		desk_on_transfer(s, p, in);
+		return;
 	default:
 		svc_send_error(s, p, "bad_type", "not an advisor message");
 		return;
@@ -231,6 +249,9 @@ may_write(enum proto_type t)
 	case PROTO_TYPING:
 	case PROTO_PING:
 	case PROTO_STATUS:
+	case PROTO_BOARD:
+	case PROTO_WATCH:
+	case PROTO_UNWATCH:
 		return false;
 	default:
 		return true;
@@ -546,10 +567,12 @@ svc_tick(struct svc *s)
 	}
 	if (!s->store_down)
 		outbox_scan(s, now);
-	if (!s->queue_dirty)
-		return;
-	s->queue_dirty = false;
-	chat_push_queue(s);
+	if (s->queue_dirty) {
+		s->queue_dirty = false;
+		desk_board_changed(s);
+		chat_push_queue(s);
+	}
+	desk_tick(s);
 }
 
 void

@@ -16,6 +16,7 @@
 static const char *const kind_names[STATS_N_KINDS] = {
 	"started", "served", "abandoned", "queue_full", "closed_attempt",
 	"ended", "message", "topic", "outcome", "feedback", "blocked",
+	"urgent",
 };
 
 const char *
@@ -172,6 +173,9 @@ add_to_day(struct stats_day *d, struct values *waits,
 		return 0;
 	case STATS_BLOCKED:
 		d->blocked++;
+		return 0;
+	case STATS_URGENT:
+		d->urgent++;
 		return 0;
 	default:
 		return 0;
@@ -341,7 +345,7 @@ day_json(const struct stats_day *d)
 
 	hours_format_date(&d->date, date, sizeof(date));
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, "
-			 "s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:i}",
+			 "s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:i, s:i}",
 			 "date", date, "started", d->started,
 			 "served", d->served, "abandoned", d->abandoned,
 			 "queue_full", d->queue_full,
@@ -357,7 +361,7 @@ day_json(const struct stats_day *d)
 			 "topics", counts_json(&d->topics),
 			 "outcomes", counts_json(&d->outcomes),
 			 "languages", counts_json(&d->languages),
-			 "blocked", d->blocked);
+			 "blocked", d->blocked, "urgent", d->urgent);
 }
 
 char *
@@ -413,10 +417,10 @@ csv_row(struct sbuf *b, const struct stats_day *d)
 		avg[0] = '\0';
 	else
 		snprintf(avg, sizeof(avg), "%.2f", a);
-	sbuf_addf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s,%d\n", date,
+	sbuf_addf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s,%d,%d\n", date,
 		  d->started, d->served, d->abandoned, d->queue_full,
 		  d->closed_attempts, w50, w90, d50, d90, d->messages,
-		  d->feedback_count, avg, d->blocked);
+		  d->feedback_count, avg, d->blocked, d->urgent);
 }
 
 char *
@@ -429,7 +433,7 @@ stats_render_csv(const struct stats_range *r)
 	sbuf_adds(&b, "date,started,served,abandoned,queue_full,"
 		  "closed_attempts,wait_p50_s,wait_p90_s,duration_p50_s,"
 		  "duration_p90_s,messages,feedback_count,feedback_avg,"
-		  "blocked\n");
+		  "blocked,urgent\n");
 	for (i = 0; i < r->n_days; i++)
 		csv_row(&b, &r->days[i]);
 	return sbuf_take(&b);

@@ -266,6 +266,8 @@ fill_chat(sqlite3_stmt *s, struct store_chat *c)
 	c->requeued = sqlite3_column_int(s, 10) != 0;
 	c->email_requested = sqlite3_column_int(s, 11) != 0;
 	c->rated = sqlite3_column_int(s, 12) != 0;
+	c->urgent = sqlite3_column_int(s, 14) != 0;
+	c->urgent_counted = sqlite3_column_int(s, 15) != 0;
 }
 
 int

@@ -9,6 +9,8 @@
  *   store_chats.c    chats, their rebuild after a stop, and messages
  *   store_records.c  advisor accounts and tokens, statistics events,
  *                    transcripts, purge and the email outbox
+ *   store_desk.c     the supervisors' desk: roles, urgent marks,
+ *                    transfers, whispers and transfer notes
  *
  * Single-threaded, like struct store itself.
  */
@@ -78,6 +80,11 @@ enum query {
 	Q_OUTBOX_COUNT,
 	Q_OUTBOX_EACH,
 	Q_CHAT_USAGE,
+	Q_ADVISOR_ROLE,
+	Q_CHAT_URGENT,
+	Q_CHAT_TRANSFER,
+	Q_WHISPER_ADD,
+	Q_WHISPERS,
 	Q_N
 };
 

@@ -24,6 +24,8 @@
  *   limits.c   CONTRACT.md section 7's per-address rules and caps: hellos
  *              per address (queued, per hour, blocked), messages while
  *              queued, text per chat, the history budget, `block`
+ *   desk.c     CONTRACT.md section 8, the supervisors' desk: the board,
+ *              watch, whisper, urgent marks and alerts, transfers
  *
  * Threads: everything here runs on the event-loop thread. The only other
  * threads are libuv's pool (a login's scrypt check, which touches only its
@@ -57,6 +59,7 @@
 #define SVC_MAX_ERRORS 20           /* protocol errors before close 1008 */
 #define SVC_RATE_LIMIT 10           /* frames per second per connection */
 #define SVC_MAX_SLOTS 64            /* chats one advisor can hold at most */
+#define DESK_WATCH_MAX 16           /* chats one supervisor watches at once */
 
 enum chat_state {
 	CHAT_QUEUED,
@@ -106,6 +109,13 @@ struct chat {
 	int64_t chars;                   /* code points of text stored */
 	int64_t queued_msgs;             /* resident messages while waiting */
 	bool blocked;                    /* its address was blocked */
+	/* desk.c: the urgent mark (kept in the store), whether its "urgent"
+	 * event is recorded, its last message, and the text of whispers and
+	 * notes kept with it since the start (capped like messages) */
+	bool urgent;
+	bool urgent_counted;
+	int64_t last_msg_at;             /* 0: none since the start */
+	int64_t desk_chars;
 };
 
 /*
@@ -128,6 +138,14 @@ struct advisor {
 	bool available;
 	struct chat *active[SVC_MAX_SLOTS]; /* its chats in CHAT_ACTIVE */
 	int n_active;
+	/* desk.c: its role as read at its latest login, and what its
+	 * connection asked to follow (reset at each login): board pushes,
+	 * and the chats it watches (by id, so an ended chat leaves nothing
+	 * dangling) */
+	bool supervisor;
+	bool board;
+	int64_t watching[DESK_WATCH_MAX];
+	int n_watching;
 };
 
 /*
@@ -194,6 +212,13 @@ struct limits_state {
 	uint64_t wait_for_advisor, chat_full;
 };
 
+/* The supervisors' desk (desk.c): board pushes, coalesced. */
+struct desk_state {
+	bool board_dirty;                /* something on the board changed */
+	uint64_t board_sent_ms;          /* the last push (io.now_ms) */
+	uint64_t boards_sent, whispers, transfers, alerts;
+};
+
 /*
  * Advisor logins (login.c). Password checks run LOGINS_IN_FLIGHT at a time
  * on the pool; the others wait in a bounded FIFO of struct login_job (each
@@ -241,6 +266,7 @@ struct svc {
 	struct mail_state mail;
 	struct waits recent;             /* the wait p90 gauge (waits.h) */
 	struct limits_state lim;
+	struct desk_state desk;
 };
 
 /* ------------------------------------------------------------ service.c */
@@ -344,6 +370,23 @@ void chat_sweep(struct svc *s, int64_t now);
 /* The coalesced pushes: changed positions, and the queue view to every
  * connected advisor. */
 void chat_push_queue(struct svc *s);
+
+/* Remove c from advisor a's active slots (a no-op when not there). */
+void chat_slot_remove(struct advisor *a, struct chat *c);
+
+/* The chats an advisor may hold at once (max_chats_per_advisor, at most
+ * SVC_MAX_SLOTS). */
+int chat_slot_max(const struct svc *s);
+
+/* The first `max` waiting chats in queue order into w (strings borrowed
+ * from the chats); returns how many. */
+size_t chat_queue_list(struct svc *s, struct proto_waiting *w, size_t max);
+
+/* Chat c's stored messages as a JSON history array for `own`'s side
+ * ("resident" | "advisor": whose messages keep their cid; "" for none).
+ * A new reference; NULL on OOM. */
+json_t *chat_history_json(struct svc *s, const struct chat *c,
+			  const char *own);
 
 /* --------------------------------------------------------------- login.c */
 
@@ -455,5 +498,43 @@ size_t limits_history_budget(struct svc *s, const struct peer *p, size_t len);
 
 /* Once a second: now and then drop expired per-address entries. */
 void limits_sweep(struct svc *s, int64_t now);
+
+/* ---------------------------------------------------------------- desk.c */
+
+/* Supervisor frames (p->adv is set): board, watch, unwatch, whisper. Any
+ * advisor: urgent, transfer. Each checks the role itself. */
+void desk_on_board(struct svc *s, struct peer *p);
+void desk_on_watch(struct svc *s, struct peer *p, const struct proto_in *in);
+void desk_on_unwatch(struct svc *s, struct peer *p,
+		     const struct proto_in *in);
+void desk_on_whisper(struct svc *s, struct peer *p,
+		     const struct proto_in *in);
+void desk_on_urgent(struct svc *s, struct peer *p, const struct proto_in *in);
+void desk_on_transfer(struct svc *s, struct peer *p,
+		      const struct proto_in *in);
+
+/* A login (login.c) bound session a to a new connection: its role is
+ * `supervisor` from now on, and it follows nothing until it asks again. */
+void desk_session_started(struct svc *s, struct advisor *a, bool supervisor);
+
+/* Something the board shows changed (queue, advisors, chats). */
+void desk_board_changed(struct svc *s);
+
+/* Does advisor a watch chat `id`? */
+bool desk_watches(const struct advisor *a, int64_t id);
+
+/* Chats advisor a watches (for limits_history_budget). */
+int desk_watch_count(const struct advisor *a);
+
+/* Hooks from chat.c: MSG `m` was posted in c (watchers get it; the board
+ * changes); c ended (watchers get `ended` and stop watching); c went back
+ * to the queue (watchers get `unwatched`). */
+void desk_on_msg(struct svc *s, struct chat *c, const struct proto_msg *m);
+void desk_on_ended(struct svc *s, struct chat *c, enum proto_ended_by by);
+void desk_on_requeued(struct svc *s, struct chat *c);
+
+/* Every tick: the board to every supervisor following it, when it has
+ * changed, at most once per DESK_BOARD_MS. */
+void desk_tick(struct svc *s);
 
 #endif

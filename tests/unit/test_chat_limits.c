@@ -262,9 +262,10 @@ blocked_events_count_per_day_and_render_last(void **state)
 	assert_non_null(csv);
 	assert_non_null(json);
 	last = strrchr(strchr(csv, '\n') + 1, ',');
-	assert_string_equal(last, ",2\n");
-	assert_non_null(strstr(csv, ",feedback_avg,blocked\n"));
-	assert_non_null(strstr(json, "\"blocked\": 2}]"));
+	assert_string_equal(last, ",0\n");             /* urgent follows */
+	assert_non_null(strstr(csv, ",feedback_avg,blocked,urgent\n"));
+	assert_non_null(strstr(csv, ",2,0\n"));
+	assert_non_null(strstr(json, "\"blocked\": 2, \"urgent\": 0}]"));
 	free(csv);
 	free(json);
 	stats_free(&r);
@@ -294,8 +295,8 @@ the_report_table_shows_blocks_per_day(void **state)
 	assert_int_equal(stats_compute(ev, 3, &day, &day, &r), 0);
 	html = report_render_html(&in);
 	assert_non_null(html);
-	assert_non_null(strstr(html, "<th>blocked</th></tr>"));
-	assert_non_null(strstr(html, "<td>3</td></tr>"));
+	assert_non_null(strstr(html, "<th>blocked</th><th>"));
+	assert_non_null(strstr(html, "<td>3</td><td>0</td></tr>"));
 	free(html);
 	stats_free(&r);
 	json_decref(strings);

@@ -197,9 +197,12 @@ static void
 advisor_frames(void **state)
 {
 	(void)state;
-	check(proto_out_login_ok("Anna", "t", true),
+	check(proto_out_login_ok("Anna", "t", true, false),
 	      "{\"type\":\"login_ok\",\"name\":\"Anna\",\"token\":\"t\","
-	      "\"available\":true}");
+	      "\"available\":true,\"role\":\"advisor\"}");
+	check(proto_out_login_ok("Sini", "t", false, true),
+	      "{\"type\":\"login_ok\",\"name\":\"Sini\",\"token\":\"t\","
+	      "\"available\":false,\"role\":\"supervisor\"}");
 	check(proto_out_status(false),
 	      "{\"type\":\"status\",\"available\":false}");
 	check(proto_out_tagged(8), "{\"type\":\"tagged\",\"chat\":8}");
