@@ -11,11 +11,12 @@
 // hooks of the object createDesk returns and this module never replaces its
 // state, only marks a chat as watched and adds controls to its panel.
 import { t, setText, onChange } from './i18n.mjs';
-import { $, el, elapsed, clock, topicLabel } from './util.mjs';
+import { $, el, elapsed, clock, topicLabel, cleanText } from './util.mjs';
 
 const LONG_WAIT_S = 600;      // a queue wait that stands out
 const LONG_SILENCE_S = 300;   // a running chat nobody wrote in for this long
 const PENDING_MS = 10000;     // how long an unanswered request may claim an error
+const ALERT_SOUND_MS = 3000;  // alerts in a burst sound once
 
 /**
  * Make the desk part of the console. deps (all from advisor.mjs, which owns
@@ -50,6 +51,7 @@ export function createDesk(deps) {
     transferNote: $('#transfer-note'),
     transferResult: $('#transfer-result'),
     transferCancel: $('#transfer-cancel'),
+    transferSend: $('#transfer-send'),
     me: $('#me'),
   };
 
@@ -62,6 +64,7 @@ export function createDesk(deps) {
     transfer: null,         // {chat, at} awaiting the server's answer
     watchPending: null,     // {chat, at}
     transferTarget: null,   // the chat the open transfer dialog is for
+    alertSoundAt: 0,
     rows: { queue: new Map(), advisors: new Map(), chats: new Map() },
   };
 
@@ -373,7 +376,7 @@ export function createDesk(deps) {
 
   function whisper(chat) {
     const d = chat.els.desk;
-    const text = d.input.value.replace(/\s+$/, '');
+    const text = cleanText(d.input.value);
     if (!text.trim() || chat.state !== 'active') return;
     if (!conn.send({ type: 'whisper', chat: chat.id, text })) { toast('errors.offline', undefined, 'warn'); return; }
     d.input.value = '';
@@ -542,9 +545,12 @@ export function createDesk(deps) {
   function onAlert(m) {
     const id = Number(m.chat);
     const own = A.chats.get(id);
-    if (own && !own.watching) return; // this console marked it itself
+    if (!supervisor() || (own && !own.watching)) return; // not ours to hear, or marked here
     if (!D.alerts.some((a) => a.chat === id)) D.alerts.push({ chat: id, advisor: String(m.advisor ?? '') });
-    chime('alert');
+    if (Date.now() - D.alertSoundAt >= ALERT_SOUND_MS) {
+      D.alertSoundAt = Date.now();
+      chime('alert');
+    }
     titleMark();
     renderAlerts();
     if (!ui.alertDialog.open) {
@@ -638,14 +644,18 @@ export function createDesk(deps) {
       return;
     }
     const msg = { type: 'transfer', chat: chat.id, to };
-    const note = ui.transferNote.value.replace(/\s+$/, '');
+    const note = cleanText(ui.transferNote.value);
     if (note.trim()) msg.note = note;
     if (!conn.send(msg)) { transferMsg('errors.offline', 'error'); return; }
     D.transfer = { chat: chat.id, at: Date.now() };
+    // One at a time: a second click would only be refused.
+    ui.transferSend.disabled = true;
+    setTimeout(() => { ui.transferSend.disabled = false; }, PENDING_MS);
     transferMsg('desk.transfer_sending', '');
   });
   ui.transferCancel.addEventListener('click', () => ui.transferDialog.close());
   ui.transferDialog.addEventListener('close', () => {
+    ui.transferSend.disabled = false;
     const c = A.chats.get(D.transferTarget);
     if (c && c.els.desk && !c.els.desk.transfer.hidden) c.els.desk.transfer.focus();
   });
@@ -681,6 +691,7 @@ export function createDesk(deps) {
     if (fresh(D.transfer) && ['not_available', 'unknown_chat', 'not_allowed', 'bad_field'].includes(m.code)) {
       D.transfer = null;
       const key = m.code === 'bad_field' ? 'desk.err_bad_user' : `desk.err_${m.code}`;
+      ui.transferSend.disabled = false;
       if (ui.transferDialog.open) {
         transferMsg(key, 'error');
         (supervisor() ? ui.transferPick : ui.transferUser).focus();

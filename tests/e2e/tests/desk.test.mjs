@@ -265,9 +265,17 @@ test('a chat is transferred with a note; a refused transfer says why', async () 
   await sp.locator('#transfer-dialog').waitFor({ state: 'hidden' });
   await watched.locator('.panel-advisor').filter({ hasText: 'Anna Neuvoja' }).waitFor();
   await bp.locator(`#tab-${S.chat}`).waitFor({ state: 'detached' });
+  await sp.locator('#board-chats li').filter({ hasText: `Keskustelu ${S.chat}` }).filter({ hasText: 'Anna Neuvoja' }).waitFor();
   const back = ap.locator(`#panel-${S.chat}`);
   await back.locator('li.internal-note').filter({ hasText: 'Sara Vuorovastaava' }).waitFor();
   await back.locator('li.msg-self, li.msg-other').filter({ hasText: 'jatkan tästä' }).waitFor();
   await rp.locator('#messages li.system.joined').filter({ hasText: 'Anna Neuvoja' }).last().waitFor();
+
+  // A narrower screen: the board goes below the chats and stays reachable.
+  await sp.setViewportSize({ width: 1024, height: 768 });
+  await sp.locator('#board-h').scrollIntoViewIfNeeded();
+  assert.equal(await sp.locator('#board-h').isVisible(), true);
+  await screenshot(sp, 'desk-board-1024');
+  await axe(sp, 'desk, 1024 px');
   for (const p of [sp, ap, bp, rp]) assert.deepEqual(p.problems, []);
 });
