@@ -528,7 +528,8 @@ export function createDesk(deps) {
   // Alt+U: the shown chat's urgent mark (listed under the console's shortcuts).
   document.addEventListener('keydown', (ev) => {
     if (!ev.altKey || ev.ctrlKey || ev.metaKey || ev.code !== 'KeyU') return;
-    if (!A.loggedIn) return;
+    // Not behind a modal dialog: the chat it would change is out of sight.
+    if (!A.loggedIn || document.querySelector('dialog[open]')) return;
     const chat = A.chats.get(A.selected);
     ev.preventDefault();
     if (!chat || chat.state !== 'active') { toast('desk.urgent_none'); return; }
