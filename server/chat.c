@@ -724,6 +724,9 @@ chat_greet_advisor(struct svc *s, struct advisor *a)
 
 		svc_send_history(s, a->peer, proto_out_chat(&pc,
 				 chat_history_json(s, c, "advisor")));
+		/* CONTRACT.md section 8: the mark outlives a reconnect */
+		if (c->urgent)
+			svc_send(s, a->peer, proto_out_urgent(c->id, true));
 	}
 }
 

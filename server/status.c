@@ -298,6 +298,14 @@ collect_metrics(struct svc *s, struct metric *m)
 	M("neuvo_limits_addresses", "gauge",
 	  "client addresses counted (keyed hashes, memory only)",
 	  guard_entries(s->lim.guard));
+	M("neuvo_desk_boards_total", "counter",
+	  "board pushes to supervisors (coalesced)", s->desk.boards_sent);
+	M("neuvo_desk_whispers_total", "counter", "whispers by supervisors",
+	  s->desk.whispers);
+	M("neuvo_desk_transfers_total", "counter", "chats transferred",
+	  s->desk.transfers);
+	M("neuvo_desk_alerts_total", "counter", "chats turned urgent",
+	  s->desk.alerts);
 #undef M
 	return n;
 }

@@ -623,6 +623,7 @@ def test_a_restart_keeps_the_urgent_mark_and_the_new_owner(desk):
         assert ok["type"] == "login_ok", ok
         c = await b.recv_type("chat", chat=st["chat"])
         assert c.get("resumed") is True
+        assert (await b.recv_type("urgent", chat=st["chat"]))["on"] is True
         a, ok = await login(srv, token=st["a"])
         assert ok["type"] == "login_ok", ok
         await asyncio.sleep(0.5)

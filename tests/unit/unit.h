@@ -54,5 +54,6 @@ int test_notify_run(void);
 int test_waits_run(void);
 int test_guard_run(void);
 int test_chat_limits_run(void);
+int test_desk_run(void);
 
 #endif
