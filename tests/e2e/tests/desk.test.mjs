@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { ADVISOR, ADMIN_BIN } from '../lib/server.mjs';
-import { openPage, loginAdvisor, screenshot, axe } from '../lib/browser.mjs';
+import { openPage, loginAdvisor, screenshot, axe, seriousProblems } from '../lib/browser.mjs';
 import { useServerAndBrowser, startChat } from '../lib/setup.mjs';
 
 const env = useServerAndBrowser({
@@ -278,4 +278,29 @@ test('a chat is transferred with a note; a refused transfer says why', async () 
   await screenshot(sp, 'desk-board-1024');
   await axe(sp, 'desk, 1024 px');
   for (const p of [sp, ap, bp, rp]) assert.deepEqual(p.problems, []);
+});
+
+test('a watch comes back after the supervisor\'s link drops', async () => {
+  const sp = S.sara.page;
+  const rp = S.res.page;
+  const watched = sp.locator(`#panel-${S.chat}`);
+  await watched.locator('textarea.whisper-input').waitFor({ state: 'visible' });
+  await S.sara.context.setOffline(true);
+  await sp.locator('#conn-banner').waitFor({ state: 'visible' });
+  await rp.locator('#msg-input').fill('Kirjoitan, kun vuorovastaavan verkko on poikki');
+  await rp.keyboard.press('Enter');
+  await rp.locator('#messages li[data-id]').filter({ hasText: 'verkko on poikki' }).waitFor();
+  await S.sara.context.setOffline(false);
+  await sp.locator('#conn-banner').waitFor({ state: 'hidden', timeout: 30000 });
+  // Watched again: what was written meanwhile is there, and the chat is not
+  // taken for lost once the console has sorted its chats out.
+  await watched.locator('li.msg-other').filter({ hasText: 'verkko on poikki' }).waitFor();
+  await sp.waitForTimeout(2500);
+  assert.equal(await watched.locator('textarea.whisper-input').isVisible(), true);
+  assert.equal(await watched.locator('.panel-state').isHidden(), true);
+  await watched.locator('textarea.whisper-input').fill('Olen taas linjoilla.');
+  await sp.keyboard.press('Enter');
+  await S.annaPanel.locator('li.internal').filter({ hasText: 'taas linjoilla' }).waitFor();
+  await sp.locator('#board-chats li').filter({ hasText: `Keskustelu ${S.chat}` }).waitFor();
+  assert.deepEqual(seriousProblems(sp, { allow: [/WebSocket|ERR_INTERNET_DISCONNECTED|net::/] }), []);
 });
