@@ -593,8 +593,10 @@ desk_on_msg(struct svc *s, struct chat *c, const struct proto_msg *m)
 	audience_send(s, &au, proto_out_msg(m, NULL, c->id), true);
 }
 
-void
-desk_on_ended(struct svc *s, struct chat *c, enum proto_ended_by by)
+/* Chat c is no longer running: its watchers are told (`ended` with `by`,
+ * or `unwatched` when by is NULL) and watch it no more. */
+static void
+watchers_done(struct svc *s, struct chat *c, const enum proto_ended_by *by)
 {
 	struct audience au = { NULL, 0, 0 };
 
@@ -605,20 +607,18 @@ desk_on_ended(struct svc *s, struct chat *c, enum proto_ended_by by)
 		free(au.p);
 		return;
 	}
-	audience_send(s, &au, proto_out_ended(by, c->id), false);
+	audience_send(s, &au, by ? proto_out_ended(*by, c->id)
+				 : proto_out_unwatched(c->id), false);
+}
+
+void
+desk_on_ended(struct svc *s, struct chat *c, enum proto_ended_by by)
+{
+	watchers_done(s, c, &by);
 }
 
 void
 desk_on_requeued(struct svc *s, struct chat *c)
 {
-	struct audience au = { NULL, 0, 0 };
-
-	desk_board_changed(s);
-	audience_watchers(s, &au, c);
-	unwatch_all(s, c->id);
-	if (!au.n) {
-		free(au.p);
-		return;
-	}
-	audience_send(s, &au, proto_out_unwatched(c->id), false);
+	watchers_done(s, c, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * svc_internal.h - the chat service's private header: the state every
  * service module shares, and the functions they call in one another.
- * Nothing outside server/{service,chat,login,outbox,status}.c includes it;
+ * Nothing outside the service modules listed below includes it;
  * the rest of the program sees service.h only.
  *
  * The modules, each owning one concern of the service:

@@ -252,6 +252,7 @@ def test_board_pushes_are_coalesced_over_a_burst(desk):
         await asyncio.sleep(0.6)
         elapsed = time.monotonic() - start
         boards = s.unread("board")
+        print(f"board pushes: {len(boards)} for {sent} messages in {elapsed:.2f} s")
         assert boards, "no board push during the burst"
         # at most 4 a second (one more for a window's edge), loosely timed
         assert len(boards) <= 4 * (elapsed + 1), (len(boards), elapsed, sent)
@@ -637,3 +638,62 @@ def test_a_restart_keeps_the_urgent_mark_and_the_new_owner(desk):
         await r.send({"type": "resume", "token": st["token"]})
         assert (await r.recv_type("resumed"))["advisor"] == BERTTA
     run(after())
+
+
+def test_transfers_back_and_forth_lose_no_message(desk):
+    """A supervisor moves a chat between two advisors again and again while
+    the resident writes: every message is in the history of whoever holds
+    it at the end, once and in order."""
+    srv = desk()
+
+    async def go():
+        res, a = await chatting(srv)
+        b = await advisor(srv, user="bertta")
+        s = await sup(srv)
+        owners = ["bertta", "anna"]
+        for i in range(12):
+            await res.send({"type": "msg", "text": f"viesti {i}", "cid": f"c{i}"})
+            await s.send({"type": "transfer", "chat": res.chat, "to": owners[i % 2]})
+            await asyncio.sleep(0.15)       # under 10 frames a second each
+        for i in range(12):
+            await res.recv_type("msg", cid=f"c{i}")
+        await s.send({"type": "transfer", "chat": res.chat, "to": "sini"})
+        c = await s.recv_type("chat", chat=res.chat, transferred=True, timeout=5)
+        texts = [m["text"] for m in c["history"]]
+        assert texts == [f"viesti {i}" for i in range(12)], texts
+        ids = [m["id"] for m in c["history"]]
+        assert ids == sorted(set(ids)), ids
+        assert (await res.recv_where(lambda m: m.get("type") == "assigned" and
+                                     m["advisor"] == SINI, "assigned to sini"))
+        assert not s.unread("error"), s.unread("error")
+        # each advisor saw only the messages written while it held the chat,
+        # each once
+        for adv in (a, b):
+            seen = [m["text"] for m in adv.frames if m.get("type") == "msg"]
+            assert len(seen) == len(set(seen)), seen
+    run(go())
+
+
+def test_a_supervisor_watches_at_most_sixteen_chats(desk):
+    srv = desk(queue__max_chats_per_advisor="20")
+
+    async def go():
+        a = await advisor(srv)
+        s = await sup(srv)
+        chats = []
+        for _ in range(17):
+            res, _ = await queued(srv)
+            await taken(srv, a, res)
+            chats.append(res.chat)
+            await asyncio.sleep(0.15)       # under 10 frames a second
+        for chat in chats[:16]:
+            await s.send({"type": "watch", "chat": chat})
+            await s.recv_type("chat", chat=chat)
+            await asyncio.sleep(0.15)
+        await s.send({"type": "watch", "chat": chats[16]})
+        await s.error("not_allowed")
+        await s.send({"type": "unwatch", "chat": chats[0]})
+        await s.recv_type("unwatched", chat=chats[0])
+        await s.send({"type": "watch", "chat": chats[16]})
+        await s.recv_type("chat", chat=chats[16])
+    run(go())
