@@ -21,6 +21,8 @@
 #define CONFIG_MAX_LIST 32      /* origins, languages, topics */
 #define CONFIG_ID_MAX 32        /* one language or topic id */
 #define CONFIG_MAX_PROXIES 64   /* networks in trusted_proxies */
+#define CONFIG_MAX_CHATS_PER_ADVISOR 100 /* the key's bound; the service
+					  * holds this many slots */
 
 struct config {
 	char *path;                     /* the file as given */
@@ -46,7 +48,7 @@ struct config {
 
 	/* [queue] */
 	int max_length;                 /* 50 */
-	int max_chats_per_advisor;      /* 3 */
+	int max_chats_per_advisor;      /* 3; 1..CONFIG_MAX_CHATS_PER_ADVISOR */
 	bool auto_assign;               /* no */
 	int resume_grace_s;             /* 120 */
 	int idle_timeout_s;             /* 900 */

@@ -3,8 +3,8 @@
  *
  * net.c is the only module that knows libwebsockets. It owns one struct
  * net_conn per WebSocket connection, reassembles fragments up to
- * PROTO_MAX_FRAME, keeps a bounded send queue per connection and writes one
- * queued frame per WRITEABLE callback. The service (service.h) sees
+ * PROTO_MAX_FRAME, keeps a bounded send queue per connection and writes
+ * queued frames from the WRITEABLE callback while the socket takes them. The service (service.h) sees
  * connections only through the functions below, which main hands it as
  * its struct svc_io table.
  *
@@ -30,7 +30,10 @@ struct uv_loop_s;
  * svc_on_open until its svc_on_close returns. */
 struct net_conn;
 
-#define NET_QUEUE_MAX_FRAMES 512          /* frames waiting for one peer */
+/* Frames waiting for one peer. An advisor with many busy chats is sent
+ * hundreds a second, so this is a few seconds of its traffic; the byte cap
+ * below is what bounds the memory. */
+#define NET_QUEUE_MAX_FRAMES 4096
 #define NET_QUEUE_MAX_BYTES (1024 * 1024) /* bytes waiting for one peer,
 					   * history frames apart */
 
@@ -84,6 +87,11 @@ int net_send_history(struct net_conn *c, char *text, size_t budget);
 /* Close c with a WebSocket close code once what is queued for it has been
  * written. Further net_send calls are dropped. */
 void net_close(struct net_conn *c, int code, const char *reason);
+
+/* Drop every frame queued for c, released or not: another connection has
+ * taken its place and it is about to be closed (net_close), so a link that
+ * stopped reading holds nothing until it times out. */
+void net_drop_queue(struct net_conn *c);
 
 /* Release frames queued this turn to the peers (after a commit). */
 void net_release(void);

@@ -56,6 +56,13 @@ enum proto_type {
 	PROTO_TAG,
 	PROTO_LOGOUT,        /* {"type":"logout"}: revoke the session's token */
 	PROTO_BLOCK,         /* {"type":"block","chat":ID,"hours":1..24} */
+	/* the supervisors' desk (CONTRACT.md section 8) */
+	PROTO_BOARD,         /* {"type":"board"} */
+	PROTO_WATCH,         /* {"type":"watch","chat":ID} */
+	PROTO_UNWATCH,       /* {"type":"unwatch","chat":ID} */
+	PROTO_WHISPER,       /* {"type":"whisper","chat":ID,"text":S} */
+	PROTO_URGENT,        /* {"type":"urgent","chat":ID,"on":B} */
+	PROTO_TRANSFER,      /* {"type":"transfer","chat":ID,"to":U,"note":S?} */
 	/* CONTRACT.md section 9: questions while closed */
 	PROTO_QUESTION,      /* resident: {"type":"question","text":S,...} */
 	PROTO_PICKUP,        /* resident: {"type":"pickup","code":C} */
@@ -77,7 +84,8 @@ struct proto_in {
 	const char *text;                 /* msg: non-empty, <= max chars */
 	json_t *cid;                      /* msg: string or integer, borrowed */
 	bool on;                          /* typing */
-	const char *to;                   /* email; question's `email` */
+	const char *to;                   /* email; question's `email`;
+					   * transfer: a username */
 	int rating;                       /* feedback: 1..5 */
 	const char *username, *password;  /* login */
 	bool available;                   /* status */
@@ -87,6 +95,7 @@ struct proto_in {
 	int n_topics;
 	const char *outcome;              /* tag; may be NULL */
 	int hours;                        /* block: PROTO_BLOCK_HOURS_MIN..MAX */
+	const char *note;                 /* transfer; may be NULL; as text */
 	const char *code;                 /* pickup */
 	int64_t question;                 /* answer: a positive id */
 	json_t *root;                     /* owns everything above */
@@ -223,9 +232,10 @@ char *proto_out_chat(const struct proto_chat *c, json_t *history);
 char *proto_out_queue(size_t length, const struct proto_waiting *w,
 		      size_t n);
 
-/* {"type":"login_ok","name":D,"token":T,"available":B} */
+/* {"type":"login_ok","name":D,"token":T,"available":B,"role":R};
+ * role "supervisor" or "advisor" (CONTRACT.md section 8). */
 char *proto_out_login_ok(const char *name, const char *token,
-			 bool available);
+			 bool available, bool supervisor);
 
 /* {"type":"status","available":B} */
 char *proto_out_status(bool available);
@@ -253,6 +263,84 @@ char *proto_out_blocked(void);
  * to its `block`. */
 char *proto_out_block_done(int64_t chat, int hours, int64_t until);
 
+/* ------------------------------------------- the supervisors' desk
+ *
+ * CONTRACT.md section 8. Same conventions as above. */
+
+/* One line of the desk's own (a whisper or a transfer note); strings
+ * borrowed. */
+struct proto_whisper {
+	int64_t chat;
+	const char *from;               /* display name */
+	const char *text;
+	int64_t at;
+	bool redacted;
+};
+
+/* {"type":"whisper","chat":ID,"from":D,"text":S,"at":T,"redacted":B} as
+ * a jansson object (for a list), a new reference or NULL; chat 0 leaves
+ * "chat" out. */
+json_t *proto_whisper_json(const struct proto_whisper *w);
+
+/* The same as a frame. */
+char *proto_out_whisper(const struct proto_whisper *w);
+
+/* A supervisor's `chat` frame for a watched chat: proto_out_chat's fields
+ * plus "watching":true, "advisor":D, "whispers":[WHISPER...] and
+ * "urgent":B. history and whispers are stolen. */
+char *proto_out_watch(const struct proto_chat *c, json_t *history,
+		      const char *advisor, json_t *whispers, bool urgent);
+
+/* A transferred chat for its new advisor: proto_out_chat's fields plus
+ * "note":S|null, "note_redacted":B, "from":D (who transferred it),
+ * "transferred":true and "urgent":B. history is stolen. */
+char *proto_out_transfer_chat(const struct proto_chat *c, json_t *history,
+			      const char *note, bool note_redacted,
+			      const char *from, bool urgent);
+
+/* {"type":"transferred","chat":ID,"to":D,"to_username":U} */
+char *proto_out_transferred(int64_t chat, const char *to,
+			    const char *to_username);
+
+/* {"type":"unwatched","chat":ID} */
+char *proto_out_unwatched(int64_t chat);
+
+/* {"type":"urgent","chat":ID,"on":B} */
+char *proto_out_urgent(int64_t chat, bool on);
+
+/* {"type":"alert","chat":ID,"advisor":D} */
+char *proto_out_alert(int64_t chat, const char *advisor);
+
+/* One advisor session on the board. */
+struct proto_board_advisor {
+	const char *name;               /* display name */
+	const char *username;           /* for a transfer's `to` */
+	bool online;                    /* connected now */
+	bool available;                 /* connected and available */
+	bool supervisor;
+	int chats;                      /* chats it holds */
+};
+
+/* One running chat on the board. */
+struct proto_board_chat {
+	int64_t chat;
+	const char *advisor;            /* display name */
+	const char *advisor_username;
+	int64_t started;                /* taken */
+	int64_t last_msg;               /* last message, else taken */
+	bool urgent;
+	const char *lang;
+	const char *topic;              /* NULL or "": JSON null */
+};
+
+/* {"type":"board","length":N,"queue":[...as queue's waiting...],
+ *  "advisors":[{"name","username","online","available","supervisor",
+ *  "chats"}],"chats":[{"chat","advisor","advisor_username","started",
+ *  "last_msg","urgent","lang","topic"}]} */
+char *proto_out_board(size_t length, const struct proto_waiting *w,
+		      size_t n_waiting, const struct proto_board_advisor *a,
+		      size_t n_advisors, const struct proto_board_chat *c,
+		      size_t n_chats);
 /* ---- questions left while closed (CONTRACT.md section 9) ---- */
 
 /* One open question in an advisor's `questions` list; strings borrowed. */

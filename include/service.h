@@ -64,6 +64,10 @@ struct svc_io {
 	 * such frames instead of the ordinary cap (net_send_history). May be
 	 * NULL: such frames then go through `send`. */
 	int (*send_history)(struct net_conn *c, char *text, size_t budget);
+	/* Drop every frame queued for c, released or not (net_drop_queue):
+	 * c is being closed because another connection took its place. May
+	 * be NULL. */
+	void (*drop_queue)(struct net_conn *c);
 };
 
 /* Create the service over a store it does not own; io is copied. NULL on
@@ -141,6 +145,30 @@ void svc_on_wake(struct svc *s);
  *    length is read again from the store.
  */
 void svc_end_turn(struct svc *s);
+
+/*
+ * Before each poll, main reports how long the loop went without polling:
+ * from the last poll's return through its callbacks, the turn's commit and
+ * the timers (busy_ms). Two things follow from it (issue 14):
+ *  - the rate limit allows for frames that were sent in time but read late:
+ *    a connection may send SVC_RATE_LIMIT frames a second, and while turns
+ *    are long the frames of that long arrive at once;
+ *  - while the loop stays that busy (svc_overloaded), new residents get
+ *    `queue_full` at hello, so that the running chats keep their pace.
+ */
+void svc_loop_busy(struct svc *s, uint64_t busy_ms);
+
+#define SVC_OVERLOAD_MS 200         /* turns this long: no new residents
+				     * (svc_overloaded) */
+
+/* Is the loop too busy to take new residents? True while the moving
+ * average of busy_ms (each turn moves it a sixteenth of the way) is
+ * SVC_OVERLOAD_MS or more: turns that long, one after another. */
+bool svc_overloaded(const struct svc *s);
+
+/* Are position pushes left for the next turns (svc_end_turn sends a
+ * share each turn)? main keeps the loop turning while they are. */
+bool svc_pushing(const struct svc *s);
 
 /* Every 250 ms: coalesced position and queue pushes; once a second also the
  * timeouts (resume grace, idle chats). */

@@ -21,6 +21,7 @@
  *   outcome         the CHAT's start      -              outcome id
  *   feedback        rating given          1..5           -
  *   blocked         an advisor's block    hours          -
+ *   urgent          a chat's first mark   -              -
  *   question        question left         -              -
  *   answered        question answered     asked..answer, s -
  *   told_late       first "may_not_be_served" to a chat  -  -
@@ -30,9 +31,11 @@
  *
  * JSON also has "languages" (id -> residents queued), after the contract's
  * keys, then "blocked" (CONTRACT.md section 7: blocks set by advisors),
- * then "questions", "answered", "answer_p50_s" (time to answer, null when
- * none) and "told_may_not_be_served" (CONTRACT.md section 9); CSV has the
- * contract's scalar columns in its order, then those five.
+ * then "urgent" (section 8: chats marked urgent, each counted once, on the
+ * day of its first mark), then "questions", "answered", "answer_p50_s"
+ * (time to answer, null when none) and "told_may_not_be_served" (CONTRACT.md
+ * section 9); CSV has the contract's scalar columns in its order, then
+ * "blocked", "urgent" and those four.
  *
  * Percentiles are nearest-rank: the p-th percentile of n sorted values
  * v[1..n] is v[ceil(p * n / 100)]. So p50 of {10, 20} is 10, p50 of
@@ -62,6 +65,7 @@ enum stats_kind {
 	STATS_OUTCOME,
 	STATS_FEEDBACK,
 	STATS_BLOCKED,
+	STATS_URGENT,
 	STATS_QUESTION,
 	STATS_ANSWERED,
 	STATS_TOLD_LATE,
@@ -105,6 +109,7 @@ struct stats_day {
 	int ratings[5];                 /* feedback 1..5 */
 	struct stats_counts topics, outcomes, languages;
 	int blocked;                    /* blocks set by advisors */
+	int urgent;                     /* chats marked urgent */
 	int questions, answered;        /* questions left, answered */
 	int64_t answer_p50;             /* time to answer, -1: none */
 	int told_may_not_be_served;     /* chats told the wait may run past

@@ -134,9 +134,15 @@ int store_chat_taken(struct store *st, int64_t id, int64_t at);
 /* A chat handed back to the queue (its advisor left): served again later.
  * It keeps its place by original arrival and is marked requeued. */
 int store_chat_requeued(struct store *st, int64_t id);
-/* The end of a chat; its token digest, its advisor and its messages' cids
- * are forgotten (nothing can be resent to an ended chat). */
+/* The end of a chat; its token digest and its advisor are forgotten (it
+ * cannot be resumed after a restart). Its messages' cids are kept: within
+ * the resume grace a resident may resend a message the end overtook, and
+ * gets the stored MSG back (CONTRACT.md section 7). */
 int store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by);
+/* Forget the cids of chat `id`'s messages: it has ended and nobody can
+ * resend to it any more (its resume grace is over). A stop before this
+ * leaves them to store_close_orphans/store_close_unresumable. */
+int store_chat_forget_cids(struct store *st, int64_t id);
 /* A sign of life that is not a message (a ping answering idle_warning):
  * the rebuilt chat's idle clock starts from the latest of this, the take,
  * the start and the last message. */
@@ -154,6 +160,8 @@ int store_chat_feedback(struct store *st, int64_t id, int rating);
  * Its end, for the chat and its event, is its last sign of life (start,
  * take, last message, store_chat_touch), not `now`, so a crash at night
  * does not stretch waits and durations until the morning; `now` caps it.
+ * The cids of these chats, and of chats the stop left ended but keyed
+ * (store_chat_forget_cids not yet run), are forgotten.
  * Used by a server that does not rebuild its chats.
  */
 int store_close_orphans(struct store *st, int64_t now);
@@ -186,6 +194,8 @@ struct store_chat {
 	bool requeued;                  /* handed back to the queue once */
 	bool email_requested;           /* a copy was asked for */
 	bool rated;                     /* feedback was given */
+	bool urgent;                    /* marked urgent (section 8) */
+	bool urgent_counted;            /* its "urgent" event is recorded */
 	/* Its topic/outcome events (store_stat_add rows), so that a re-tag
 	 * after the restart replaces them as before: found again by kind,
 	 * label and the chat's start (the events hold no chat id), each row
@@ -283,11 +293,16 @@ struct store_advisor {
 	char name[STORE_NAME_MAX];
 	char phc[160];
 	int64_t created_at;
+	bool supervisor;        /* role "supervisor" (else "advisor") */
 };
 
 /* Returns 0, 1 when the username exists already, or -1. */
 int store_advisor_add(struct store *st, const char *username,
 		      const char *name, const char *phc, int64_t at);
+/* As store_advisor_add, with the role: supervisor or advisor. */
+int store_advisor_add_role(struct store *st, const char *username,
+			   const char *name, const char *phc, int64_t at,
+			   bool supervisor);
 /* Returns 0 and fills *out, 1 when there is no such advisor, or -1. */
 int store_advisor_get(struct store *st, const char *username,
 		      struct store_advisor *out);
@@ -454,6 +469,48 @@ int store_outbox_each(struct store *st, int64_t due,
 		      int (*fn)(void *ctx, const struct store_outbox *o),
 		      void *ctx);
 
+/* --- the supervisors' desk (store_desk.c, CONTRACT.md section 8) --- */
+
+/* The account's role, committed at once (neuvo-admin advisor role): a
+ * live session takes it at its next login. Returns 0, 1 when there is no
+ * such advisor, or -1. */
+int store_advisor_set_role(struct store *st, const char *username,
+			   bool supervisor);
+
+/* The chat's urgent mark; once on, the chat counts as having been urgent
+ * (store_chat.urgent_counted) for good. Joins the turn's transaction. */
+int store_chat_urgent(struct store *st, int64_t id, bool on);
+
+/* An open chat moves to advisor account `advisor_id` (a transfer), so a
+ * restart gives it to that advisor. Joins the turn's transaction. */
+int store_chat_transfer(struct store *st, int64_t id, int64_t advisor_id);
+
+/* One internal line of a chat, seen only by its advisor and supervisors:
+ * a whisper, or the note that came with a transfer. Never in the email
+ * copy, the transcript export or anything the resident gets; deleted with
+ * its chat (store_purge). text must be redacted already. */
+enum store_whisper_kind {
+	STORE_WHISPER,                  /* "whisper" */
+	STORE_NOTE                      /* "note": with a transfer */
+};
+
+struct store_whisper {
+	enum store_whisper_kind kind;
+	const char *from;               /* display name of who wrote it */
+	const char *text;               /* redacted */
+	int64_t at;
+	bool redacted;
+};
+
+/* Keep one (joins the turn's transaction). */
+int store_whisper_add(struct store *st, int64_t chat_id,
+		      const struct store_whisper *w);
+
+/* Call fn for each of a chat's whispers and notes, oldest first; fn
+ * returns 0 to go on. Strings valid only during the call. */
+int store_whispers_each(struct store *st, int64_t chat_id,
+			int (*fn)(void *ctx, const struct store_whisper *w),
+			void *ctx);
 /* --- questions left while closed (CONTRACT.md section 9) ---
  *
  * A question is kept with its pickup code's digest (never the code), its

@@ -37,6 +37,7 @@ struct args {
 	const char *words[4];           /* command words, e.g. advisor add U */
 	int n_words;
 	const char *name;               /* --name */
+	const char *role;               /* --role: advisor | supervisor */
 	int days;                       /* --days */
 	const char *from, *to;          /* --from, --to: YYYY-MM-DD */
 	const char *format;             /* --format: csv | json */
@@ -68,8 +69,10 @@ print_help(void)
 	printf("usage: neuvo-admin --config PATH COMMAND [OPTIONS]\n"
 	       "       neuvo-admin --help | --version\n\n"
 	       "Commands:\n"
-	       "  advisor add USER --name NAME  (password on standard input)\n"
+	       "  advisor add USER --name NAME [--role advisor|supervisor]\n"
+	       "                 (password on standard input)\n"
 	       "  advisor list | advisor remove USER | advisor passwd USER\n"
+	       "  advisor role USER advisor|supervisor\n"
 	       "  hours [--days N]\n"
 	       "  stats --from YYYY-MM-DD --to YYYY-MM-DD "
 	       "[--format csv|json]\n"
@@ -110,6 +113,8 @@ string_option(struct args *a, const char *arg)
 		return &a->config;
 	if (!strcmp(arg, "--name"))
 		return &a->name;
+	if (!strcmp(arg, "--role"))
+		return &a->role;
 	if (!strcmp(arg, "--from"))
 		return &a->from;
 	if (!strcmp(arg, "--to"))
@@ -239,8 +244,22 @@ hash_from_stdin(char phc[AUTH_PHC_MAX])
 	return 0;
 }
 
+/* "advisor" or "supervisor" into *supervisor; -1 (said) for anything
+ * else. */
 static int
-advisor_add(struct store *st, const char *user, const char *name)
+parse_role(const char *role, bool *supervisor)
+{
+	if (!strcmp(role, "advisor") || !strcmp(role, "supervisor")) {
+		*supervisor = !strcmp(role, "supervisor");
+		return 0;
+	}
+	die("role '%s' must be advisor or supervisor", role);
+	return -1;
+}
+
+static int
+advisor_add(struct store *st, const char *user, const char *name,
+	    bool supervisor)
 {
 	char phc[AUTH_PHC_MAX];
 	int rc;
@@ -251,7 +270,8 @@ advisor_add(struct store *st, const char *user, const char *name)
 		return die("--name \"Display name\" (1-127 bytes) is required");
 	if ((rc = hash_from_stdin(phc)))
 		return rc;
-	rc = store_advisor_add(st, user, name, phc, (int64_t)time(NULL));
+	rc = store_advisor_add_role(st, user, name, phc, (int64_t)time(NULL),
+				    supervisor);
 	if (rc == 1)
 		return die("advisor '%s' exists already", user);
 	if (rc)
@@ -268,7 +288,8 @@ print_advisor(void *ctx, const struct store_advisor *a)
 
 	(void)ctx;
 	hours_format_rfc3339(t, when, sizeof(when));
-	printf("%s\t%s\t%s\n", a->username, a->name, when);
+	printf("%s\t%s\t%s\t%s\n", a->username, a->name, when,
+	       a->supervisor ? "supervisor" : "advisor");
 	return 0;
 }
 
@@ -302,25 +323,70 @@ advisor_remove(struct store *st, const char *user)
 	return 0;
 }
 
+/* advisor role USER ROLE: takes effect at the account's next login. */
+static int
+advisor_role(struct store *st, const char *user, bool supervisor)
+{
+	int rc = store_advisor_set_role(st, user, supervisor);
+
+	if (rc == 1)
+		return die("no advisor '%s'", user);
+	if (rc)
+		return die("database error changing '%s'", user);
+	printf("%s is now %s (from the next login)\n", user,
+	       supervisor ? "a supervisor" : "an advisor");
+	return 0;
+}
+
+/* The words and options of `advisor VERB ...` are right for the verb;
+ * *supervisor gets the role asked for (add, role). 0, or the exit code
+ * (said). */
+static int
+advisor_usage(const struct args *a, const char *verb, bool *supervisor)
+{
+	int want = !strcmp(verb, "list") ? 2 : !strcmp(verb, "role") ? 4 : 3;
+
+	*supervisor = false;
+	if (strcmp(verb, "add") && strcmp(verb, "list") &&
+	    strcmp(verb, "remove") && strcmp(verb, "passwd") &&
+	    strcmp(verb, "role"))
+		return a->n_words < 2
+		       ? die("usage: advisor add USER --name N [--role R] | "
+			     "list | remove USER | passwd USER | role USER R")
+		       : die("unknown advisor command '%s'", verb);
+	if (a->n_words != want)
+		return !strcmp(verb, "list")
+		       ? die("advisor list takes no more arguments")
+		       : !strcmp(verb, "role")
+		       ? die("usage: advisor role USER advisor|supervisor")
+		       : die("usage: advisor add USER --name N [--role R] | "
+			     "list | remove USER | passwd USER | role USER R");
+	if (a->role && strcmp(verb, "add"))
+		return die("--role is for advisor add; use advisor role USER "
+			   "ROLE");
+	if (!strcmp(verb, "role") && parse_role(a->words[3], supervisor))
+		return EXIT_USAGE;
+	if (!strcmp(verb, "add") && a->role && parse_role(a->role, supervisor))
+		return EXIT_USAGE;
+	return 0;
+}
+
 static int
 cmd_advisor(const struct args *a, const struct config *cfg)
 {
 	const char *verb = a->n_words > 1 ? a->words[1] : "";
 	struct store *st;
+	bool supervisor;
 	int rc;
 
-	if (strcmp(verb, "list") && a->n_words != 3)
-		return die("usage: advisor add USER --name N | list | remove "
-			   "USER | passwd USER");
-	if (!strcmp(verb, "list") && a->n_words != 2)
-		return die("advisor list takes no more arguments");
-	if (strcmp(verb, "add") && strcmp(verb, "list") &&
-	    strcmp(verb, "remove") && strcmp(verb, "passwd"))
-		return die("unknown advisor command '%s'", verb);
+	if ((rc = advisor_usage(a, verb, &supervisor)))
+		return rc;
 	if (store_open(cfg->database, 5000, &st))
 		return die("cannot open the database %s", cfg->database);
 	if (!strcmp(verb, "add"))
-		rc = advisor_add(st, a->words[2], a->name);
+		rc = advisor_add(st, a->words[2], a->name, supervisor);
+	else if (!strcmp(verb, "role"))
+		rc = advisor_role(st, a->words[2], supervisor);
 	else if (!strcmp(verb, "list"))
 		rc = store_advisor_each(st, print_advisor, NULL) ? 1 : 0;
 	else if (!strcmp(verb, "remove"))

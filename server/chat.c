@@ -10,12 +10,16 @@
  * (chat_requeue, called by login.c's sweep).
  *
  * A `msg` with a cid the chat already holds from that sender is answered
- * with the stored MSG, never stored twice (answer_resend).
+ * with the stored MSG, never stored twice (answer_resend), also after the
+ * chat has ended: a resident resuming into an ended chat may resend what
+ * the end overtook. The cids are kept until its resume grace is over
+ * (chat_sweep), then forgotten in the store.
  *
  * Every rule here is in memory plus one store write; frames are built by
  * protocol.c and queued with svc_send (service.c), which holds them until
  * the turn commits. Positions and the advisors' queue view are pushed by
- * chat_push_queue from svc_tick, never from a handler. Loop thread only.
+ * chat_push_queue from svc_tick, never from a handler; positions left over
+ * (chat_push_positions) follow at the end of the next turns. Loop thread only.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,6 +34,7 @@
 #include "svc_internal.h"
 
 #define QUEUE_VIEW_MAX 100          /* waiting entries listed to advisors */
+#define POSITIONS_PER_TURN 256      /* position pushes in one loop turn */
 #define IDLE_WARN_S 120             /* warn this long before idle timeout */
 #define KEEP_ENDED_S 3600           /* an ended chat can be tagged this long */
 
@@ -84,10 +89,8 @@ history_add(void *ctx, const struct store_msg *m)
 	return rc;
 }
 
-/* The chat's stored messages as a JSON array for `own`'s side (a new
- * reference; NULL on OOM). */
-static json_t *
-history_json(struct svc *s, const struct chat *c, const char *own)
+json_t *
+chat_history_json(struct svc *s, const struct chat *c, const char *own)
 {
 	struct history h = { json_array(), own };
 	json_t *arr = h.arr;
@@ -186,16 +189,16 @@ chat_of(struct queue_node *n)
 
 /* ------------------------------------------------------------ chat states */
 
-static int
-slot_max(const struct svc *s)
+int
+chat_slot_max(const struct svc *s)
 {
 	int m = s->cfg->max_chats_per_advisor;
 
 	return m > SVC_MAX_SLOTS ? SVC_MAX_SLOTS : m;
 }
 
-static void
-slot_remove(struct advisor *a, struct chat *c)
+void
+chat_slot_remove(struct advisor *a, struct chat *c)
 {
 	int i;
 
@@ -229,7 +232,7 @@ chat_end(struct svc *s, struct chat *c, enum proto_ended_by by)
 		svc_stat(s, now, STATS_ENDED, now - c->taken_at, by_name);
 		queue_estimator_add(&s->est, (double)(now - c->taken_at));
 		if (c->advisor)
-			slot_remove(c->advisor, c);
+			chat_slot_remove(c->advisor, c);
 	}
 	c->state = CHAT_ENDED;
 	c->ended_at = now;
@@ -239,6 +242,7 @@ chat_end(struct svc *s, struct chat *c, enum proto_ended_by by)
 		outbox_chat_ended(s);   /* its copy goes now */
 	svc_send(s, c->resident, proto_out_ended(by, 0));
 	svc_send(s, advisor_peer(c), proto_out_ended(by, c->id));
+	desk_on_ended(s, c, by);
 	if (by == PROTO_BY_TIMEOUT)
 		s->n.ended_timeout++;
 	chat_assign_waiting(s);
@@ -251,7 +255,7 @@ chat_forget(struct svc *s, struct chat *c)
 
 	queue_remove(&s->queue, &c->qnode);
 	if (c->advisor)
-		slot_remove(c->advisor, c);
+		chat_slot_remove(c->advisor, c);
 	if (c->resident)
 		c->resident->chat = NULL;
 	for (pp = &s->chats; *pp; pp = &(*pp)->next) {
@@ -291,7 +295,7 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 	pc = (struct proto_chat){ c->id, c->lang, c->topic,
 				  c->taken_at - c->qnode.enqueued_at, false };
 	svc_send_history(s, a->peer,
-			 proto_out_chat(&pc, history_json(s, c, "advisor")));
+			 proto_out_chat(&pc, chat_history_json(s, c, "advisor")));
 	svc_send(s, c->resident, proto_out_assigned(a->name));
 }
 
@@ -302,7 +306,7 @@ best_advisor(struct svc *s)
 	struct advisor *a, *best = NULL;
 
 	for (a = s->advisors; a; a = a->next) {
-		if (!a->peer || !a->available || a->n_active >= slot_max(s))
+		if (!a->peer || !a->available || a->n_active >= chat_slot_max(s))
 			continue;
 		if (!best || a->n_active < best->n_active)
 			best = a;
@@ -363,6 +367,7 @@ chat_requeue(struct svc *s, struct advisor *a)
 		chat_queue_place(s, c);
 		(void)store_chat_requeued(s->st, c->id);
 		s->n.requeued++;
+		desk_on_requeued(s, c);
 	}
 	s->queue_dirty = true;
 }
@@ -532,7 +537,7 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 		/* The old connection is a dead phone link the server has not
 		 * noticed yet: the newest one wins. */
 		c->resident->chat = NULL;
-		svc_close_peer(s, c->resident, 1000, "resumed elsewhere");
+		svc_close_replaced(s, c->resident, 1000, "resumed elsewhere");
 	}
 	c->resident = p;
 	c->gone_at = 0;
@@ -544,7 +549,7 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 	/* `resumed` does not carry the flag: a `position` follows if due. */
 	c->sent_late = false;
 	svc_send_history(s, p, proto_out_resumed(proto_state_of(c->state), pos,
-		c->sent_wait, history_json(s, c, "resident"),
+		c->sent_wait, chat_history_json(s, c, "resident"),
 		c->state == CHAT_ACTIVE && c->advisor ? c->advisor->name
 						      : NULL));
 }
@@ -602,7 +607,9 @@ post_message(struct svc *s, struct chat *c, const char *from,
 	s->n.messages++;
 	svc_stat(s, c->started_at, STATS_MESSAGE, 1, from);
 	c->last_activity = stored->at;
+	c->last_msg_at = stored->at;
 	c->idle_warned = false;
+	desk_on_msg(s, c, &live);
 	svc_send_soft(s, c->resident,
 		      proto_out_msg(&live, by_resident ? cid : NULL, 0));
 	if (c->state == CHAT_ACTIVE && advisor_peer(c))
@@ -658,11 +665,31 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	free(key);
 }
 
+/* A `msg` to ended chat c: true when `cid` is stored already from `from`
+ * and was answered with its MSG; anything new is the caller's to refuse. */
+static bool
+resent_after_end(struct svc *s, struct chat *c, const char *from,
+		 json_t *cid)
+{
+	char *key;
+	bool answered;
+
+	if (!cid || c->cids_forgotten)
+		return false;
+	key = json_dumps(cid, JSON_COMPACT | JSON_ENCODE_ANY);
+	answered = key && answer_resend(s, c, from, key, cid);
+	free(key);
+	return answered;
+}
+
 void
 chat_on_resident_msg(struct svc *s, struct peer *p, const struct proto_in *in)
 {
 	struct chat *c = p->chat;
 
+	if (c && c->state == CHAT_ENDED &&
+	    resent_after_end(s, c, "resident", in->cid))
+		return;
 	if (!c || c->state == CHAT_ENDED) {
 		svc_send_error(s, p, "not_allowed", "no open chat");
 		return;
@@ -735,22 +762,30 @@ chat_on_ping(struct svc *s, struct peer *p)
 
 /* ---------------------------------------------------------------- advisors */
 
-/* The advisors' view of the queue: its first QUEUE_VIEW_MAX entries. */
-static char *
-queue_view(struct svc *s)
+size_t
+chat_queue_list(struct svc *s, struct proto_waiting *w, size_t max)
 {
-	struct proto_waiting w[QUEUE_VIEW_MAX];
 	struct queue_node *n;
 	int64_t now = svc_now(s);
 	size_t listed = 0;
 
-	for (n = queue_first(&s->queue); n && listed < QUEUE_VIEW_MAX;
+	for (n = queue_first(&s->queue); n && listed < max;
 	     n = queue_next(&s->queue, n), listed++) {
 		struct chat *c = chat_of(n);
 
 		w[listed] = (struct proto_waiting){ c->id,
 			now - n->enqueued_at, c->lang, c->topic };
 	}
+	return listed;
+}
+
+/* The advisors' view of the queue: its first QUEUE_VIEW_MAX entries. */
+static char *
+queue_view(struct svc *s)
+{
+	struct proto_waiting w[QUEUE_VIEW_MAX];
+	size_t listed = chat_queue_list(s, w, QUEUE_VIEW_MAX);
+
 	return proto_out_queue(s->queue.length, w, listed);
 }
 
@@ -766,7 +801,10 @@ chat_greet_advisor(struct svc *s, struct advisor *a)
 			c->taken_at - c->qnode.enqueued_at, true };
 
 		svc_send_history(s, a->peer, proto_out_chat(&pc,
-				 history_json(s, c, "advisor")));
+				 chat_history_json(s, c, "advisor")));
+		/* CONTRACT.md section 8: the mark outlives a reconnect */
+		if (c->urgent)
+			svc_send(s, a->peer, proto_out_urgent(c->id, true));
 	}
 }
 
@@ -801,7 +839,7 @@ chat_on_take(struct svc *s, struct peer *p, const struct proto_in *in)
 		}
 		c = chat_of(n);
 	}
-	if (a->n_active >= slot_max(s)) {
+	if (a->n_active >= chat_slot_max(s)) {
 		svc_send_error(s, p, "too_many_chats",
 			       "end a chat before taking another");
 		return;
@@ -815,6 +853,11 @@ advisor_chat(struct svc *s, struct peer *p, int64_t id)
 {
 	struct chat *c = chat_find(s, id);
 
+	if (c && c->advisor != p->adv && desk_watches(p->adv, id)) {
+		svc_send_error(s, p, "not_allowed", "a watched chat is read "
+			       "only; whisper to its advisor instead");
+		return NULL;
+	}
 	if (!c || c->advisor != p->adv) {
 		svc_send_error(s, p, "unknown_chat", "not one of your chats");
 		return NULL;
@@ -839,8 +882,12 @@ advisor_active_chat(struct svc *s, struct peer *p, int64_t id)
 void
 chat_on_advisor_msg(struct svc *s, struct peer *p, const struct proto_in *in)
 {
-	struct chat *c = advisor_active_chat(s, p, in->chat);
+	struct chat *c = chat_find(s, in->chat);
 
+	if (c && c->advisor == p->adv && c->state == CHAT_ENDED &&
+	    resent_after_end(s, c, "advisor", in->cid))
+		return;
+	c = advisor_active_chat(s, p, in->chat);
 	if (c)
 		on_message(s, c, "advisor", in->text, in->cid);
 }
@@ -906,29 +953,49 @@ chat_on_tag(struct svc *s, struct peer *p, const struct proto_in *in)
 
 /* ------------------------------------------------------------------ timers */
 
+/*
+ * Changed positions, front of the queue first, at most POSITIONS_PER_TURN;
+ * s->positions_pending says whether some are left for the next turn. A take
+ * while 10,000 wait changes every position: pushed in one turn, that turn
+ * would hold up every running chat (issue 14), so they are spread over
+ * turns (main keeps the loop turning meanwhile: svc_pushing). A change of
+ * may_not_be_served alone (CONTRACT.md section 9) is a change too.
+ */
 void
 chat_push_positions(struct svc *s)
 {
+	int free_slots, n_adv = chat_advisors_available(s, &free_slots);
 	struct late_clock clock;
 	struct queue_node *n;
-	size_t pos = 1;
+	size_t pos = 1, sent = 0;
 
 	late_clock_read(s, &clock);
 	for (n = queue_first(&s->queue); n; n = queue_next(&s->queue, n), pos++) {
 		struct chat *c = chat_of(n);
-		long wait = chat_estimate(s, pos);
-		bool late = chat_late(s, c, pos, wait, &clock);
+		long wait;
+		bool late;
 
-		if (!c->resident ||
-		    (c->sent_position == pos && c->sent_wait == wait &&
-		     c->sent_late == late))
+		if (!c->resident)
 			continue;
+		wait = queue_estimate_wait(&s->est, pos, n_adv,
+					   s->cfg->max_chats_per_advisor,
+					   free_slots);
+		late = chat_late(s, c, pos, wait, &clock);
+		if (c->sent_position == pos && c->sent_wait == wait &&
+		    c->sent_late == late)
+			continue;
+		if (sent == POSITIONS_PER_TURN) {
+			s->positions_pending = true;
+			return;
+		}
 		c->sent_position = pos;
 		c->sent_wait = wait;
 		c->sent_late = late;
 		svc_send_soft(s, c->resident,
 			      proto_out_position(pos, wait, late));
+		sent++;
 	}
+	s->positions_pending = false;
 }
 
 /* One view, built once, copied to every connected advisor. */
@@ -990,6 +1057,11 @@ chat_sweep(struct svc *s, int64_t now)
 			continue;
 		if (c->state != CHAT_ENDED)
 			chat_end(s, c, PROTO_BY_DISCONNECT);
+		/* Nobody can resume it to resend: its cids go now, even if it
+		 * is kept a while for tagging. */
+		if (!c->cids_forgotten &&
+		    store_chat_forget_cids(s->st, c->id) == 0)
+			c->cids_forgotten = true;
 		/* The advisor may still tag it for a while after the end. */
 		if (c->advisor && now - c->ended_at < KEEP_ENDED_S)
 			continue;

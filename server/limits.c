@@ -4,6 +4,8 @@
  * client address, or one chat, from using up what everyone shares.
  *
  *   at hello     a blocked address gets {"type":"blocked"} (close 1000);
+ *                while the loop is overloaded (svc_overloaded) anyone gets
+ *                queue_full (close 1000);
  *                one that opened max_new_chats_per_address_per_hour chats
  *                this hour gets rate_limited (close 1008); one with
  *                max_queued_per_address chats waiting gets queue_full as if
@@ -16,7 +18,11 @@
  *   histories    a `chat` or `resumed` frame is sent by svc_send_history,
  *                held to a budget derived from these caps instead of the
  *                ordinary send cap, so no history the caps allow costs an
- *                advisor its connection.
+ *                advisor its connection. A connection replaced by a resume
+ *                or a login elsewhere drops what is queued for it at once
+ *                (svc_close_replaced), so reconnecting many times over a
+ *                link that stopped reading holds one history, not one per
+ *                dead connection until its ping timeout.
  *   block        an advisor ends its chat and refuses its resident's address
  *                for 1-24 hours.
  *
@@ -26,6 +32,28 @@
  * outlive a connection are guard.c's; the chats waiting per address are
  * counted from the queue itself, so they cannot drift from it whatever
  * takes, ends, requeues or rollbacks do. Loop thread only.
+ *
+ * What a restart leaves open (known, kept on purpose). No address is at
+ * rest (CONTRACT.md section 5), so a chat rebuilt after a restart has no
+ * address until its resident resumes it (limits_chat_resumed charges it to
+ * the address it resumes from, and from then on it counts against that
+ * address's max_queued_per_address). Until then it counts for nobody: an
+ * address that had its max_queued_per_address chats waiting before the
+ * restart can open as many new ones first and resume the old ones after,
+ * holding twice the cap; it gets no further hello until it is below the
+ * cap again. Rebuilt chats not resumed within resume_grace_s are ended, so
+ * the excess lasts only while the visitor keeps those chats waiting, and
+ * the whole queue stays within [queue] max_length. Other answers were
+ * weighed and refused: a keyed hash of the address stored
+ * with the chat is still personal data at rest (the key would have to be
+ * at rest too, or the hash is worthless after the restart); counting the
+ * rebuilt-but-unresumed chats against every address would refuse each
+ * newcomer for the whole grace after a restart with a few people waiting;
+ * ending an address's newest chats when a resume takes it over the cap
+ * would end chats that were told `queued` (a shared household address
+ * looks the same). Likewise the hourly count
+ * (max_new_chats_per_address_per_hour) is in memory only: a restart gives
+ * every address a fresh hour.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -115,11 +143,18 @@ queued_from(const struct svc *s, const struct guard_key *k, int max)
 	return count >= max;
 }
 
-/* The hourly count first: it costs one lookup, so an address that used up
- * its hour is turned away without a walk of the queue. */
+/* A loop too busy to take anyone new comes first (issue 14: new residents
+ * wait outside rather than slow the running chats). Then the hourly count:
+ * it costs one lookup, so an address that used up its hour is turned away
+ * without a walk of the queue. */
 bool
 limits_refuse_hello(struct svc *s, struct peer *p, int64_t now)
 {
+	if (svc_overloaded(s)) {
+		s->lim.overloaded++;
+		chat_refuse_full(s, p, now);
+		return true;
+	}
 	if (guard_key_unknown(&p->addr))
 		return false;
 	if (!guard_open_allowed(s->lim.guard, &p->addr,
@@ -262,6 +297,10 @@ limits_history_budget(struct svc *s, const struct peer *p, size_t len)
 		if (p->adv && p->adv->n_active > n)
 			n = p->adv->n_active;
 		chats = (size_t)(n < SVC_MAX_SLOTS ? n : SVC_MAX_SLOTS);
+		/* A watched chat's frame holds its history and its whispers
+		 * (each capped like a chat's text): two chats' worth. */
+		if (p->adv)
+			chats += 2 * (size_t)desk_watch_count(p->adv);
 	}
 	return times_saturated(one, chats);
 }

@@ -10,10 +10,16 @@
  * back on the loop thread. At most LOGINS_IN_FLIGHT checks run at once;
  * further logins wait their turn in a FIFO of at most LOGINS_WAITING_MAX
  * (LOGINS_WAITING_PER_ADDRESS of them from one client address), so bogus
- * logins in flight delay the real advisor but never fail her. Past that
- * bound the login is answered error `unavailable` with a retry hint and
- * close 1013 (try again later): holding it would let memory grow without
- * bound, and auth_failed would say her password was wrong.
+ * logins in flight delay the real advisor but never fail her. When every
+ * place is taken, a login from an address with fewer waiting takes the
+ * place of the newest one of the address with the most (login_room): the
+ * shed one, or a login refused because its own address already holds as
+ * many as any, is answered error `unavailable` with a retry hint and close
+ * 1013 (try again later): holding it would let memory grow without bound,
+ * and auth_failed would say its password was wrong. What is left: an
+ * attacker holding a waiting login from each of 64 addresses (none with
+ * more than the real advisor would have) still makes her retry until a
+ * place frees; each check frees one within a second or so.
  *
  * Failures are counted by throttle.c (pure) per (client address, username)
  * and per client address, before a login is queued and again when its turn
@@ -25,6 +31,21 @@
  * digest up in the store (so it works after a restart), answers with the
  * same token and keeps that expiry. A session has one token: a new
  * password login deletes the one it replaces. `logout` deletes it at once.
+ *
+ * A logout is final at once in memory: the session ends, the client gets
+ * `logged_out` and close 1000, and the token's digest is kept in a short
+ * list (s->login.logged_out) that token logins are checked against. If the
+ * turn's commit fails (a full disk) the store's delete is rolled back and
+ * `logged_out` is withheld with the turn's other frames (the close 1000
+ * still goes, and is true): the token does not work here; login_sweep
+ * deletes it again once the store works, until the store shows it gone.
+ * Only a restart before that can revive the token (until its 12 hours are
+ * up): the list is not at rest. With LOGOUTS_PENDING_MAX logouts
+ * unconfirmed a further logout is answered `unavailable` and its session
+ * stays. (A password login's delete of the token it replaces is left out
+ * on purpose: when that commit fails, its login_ok is withheld too, and
+ * the old token is the one the client still holds.)
+ *
  * neuvo-admin's passwd and remove delete an account's tokens in another
  * process: login_sweep polls store_changed_elsewhere each second and then
  * checks every session's token, closing those whose token is gone.
@@ -219,19 +240,22 @@ session_new_token(struct svc *s, struct advisor *a,
 }
 
 /* Bind peer p to session a and greet it; `token` is the session's token as
- * the client keeps it. */
+ * the client keeps it, `supervisor` the account's role as read now. */
 static void
-login_ok(struct svc *s, struct peer *p, struct advisor *a, const char *token)
+login_ok(struct svc *s, struct peer *p, struct advisor *a, const char *token,
+	 bool supervisor)
 {
 	if (a->peer && a->peer != p) {
 		a->peer->adv = NULL;
-		svc_close_peer(s, a->peer, 1000, "logged in elsewhere");
+		svc_close_replaced(s, a->peer, 1000, "logged in elsewhere");
 	}
 	a->peer = p;
 	a->gone_at = 0;
 	p->adv = a;
 	s->n.logins_ok++;
-	svc_send(s, p, proto_out_login_ok(a->name, token, a->available));
+	desk_session_started(s, a, supervisor);
+	svc_send(s, p, proto_out_login_ok(a->name, token, a->available,
+					  a->supervisor));
 	chat_greet_advisor(s, a);
 	s->queue_dirty = true;          /* estimates change with advisors */
 	chat_assign_waiting(s);
@@ -273,7 +297,7 @@ password_ok(struct svc *s, struct peer *p, const struct store_advisor *acc)
 				  "try again");
 		return;
 	}
-	login_ok(s, p, a, token);
+	login_ok(s, p, a, token, acc->supervisor);
 	OPENSSL_cleanse(token, sizeof(token));
 }
 
@@ -372,20 +396,89 @@ login_pump(struct svc *s)
 	}
 }
 
-/* May one more login from `addr` wait its turn? */
-static bool
-login_room(const struct svc *s, const char *addr)
+/* Unlink waiting job j (prev: the one before it, NULL at the head). */
+static void
+wait_unlink(struct svc *s, struct login_job *j, struct login_job *prev)
+{
+	if (prev)
+		prev->next = j->next;
+	else
+		s->login.wait_head = j->next;
+	if (s->login.wait_tail == j)
+		s->login.wait_tail = prev;
+	s->login.waiting--;
+	j->next = NULL;
+}
+
+/* How many waiting logins come from `addr`. */
+static int
+waiting_from(const struct svc *s, const char *addr)
 {
 	const struct login_job *j;
-	int same = 0;
+	int n = 0;
+
+	for (j = s->login.wait_head; j; j = j->next)
+		n += !strcmp(j->addr, addr);
+	return n;
+}
+
+/*
+ * The waiting login to shed for a newcomer that has `mine` waiting from
+ * its own address: the newest one of the address with the most waiting,
+ * if that is more than `mine` + 1 would be (so the newcomer never pushes
+ * out an address holding no more than it would). NULL: shed nobody. The
+ * one before it is in *prev. Quadratic in LOGINS_WAITING_MAX (64): fine.
+ */
+static struct login_job *
+shed_victim(const struct svc *s, int mine, struct login_job **prev)
+{
+	struct login_job *j, *before = NULL, *victim = NULL;
+	int most = mine + 1;
+
+	*prev = NULL;
+	for (j = s->login.wait_head; j; before = j, j = j->next) {
+		int n = waiting_from(s, j->addr);
+
+		if (n > most || (n == most && victim &&
+				 !strcmp(victim->addr, j->addr))) {
+			most = n;
+			victim = j;
+			*prev = before;
+		}
+	}
+	return victim;
+}
+
+/*
+ * May one more login from `addr` wait its turn? Each address may have
+ * LOGINS_WAITING_PER_ADDRESS waiting. When all LOGINS_WAITING_MAX places
+ * are taken, the address with the most waiting gives one up (its newest
+ * is answered `unavailable`, as if it had come last), so many logins from
+ * a few addresses never keep out the real advisor from another.
+ */
+static bool
+login_room(struct svc *s, const char *addr)
+{
+	struct login_job *victim, *prev;
+	int mine;
 
 	if (s->login.running < LOGINS_IN_FLIGHT)
 		return true;
-	if (s->login.waiting >= LOGINS_WAITING_MAX)
+	mine = waiting_from(s, addr);
+	if (mine >= LOGINS_WAITING_PER_ADDRESS)
 		return false;
-	for (j = s->login.wait_head; j; j = j->next)
-		same += !strcmp(j->addr, addr);
-	return same < LOGINS_WAITING_PER_ADDRESS;
+	if (s->login.waiting < LOGINS_WAITING_MAX)
+		return true;
+	victim = shed_victim(s, mine, &prev);
+	if (!victim)
+		return false;
+	wait_unlink(s, victim, prev);
+	victim->p->job = NULL;
+	s->n.logins_busy++;
+	login_unavailable(s, victim->p, "too many logins are being checked; "
+			  "try again in a few seconds");
+	job_free(victim);
+	return true;
 }
 
 static void
@@ -408,15 +501,18 @@ login_password(struct svc *s, struct peer *p, const struct proto_in *in)
 		login_failed(s, p);
 		return;
 	}
-	if (!login_room(s, addr)) {
-		s->n.logins_busy++;
-		login_unavailable(s, p, "too many logins are being checked; "
-				  "try again in a few seconds");
-		return;
-	}
+	/* Allocated first: a login shed for this one must not lose its
+	 * place for nothing. */
 	j = calloc(1, sizeof(*j));
 	if (!j) {
 		login_unavailable(s, p, "out of memory; try again");
+		return;
+	}
+	if (!login_room(s, addr)) {
+		free(j);
+		s->n.logins_busy++;
+		login_unavailable(s, p, "too many logins are being checked; "
+				  "try again in a few seconds");
 		return;
 	}
 	j->s = s;
@@ -434,6 +530,59 @@ login_password(struct svc *s, struct peer *p, const struct proto_in *in)
 	login_pump(s);
 }
 
+/* ------------------------------------------------------------------ logouts */
+
+/* Is `digest` logged out, its delete perhaps not yet in the store? */
+static bool
+is_logged_out(const struct svc *s, const uint8_t digest[AUTH_DIGEST_LEN])
+{
+	int i;
+
+	for (i = 0; i < s->login.n_logged_out; i++)
+		if (auth_digest_equal(s->login.logged_out[i].digest, digest))
+			return true;
+	return false;
+}
+
+static void
+logged_out_remove(struct svc *s, int i)
+{
+	struct login_state *l = &s->login;
+
+	l->logged_out[i] = l->logged_out[--l->n_logged_out];
+	OPENSSL_cleanse(&l->logged_out[l->n_logged_out],
+			sizeof(l->logged_out[0]));
+}
+
+/* Once a logout's turn is over and the store works: is its token gone
+ * from the store? Then it is forgotten here; if not (the commit failed),
+ * it is deleted again in this turn. */
+static void
+confirm_logouts(struct svc *s, int64_t now)
+{
+	struct login_state *l = &s->login;
+	int i = 0, rc;
+
+	while (i < l->n_logged_out && !s->store_down) {
+		struct logged_out *o = &l->logged_out[i];
+
+		if (o->turn >= s->turn) {
+			i++;
+			continue;
+		}
+		rc = store_advisor_token_get(s->st, o->digest, now, NULL);
+		if (rc > 0) {
+			logged_out_remove(s, i);
+			continue;
+		}
+		if (rc == 0 && store_advisor_token_delete(s->st, o->digest))
+			log_err("login: a logged-out token not deleted; "
+				"trying again");
+		o->turn = s->turn;
+		i++;
+	}
+}
+
 /* ------------------------------------------------------------ token logins */
 
 static void
@@ -443,10 +592,12 @@ login_token(struct svc *s, struct peer *p, const struct proto_in *in)
 	struct store_token tok;
 	struct store_advisor acc;
 	struct advisor *a;
+	bool supervisor;
 	int rc;
 
 	auth_token_digest(in->token, d);
-	rc = store_advisor_token_get(s->st, d, svc_now(s), &tok);
+	rc = is_logged_out(s, d) ? 1
+	     : store_advisor_token_get(s->st, d, svc_now(s), &tok);
 	/* The account goes with its tokens; this is for a half-done edit. */
 	if (rc == 0)
 		rc = store_advisor_by_id(s->st, tok.account_id, &acc);
@@ -468,11 +619,12 @@ login_token(struct svc *s, struct peer *p, const struct proto_in *in)
 		login_unavailable(s, p, "out of memory; try again");
 		return;
 	}
+	supervisor = acc.supervisor;
 	/* The same token, the same expiry: a token login extends nothing. */
 	memcpy(a->token, d, sizeof(a->token));
 	a->has_token = true;
 	a->token_expires = tok.expires_at;
-	login_ok(s, p, a, in->token);
+	login_ok(s, p, a, in->token, supervisor);
 }
 
 void
@@ -494,10 +646,22 @@ void
 login_on_logout(struct svc *s, struct peer *p)
 {
 	struct advisor *a = p->adv;
+	struct login_state *l = &s->login;
 
+	if (a->has_token && l->n_logged_out >= LOGOUTS_PENDING_MAX) {
+		s->n.errors_sent++;
+		svc_send(s, p, proto_out_error_retry("unavailable",
+			 "not logged out; try again in a few seconds", 2));
+		return;
+	}
 	if (a->has_token && store_advisor_token_delete(s->st, a->token)) {
 		svc_write_failed(s, p, "not logged out; try again");
 		return;
+	}
+	if (a->has_token) {
+		memcpy(l->logged_out[l->n_logged_out].digest, a->token,
+		       AUTH_DIGEST_LEN);
+		l->logged_out[l->n_logged_out++].turn = s->turn;
 	}
 	a->has_token = false;
 	svc_send(s, p, proto_out_logged_out());
@@ -521,13 +685,7 @@ login_detach(struct peer *p)
 	s = j->s;
 	for (k = s->login.wait_head; k && k != j; k = k->next)
 		prev = k;
-	if (prev)
-		prev->next = j->next;
-	else
-		s->login.wait_head = j->next;
-	if (s->login.wait_tail == j)
-		s->login.wait_tail = prev;
-	s->login.waiting--;
+	wait_unlink(s, j, prev);
 	job_free(j);
 }
 
@@ -613,6 +771,7 @@ login_sweep(struct svc *s, int64_t now)
 	struct advisor *a = s->advisors, *next;
 
 	expire_sessions(s, now);
+	confirm_logouts(s, now);
 	check_revoked(s, now);
 	forget_expired_tokens(s, now);
 	for (a = s->advisors; a; a = next) {

@@ -55,6 +55,9 @@
 struct server {
 	uv_loop_t loop;
 	uv_check_t turn;
+	uv_prepare_t before_poll; /* measures the turn (svc_loop_busy) */
+	uv_idle_t spin;         /* polls without waiting while svc_pushing */
+	uint64_t polled_at;     /* uv_now when the last poll returned; 0: none */
 	uv_timer_t tick;
 	uv_timer_t drain;
 	uv_signal_t sighup, sigterm, sigint, sigusr1;
@@ -235,12 +238,42 @@ reload(struct server *srv)
 	apply_pending_tz(srv);
 }
 
+/* Nothing to do: its being active is what counts (on_turn_end). */
+static void
+on_spin(uv_idle_t *h)
+{
+	(void)h;
+}
+
 static void
 on_turn_end(uv_check_t *h)
 {
 	struct server *srv = h->data;
 
+	/* The check phase follows the poll, and libuv set its clock as the
+	 * poll returned. */
+	srv->polled_at = uv_now(&srv->loop);
 	svc_end_turn(srv->svc);
+	/* An active idle handle makes the next poll return at once, so the
+	 * pushes left over go out in the next turns even when no socket
+	 * stirs. */
+	if (svc_pushing(srv->svc))
+		(void)uv_idle_start(&srv->spin, on_spin);
+	else
+		(void)uv_idle_stop(&srv->spin);
+}
+
+/* Just before the loop polls again: how long it went without polling (the
+ * last poll's callbacks, the commit, the timers), on libuv's clock. */
+static void
+on_before_poll(uv_prepare_t *h)
+{
+	struct server *srv = h->data;
+
+	if (!srv->polled_at)
+		return;
+	uv_update_time(&srv->loop);
+	svc_loop_busy(srv->svc, uv_now(&srv->loop) - srv->polled_at);
 }
 
 static void stop(struct server *srv);
@@ -294,7 +327,9 @@ static void
 close_handles(struct server *srv)
 {
 	uv_handle_t *h[] = {
-		(uv_handle_t *)&srv->turn, (uv_handle_t *)&srv->tick,
+		(uv_handle_t *)&srv->turn, (uv_handle_t *)&srv->before_poll,
+		(uv_handle_t *)&srv->spin,
+		(uv_handle_t *)&srv->tick,
 		(uv_handle_t *)&srv->drain, (uv_handle_t *)&srv->sighup,
 		(uv_handle_t *)&srv->sigterm, (uv_handle_t *)&srv->sigint,
 		(uv_handle_t *)&srv->sigusr1, (uv_handle_t *)&srv->mail_wake,
@@ -425,6 +460,8 @@ init_loop(struct server *srv)
 		return -1;
 	srv->loop_open = true;
 	if (uv_check_init(&srv->loop, &srv->turn) ||
+	    uv_prepare_init(&srv->loop, &srv->before_poll) ||
+	    uv_idle_init(&srv->loop, &srv->spin) ||
 	    uv_timer_init(&srv->loop, &srv->tick) ||
 	    uv_timer_init(&srv->loop, &srv->drain) ||
 	    uv_signal_init(&srv->loop, &srv->sighup) ||
@@ -436,9 +473,11 @@ init_loop(struct server *srv)
 	srv->loop_ready = true;
 	srv->mail_wake.data = srv;
 	srv->turn.data = srv->tick.data = srv->drain.data = srv;
+	srv->before_poll.data = srv->spin.data = srv;
 	srv->sighup.data = srv->sigterm.data = srv->sigint.data = srv;
 	srv->sigusr1.data = srv;
 	if (uv_check_start(&srv->turn, on_turn_end) ||
+	    uv_prepare_start(&srv->before_poll, on_before_poll) ||
 	    uv_timer_start(&srv->tick, on_tick, TICK_MS, TICK_MS) ||
 	    uv_signal_start(&srv->sighup, on_signal, SIGHUP) ||
 	    uv_signal_start(&srv->sigterm, on_signal, SIGTERM) ||
@@ -451,7 +490,7 @@ init_loop(struct server *srv)
 static const struct svc_io net_io = {
 	net_send, net_close, net_release, net_discard_unreleased,
 	net_conn_set_user, net_conn_user, net_get_stats, wall_now, mono_ms,
-	net_conn_address, net_send_history
+	net_conn_address, net_send_history, net_drop_queue
 };
 
 static int

@@ -56,7 +56,8 @@ struct net_conn {
 	size_t frames, bytes;
 	size_t history_bytes;           /* of `bytes`, in history frames */
 	size_t released;                /* frames from head that may go out */
-	char rx[PROTO_MAX_FRAME];       /* reassembly of one message */
+	char *rx;                       /* owned: reassembly of a message that
+					 * comes in pieces, NULL otherwise */
 	size_t rx_len;
 	int close_code;                 /* 0 = stay open */
 	char close_reason[64];
@@ -222,6 +223,18 @@ net_close(struct net_conn *c, int code, const char *reason)
 }
 
 void
+net_drop_queue(struct net_conn *c)
+{
+	free_frames(c->head);
+	c->head = NULL;
+	c->tail = NULL;
+	c->frames = 0;
+	c->released = 0;
+	c->bytes = 0;
+	c->history_bytes = 0;
+}
+
+void
 net_release(void)
 {
 	struct net_conn *c = dirty_list, *next;
@@ -316,37 +329,67 @@ send_close(struct net_conn *c)
 	return 0;
 }
 
-/* Write one released frame, or the close once the queue is empty.
- * Returns -1 to have lws close the connection. */
+/* Released frames written in one WRITEABLE, at most. */
+#define WRITE_BATCH 32
+
+/* Take c's first frame off its queue and write it. -1: the write failed. */
 static int
-write_one(struct net_conn *c)
+write_head(struct net_conn *c)
 {
 	struct frame *f = c->head;
+	int len = (int)f->len, n;
+
+	c->head = f->next;
+	if (!c->head)
+		c->tail = NULL;
+	c->frames--;
+	c->released--;
+	c->bytes -= f->len;
+	if (f->history)
+		c->history_bytes -= f->len;
+	n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+	free(f);
+	if (n < len)
+		return -1;
+	stats.frames_out++;
+	return 0;
+}
+
+/*
+ * Write released frames, or the close once the queue is empty. Returns -1
+ * to have lws close the connection.
+ *
+ * One frame per WRITEABLE would cap a connection at one frame per loop
+ * turn: an advisor with sixty busy chats needs hundreds a second, and a
+ * busy loop turns only a few times a second, so its queue would overflow
+ * and it would be dropped as a slow reader (issue 14). So up to
+ * WRITE_BATCH frames go out while the socket takes them: lws_send_pipe_
+ * choked says whether the kernel has room, so lws never has to buffer a
+ * partial write behind our back (the reason for the one-write rule).
+ */
+static int
+write_released(struct net_conn *c)
+{
+	int i;
 
 	if (c->dead)
 		return -1;
-	if (f && c->released > 0) {
-		c->head = f->next;
-		if (!c->head)
-			c->tail = NULL;
-		c->frames--;
-		c->released--;
-		c->bytes -= f->len;
-		if (f->history)
-			c->history_bytes -= f->len;
-		if (lws_write(c->wsi, f->data + LWS_PRE, f->len,
-			      LWS_WRITE_TEXT) < (int)f->len) {
-			free(f);
+	for (i = 0; i < WRITE_BATCH && c->head && c->released > 0; i++) {
+		if (i > 0 && lws_send_pipe_choked(c->wsi))
+			break;
+		if (write_head(c))
 			return -1;
-		}
-		free(f);
-		stats.frames_out++;
-		if (c->released > 0 || (c->close_code && !c->head))
-			lws_callback_on_writable(c->wsi);
+	}
+	if (c->released > 0) {
+		lws_callback_on_writable(c->wsi);
 		return 0;
 	}
-	if (c->close_code && !c->head && !c->close_sent)
-		return send_close(c);
+	if (c->close_code && !c->head && !c->close_sent) {
+		if (i > 0)      /* the close in a WRITEABLE of its own */
+			lws_callback_on_writable(c->wsi);
+		else
+			return send_close(c);
+	}
 	return 0;
 }
 
@@ -479,27 +522,43 @@ confirm_upgrade(struct lws *wsi)
 
 /* ----------------------------------------------------- WebSocket protocols */
 
+/* A message lws hands over in one piece goes straight to the service: an
+ * idle connection holds no reassembly buffer (issue 14: memory per queued
+ * resident). Only a message that comes in pieces (a fragmented message, or
+ * one larger than lws's rx buffer) is gathered in c->rx, allocated for it and
+ * freed once it is whole. */
 static int
 on_receive(struct net_conn *c, struct lws *wsi, const void *in, size_t len)
 {
+	bool whole = lws_is_final_fragment(wsi) &&
+		     !lws_remaining_packet_payload(wsi);
+
 	if (lws_frame_is_binary(wsi)) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
 				 (unsigned char *)"text frames only", 16);
 		return -1;
 	}
-	if (c->rx_len + len > sizeof(c->rx)) {
+	if (c->rx_len + len > PROTO_MAX_FRAME) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
 				 (unsigned char *)"frame over 16 KiB", 17);
 		return -1;
 	}
+	if (whole && !c->rx) {
+		stats.frames_in++;
+		svc_on_frame(service, c, in, len);
+		return 0;
+	}
+	if (!c->rx && !(c->rx = malloc(PROTO_MAX_FRAME)))
+		return -1;
 	memcpy(c->rx + c->rx_len, in, len);
 	c->rx_len += len;
-	if (!lws_is_final_fragment(wsi) || lws_remaining_packet_payload(wsi))
+	if (!whole)
 		return 0;
 	stats.frames_in++;
-	len = c->rx_len;
+	svc_on_frame(service, c, c->rx, c->rx_len);
+	free(c->rx);
+	c->rx = NULL;
 	c->rx_len = 0;
-	svc_on_frame(service, c, c->rx, len);
 	return 0;
 }
 
@@ -539,6 +598,7 @@ on_closed(struct session *pss)
 	svc_on_close(service, c);
 	unmark_dirty(c);
 	free_frames(c->head);
+	free(c->rx);
 	iplimit_release(&per_ip, c->addr);
 	free(c);
 	stats.connections_open--;
@@ -561,7 +621,7 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_RECEIVE:
 		return pss->conn ? on_receive(pss->conn, wsi, in, len) : -1;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
-		return pss->conn ? write_one(pss->conn) : -1;
+		return pss->conn ? write_released(pss->conn) : -1;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		/* The answer to our close: hang up without echoing it. */
 		return pss->conn && pss->conn->close_sent ? -1 : 0;
@@ -713,13 +773,19 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 /* ------------------------------------------------------------------ setup */
 
+/* lws's receive buffer per WebSocket connection (it allocates one for every
+ * connection at the upgrade). Most frames are far smaller; a larger one
+ * comes to on_receive in pieces and is gathered there. Sends keep their
+ * own limit, as large as the largest frame. */
+#define RX_CHUNK 2048
+
 static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, sizeof(struct session), 0, PROTO_ID_HTTP,
 	  NULL, 0 },
 	{ "neuvo.resident.v1", ws_callback, sizeof(struct session),
-	  PROTO_MAX_FRAME, PROTO_ID_RESIDENT, NULL, 0 },
+	  RX_CHUNK, PROTO_ID_RESIDENT, NULL, PROTO_MAX_FRAME },
 	{ "neuvo.advisor.v1", ws_callback, sizeof(struct session),
-	  PROTO_MAX_FRAME, PROTO_ID_ADVISOR, NULL, 0 },
+	  RX_CHUNK, PROTO_ID_ADVISOR, NULL, PROTO_MAX_FRAME },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 

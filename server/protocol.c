@@ -237,10 +237,29 @@ is_refused_control(uint32_t cp)
  * most lim->max_message_chars code points, and not only blanks. Control
  * characters are checked first, then the length, then blankness.
  */
+/* What text_named says about each field it checks. */
+struct text_says {
+	const char *key, *not_string, *control, *too_long, *empty;
+};
+
+static const struct text_says says_text = {
+	"text", "field 'text' must be a string",
+	"field 'text' must not contain control characters",
+	"field 'text' has more characters than max_message_chars",
+	"field 'text' must not be empty",
+};
+
+static const struct text_says says_note = {
+	"note", "field 'note' must be a string",
+	"field 'note' must not contain control characters",
+	"field 'note' has more characters than max_message_chars",
+	"field 'note' must not be empty",
+};
+
 static int
-text_field(struct ctx *c)
+text_named(struct ctx *c, const struct text_says *say, const char **out)
 {
-	json_t *v = field(c, "text");
+	json_t *v = field(c, say->key);
 	const char *s;
 	size_t len, i = 0, step;
 	uint32_t cp;
@@ -248,28 +267,32 @@ text_field(struct ctx *c)
 	bool blank = true;
 
 	if (!json_is_string(v))
-		return bad_field(c, "field 'text' must be a string");
+		return bad_field(c, say->not_string);
 	s = json_string_value(v);
 	len = json_string_length(v);
 	while (i < len) {
 		step = utf8_decode(s + i, len - i, &cp);
 		if (!step)      /* jansson should never let this through */
-			return fail(c, "bad_json", "field 'text' is not UTF-8");
+			return fail(c, "bad_json", "frame is not valid UTF-8");
 		if (is_refused_control(cp))
-			return bad_field(c, "field 'text' must not contain "
-					    "control characters");
+			return bad_field(c, say->control);
 		if (!is_blank(cp))
 			blank = false;
 		chars++;
 		i += step;
 	}
 	if (c->lim && chars > c->lim->max_message_chars)
-		return fail(c, "too_long", "field 'text' has more characters "
-			    "than max_message_chars");
+		return fail(c, "too_long", say->too_long);
 	if (blank)
-		return bad_field(c, "field 'text' must not be empty");
-	c->in->text = s;
+		return bad_field(c, say->empty);
+	*out = s;
 	return 0;
+}
+
+static int
+text_field(struct ctx *c)
+{
+	return text_named(c, &says_text, &c->in->text);
 }
 
 /* ---------------------------------------------------------- per type */
@@ -476,11 +499,50 @@ parse_pickup(struct ctx *c)
 			    STR(PROTO_MAX_SHORT) " bytes");
 }
 
+/* {"type":"board"}, {"type":"questions"}: no fields. */
 static int
-parse_questions(struct ctx *c)
+parse_no_fields(struct ctx *c)
 {
 	(void)c;
 	return 0;
+}
+
+/* watch, unwatch: the chat. */
+static int
+parse_chat_only(struct ctx *c)
+{
+	return chat_field(c, false);
+}
+
+static int
+parse_whisper(struct ctx *c)
+{
+	if (chat_field(c, false))
+		return -1;
+	return text_field(c);
+}
+
+static int
+parse_urgent(struct ctx *c)
+{
+	if (chat_field(c, false))
+		return -1;
+	return bool_field(c, "on", &c->in->on,
+			  "field 'on' must be true or false");
+}
+
+/* `to` is a username; `note` optional, checked as a message's text. */
+static int
+parse_transfer(struct ctx *c)
+{
+	if (chat_field(c, false) ||
+	    string_field(c, "to", false, PROTO_MAX_SHORT, &c->in->to,
+			 "field 'to' must be a username of 1-"
+			 STR(PROTO_MAX_SHORT) " bytes"))
+		return -1;
+	if (!field(c, "note"))
+		return 0;
+	return text_named(c, &says_note, &c->in->note);
 }
 
 /* {"type":"answer","question":ID,"text":S} */
@@ -533,12 +595,24 @@ static const struct type_rule rules[] = {
 	  "type 'logout' is only for advisors", parse_logout },
 	{ "block", PROTO_BLOCK, false, true,
 	  "type 'block' is only for advisors", parse_block },
+	{ "board", PROTO_BOARD, false, true,
+	  "type 'board' is only for supervisors", parse_no_fields },
+	{ "watch", PROTO_WATCH, false, true,
+	  "type 'watch' is only for supervisors", parse_chat_only },
+	{ "unwatch", PROTO_UNWATCH, false, true,
+	  "type 'unwatch' is only for supervisors", parse_chat_only },
+	{ "whisper", PROTO_WHISPER, false, true,
+	  "type 'whisper' is only for supervisors", parse_whisper },
+	{ "urgent", PROTO_URGENT, false, true,
+	  "type 'urgent' is only for advisors", parse_urgent },
+	{ "transfer", PROTO_TRANSFER, false, true,
+	  "type 'transfer' is only for advisors", parse_transfer },
 	{ "question", PROTO_QUESTION, true, false,
 	  "type 'question' is only for residents", parse_question },
 	{ "pickup", PROTO_PICKUP, true, false,
 	  "type 'pickup' is only for residents", parse_pickup },
 	{ "questions", PROTO_QUESTIONS, false, true,
-	  "type 'questions' is only for advisors", parse_questions },
+	  "type 'questions' is only for advisors", parse_no_fields },
 	{ "answer", PROTO_ANSWER, false, true,
 	  "type 'answer' is only for advisors", parse_answer },
 };
@@ -854,8 +928,9 @@ proto_out_resumed(enum proto_state state, size_t position, long wait_s,
 	return proto_dump(o);
 }
 
-char *
-proto_out_chat(const struct proto_chat *c, json_t *history)
+/* proto_out_chat's object (history stolen), a new reference or NULL. */
+static json_t *
+chat_json(const struct proto_chat *c, json_t *history)
 {
 	json_t *o = json_pack("{s:s, s:I, s:s, s:o, s:o}", "type", "chat",
 			      "chat", (json_int_t)c->chat, "lang", c->lang,
@@ -871,11 +946,18 @@ proto_out_chat(const struct proto_chat *c, json_t *history)
 		json_decref(o);
 		return NULL;
 	}
-	return proto_dump(o);
+	return o;
 }
 
 char *
-proto_out_queue(size_t length, const struct proto_waiting *w, size_t n)
+proto_out_chat(const struct proto_chat *c, json_t *history)
+{
+	return proto_dump(chat_json(c, history));
+}
+
+/* The `waiting` list of a queue view: a new reference or NULL. */
+static json_t *
+waiting_json(const struct proto_waiting *w, size_t n)
 {
 	json_t *arr = json_array();
 	size_t i;
@@ -890,17 +972,25 @@ proto_out_queue(size_t length, const struct proto_waiting *w, size_t n)
 			return NULL;
 		}
 	}
-	return proto_dump(json_pack("{s:s, s:I, s:o}", "type", "queue",
-				    "length", (json_int_t)length,
-				    "waiting", arr));
+	return arr;
 }
 
 char *
-proto_out_login_ok(const char *name, const char *token, bool available)
+proto_out_queue(size_t length, const struct proto_waiting *w, size_t n)
 {
-	return proto_dump(json_pack("{s:s, s:s, s:s, s:b}", "type", "login_ok",
-				    "name", name, "token", token,
-				    "available", available));
+	return proto_dump(json_pack("{s:s, s:I, s:o}", "type", "queue",
+				    "length", (json_int_t)length,
+				    "waiting", waiting_json(w, n)));
+}
+
+char *
+proto_out_login_ok(const char *name, const char *token, bool available,
+		   bool supervisor)
+{
+	return proto_dump(json_pack("{s:s, s:s, s:s, s:b, s:s}", "type",
+				    "login_ok", "name", name, "token", token,
+				    "available", available, "role",
+				    supervisor ? "supervisor" : "advisor"));
 }
 
 char *
@@ -967,6 +1057,156 @@ proto_out_block_done(int64_t chat, int hours, int64_t until)
 	return proto_dump(json_pack("{s:s, s:I, s:i, s:o}", "type", "blocked",
 				    "chat", (json_int_t)chat, "hours", hours,
 				    "until", time_json(until)));
+}
+
+/* ------------------------------------------------ the supervisors' desk */
+
+json_t *
+proto_whisper_json(const struct proto_whisper *w)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:b}", "type", "whisper",
+			      "from", w->from, "text", w->text,
+			      "at", time_json(w->at), "redacted", w->redacted);
+
+	if (o && w->chat > 0 &&
+	    json_object_set_new(o, "chat", json_integer(w->chat))) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+char *
+proto_out_whisper(const struct proto_whisper *w)
+{
+	return proto_dump(proto_whisper_json(w));
+}
+
+/* Set each key of `more` on o (a chat frame); steals both. */
+static char *
+chat_with(json_t *o, json_t *more)
+{
+	if (!o || !more || json_object_update(o, more)) {
+		json_decref(o);
+		json_decref(more);
+		return NULL;
+	}
+	json_decref(more);
+	return proto_dump(o);
+}
+
+char *
+proto_out_watch(const struct proto_chat *c, json_t *history,
+		const char *advisor, json_t *whispers, bool urgent)
+{
+	json_t *o = chat_json(c, history);
+
+	if (!whispers) {
+		json_decref(o);
+		return NULL;
+	}
+	return chat_with(o, json_pack("{s:b, s:s, s:o, s:b}", "watching", 1,
+				      "advisor", advisor, "whispers", whispers,
+				      "urgent", urgent));
+}
+
+char *
+proto_out_transfer_chat(const struct proto_chat *c, json_t *history,
+			const char *note, bool note_redacted,
+			const char *from, bool urgent)
+{
+	return chat_with(chat_json(c, history),
+			 json_pack("{s:o, s:b, s:s, s:b, s:b}", "note",
+				   note ? json_string(note) : json_null(),
+				   "note_redacted", note_redacted,
+				   "from", from, "transferred", 1,
+				   "urgent", urgent));
+}
+
+char *
+proto_out_transferred(int64_t chat, const char *to, const char *to_username)
+{
+	return proto_dump(json_pack("{s:s, s:I, s:s, s:s}", "type",
+				    "transferred", "chat", (json_int_t)chat,
+				    "to", to, "to_username", to_username));
+}
+
+char *
+proto_out_unwatched(int64_t chat)
+{
+	return proto_dump(json_pack("{s:s, s:I}", "type", "unwatched",
+				    "chat", (json_int_t)chat));
+}
+
+char *
+proto_out_urgent(int64_t chat, bool on)
+{
+	return proto_dump(json_pack("{s:s, s:I, s:b}", "type", "urgent",
+				    "chat", (json_int_t)chat, "on", on));
+}
+
+char *
+proto_out_alert(int64_t chat, const char *advisor)
+{
+	return proto_dump(json_pack("{s:s, s:I, s:s}", "type", "alert",
+				    "chat", (json_int_t)chat,
+				    "advisor", advisor));
+}
+
+static json_t *
+board_advisors_json(const struct proto_board_advisor *a, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, json_pack(
+				"{s:s, s:s, s:b, s:b, s:b, s:i}",
+				"name", a[i].name, "username", a[i].username,
+				"online", a[i].online,
+				"available", a[i].available,
+				"supervisor", a[i].supervisor,
+				"chats", a[i].chats))) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+static json_t *
+board_chats_json(const struct proto_board_chat *c, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, json_pack(
+				"{s:I, s:s, s:s, s:o, s:o, s:b, s:s, s:o}",
+				"chat", (json_int_t)c[i].chat,
+				"advisor", c[i].advisor,
+				"advisor_username", c[i].advisor_username,
+				"started", time_json(c[i].started),
+				"last_msg", time_json(c[i].last_msg),
+				"urgent", c[i].urgent, "lang", c[i].lang,
+				"topic", topic_json(c[i].topic)))) {
+			json_decref(arr);
+			return NULL;
+		}
+	return arr;
+}
+
+char *
+proto_out_board(size_t length, const struct proto_waiting *w,
+		size_t n_waiting, const struct proto_board_advisor *a,
+		size_t n_advisors, const struct proto_board_chat *c,
+		size_t n_chats)
+{
+	return proto_dump(json_pack("{s:s, s:I, s:o, s:o, s:o}", "type",
+				    "board", "length", (json_int_t)length,
+				    "queue", waiting_json(w, n_waiting),
+				    "advisors",
+				    board_advisors_json(a, n_advisors),
+				    "chats", board_chats_json(c, n_chats)));
 }
 
 /* ------------------------------------------------------- history bounds */

@@ -1011,10 +1011,10 @@ put_table_row(struct sbuf *o, const struct report_input *in,
 	put_tr(o, in, weekday_keys[hours_weekday(&d->date)], NULL, 0);
 	sbuf_addf(o, " %s</td><td>%d</td><td>%d</td><td>%d</td><td>"
 		  "%d</td><td>%d</td><td>%s</td><td>%s</td><td>%d</td><td>"
-		  "%s</td><td>%d</td><td>%d</td><td>%d</td></tr>\n", date,
-		  d->started, d->served, d->abandoned, d->queue_full,
+		  "%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td></tr>\n",
+		  date, d->started, d->served, d->abandoned, d->queue_full,
 		  d->closed_attempts, w50, w90, d->messages, avg, d->blocked,
-		  d->questions, d->answered);
+		  d->urgent, d->questions, d->answered);
 }
 
 static void
@@ -1025,6 +1025,7 @@ put_table(struct sbuf *o, const struct report_input *in)
 		"report.col_left", "report.col_full", "report.col_closed",
 		"report.col_p50", "report.col_p90", "report.col_messages",
 		"report.col_feedback", "report.col_blocked",
+		"report.col_urgent",
 		"report.col_questions", "report.col_answered",
 	};
 	size_t i;

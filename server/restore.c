@@ -96,6 +96,9 @@ chat_from_store(const struct store_chat *sc, int64_t now)
 	c->requeued = sc->requeued;
 	c->email_requested = sc->email_requested;
 	c->rated = sc->rated;
+	c->urgent = sc->urgent;
+	c->urgent_counted = sc->urgent_counted;
+	c->last_msg_at = sc->last_activity;     /* the board's "last_msg" */
 	memcpy(c->stat_rows, sc->stat_rows,
 	       (size_t)sc->n_stat_rows * sizeof(c->stat_rows[0]));
 	c->n_stat_rows = sc->n_stat_rows;

@@ -123,6 +123,15 @@ svc_close_peer(struct svc *s, struct peer *p, int code, const char *reason)
 }
 
 void
+svc_close_replaced(struct svc *s, struct peer *p, int code,
+		   const char *reason)
+{
+	if (s->io.drop_queue)
+		s->io.drop_queue(p->conn);
+	svc_close_peer(s, p, code, reason);
+}
+
+void
 svc_send_error(struct svc *s, struct peer *p, const char *code,
 	       const char *message)
 {
@@ -220,6 +229,24 @@ advisor_frame(struct svc *s, struct peer *p, const struct proto_in *in)
 	case PROTO_BLOCK:
 		limits_on_block(s, p, in);
 		return;
+	case PROTO_BOARD:
+		desk_on_board(s, p);
+		return;
+	case PROTO_WATCH:
+		desk_on_watch(s, p, in);
+		return;
+	case PROTO_UNWATCH:
+		desk_on_unwatch(s, p, in);
+		return;
+	case PROTO_WHISPER:
+		desk_on_whisper(s, p, in);
+		return;
+	case PROTO_URGENT:
+		desk_on_urgent(s, p, in);
+		return;
+	case PROTO_TRANSFER:
+		desk_on_transfer(s, p, in);
+		return;
 	case PROTO_QUESTIONS:
 		questions_on_list(s, p);
 		return;
@@ -243,6 +270,9 @@ may_write(enum proto_type t)
 	case PROTO_TYPING:
 	case PROTO_PING:
 	case PROTO_STATUS:
+	case PROTO_BOARD:
+	case PROTO_WATCH:
+	case PROTO_UNWATCH:
 	case PROTO_PICKUP:
 	case PROTO_QUESTIONS:
 		return false;
@@ -251,17 +281,62 @@ may_write(enum proto_type t)
 	}
 }
 
-/* More than SVC_RATE_LIMIT frames in the current one-second window? */
+/*
+ * More than SVC_RATE_LIMIT frames a second? A token bucket per connection
+ * (1000 tokens a frame, SVC_RATE_LIMIT refilled a millisecond) holding one
+ * second's frames, plus those of the time the loop goes without reading
+ * while it is busy: frames sent in time but read late after busy turns
+ * come in a burst, and are not the client's fault. The allowance is twice
+ * the turns' moving average (the last turn, and as much of this one so
+ * far); the average, not the last turn, so that one stall of the process
+ * on a busy machine lifts nobody's limit. The refill is unchanged, so a
+ * client still gets no more than SVC_RATE_LIMIT a second over time.
+ */
 static bool
 rate_exceeded(struct svc *s, struct peer *p)
 {
 	uint64_t now = s->io.now_ms();
+	uint64_t late = s->lag_ms * 2;
+	int64_t cap;
 
-	if (now - p->rate_window_ms >= 1000) {
-		p->rate_window_ms = now;
-		p->rate_count = 0;
-	}
-	return ++p->rate_count > SVC_RATE_LIMIT;
+	if (late > SVC_RATE_LAG_MAX_MS)
+		late = SVC_RATE_LAG_MAX_MS;
+	cap = (int64_t)(SVC_RATE_LIMIT * (1000 + late));
+	if (now > p->rate_at_ms)
+		p->rate_tokens += (int64_t)((now - p->rate_at_ms) *
+					    SVC_RATE_LIMIT);
+	p->rate_at_ms = now;
+	if (p->rate_tokens > cap)
+		p->rate_tokens = cap;
+	if (p->rate_tokens < 1000)
+		return true;
+	p->rate_tokens -= 1000;
+	return false;
+}
+
+void
+svc_loop_busy(struct svc *s, uint64_t busy_ms)
+{
+	s->busy_ms = busy_ms;
+	/* A sixteenth of the way to each turn: one slow turn (a slow fsync,
+	 * the process descheduled on a busy machine) turns nobody away and
+	 * lifts no rate limit by more than a frame or two. */
+	if (busy_ms >= s->lag_ms)
+		s->lag_ms += (busy_ms - s->lag_ms) / 16;
+	else
+		s->lag_ms -= (s->lag_ms - busy_ms + 15) / 16;
+}
+
+bool
+svc_pushing(const struct svc *s)
+{
+	return s->positions_pending;
+}
+
+bool
+svc_overloaded(const struct svc *s)
+{
+	return s->lag_ms >= SVC_OVERLOAD_MS;
 }
 
 void
@@ -381,6 +456,8 @@ svc_on_open(struct svc *s, struct net_conn *c, enum proto_role role)
 	}
 	p->conn = c;
 	p->role = role;
+	p->rate_at_ms = s->io.now_ms();
+	p->rate_tokens = SVC_RATE_LIMIT * 1000;
 	p->next = s->peers;
 	if (s->peers)
 		s->peers->prev = p;
@@ -490,8 +567,14 @@ store_back(struct svc *s)
 void
 svc_end_turn(struct svc *s)
 {
-	uint64_t turn = s->turn++;
-	bool wrote = store_pending(s->st);
+	uint64_t turn;
+	bool wrote;
+
+	/* Before the commit, so the pushes go out in this turn's release. */
+	if (s->positions_pending)
+		chat_push_positions(s);
+	turn = s->turn++;
+	wrote = store_pending(s->st);
 
 	if (store_commit(s->st)) {
 		turn_failed(s, turn);
@@ -567,10 +650,12 @@ svc_tick(struct svc *s)
 	if (!s->store_down)
 		outbox_scan(s, now);
 	questions_push(s);
-	if (!s->queue_dirty)
-		return;
-	s->queue_dirty = false;
-	chat_push_queue(s);
+	if (s->queue_dirty) {
+		s->queue_dirty = false;
+		desk_board_changed(s);
+		chat_push_queue(s);
+	}
+	desk_tick(s);
 }
 
 void

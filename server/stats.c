@@ -16,6 +16,7 @@
 static const char *const kind_names[STATS_N_KINDS] = {
 	"started", "served", "abandoned", "queue_full", "closed_attempt",
 	"ended", "message", "topic", "outcome", "feedback", "blocked",
+	"urgent",
 	"question", "answered", "told_late",
 };
 
@@ -195,6 +196,9 @@ add_to_day(struct stats_day *d, struct values *waits,
 	case STATS_BLOCKED:
 		d->blocked++;
 		return 0;
+	case STATS_URGENT:
+		d->urgent++;
+		return 0;
 	default:
 		return 0;
 	}
@@ -373,7 +377,7 @@ day_json(const struct stats_day *d)
 	hours_format_date(&d->date, date, sizeof(date));
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, "
 			 "s:o, s:i, s:i, s:o, s:o, s:o, s:o, s:i, s:i, s:i, "
-			 "s:o, s:i}",
+			 "s:i, s:o, s:i}",
 			 "date", date, "started", d->started,
 			 "served", d->served, "abandoned", d->abandoned,
 			 "queue_full", d->queue_full,
@@ -389,7 +393,7 @@ day_json(const struct stats_day *d)
 			 "topics", counts_json(&d->topics),
 			 "outcomes", counts_json(&d->outcomes),
 			 "languages", counts_json(&d->languages),
-			 "blocked", d->blocked,
+			 "blocked", d->blocked, "urgent", d->urgent,
 			 "questions", d->questions, "answered", d->answered,
 			 "answer_p50_s", seconds_json(d->answer_p50),
 			 "told_may_not_be_served", d->told_may_not_be_served);
@@ -450,11 +454,11 @@ csv_row(struct sbuf *b, const struct stats_day *d)
 		avg[0] = '\0';
 	else
 		snprintf(avg, sizeof(avg), "%.2f", a);
-	sbuf_addf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s,%d,%d,%d,%s,%d\n",
-		  date, d->started, d->served, d->abandoned, d->queue_full,
-		  d->closed_attempts, w50, w90, d50, d90, d->messages,
-		  d->feedback_count, avg, d->blocked, d->questions,
-		  d->answered, a50, d->told_may_not_be_served);
+	sbuf_addf(b, "%s,%d,%d,%d,%d,%d,%s,%s,%s,%s,%d,%d,%s,%d,%d,%d,%d,%s,"
+		  "%d\n", date, d->started, d->served, d->abandoned,
+		  d->queue_full, d->closed_attempts, w50, w90, d50, d90,
+		  d->messages, d->feedback_count, avg, d->blocked, d->urgent,
+		  d->questions, d->answered, a50, d->told_may_not_be_served);
 }
 
 char *
@@ -467,7 +471,7 @@ stats_render_csv(const struct stats_range *r)
 	sbuf_adds(&b, "date,started,served,abandoned,queue_full,"
 		  "closed_attempts,wait_p50_s,wait_p90_s,duration_p50_s,"
 		  "duration_p90_s,messages,feedback_count,feedback_avg,"
-		  "blocked,questions,answered,answer_p50_s,"
+		  "blocked,urgent,questions,answered,answer_p50_s,"
 		  "told_may_not_be_served\n");
 	for (i = 0; i < r->n_days; i++)
 		csv_row(&b, &r->days[i]);

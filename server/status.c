@@ -297,6 +297,11 @@ collect_metrics(struct svc *s, struct metric *m)
 	  "messages refused, written while queued", s->lim.wait_for_advisor);
 	M("neuvo_limits_chat_full_total", "counter",
 	  "messages refused, text per chat", s->lim.chat_full);
+	M("neuvo_overload_refused_total", "counter",
+	  "hellos turned away (queue_full), the loop too busy",
+	  s->lim.overloaded);
+	M("neuvo_loop_busy_ms", "gauge",
+	  "the event loop's last turn, poll to poll, milliseconds", s->busy_ms);
 	M("neuvo_blocks_total", "counter", "blocks set by advisors",
 	  s->lim.blocks);
 	M("neuvo_blocked_hellos_total", "counter",
@@ -306,6 +311,14 @@ collect_metrics(struct svc *s, struct metric *m)
 	M("neuvo_limits_addresses", "gauge",
 	  "client addresses counted (keyed hashes, memory only)",
 	  guard_entries(s->lim.guard));
+	M("neuvo_desk_boards_total", "counter",
+	  "board pushes to supervisors (coalesced)", s->desk.boards_sent);
+	M("neuvo_desk_whispers_total", "counter", "whispers by supervisors",
+	  s->desk.whispers);
+	M("neuvo_desk_transfers_total", "counter", "chats transferred",
+	  s->desk.transfers);
+	M("neuvo_desk_alerts_total", "counter", "chats turned urgent",
+	  s->desk.alerts);
 #undef M
 	return n;
 }

@@ -124,6 +124,26 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY,"
 	"  at INTEGER NOT NULL);"
 	"INSERT INTO health (id, at) VALUES (1, 0);",
+	/* supervisors (issue 15, CONTRACT.md section 8): an account's role; a
+	 * chat's urgent mark and whether its day has counted it (both kept
+	 * across restarts); whispers and transfer notes (kind), internal to
+	 * the desk: never the resident's, the copy's or the export's, and
+	 * deleted with their chat by the purge. sender is the display name
+	 * of the supervisor or advisor who wrote it. */
+	"ALTER TABLE advisors ADD COLUMN role TEXT NOT NULL DEFAULT 'advisor' "
+	"  CHECK (role IN ('advisor', 'supervisor'));"
+	"ALTER TABLE chats ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE chats ADD COLUMN urgent_counted INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"CREATE TABLE whispers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  redacted INTEGER NOT NULL);"
+	"CREATE INDEX whispers_chat ON whispers(chat_id);",
 	/* questions left while closed (CONTRACT.md section 9): code is the
 	 * pickup code's digest (qcode.h), never the code; text and answer are
 	 * redacted; email is the address for a one-time copy of the answer,
@@ -200,9 +220,13 @@ static const struct {
 		"SELECT e, 'abandoned', max(e - started_at, 0), 'restart' FROM "
 		"(SELECT started_at, min(?1, " LAST_SIGN ") AS e " ORPHANS
 		" AND taken_at IS NULL AND served = 0)"},
+	/* Also the chats a stop left ended but not yet forgotten (their
+	 * cids are kept through the resume grace): nothing resumes them now.
+	 * Driven by the partial cid index: only rows still keyed are read. */
 	[Q_ORPHAN_FORGET_CIDS] = {"orphan forget cids",
 		"UPDATE messages SET cid = NULL WHERE cid IS NOT NULL AND "
-		"chat_id IN (SELECT id " ORPHANS ")"},
+		"(SELECT c.ended_at IS NOT NULL OR ?2 OR c.token IS NULL "
+		"FROM chats c WHERE c.id = messages.chat_id)"},
 	[Q_ORPHAN_CLOSE] = {"orphan close",
 		"UPDATE chats SET ended_at = min(?1, " LAST_SIGN "), "
 		"ended_by = 'restart', token = NULL, advisor_id = NULL "
@@ -211,7 +235,8 @@ static const struct {
 		"SELECT id, token, lang, topic, started_at, taken_at, "
 		"advisor_id, " LAST_SIGN ", coalesce((SELECT max(m.seq) FROM "
 		"messages m WHERE m.chat_id = chats.id), 0), served, requeued, "
-		"email_requested, rating IS NOT NULL, outcome FROM chats "
+		"email_requested, rating IS NOT NULL, outcome, urgent, "
+		"urgent_counted FROM chats "
 		"WHERE ended_at IS NULL ORDER BY started_at, id"},
 	[Q_STAT_FIND] = {"stat find",
 		"SELECT rowid FROM events WHERE at = ? AND kind = ? AND "
@@ -238,20 +263,20 @@ static const struct {
 	[Q_EVENT_ADD] = {"event add",
 		"INSERT INTO events (at, kind) VALUES (?, ?)"},
 	[Q_ADVISOR_ADD] = {"advisor add",
-		"INSERT INTO advisors (username, name, phc, created_at) "
-		"VALUES (?, ?, ?, ?)"},
+		"INSERT INTO advisors (username, name, phc, created_at, role) "
+		"VALUES (?, ?, ?, ?, ?)"},
 	[Q_ADVISOR_GET] = {"advisor",
-		"SELECT id, username, name, phc, created_at FROM advisors "
+		"SELECT id, username, name, phc, created_at, role FROM advisors "
 		"WHERE username = ?"},
 	[Q_ADVISOR_BY_ID] = {"advisor by id",
-		"SELECT id, username, name, phc, created_at FROM advisors "
+		"SELECT id, username, name, phc, created_at, role FROM advisors "
 		"WHERE id = ?"},
 	[Q_ADVISOR_PASSWD] = {"advisor password",
 		"UPDATE advisors SET phc = ? WHERE username = ?"},
 	[Q_ADVISOR_REMOVE] = {"advisor remove",
 		"DELETE FROM advisors WHERE username = ?"},
 	[Q_ADVISOR_EACH] = {"advisors",
-		"SELECT id, username, name, created_at FROM advisors "
+		"SELECT id, username, name, created_at, role FROM advisors "
 		"ORDER BY username"},
 	[Q_TOKENS_OF_USER] = {"advisor tokens revoke",
 		"DELETE FROM advisor_tokens WHERE account_id = "
@@ -307,6 +332,21 @@ static const struct {
 		"SELECT id, chat_id, addr, lang, created_at, message, "
 		"attempts, next_at FROM outbox WHERE next_at <= ? "
 		"ORDER BY id"},
+	/* supervisors: store_desk.c */
+	[Q_ADVISOR_ROLE] = {"advisor role",
+		"UPDATE advisors SET role = ? WHERE username = ?"},
+	[Q_CHAT_URGENT] = {"chat urgent",
+		"UPDATE chats SET urgent = ?1, "
+		"urgent_counted = max(urgent_counted, ?1) WHERE id = ?2"},
+	[Q_CHAT_TRANSFER] = {"chat transfer",
+		"UPDATE chats SET advisor_id = ? WHERE id = ? AND "
+		"ended_at IS NULL"},
+	[Q_WHISPER_ADD] = {"whisper add",
+		"INSERT INTO whispers (chat_id, kind, sender, text, at, "
+		"redacted) VALUES (?, ?, ?, ?, ?, ?)"},
+	[Q_WHISPERS] = {"whispers",
+		"SELECT kind, sender, text, at, redacted FROM whispers "
+		"WHERE chat_id = ? ORDER BY id"},
 	/* questions (store_questions.c); ?2 / the last ? is the oldest
 	 * asked_at that has not expired */
 	[Q_QUESTION_ADD] = {"question add",

@@ -62,7 +62,15 @@ store_chat_requeued(struct store *st, int64_t id)
 int
 store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by)
 {
-	if (store_begin(st) || store_q_run(st, Q_CHAT_ENDED, "isi", at, by, id))
+	if (store_begin(st))
+		return -1;
+	return store_q_run(st, Q_CHAT_ENDED, "isi", at, by, id);
+}
+
+int
+store_chat_forget_cids(struct store *st, int64_t id)
+{
+	if (store_begin(st))
 		return -1;
 	return store_q_run(st, Q_CHAT_FORGET_CIDS, "i", id);
 }
@@ -266,6 +274,8 @@ fill_chat(sqlite3_stmt *s, struct store_chat *c)
 	c->requeued = sqlite3_column_int(s, 10) != 0;
 	c->email_requested = sqlite3_column_int(s, 11) != 0;
 	c->rated = sqlite3_column_int(s, 12) != 0;
+	c->urgent = sqlite3_column_int(s, 14) != 0;
+	c->urgent_counted = sqlite3_column_int(s, 15) != 0;
 }
 
 int

@@ -9,6 +9,8 @@
  *   store_chats.c    chats, their rebuild after a stop, and messages
  *   store_records.c  advisor accounts and tokens, statistics events,
  *                    transcripts, purge and the email outbox
+ *   store_desk.c     the supervisors' desk: roles, urgent marks,
+ *                    transfers, whispers and transfer notes
  *   store_questions.c  questions left while closed and their answers
  *
  * Single-threaded, like struct store itself.
@@ -79,6 +81,11 @@ enum query {
 	Q_OUTBOX_COUNT,
 	Q_OUTBOX_EACH,
 	Q_CHAT_USAGE,
+	Q_ADVISOR_ROLE,
+	Q_CHAT_URGENT,
+	Q_CHAT_TRANSFER,
+	Q_WHISPER_ADD,
+	Q_WHISPERS,
 	Q_QUESTION_ADD,
 	Q_QUESTION_BY_CODE,
 	Q_QUESTION_GET,

@@ -23,13 +23,22 @@ int
 store_advisor_add(struct store *st, const char *username, const char *name,
 		  const char *phc, int64_t at)
 {
+	return store_advisor_add_role(st, username, name, phc, at, false);
+}
+
+int
+store_advisor_add_role(struct store *st, const char *username,
+		       const char *name, const char *phc, int64_t at,
+		       bool supervisor)
+{
 	struct store_advisor a;
 	int rc = store_advisor_get(st, username, &a);
 
 	if (rc <= 0)
 		return rc == 0 ? 1 : -1;
 	if (store_begin(st) ||
-	    store_q_run(st, Q_ADVISOR_ADD, "sssi", username, name, phc, at)) {
+	    store_q_run(st, Q_ADVISOR_ADD, "sssis", username, name, phc, at,
+			supervisor ? "supervisor" : "advisor")) {
 		store_rollback(st);
 		return -1;
 	}
@@ -42,6 +51,15 @@ copy_col(char *dst, size_t n, sqlite3_stmt *s, int col)
 	const char *t = (const char *)sqlite3_column_text(s, col);
 
 	snprintf(dst, n, "%s", t ? t : "");
+}
+
+/* Is the role in column col "supervisor"? */
+static bool
+is_supervisor(sqlite3_stmt *s, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+
+	return t && !strcmp(t, "supervisor");
 }
 
 /* One advisor row of Q_ADVISOR_GET or Q_ADVISOR_BY_ID. */
@@ -60,6 +78,7 @@ read_advisor(struct store *st, enum query q, sqlite3_stmt *s,
 		copy_col(out->name, sizeof(out->name), s, 2);
 		copy_col(out->phc, sizeof(out->phc), s, 3);
 		out->created_at = sqlite3_column_int64(s, 4);
+		out->supervisor = is_supervisor(s, 5);
 	}
 	store_q_done(st, q, s);
 	if (rc == SQLITE_ROW)
@@ -134,6 +153,7 @@ store_advisor_each(struct store *st,
 		copy_col(a.username, sizeof(a.username), s, 1);
 		copy_col(a.name, sizeof(a.name), s, 2);
 		a.created_at = sqlite3_column_int64(s, 3);
+		a.supervisor = is_supervisor(s, 4);
 		if (fn(ctx, &a))
 			break;
 	}

@@ -1,8 +1,7 @@
 /*
  * svc_internal.h - the chat service's private header: the state every
  * service module shares, and the functions they call in one another.
- * Nothing outside server/{service,chat,login,outbox,questions,status}.c
- * (and limits.c, restore.c) includes it;
+ * Nothing outside the service modules listed below includes it;
  * the rest of the program sees service.h only.
  *
  * The modules, each owning one concern of the service:
@@ -25,6 +24,8 @@
  *   limits.c   CONTRACT.md section 7's per-address rules and caps: hellos
  *              per address (queued, per hour, blocked), messages while
  *              queued, text per chat, the history budget, `block`
+ *   desk.c     CONTRACT.md section 8, the supervisors' desk: the board,
+ *              watch, whisper, urgent marks and alerts, transfers
  *   questions.c  CONTRACT.md section 9's questions left while closed: the
  *              offer after `closed`, `question`, `pickup` at any hour, the
  *              advisors' list and `answer`, the answer's email, expiry
@@ -60,7 +61,10 @@
 
 #define SVC_MAX_ERRORS 20           /* protocol errors before close 1008 */
 #define SVC_RATE_LIMIT 10           /* frames per second per connection */
-#define SVC_MAX_SLOTS 64            /* chats one advisor can hold at most */
+#define SVC_RATE_LAG_MAX_MS 30000   /* late reading allowed for at most */
+/* Chats one advisor can hold at most: as many as the config may ask for. */
+#define SVC_MAX_SLOTS CONFIG_MAX_CHATS_PER_ADVISOR
+#define DESK_WATCH_MAX 16           /* chats one supervisor watches at once */
 
 enum chat_state {
 	CHAT_QUEUED,
@@ -98,6 +102,7 @@ struct chat {
 	bool requeued;                   /* handed back once: queued in front */
 	bool rated;                      /* feedback given: one per chat */
 	bool stat_served;                /* its "served" event is recorded */
+	bool cids_forgotten;             /* ended, its cids deleted (chat.c) */
 	int64_t stat_rows[PROTO_MAX_TOPICS + 1]; /* its topic/outcome events, */
 	int n_stat_rows;                 /* replaced when it is re-tagged */
 	size_t sent_position;            /* last pushed, to push only changes */
@@ -110,6 +115,13 @@ struct chat {
 	int64_t chars;                   /* code points of text stored */
 	int64_t queued_msgs;             /* resident messages while waiting */
 	bool blocked;                    /* its address was blocked */
+	/* desk.c: the urgent mark (kept in the store), whether its "urgent"
+	 * event is recorded, its last message, and the text of whispers and
+	 * notes kept with it since the start (capped like messages) */
+	bool urgent;
+	bool urgent_counted;
+	int64_t last_msg_at;             /* 0: none since the start */
+	int64_t desk_chars;
 	/* honest waiting (CONTRACT.md section 9) */
 	bool sent_late;                  /* last may_not_be_served pushed */
 	bool told_late;                  /* counted once in the figures */
@@ -135,6 +147,14 @@ struct advisor {
 	bool available;
 	struct chat *active[SVC_MAX_SLOTS]; /* its chats in CHAT_ACTIVE */
 	int n_active;
+	/* desk.c: its role as read at its latest login, and what its
+	 * connection asked to follow (reset at each login): board pushes,
+	 * and the chats it watches (by id, so an ended chat leaves nothing
+	 * dangling) */
+	bool supervisor;
+	bool board;
+	int64_t watching[DESK_WATCH_MAX];
+	int n_watching;
 };
 
 /*
@@ -150,8 +170,8 @@ struct peer {
 	struct login_job *job;           /* advisor, password check waiting
 					  * or running */
 	int errors;                      /* error frames sent to it */
-	uint64_t rate_window_ms;
-	int rate_count;
+	uint64_t rate_at_ms;             /* token bucket of the rate limit: */
+	int64_t rate_tokens;             /* 1000 a frame, at rate_at_ms */
 	uint64_t sent_turn;              /* last turn that queued it a frame */
 	uint64_t soft_turn;              /* ... a frame whose loss needs no
 					  * resync (svc_send_soft) */
@@ -216,6 +236,16 @@ struct limits_state {
 	int64_t next_sweep;
 	uint64_t blocked_hellos, blocks, full_per_address, rate_limited;
 	uint64_t wait_for_advisor, chat_full;
+	uint64_t overloaded;             /* hellos turned away, loop too busy */
+};
+
+#define LOGOUTS_PENDING_MAX 32      /* logouts awaiting the store */
+
+/* The supervisors' desk (desk.c): board pushes, coalesced. */
+struct desk_state {
+	bool board_dirty;                /* something on the board changed */
+	uint64_t board_sent_ms;          /* the last push (io.now_ms) */
+	uint64_t boards_sent, whispers, transfers, alerts;
 };
 
 /*
@@ -230,6 +260,13 @@ struct login_state {
 	int waiting;
 	bool recheck;                    /* check every session's token */
 	int64_t next_expire;             /* when expired tokens next go */
+	/* Logged-out tokens whose delete the store may not hold yet (a failed
+	 * commit rolls it back): refused in memory until it does. */
+	struct logged_out {
+		uint8_t digest[AUTH_DIGEST_LEN];
+		uint64_t turn;           /* the logout's turn */
+	} logged_out[LOGOUTS_PENDING_MAX];
+	int n_logged_out;
 };
 
 /*
@@ -249,12 +286,15 @@ struct svc {
 	struct queue queue;
 	struct queue_estimator est;
 	bool queue_dirty;                /* positions/queue views to push */
+	bool positions_pending;          /* pushes left for the next turns */
 	bool stopping;                   /* SIGTERM: hand out nothing new */
 	bool draining;                   /* svc_drain: no new residents */
 	bool store_down;                 /* writes fail (disk full, read-only):
 					  * refuse what writes, probe */
 	int64_t next_probe;              /* next store_probe while down */
 	uint64_t turn;                   /* loop turns ended, from 1 */
+	uint64_t busy_ms;                /* the last turn's (svc_loop_busy) */
+	uint64_t lag_ms;                 /* busy_ms, moving average (1/16) */
 	int64_t last_sweep;
 	struct svc_counters n;
 	int64_t next_purge;              /* when the daily purge is due */
@@ -265,6 +305,7 @@ struct svc {
 	struct mail_state mail;
 	struct waits recent;             /* the wait p90 gauge (waits.h) */
 	struct limits_state lim;
+	struct desk_state desk;
 	struct question_state q;
 };
 
@@ -294,6 +335,14 @@ void svc_send_history(struct svc *s, struct peer *p, char *text);
 /* Close p with a WebSocket close code after what is queued for it. */
 void svc_close_peer(struct svc *s, struct peer *p, int code,
 		    const char *reason);
+
+/* Another connection has taken p's place (a resume, an advisor's login
+ * elsewhere): what is queued for p is dropped at once, then p is closed.
+ * A dead link that no longer reads would otherwise keep its copy of a
+ * history in memory until its ping timeout (up to a minute), once per
+ * reconnect. */
+void svc_close_replaced(struct svc *s, struct peer *p, int code,
+			const char *reason);
 
 /* {"type":"error",...} to p; the SVC_MAX_ERRORS-th closes it with 1008. */
 void svc_send_error(struct svc *s, struct peer *p, const char *code,
@@ -370,10 +419,28 @@ void chat_sweep(struct svc *s, int64_t now);
  * connected advisor. */
 void chat_push_queue(struct svc *s);
 
-/* Push `position` to each waiting resident whose position, estimate or
- * may_not_be_served (CONTRACT.md section 9) differs from what it was last
- * sent. */
+/* Push changed positions (a position, estimate or may_not_be_served,
+ * CONTRACT.md section 9, that differs from what was last sent), at most a
+ * turn's share (s->positions_pending: some are left; svc_end_turn calls it
+ * again). */
 void chat_push_positions(struct svc *s);
+
+/* Remove c from advisor a's active slots (a no-op when not there). */
+void chat_slot_remove(struct advisor *a, struct chat *c);
+
+/* The chats an advisor may hold at once (max_chats_per_advisor, at most
+ * SVC_MAX_SLOTS). */
+int chat_slot_max(const struct svc *s);
+
+/* The first `max` waiting chats in queue order into w (strings borrowed
+ * from the chats); returns how many. */
+size_t chat_queue_list(struct svc *s, struct proto_waiting *w, size_t max);
+
+/* Chat c's stored messages as a JSON history array for `own`'s side
+ * ("resident" | "advisor": whose messages keep their cid; "" for none).
+ * A new reference; NULL on OOM. */
+json_t *chat_history_json(struct svc *s, const struct chat *c,
+			  const char *own);
 
 /* --------------------------------------------------------------- login.c */
 
@@ -486,6 +553,43 @@ size_t limits_history_budget(struct svc *s, const struct peer *p, size_t len);
 /* Once a second: now and then drop expired per-address entries. */
 void limits_sweep(struct svc *s, int64_t now);
 
+/* ---------------------------------------------------------------- desk.c */
+
+/* Supervisor frames (p->adv is set): board, watch, unwatch, whisper. Any
+ * advisor: urgent, transfer. Each checks the role itself. */
+void desk_on_board(struct svc *s, struct peer *p);
+void desk_on_watch(struct svc *s, struct peer *p, const struct proto_in *in);
+void desk_on_unwatch(struct svc *s, struct peer *p,
+		     const struct proto_in *in);
+void desk_on_whisper(struct svc *s, struct peer *p,
+		     const struct proto_in *in);
+void desk_on_urgent(struct svc *s, struct peer *p, const struct proto_in *in);
+void desk_on_transfer(struct svc *s, struct peer *p,
+		      const struct proto_in *in);
+
+/* A login (login.c) bound session a to a new connection: its role is
+ * `supervisor` from now on, and it follows nothing until it asks again. */
+void desk_session_started(struct svc *s, struct advisor *a, bool supervisor);
+
+/* Something the board shows changed (queue, advisors, chats). */
+void desk_board_changed(struct svc *s);
+
+/* Does advisor a watch chat `id`? */
+bool desk_watches(const struct advisor *a, int64_t id);
+
+/* Chats advisor a watches (for limits_history_budget). */
+int desk_watch_count(const struct advisor *a);
+
+/* Hooks from chat.c: MSG `m` was posted in c (watchers get it; the board
+ * changes); c ended (watchers get `ended` and stop watching); c went back
+ * to the queue (watchers get `unwatched`). */
+void desk_on_msg(struct svc *s, struct chat *c, const struct proto_msg *m);
+void desk_on_ended(struct svc *s, struct chat *c, enum proto_ended_by by);
+void desk_on_requeued(struct svc *s, struct chat *c);
+
+/* Every tick: the board to every supervisor following it, when it has
+ * changed, at most once per DESK_BOARD_MS. */
+void desk_tick(struct svc *s);
 /* ----------------------------------------------------------- questions.c */
 
 #define QUESTIONS_IDLE_S 600        /* a question-only connection's limit */

@@ -7,6 +7,7 @@ import {
 } from './util.mjs';
 import { Connection, restartLike } from './socket.mjs';
 import { Transcript } from './chatlog.mjs';
+import { createDesk } from './desk.mjs';
 import { QuestionsPanel } from './questions.mjs';
 
 const TOKEN_KEY = 'neuvo.advisor.token';
@@ -137,7 +138,8 @@ function chime(kind) {
   const c = audio();
   if (!c) return;
   if (c.state === 'suspended') c.resume().catch(() => {});
-  const notes = kind === 'queue' ? [[660, 0], [880, 0.18]] : [[880, 0], [1175, 0.14]];
+  const notes = kind === 'queue' ? [[660, 0], [880, 0.18]]
+    : kind === 'alert' ? [[988, 0], [740, 0.2], [988, 0.4], [740, 0.6]] : [[880, 0], [1175, 0.14]];
   const now = c.currentTime + 0.01;
   for (const [f, dt] of notes) {
     const o = c.createOscillator();
@@ -243,7 +245,7 @@ function onMessage(m) {
     case 'questions': return questions.onList(m);
     case 'answered': return questions.onAnswered(m);
     case 'error': return questions.onError(m) || onError(m);
-    default: return undefined;
+    default: return desk.onMessage(m);
   }
 }
 
@@ -270,6 +272,7 @@ function onLoginOk(m) {
   show('view-console');
   if (firstShow) $('#console-h').focus();
   if (wasDown) say(t('conn.restored'));
+  desk.onLogin(m);
   questions.request();
   // Chats the server no longer gives back after a reconnect are not ours now.
   const seq = A.loginSeq;
@@ -310,6 +313,7 @@ function onAuthFailed(m) {
 }
 
 function onError(m) {
+  if (desk.onError(m)) return undefined;
   switch (m.code) {
     case 'auth_failed': return onAuthFailed(m);
     case 'unavailable':
@@ -622,12 +626,12 @@ function createChat(m) {
   panel.querySelector('.canned-label').htmlFor = els.canned.id;
   els.input.maxLength = Number(A.status?.max_message_chars) > 0 ? Number(A.status.max_message_chars) : 2000;
   const chat = {
-    id, lang: m.lang, topic: m.topic || null, waited: m.waited_s, state: 'active', endedBy: null,
+    id, lang: m.lang, topic: m.topic || null, waited: m.waited_s, state: 'active', endedBy: null, watching: !!m.watching,
     unread: 0, els, seq: A.loginSeq, typingOn: false, typingSentAt: 0, typingTimer: null, peerTimer: null,
   };
   chat.transcript = new Transcript(els.list, {
     self: 'advisor',
-    label(from, who) { setText(who, from === 'advisor' ? 'chat.you' : 'chat_adv.resident'); },
+    label(from, who) { setText(who, from === 'advisor' ? (chat.watching ? 'chat.advisor' : 'chat.you') : 'chat_adv.resident'); },
     linkify: (from) => from === 'advisor',
   });
   i18n.apply(panel);
@@ -772,6 +776,7 @@ function setChatState(chat, state, by) {
   else if (state === 'gone') setText(e.state, 'chat_adv.gone');
   else e.state.textContent = '';
   e.state.hidden = active;
+  desk.onState(chat);
   renderChatHead(chat);
 }
 
@@ -785,6 +790,7 @@ function onChat(m) {
     chat.topic = m.topic ?? chat.topic;
     const { added } = chat.transcript.resync(history);
     for (const x of added) if (x.from === 'resident') bumpUnread(chat, x);
+    desk.onChat(m, chat);
     if (chat.state !== 'active') setChatState(chat, 'active');
     flushChat(chat);
     renderChatHead(chat);
@@ -792,11 +798,12 @@ function onChat(m) {
   }
   chat = createChat(m);
   for (const x of history) chat.transcript.add(x);
+  desk.onChat(m, chat);
   setChatState(chat, 'active');
   if (!m.resumed || A.selected === null) {
     select(id, { focus: m.resumed ? undefined : 'input' });
   }
-  if (!m.resumed) say(t('chat_adv.taken', { id }));
+  if (!m.resumed && !m.watching) say(t('chat_adv.taken', { id }));
   else if (A.selected !== id) renderChatHead(chat);
 }
 
@@ -970,6 +977,7 @@ function resetConsole() {
   A.firstQueue = true;
   questions.clear();
   updateEmpty();
+  desk.reset();
 }
 
 // The server's `logged_out` (or its close, or 3 s without either): the
@@ -1018,6 +1026,10 @@ i18n.onChange(() => {
     setChatState(c, c.state);
     for (const who of c.els.list.querySelectorAll('.who[data-i18n]')) who.textContent = t(who.getAttribute('data-i18n'));
   }
+});
+
+const desk = createDesk({
+  conn, A, say, toast, chime, notify, badge, select, removeChat, chatTitle, langName, renderChatHead,
 });
 
 const questions = new QuestionsPanel($('#questions'), {

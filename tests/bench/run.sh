@@ -20,6 +20,13 @@
 #   tests/bench/run.sh idle [--steps 1000,10000] [--out DIR]
 #       memory per idle queued resident, with the C generator.
 #
+#   NEUVO_BENCH_SERVER=PATH runs that neuvo-server instead of the one
+#   built here (e.g. a copy of an older build, for before/after figures),
+#   named NEUVO_BENCH_LABEL (default neuvo) in the CSV and the table.
+#   Every command also takes --ramp S: seconds to connect the residents of
+#   each step (the generator's default: residents / 1000 + 2), longer
+#   on a busy machine, where a short ramp leaves residents unconnected.
+#
 #   tests/bench/run.sh storm [--waiting 10000] [--chats 600] [--out DIR]
 #       running chats while many wait: every second one chat ends and the
 #       server hands its advisor the first waiting resident (a take), so
@@ -45,8 +52,9 @@ rate=9
 duration=10
 servers="neuvo,node,echo"
 take=""
+ramp=""                 # seconds to connect each step (neuvo-load's default when empty)
 out="$ROOT/build-bench/results"
-per_advisor=60          # neuvo holds at most 64 chats per advisor
+per_advisor=60          # chats per advisor (the config allows 1..100)
 waiting=10000
 chats=600
 while [[ $# -gt 0 ]]; do
@@ -58,6 +66,7 @@ while [[ $# -gt 0 ]]; do
 	--duration) duration=$2; shift 2 ;;
 	--servers) servers=$2; shift 2 ;;
 	--take) take=1; shift ;;
+	--ramp) ramp=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 1 ;;
 	esac
@@ -70,6 +79,10 @@ storm) steps=$((chats + waiting)); servers=${servers/,echo/} ;;
 esac
 
 BUILD=$ROOT/build-bench
+# Another neuvo-server to measure (an older build, for a before/after
+# comparison in one run): NEUVO_BENCH_SERVER=/path/to/neuvo-server.
+server_bin=${NEUVO_BENCH_SERVER:-$BUILD/neuvo-server}
+neuvo_label=${NEUVO_BENCH_LABEL:-neuvo}   # its name in the CSV and table
 mkdir -p "$out"
 work=$(mktemp -d /tmp/neuvo-bench.XXXXXX)
 pids=()
@@ -177,7 +190,7 @@ neuvo_config() {
 	max_queued_messages = 100000
 	max_chat_chars = 100000000
 	EOF
-	"$BUILD/neuvo-server" --config "$dir/neuvo.ini" --check >/dev/null
+	"$server_bin" --config "$dir/neuvo.ini" --check >/dev/null
 }
 
 # bench1..benchN. bench1 through neuvo-admin (the supported way); then
@@ -259,6 +272,7 @@ if [[ $mode == chat ]]; then
 	[[ -n $take ]] && gen_args+=(--take)
 fi
 [[ $mode == idle ]] && gen_args+=(--warm 3 --duration 3)
+[[ -n $ramp ]] && gen_args+=(--ramp "$ramp")
 [[ $cmd == storm ]] && gen_args+=(--churn 1)
 
 run_neuvo() {
@@ -271,13 +285,13 @@ run_neuvo() {
 		echo "== neuvo: $advisors advisor accounts"
 		neuvo_accounts "$dir/neuvo.ini" "$dir/neuvo.db" "$advisors"
 	fi
-	"${on_srv[@]}" "$BUILD/neuvo-server" --config "$dir/neuvo.ini" 2>"$out/neuvo-server.log" &
+	"${on_srv[@]}" "$server_bin" --config "$dir/neuvo.ini" 2>"$out/neuvo-server.log" &
 	pid=$!
 	pids+=("$pid")
 	wait_port "$port" "$pid"
 	echo "== neuvo-server pid $pid port $port"
 	"${on_gen[@]}" "$BUILD/neuvo-load" --mode "$mode" --port "$port" \
-		--server-pid "$pid" --label neuvo "${gen_args[@]}" || true
+		--server-pid "$pid" --label "$neuvo_label" "${gen_args[@]}" || true
 	stop "$pid"
 }
 

@@ -462,8 +462,9 @@ def test_an_advisor_blocks_a_resident_for_an_hour(make_server):
     day = json.loads(stats_today(srv))[0]
     assert day["blocked"] == 1
     header, row = stats_today(srv, "csv").splitlines()
-    cols = header.split(",")
-    assert "blocked" in cols and row.split(",")[cols.index("blocked")] == "1"
+    # blocked after the contract's columns (then urgent, CONTRACT section 8)
+    col = header.split(",").index("blocked")
+    assert col == 13 and row.split(",")[col] == "1", (header, row)
     # nothing of the address anywhere on disk, nor in the log
     srv.stop()
     for path in srv.db_files() + [srv.log, srv.out]:

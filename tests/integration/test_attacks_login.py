@@ -4,7 +4,9 @@ advisor next to it logs in. Figures are printed (pytest -s shows them);
 nothing here asserts on time.
 
 - password logins beyond the four checked at once wait their turn (at most
-  64, 16 from one address) and never fail for it; past that they get error
+  64, 16 from one address) and never fail for it; when all 64 places are
+  taken, the address with the most waiting gives up its newest to a login
+  from an address with fewer; a login with no place gets error
   `unavailable` with `retry_after_s` and close 1013;
 - the slow-down after failed logins counts per (client address, account)
   and per client address: guesses from one address never lock out the real
@@ -153,6 +155,47 @@ def test_a_full_login_queue_says_try_again_and_the_retry_gets_in(server):
         print(f"\n70 bogus from 70 addresses: {k}; the answer past the bound: {busy}; "
               f"the real advisor got login_ok on try {tries}, {took:.2f}s after her first")
         assert metrics(server)["neuvo_logins_busy_total"] >= 2
+    run(go(), timeout=FLOOD_TIMEOUT)
+
+
+def test_a_full_login_queue_sheds_the_flooding_address_not_the_real_advisor(server):
+    """Four addresses keep 16 logins waiting each (every place of the queue)
+    behind four checks: the real advisor from a fifth address must not be
+    refused. The newest login of an address with the most waiting gives up
+    its place; an address already at its 16 is refused as before."""
+    flooders = [ATTACKER, "127.0.0.4", "127.0.0.5", "127.0.0.6"]
+
+    async def go():
+        bogus = [await send_login(server, source(i), ADVISOR_USER, "x" * 10) for i in range(4)]
+        sent = {a: 0 for a in flooders}
+        for a in flooders:
+            for _ in range(16):
+                bogus.append(await send_login(server, a, ADVISOR_USER, "y" * 10))
+                sent[a] += 1
+        # A check done meanwhile frees a place: the first flooder (whose
+        # logins are next) fills it again, until the queue is full.
+        for _ in range(200):
+            m_full = metrics(server)
+            if m_full["neuvo_logins_waiting"] == 64:
+                break
+            bogus.append(await send_login(server, ATTACKER, ADVISOR_USER, "z" * 10))
+        assert m_full["neuvo_logins_waiting"] == 64, m_full
+        c, m = await send_login(server, REAL, ADVISOR_USER, ADVISOR_PASSWORD), None
+        full = await send_login(server, "127.0.0.4", ADVISOR_USER, "w" * 10)
+        m = await answer(c)
+        assert m["type"] == "login_ok", m
+        refused = await answer(full)
+        assert refused.get("code") == "unavailable", refused
+        assert await full.close_code() == 1013
+        got = [await answer(b) for b in bogus]
+        k = kinds(got)
+        assert k.get("login_ok", 0) == 0 and k.get("unavailable") == 1, k
+        shed = bogus[[g.get("code") for g in got].index("unavailable")]
+        assert await shed.close_code() == 1013
+        print(f"\n4 checking + 4 addresses x 16 waiting: the real advisor from a fifth "
+              f"got login_ok after {c.answered_s:.2f}s on her first try; one flooder "
+              f"login shed for her; a 17th from a full address: {refused['code']}; "
+              f"the flood's answers {k}")
     run(go(), timeout=FLOOD_TIMEOUT)
 
 

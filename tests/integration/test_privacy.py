@@ -1,12 +1,14 @@
 """CONTRACT section 5: resident text is redacted before it is stored,
 relayed or echoed; the database (and its WAL), the log and /metrics hold no
 personal data, no resident token, no IP address, no user agent and no email
-address given for a copy."""
+address given for a copy. The same for what the desk keeps (section 8): a
+supervisor's whisper and a transfer's note are redacted before they are
+stored or shown."""
 import asyncio
 
 import pytest
 
-from conftest import ADVISOR_PASSWORD, CLOSED_ALL_DAY, Server, advisor, queued, resident, run
+from conftest import ADVISOR_PASSWORD, CLOSED_ALL_DAY, Server, admin, advisor, queued, resident, run
 
 CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 
@@ -38,6 +40,10 @@ QUEUED_TEXT = f"Hetuni on {HETU} ja puhelin {PHONE}."
 QUEUED_REDACTED = "Hetuni on [hetu] ja puhelin [phone]."
 CHAT_TEXT = f"Sähköposti {EMAIL} ja tili {IBAN} kiitos"
 CHAT_REDACTED = "Sähköposti [email] ja tili [iban] kiitos"
+WHISPER_TEXT = f"Tarkista hetu {HETU} ja {EMAIL}"
+WHISPER_REDACTED = "Tarkista hetu [hetu] ja [email]"
+NOTE_TEXT = f"Soita {PHONE}, tili {IBAN}"
+NOTE_REDACTED = "Soita [phone], tili [iban]"
 
 
 def find(haystack, needles):
@@ -50,6 +56,9 @@ def pii_chat(tmp_path_factory, advisor_db):
     """One whole chat in which the resident types personal data; then the
     files are read while the server runs and again after SIGTERM."""
     srv = Server(tmp_path_factory.mktemp("privacy"), template_db=advisor_db)
+    added = admin(srv.config, "advisor", "add", "sini", "--name", "Sini Valvoja", "--role",
+                  "supervisor", stdin=ADVISOR_PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
     srv.start()
     rec = {"server": srv}
 
@@ -72,13 +81,23 @@ def pii_chat(tmp_path_factory, advisor_db):
         await r.recv_type("msg", text="Kiitos, katsotaan asiaa.")
         await a.send({"type": "tag", "chat": q["chat"], "topics": ["income_support"],
                       "outcome": "answered"})
+        s = await advisor(srv, user="sini", **FROM_CLIENT_IP)
+        await s.send({"type": "watch", "chat": q["chat"]})
+        await s.recv_type("chat", chat=q["chat"])
+        await s.send({"type": "whisper", "chat": q["chat"], "text": WHISPER_TEXT})
+        rec["whisper"] = await a.recv_type("whisper", chat=q["chat"])
+        await a.send({"type": "transfer", "chat": q["chat"], "to": "sini",
+                      "note": NOTE_TEXT})
+        rec["transferred"] = await s.recv_type("chat", chat=q["chat"], transferred=True)
+        await r.recv_type("assigned")
         await r.send({"type": "end"})
         await r.recv_type("ended")
-        await a.recv_type("ended")
+        await s.recv_type("ended", chat=q["chat"])
         await r.send({"type": "feedback", "rating": 5})
         await r.recv_type("thanks")
         await asyncio.sleep(0.5)        # past the turn's commit
-        rec["advisor_frames"] = list(a.frames)
+        rec["advisor_frames"] = list(a.frames) + list(s.frames)
+        rec["resident_frames"] = list(r.frames)
 
     try:
         run(chat())
@@ -119,6 +138,22 @@ def test_nothing_sent_to_the_advisor_holds_the_personal_data(pii_chat):
     seen = json.dumps(pii_chat["advisor_frames"], ensure_ascii=False).encode()
     for kind, needles in FORBIDDEN.items():
         assert not find(seen, needles), (kind, find(seen, needles))
+
+
+def test_a_whisper_is_redacted_before_anyone_sees_it(pii_chat):
+    w = pii_chat["whisper"]
+    assert w["text"] == WHISPER_REDACTED and w["redacted"] is True, w
+
+
+def test_a_transfer_note_is_redacted_before_anyone_sees_it(pii_chat):
+    c = pii_chat["transferred"]
+    assert c["note"] == NOTE_REDACTED and c["note_redacted"] is True, c
+
+
+def test_the_resident_sees_nothing_of_whisper_or_note(pii_chat):
+    import json
+    seen = json.dumps(pii_chat["resident_frames"], ensure_ascii=False)
+    assert "Tarkista" not in seen and "Soita" not in seen and "whisper" not in seen
 
 
 def test_email_copy_without_smtp_is_email_unavailable(pii_chat):

@@ -317,7 +317,8 @@ def test_stats_and_report_count_questions_and_answers(make_server, tmp_path):
     r = admin(srv.config, "stats", "--from", today, "--to", today, "--format", "csv")
     assert r.returncode == 0, r.stderr
     head, row = r.stdout.splitlines()[:2]
-    assert head.endswith(",blocked,questions,answered,answer_p50_s,told_may_not_be_served"), head
+    assert head.endswith(",blocked,urgent,questions,answered,answer_p50_s,"
+                         "told_may_not_be_served"), head
     assert row.split(",")[-4:-2] == ["2", "1"], row
     shutil.copytree(ROOT / "client-web" / "i18n", srv.web / "i18n", dirs_exist_ok=True)
     for lang, title in (("fi", "Kysymykset suljettuna"), ("sv", "Frågor när chatten är stängd"),

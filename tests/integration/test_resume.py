@@ -2,6 +2,7 @@
 advisors), what happens after the grace, tokens bound to their own chat,
 and idle_timeout_s ending a chat with by = "timeout"."""
 import asyncio
+import sqlite3
 
 from conftest import Client, advisor, chatting, queued, refused_login, resume, run, taken
 
@@ -56,6 +57,53 @@ def test_resident_resume_after_the_end_gives_state_ended_and_allows_feedback(ser
         assert res["state"] == "ended"
         await r2.send({"type": "feedback", "rating": 3})
         await r2.recv_type("thanks")
+    run(go())
+
+
+def test_a_resend_into_an_ended_chat_gets_its_stored_msg_and_nothing_new_is_taken(make_server):
+    """CONTRACT section 7, idempotent sends: the resident's last message and
+    the advisor's end cross; the resident resumes into the ended chat and
+    resends the message it saw no echo for. The stored MSG comes back with
+    the same id; a new message is refused. Past the grace the server keeps
+    no cid of the chat."""
+    srv = make_server(queue__resume_grace_s=3)
+
+    async def go():
+        r, a = await chatting(srv)
+        await r.send({"type": "msg", "text": "kiitos avusta", "cid": "m-1"})
+        first = await r.recv_type("msg", cid="m-1")
+        await a.recv_type("msg", chat=r.chat)
+        await a.send({"type": "end", "chat": r.chat})
+        await r.recv_type("ended")
+        r.abort()                                   # no echo seen, as it thinks
+        r2 = await resume(srv, r.token)
+        res = await r2.recv_type("resumed")
+        assert res["state"] == "ended"
+        await r2.send({"type": "msg", "text": "kiitos avusta", "cid": "m-1"})
+        again = await r2.recv_where(lambda m: m.get("type") in ("msg", "error"),
+                                    "the resend's answer")
+        assert again["type"] == "msg", again
+        assert again["id"] == first["id"] and again["cid"] == "m-1"
+        await r2.send({"type": "msg", "text": "vielä yksi", "cid": "m-2"})
+        no = await r2.recv_where(lambda m: m.get("type") in ("msg", "error"),
+                                 "the new message's answer")
+        assert no.get("code") == "not_allowed", no
+        await a.quiet("msg")                        # the advisor saw it once
+        db = sqlite3.connect(srv.db, timeout=10)
+        texts = [t for (t,) in db.execute(
+            "SELECT text FROM messages WHERE chat_id = ?", (r.chat,))]
+        assert texts == ["kiitos avusta"], texts
+        await r2.close()
+        for _ in range(300):
+            keyed = db.execute("SELECT count(*) FROM messages WHERE chat_id = ? "
+                               "AND cid IS NOT NULL", (r.chat,)).fetchone()[0]
+            if keyed == 0:
+                break
+            await asyncio.sleep(0.1)
+        db.close()
+        assert keyed == 0
+        print(f"\nresend into the ended chat: msg id {again['id']} (first {first['id']}); "
+              f"a new one: {no['code']}; cids kept after the grace: {keyed}")
     run(go())
 
 

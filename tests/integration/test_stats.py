@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import (CLOSED_ALL_DAY, ROOT, Server, admin, advisor, local_now, local_today,
-                      metrics, queued, resident, run, taken)
+                      metrics, queued, resident, run, taken, zone)
 
 HETU = "131052-308T"
 PHONE = "040 123 4567"
@@ -293,14 +293,22 @@ def test_bad_arguments_fail_with_one_line(chats, args):
 # ------------------------------------------------------------------ purge
 
 def backdate(srv, days):
-    """Move every chat, message and event `days` days into the past, as if
-    the whole recording had happened then."""
-    s = days * 86400
+    """Move every chat, message and event about `days` days into the past,
+    as if the whole recording had happened then, to local noon of that day
+    (so a change of UTC offset between then and now, or a recording made
+    near midnight, cannot move it to another day). Returns that day,
+    YYYY-MM-DD."""
+    with db(srv) as con:
+        first = con.execute("SELECT min(at) FROM events").fetchone()[0]
+    then = dt.datetime.fromtimestamp(first - days * 86400, zone())
+    noon = then.replace(hour=12, minute=0, second=0, microsecond=0)
+    s = first - int(noon.timestamp())
     with db(srv) as con:
         con.execute("UPDATE chats SET started_at = started_at - ?, taken_at = taken_at - ?,"
                     " ended_at = ended_at - ?", (s, s, s))
         con.execute("UPDATE messages SET at = at - ?", (s,))
         con.execute("UPDATE events SET at = at - ?", (s,))
+    return noon.date().isoformat()
 
 
 def copy_of(chats, tmp_path, advisor_db, **over):
@@ -311,8 +319,7 @@ def copy_of(chats, tmp_path, advisor_db, **over):
 
 def test_purge_deletes_old_chats_and_keeps_their_figures(chats, tmp_path, advisor_db):
     srv = copy_of(chats, tmp_path, advisor_db)
-    backdate(srv, 400)
-    day = (local_today() - dt.timedelta(days=400)).isoformat()
+    day = backdate(srv, 400)
     before = admin(srv.config, "stats", "--from", day, "--to", day).stdout
     r = admin(srv.config, "purge")
     assert r.returncode == 0, r.stderr
@@ -343,7 +350,7 @@ def test_purge_follows_retention_days_of_the_config(chats, tmp_path, advisor_db)
 
 def test_server_purges_old_chats_by_itself(chats, tmp_path, advisor_db):
     srv = copy_of(chats, tmp_path, advisor_db)
-    backdate(srv, 400)
+    day = backdate(srv, 400)
     srv.start()
     try:
         deadline = time.monotonic() + 5
@@ -358,7 +365,6 @@ def test_server_purges_old_chats_by_itself(chats, tmp_path, advisor_db):
         assert "purged 3 chats" in srv.log_text()
     finally:
         assert srv.stop() == 0
-    day = (local_today() - dt.timedelta(days=400)).isoformat()
     d = json.loads(admin(srv.config, "stats", "--from", day, "--to", day).stdout)[0]
     assert (d["started"], d["served"], d["abandoned"]) == (3, 2, 1), d
 

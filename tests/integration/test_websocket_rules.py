@@ -97,6 +97,43 @@ def test_frame_of_exactly_16_kib_does_not_close(shared_server):
     run(go())
 
 
+def test_a_message_sent_in_fragments_is_read_whole(shared_server):
+    """The server gathers a fragmented message before reading it (it holds
+    a reassembly buffer only while one is arriving)."""
+    async def go():
+        r, q = await queued(shared_server)
+        frame = json.dumps({"type": "msg", "text": "kolmessa osassa"})
+        await r.ws.send([frame[:7], frame[7:20], frame[20:]])
+        assert (await r.recv_type("msg"))["text"] == "kolmessa osassa"
+        await r.ws.send([frame[:7], frame[7:]])
+        await r.send({"type": "msg", "text": "sitten yhtenä"})
+        await r.recv_type("msg", text="kolmessa osassa")
+        assert (await r.recv_type("msg"))["text"] == "sitten yhtenä"
+        await r.send({"type": "end"})
+    run(go())
+
+
+def test_a_message_over_16_kib_in_fragments_closes_with_1009(shared_server):
+    async def go():
+        r, q = await queued(shared_server)
+        frame = padded_msg(16 * 1024 + 1)
+        await r.ws.send([frame[i:i + 1000] for i in range(0, len(frame), 1000)])
+        assert await r.close_code() == 1009
+    run(go())
+
+
+def test_a_long_message_in_one_frame_is_read_whole(shared_server):
+    """2,000 two-byte letters (4 KiB): more than the server reads from a
+    connection at once, so it arrives in pieces and is gathered."""
+    async def go():
+        r, q = await queued(shared_server)
+        text = "ä" * 1999 + "ö"
+        await r.send({"type": "msg", "text": text})
+        assert (await r.recv_type("msg"))["text"] == text
+        await r.send({"type": "end"})
+    run(go())
+
+
 # ------------------------------------------------------------ too_long
 
 def test_text_of_2000_two_byte_characters_is_accepted(shared_server):

@@ -39,6 +39,7 @@ main(void)
 	failed += test_waits_run();
 	failed += test_guard_run();
 	failed += test_chat_limits_run();
+	failed += test_desk_run();
 	failed += test_questions_run();
 	return failed ? 1 : 0;
 }

@@ -9,540 +9,10 @@
  * svc_end_turn, shutdown, restarts from the store, resent cids, drain,
  * /api/status and /metrics.
  *
- * The service gets a real store (SQLite in memory; a few cases a file) and a
- * real libuv loop (password checks run on its thread pool), but its
- * struct svc_io is ours: a connection is a struct net_conn below that,
- * like net.c, holds the frames of a turn until svc_end_turn releases them,
- * and the clocks are variables the cases move. No case waits for time.
- *
- * The clock starts on Wednesday 2026-11-25 at 10:00 in Helsinki (+02:00);
- * the default hours keep Wednesday open 09:00-11:00, Thursday 09:00-11:00
- * and 13:00-15:00, the weekend closed.
+ * The harness (a store, a loop, a clock and a stand-in for net.c) is
+ * svc_harness.h's; it says where the clock starts.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <unistd.h>
-#include <cmocka.h>
-
-#include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <uv.h>
-
-#include "auth.h"
-#include "base64.h"
-#include "config.h"
-#include "hours.h"
-#include "net.h"
-#include "service.h"
-#include "store.h"
-#include "unit.h"
-
-#define T0 ((int64_t)1795593600)        /* Wed 2026-11-25 10:00 +02:00 */
-#define PASSWORD "correct horse battery"
-#define HELD_MAX 64
-#define GOT_MAX 256
-
-/* ------------------------------------------------------------ the harness */
-
-/* Our stand-in for net.c's connection. Frames sent in a turn wait in
- * `held` until io_release parses them into `got`; the case reads `got` in
- * order (`n_read`). */
-struct net_conn {
-	struct net_conn *next;
-	void *user;
-	char *held[HELD_MAX];
-	int n_held;
-	json_t *got[GOT_MAX];
-	int n_got, n_read;
-	int close_code;                 /* 0: the service has not closed it */
-	char close_reason[64];
-	bool gone;                      /* svc_on_close has been called */
-	char token[64];                 /* the last token it was given */
-	char addr[64];                  /* client address; "" = 192.0.2.1 */
-};
-
-static struct net_conn *conns;
-static int64_t clk;
-static uint64_t clk_ms;
-static bool freeze_ms;                  /* keep clk_ms still (rate limit) */
-static struct net_stats nstats;
-static char cheap_phc[AUTH_PHC_MAX];
-
-static struct config *cfg;
-static struct store *st;
-static uv_loop_t loop;
-static struct svc *svc;
-static char tmpdir[64];                 /* a file store's directory, or "" */
-
-static int
-io_send(struct net_conn *c, char *text)
-{
-	if (c->close_code || c->gone) {
-		free(text);
-		return 0;
-	}
-	if (c->n_held == HELD_MAX) {
-		free(text);
-		return -1;
-	}
-	c->held[c->n_held++] = text;
-	return 0;
-}
-
-static void
-io_close(struct net_conn *c, int code, const char *reason)
-{
-	if (c->close_code)
-		return;
-	c->close_code = code;
-	snprintf(c->close_reason, sizeof(c->close_reason), "%s", reason);
-}
-
-static void
-io_release(void)
-{
-	struct net_conn *c;
-	int i;
-
-	for (c = conns; c; c = c->next) {
-		for (i = 0; i < c->n_held; i++) {
-			json_t *o = json_loads(c->held[i], 0, NULL);
-			json_t *tok;
-
-			assert_non_null(o);
-			assert_true(c->n_got < GOT_MAX);
-			tok = json_object_get(o, "token");
-			if (json_is_string(tok))
-				snprintf(c->token, sizeof(c->token), "%s",
-					 json_string_value(tok));
-			c->got[c->n_got++] = o;
-			free(c->held[i]);
-		}
-		c->n_held = 0;
-	}
-}
-
-static void
-io_discard(void)
-{
-	struct net_conn *c;
-	int i;
-
-	for (c = conns; c; c = c->next) {
-		for (i = 0; i < c->n_held; i++)
-			free(c->held[i]);
-		c->n_held = 0;
-	}
-}
-
-static void
-io_set_user(struct net_conn *c, void *user)
-{
-	c->user = user;
-}
-
-static void *
-io_user(const struct net_conn *c)
-{
-	return c->user;
-}
-
-static const struct net_stats *
-io_stats(void)
-{
-	return &nstats;
-}
-
-static int64_t
-io_now(void)
-{
-	return clk;
-}
-
-static uint64_t
-io_now_ms(void)
-{
-	return clk_ms;
-}
-
-static const char *
-io_address(const struct net_conn *c)
-{
-	return c->addr[0] ? c->addr : "192.0.2.1";
-}
-
-static const struct svc_io test_io = {
-	io_send, io_close, io_release, io_discard, io_set_user, io_user,
-	io_stats, io_now, io_now_ms, io_address, NULL
-};
-
-/* A scrypt PHC of PASSWORD at the lowest cost auth.c accepts (it reads the
- * cost from the hash), so a login takes a millisecond, not 128 MiB. */
-static int
-make_cheap_phc(void)
-{
-	unsigned char salt[16], hash[32];
-	char salt64[48], hash64[48];
-
-	if (RAND_bytes(salt, sizeof(salt)) != 1 ||
-	    !EVP_PBE_scrypt(PASSWORD, strlen(PASSWORD), salt, sizeof(salt),
-			    1024, 1, 1, 8u << 20, hash, sizeof(hash)))
-		return -1;
-	b64_encode(salt, sizeof(salt), salt64, B64_NOPAD);
-	b64_encode(hash, sizeof(hash), hash64, B64_NOPAD);
-	snprintf(cheap_phc, sizeof(cheap_phc), "$scrypt$ln=10,r=1,p=1$%s$%s",
-		 salt64, hash64);
-	return 0;
-}
-
-static int
-group_setup(void **state)
-{
-	if (unit_setup_helsinki(state))
-		return -1;
-	return make_cheap_phc();
-}
-
-/* A fresh world: defaults, a store (file when `path` is set) with two
- * advisors, the clock at T0, and the service. */
-static int
-open_world(const char *path)
-{
-	clk = T0;
-	clk_ms = 1000000;
-	freeze_ms = false;
-	memset(&nstats, 0, sizeof(nstats));
-	conns = NULL;
-	cfg = config_defaults();
-	if (!cfg || store_open(path, 0, &st))
-		return -1;
-	if (store_advisor_add(st, "anna", "Anna", cheap_phc, T0) ||
-	    store_advisor_add(st, "bertta", "Bertta", cheap_phc, T0) ||
-	    store_commit(st))
-		return -1;
-	if (uv_loop_init(&loop))
-		return -1;
-	svc = svc_new(&loop, cfg, st, &test_io);
-	return svc ? 0 : -1;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	tmpdir[0] = '\0';
-	return open_world(":memory:");
-}
-
-static int
-setup_file(void **state)
-{
-	char path[128];
-
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/neuvo-chat-XXXXXX");
-	if (!mkdtemp(tmpdir))
-		return -1;
-	snprintf(path, sizeof(path), "%s/neuvo.db", tmpdir);
-	return open_world(path);
-}
-
-static void
-free_conn(struct net_conn *c)
-{
-	int i;
-
-	for (i = 0; i < c->n_held; i++)
-		free(c->held[i]);
-	for (i = 0; i < c->n_got; i++)
-		json_decref(c->got[i]);
-	free(c);
-}
-
-static int
-teardown(void **state)
-{
-	struct net_conn *c;
-	char path[128];
-
-	(void)state;
-	for (c = conns; c; c = c->next)
-		if (!c->gone) {
-			svc_on_close(svc, c);
-			c->gone = true;
-		}
-	uv_run(&loop, UV_RUN_DEFAULT);  /* password checks still running */
-	svc_free(svc);
-	(void)uv_loop_close(&loop);
-	store_close(st);
-	config_free(cfg);
-	while (conns) {
-		c = conns;
-		conns = c->next;
-		free_conn(c);
-	}
-	if (tmpdir[0]) {
-		static const char *const files[] = { "neuvo.db", "neuvo.db-wal",
-						     "neuvo.db-shm" };
-		size_t i;
-
-		for (i = 0; i < 3; i++) {
-			snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
-			(void)unlink(path);
-		}
-		(void)rmdir(tmpdir);
-	}
-	return 0;
-}
-
-/* -------------------------------------------------------- driving the service */
-
-static struct net_conn *
-open_conn(enum proto_role role)
-{
-	struct net_conn *c = calloc(1, sizeof(*c));
-
-	assert_non_null(c);
-	c->next = conns;
-	conns = c;
-	svc_on_open(svc, c, role);
-	return c;
-}
-
-/* One frame from c, as text; the monotonic clock moves 200 ms so that no
- * case but the rate-limit one comes near 10 a second. */
-static void
-say(struct net_conn *c, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof(buf));
-	if (!freeze_ms)
-		clk_ms += 200;
-	svc_on_frame(svc, c, buf, (size_t)n);
-}
-
-/* The end of a loop turn: commit, then release. */
-static void
-turn(void)
-{
-	svc_end_turn(svc);
-}
-
-/* The 250 ms timer: coalesced pushes, and the sweeps when the second has
- * changed since the last tick. Ends the turn. */
-static void
-tick(void)
-{
-	svc_tick(svc);
-	turn();
-}
-
-/* Move the wall clock and let the timers run. */
-static void
-later(int64_t seconds)
-{
-	clk += seconds;
-	clk_ms += (uint64_t)seconds * 1000;
-	tick();
-}
-
-/* The connection drops (net.c's svc_on_close). */
-static void
-drop(struct net_conn *c)
-{
-	svc_on_close(svc, c);
-	c->gone = true;
-}
-
-static const char *
-type_of(const json_t *o)
-{
-	return json_string_value(json_object_get(o, "type"));
-}
-
-/* The next frame c got, which must be of `type`. */
-static json_t *
-expect(struct net_conn *c, const char *type)
-{
-	json_t *o;
-
-	if (c->n_read >= c->n_got)
-		fail_msg("expected '%s', got nothing", type);
-	o = c->got[c->n_read++];
-	if (!type_of(o) || strcmp(type_of(o), type))
-		fail_msg("expected '%s', got %s", type,
-			 json_dumps(o, JSON_COMPACT));
-	return o;
-}
-
-/* The next frame of `type`, skipping pushes of others (queue views). */
-static json_t *
-next_of(struct net_conn *c, const char *type)
-{
-	while (c->n_read < c->n_got) {
-		json_t *o = c->got[c->n_read++];
-
-		if (type_of(o) && !strcmp(type_of(o), type))
-			return o;
-	}
-	fail_msg("no '%s' frame", type);
-	return NULL;
-}
-
-static void
-expect_error(struct net_conn *c, const char *code)
-{
-	json_t *o = expect(c, "error");
-
-	assert_string_equal(json_string_value(json_object_get(o, "code")),
-			    code);
-}
-
-static void
-expect_nothing(struct net_conn *c)
-{
-	if (c->n_read < c->n_got)
-		fail_msg("unexpected %s",
-			 json_dumps(c->got[c->n_read], JSON_COMPACT));
-}
-
-/* Nothing of `type` among the unread frames (which are then read). */
-static void
-expect_none_of(struct net_conn *c, const char *type)
-{
-	while (c->n_read < c->n_got) {
-		json_t *o = c->got[c->n_read++];
-
-		if (type_of(o) && !strcmp(type_of(o), type))
-			fail_msg("unexpected %s", json_dumps(o, JSON_COMPACT));
-	}
-}
-
-static void
-skip_all(struct net_conn *c)
-{
-	c->n_read = c->n_got;
-}
-
-static json_int_t
-jint(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("'%s' is not an integer", key);
-	return json_integer_value(v);
-}
-
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (!json_is_string(v))
-		fail_msg("'%s' is not a string", key);
-	return json_string_value(v);
-}
-
-static bool
-jnull(const json_t *o, const char *key)
-{
-	return json_is_null(json_object_get(o, key));
-}
-
-/* A resident who says hello and is queued; returns its chat id. */
-static int64_t
-queue_resident(struct net_conn **out)
-{
-	struct net_conn *c = open_conn(PROTO_RESIDENT);
-	json_t *o;
-
-	say(c, "{\"type\":\"hello\"}");
-	turn();
-	o = expect(c, "queued");
-	*out = c;
-	return jint(o, "chat");
-}
-
-/* An advisor logged in by password (the check runs on the loop's pool). */
-static struct net_conn *
-login(const char *user)
-{
-	struct net_conn *c = open_conn(PROTO_ADVISOR);
-
-	say(c, "{\"type\":\"login\",\"username\":\"%s\",\"password\":\"%s\"}",
-	    user, PASSWORD);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	turn();
-	assert_string_equal(jstr(expect(c, "login_ok"), "token"), c->token);
-	expect(c, "queue");
-	return c;
-}
-
-/* The advisor takes the first waiting chat; returns its id. */
-static int64_t
-take(struct net_conn *a)
-{
-	say(a, "{\"type\":\"take\"}");
-	turn();
-	return jint(next_of(a, "chat"), "chat");
-}
-
-/* A body from status.c, parsed. */
-static json_t *
-status(void)
-{
-	char *text = svc_status_json(svc);
-	json_t *o;
-
-	assert_non_null(text);
-	o = json_loads(text, 0, NULL);
-	free(text);
-	assert_non_null(o);
-	return o;
-}
-
-static json_int_t
-status_int(const char *key)
-{
-	json_t *o = status();
-	json_int_t v = jint(o, key);
-
-	json_decref(o);
-	return v;
-}
-
-/* One metric's value from /metrics. */
-static long long
-metric(const char *name)
-{
-	char *text = svc_metrics_text(svc), *p, want[128];
-	long long v = -1;
-
-	assert_non_null(text);
-	snprintf(want, sizeof(want), "\n%s ", name);
-	p = strstr(text, want);
-	if (p)
-		v = atoll(p + strlen(want));
-	free(text);
-	if (v < 0)
-		fail_msg("no metric %s", name);
-	return v;
-}
+#include "svc_harness.h"
 
 /* ------------------------------------------------------ hello and the queue */
 
@@ -1081,6 +551,47 @@ end_while_queued_abandons_and_moves_the_rest_up(void **state)
 }
 
 static void
+a_storm_of_positions_is_spread_over_turns(void **state)
+{
+	enum { N = 600 };
+	struct net_conn *r[N], *first;
+	int i, moved = 0;
+
+	(void)state;
+	cfg->max_length = N + 1;
+	cfg->max_queued_per_address = N + 1;
+	cfg->max_new_chats_per_address_per_hour = N + 1;
+	queue_resident(&first);
+	for (i = 0; i < N; i++)
+		queue_resident(&r[i]);
+	tick();
+	say(first, "{\"type\":\"end\"}");
+	turn();
+	/* Every position changes: the tick and its turn push a share each,
+	 * front first, and no more. */
+	tick();
+	assert_true(svc_pushing(svc));
+	for (i = 0; i < N; i++)
+		if (r[i]->n_read < r[i]->n_got) {
+			assert_int_equal(jint(next_of(r[i], "position"),
+					      "position"), i + 1);
+			moved++;
+		}
+	assert_true(moved > 0 && moved < N);
+	for (i = 0; i < moved; i++)
+		expect_nothing(r[i]);
+	/* The next turns push the rest, once each. */
+	for (i = 0; i < 8 && svc_pushing(svc); i++)
+		turn();
+	assert_false(svc_pushing(svc));
+	for (i = moved; i < N; i++)
+		assert_int_equal(jint(next_of(r[i], "position"), "position"),
+				 i + 1);
+	for (i = 0; i < N; i++)
+		expect_nothing(r[i]);
+}
+
+static void
 after_the_end_msg_and_end_are_not_allowed(void **state)
 {
 	struct net_conn *r, *a;
@@ -1244,6 +755,43 @@ resume_on_a_new_connection_closes_the_old_one(void **state)
 	assert_int_equal(status_int("queue_length"), 1);
 }
 
+/* A connection another one replaced is closed with its queue dropped at
+ * once: a dead phone link does not keep a copy of the history until its
+ * ping timeout, once per reconnect. */
+static void
+a_replaced_connection_drops_its_queue_at_once(void **state)
+{
+	struct net_conn *r, *r2, *a, *a2;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r, "{\"type\":\"msg\",\"text\":\"hukkuuko\"}");
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", r->token);
+	turn();
+	assert_int_equal(r->queue_drops, 1);
+	expect_none_of(r, "msg");               /* dropped with the queue */
+	assert_int_equal(r->close_code, 1000);
+	o = expect(r2, "resumed");
+	assert_string_equal(jstr(json_array_get(json_object_get(o, "history"),
+						0), "text"), "hukkuuko");
+	assert_int_equal(r2->queue_drops, 0);
+	/* An advisor's token login elsewhere likewise. */
+	a = login("anna");
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", a->token);
+	turn();
+	expect(a2, "login_ok");
+	assert_int_equal(a->queue_drops, 1);
+	assert_int_equal(a->close_code, 1000);
+	assert_string_equal(a->close_reason, "logged in elsewhere");
+	/* An ordinary close keeps the queue: the frames go out first. */
+	say(r2, "{\"type\":\"end\"}");
+	turn();
+	assert_int_equal(r2->queue_drops, 0);
+}
+
 static void
 resume_after_the_end_shows_ended(void **state)
 {
@@ -1359,6 +907,28 @@ auto_assign_stops_at_max_chats(void **state)
 	queue_resident(&r2);
 	queue_resident(&r3);
 	expect_none_of(r3, "assigned");
+	assert_int_equal(status_int("queue_length"), 1);
+	skip_all(a);
+}
+
+static void
+an_advisor_holds_as_many_chats_as_the_config_allows(void **state)
+{
+	struct net_conn *r, *a;
+	int i;
+
+	(void)state;
+	cfg->auto_assign = true;
+	cfg->max_chats_per_advisor = CONFIG_MAX_CHATS_PER_ADVISOR;
+	cfg->max_new_chats_per_address_per_hour = 1000;
+	a = login("anna");
+	for (i = 0; i < CONFIG_MAX_CHATS_PER_ADVISOR; i++) {
+		queue_resident(&r);
+		expect(r, "assigned");
+	}
+	assert_int_equal(status_int("queue_length"), 0);
+	queue_resident(&r);
+	expect_none_of(r, "assigned");
 	assert_int_equal(status_int("queue_length"), 1);
 	skip_all(a);
 }
@@ -1765,14 +1335,20 @@ a_waiting_login_whose_connection_closes_leaves_the_queue(void **state)
 	turn();
 	expect_nothing(c[4]);
 	expect_nothing(c[1]);
-	expect(c[5], "login_ok");
+	/* c[5] was checked: it got login_ok, or a check of the same account
+	 * that the pool finished later in the turn took its place (and its
+	 * queue with it: svc_close_replaced). */
+	if (c[5]->close_code)
+		assert_string_equal(c[5]->close_reason, "logged in elsewhere");
+	else
+		expect(c[5], "login_ok");
 	assert_int_equal(metric("neuvo_logins_waiting"), 0);
 }
 
 static void
 a_full_login_queue_says_try_again(void **state)
 {
-	struct net_conn *c, *more, *same;
+	struct net_conn *c[68], *more, *full, *same;
 	char addr[32];
 	json_t *o;
 	int i;
@@ -1781,19 +1357,31 @@ a_full_login_queue_says_try_again(void **state)
 	/* Four checked and 64 waiting, from four addresses of 17. */
 	for (i = 0; i < 68; i++) {
 		snprintf(addr, sizeof(addr), "198.51.100.%d", i % 4 + 1);
-		c = login_from(addr, "bertta", "wrong");
+		c[i] = login_from(addr, "bertta", "wrong");
 	}
-	(void)c;
 	assert_int_equal(metric("neuvo_logins_waiting"), 64);
+	/* Another address is not refused: the newest of an address with the
+	 * most waiting (.1, the first of the four) gives up its place. */
 	more = login_from("203.0.113.9", "anna", PASSWORD);
 	turn();
-	o = expect(more, "error");
+	expect_nothing(more);
+	o = expect(c[64], "error");
 	assert_string_equal(jstr(o, "code"), "unavailable");
 	assert_int_equal(jint(o, "retry_after_s"), 5);
-	assert_int_equal(more->close_code, 1013);
+	assert_int_equal(c[64]->close_code, 1013);
 	assert_int_equal(metric("neuvo_logins_busy_total"), 1);
+	assert_int_equal(metric("neuvo_logins_waiting"), 64);
+	/* An address holding as many as any is refused, not shed for. */
+	full = login_from("198.51.100.2", "bertta", "wrong");
+	turn();
+	expect_error(full, "unavailable");
+	assert_int_equal(full->close_code, 1013);
+	for (i = 0; i < 68; i++)
+		if (i != 64)
+			expect_nothing(c[i]);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	turn();
+	expect(more, "login_ok");
 	/* Room again; but no more than 16 from one address may wait. */
 	for (i = 0; i < 4 + 16; i++)
 		login_from("198.51.100.200", "bertta", PASSWORD);
@@ -2062,6 +1650,101 @@ eleventh_frame_in_a_second_is_rate_limited(void **state)
 	expect(r, "pong");
 }
 
+/* Send n pings in one turn; returns how many got `pong` (the others must
+ * get rate_limited). */
+static int
+burst_of_pings(struct net_conn *r, int n)
+{
+	int i, pongs = 0;
+
+	for (i = 0; i < n; i++)
+		say(r, "{\"type\":\"ping\"}");
+	turn();
+	for (i = 0; i < n; i++) {
+		json_t *o = r->got[r->n_read];
+
+		if (r->n_read < r->n_got && type_of(o) &&
+		    !strcmp(type_of(o), "pong")) {
+			expect(r, "pong");
+			pongs++;
+		} else {
+			expect_error(r, "rate_limited");
+		}
+	}
+	return pongs;
+}
+
+static void
+frames_read_late_after_a_busy_turn_are_not_rate_limited(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+	int i;
+
+	(void)state;
+	freeze_ms = true;
+	/* The loop's turns take 1.5 s: a client at 10 a second has sent 15
+	 * frames while one went by, on top of the second's 10 it may send at
+	 * once. They arrive together and all are its due. */
+	for (i = 0; i < 128; i++)
+		svc_loop_busy(svc, 1500);
+	clk_ms += 1500;
+	assert_int_equal(burst_of_pings(r, 26), 25);
+	/* The allowance is for late reading, not a higher rate: a second
+	 * later, 10 more. */
+	clk_ms += 1000;
+	assert_int_equal(burst_of_pings(r, 15), 10);
+}
+
+static void
+without_a_busy_turn_a_burst_is_held_to_ten(void **state)
+{
+	struct net_conn *r = open_conn(PROTO_RESIDENT);
+
+	(void)state;
+	freeze_ms = true;
+	clk_ms += 1500;
+	svc_loop_busy(svc, 2);
+	assert_int_equal(burst_of_pings(r, 26), 10);
+	/* Nor, but for a frame, after one slow turn alone (the process
+	 * stalled on a busy machine, say). */
+	clk_ms += 1500;
+	svc_loop_busy(svc, 1500);
+	assert_true(burst_of_pings(r, 13) <= 11);
+}
+
+static void
+a_busy_loop_turns_new_residents_away_but_not_running_chats(void **state)
+{
+	struct net_conn *r1, *r2 = open_conn(PROTO_RESIDENT);
+	int i;
+
+	(void)state;
+	queue_resident(&r1);
+	/* One slow turn is not overload; slow turns one after another are. */
+	svc_loop_busy(svc, 4 * SVC_OVERLOAD_MS);
+	assert_false(svc_overloaded(svc));
+	for (i = 0; i < 128 && !svc_overloaded(svc); i++)
+		svc_loop_busy(svc, 2 * SVC_OVERLOAD_MS);
+	assert_true(svc_overloaded(svc));
+	say(r2, "{\"type\":\"hello\"}");
+	turn();
+	expect(r2, "queue_full");
+	assert_int_equal(r2->close_code, 1000);
+	assert_int_equal(metric("neuvo_overload_refused_total"), 1);
+	/* The resident already waiting goes on as before. */
+	say(r1, "{\"type\":\"msg\",\"text\":\"yhä täällä\"}");
+	turn();
+	expect(r1, "msg");
+	/* Quick turns bring the busy time down, and hellos are taken again. */
+	for (i = 0; i < 128 && svc_overloaded(svc); i++)
+		svc_loop_busy(svc, 1);
+	assert_false(svc_overloaded(svc));
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"hello\"}");
+	turn();
+	expect(r2, "queued");
+}
+
 static void
 email_needs_an_advisor_and_a_mail_server(void **state)
 {
@@ -2188,6 +1871,44 @@ failed_commit_spares_those_sent_nothing(void **state)
 	expect_nothing(r2);
 	assert_int_equal(r2->close_code, 0);
 	assert_int_equal(status_int("queue_length"), 2);
+}
+
+/* A logout whose turn does not commit (a full disk): the store's delete is
+ * rolled back, yet the token no longer works here, and once the store is
+ * back the sweep deletes it again (CONTRACT section 7: logout revokes the
+ * token at once). */
+static void
+failed_logout_commit_still_revokes_the_token(void **state)
+{
+	struct net_conn *a, *a2, *a3;
+	uint8_t d[AUTH_DIGEST_LEN];
+	char token[64];
+
+	(void)state;
+	a = login("anna");
+	snprintf(token, sizeof(token), "%s", a->token);
+	auth_token_digest(token, d);
+	say(a, "{\"type\":\"logout\"}");
+	commit_failing();
+	assert_int_equal(a->close_code, 1000);
+	drop(a);
+	/* Rolled back: the row is still there. */
+	assert_int_equal(store_advisor_token_get(st, d, clk, NULL), 0);
+	later(1);                               /* the store works again */
+	a2 = open_conn(PROTO_ADVISOR);
+	say(a2, "{\"type\":\"login\",\"token\":\"%s\"}", token);
+	turn();
+	expect_error(a2, "auth_failed");
+	assert_int_equal(a2->close_code, 1008);
+	later(1);
+	later(1);
+	assert_int_equal(store_advisor_token_get(st, d, clk, NULL), 1);
+	a3 = open_conn(PROTO_ADVISOR);
+	say(a3, "{\"type\":\"login\",\"token\":\"%s\"}", token);
+	turn();
+	expect_error(a3, "auth_failed");
+	/* A password login works as ever. */
+	login("anna");
 }
 
 /* ---------------------------------------------------------------- shutdown */
@@ -2453,6 +2174,64 @@ resent_cid_is_answered_with_the_stored_message(void **state)
 	next_of(r, "msg");
 	expect_none_of(r, "msg");
 	assert_int_equal(metric("neuvo_messages_total"), 3);
+}
+
+/* CONTRACT.md section 7: a resident whose message the end overtook
+ * resumes into the ended chat and resends it: the stored MSG comes back,
+ * while a new message is refused. Past the grace the cids are gone. */
+static void
+resent_cid_after_the_end_is_answered_until_the_grace_ends(void **state)
+{
+	struct net_conn *r, *a, *r2;
+	struct store_msg m;
+	char token[64];
+	int64_t id;
+	json_t *o;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":9}", (long long)id);
+	say(a, "{\"type\":\"end\",\"chat\":%lld}", (long long)id);
+	turn();
+	snprintf(token, sizeof(token), "%s", r->token);
+	drop(r);
+	skip_all(a);
+	r2 = open_conn(PROTO_RESIDENT);
+	say(r2, "{\"type\":\"resume\",\"token\":\"%s\"}", token);
+	turn();
+	assert_string_equal(jstr(expect(r2, "resumed"), "state"), "ended");
+	say(r2, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	turn();
+	o = expect(r2, "msg");
+	assert_int_equal(jint(o, "id"), 1);
+	assert_string_equal(jstr(o, "cid"), "k");
+	/* The advisor's own resend too; the other side hears nothing. */
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":9}", (long long)id);
+	turn();
+	assert_int_equal(jint(expect(a, "msg"), "id"), 2);
+	expect_nothing(r2);
+	/* Anything new to the ended chat is refused, as before. */
+	say(r2, "{\"type\":\"msg\",\"text\":\"uusi\",\"cid\":\"k2\"}");
+	say(r2, "{\"type\":\"msg\",\"text\":\"uusi\"}");
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"uusi\","
+	    "\"cid\":10}", (long long)id);
+	turn();
+	expect_error(r2, "not_allowed");
+	expect_error(r2, "not_allowed");
+	expect_error(a, "not_allowed");
+	assert_int_equal(metric("neuvo_messages_total"), 2);
+	assert_int_equal(store_message_by_cid(st, id, "resident", "\"k\"", &m),
+			 0);
+	store_msg_release(&m);
+	/* Gone past the grace: nobody can resend, the keys are forgotten. */
+	drop(r2);
+	later(cfg->resume_grace_s + 2);
+	assert_int_equal(store_message_by_cid(st, id, "resident", "\"k\"", &m),
+			 1);
+	assert_int_equal(store_message_by_cid(st, id, "advisor", "9", &m), 1);
 }
 
 static void
@@ -2853,6 +2632,7 @@ test_chat_run(void)
 		T(resident_end_tells_both_sides),
 		T(advisor_end_tells_both_sides),
 		T(end_while_queued_abandons_and_moves_the_rest_up),
+		T(a_storm_of_positions_is_spread_over_turns),
 		T(after_the_end_msg_and_end_are_not_allowed),
 		T(feedback_once_after_the_end),
 		T(tag_is_acknowledged_and_checked),
@@ -2862,6 +2642,7 @@ test_chat_run(void)
 		T(resume_with_unknown_token_is_not_allowed),
 		T(resume_while_chatting_names_the_advisor),
 		T(resume_on_a_new_connection_closes_the_old_one),
+		T(a_replaced_connection_drops_its_queue_at_once),
 		T(resume_after_the_end_shows_ended),
 		T(gone_past_grace_ends_by_disconnect),
 		T(queued_and_gone_past_grace_leaves_the_queue),
@@ -2869,6 +2650,7 @@ test_chat_run(void)
 		T(auto_assign_on_hello),
 		T(auto_assign_prefers_the_least_busy),
 		T(auto_assign_stops_at_max_chats),
+		T(an_advisor_holds_as_many_chats_as_the_config_allows),
 		T(auto_assign_fills_a_freed_slot),
 		T(unavailable_advisor_gets_nobody_until_available),
 		T(without_auto_assign_nobody_is_handed_over),
@@ -2907,12 +2689,18 @@ test_chat_run(void)
 		T(an_expired_live_session_is_closed_and_keeps_its_chats),
 		T(protocol_errors_keep_the_connection_until_twenty),
 		T(eleventh_frame_in_a_second_is_rate_limited),
+		T(frames_read_late_after_a_busy_turn_are_not_rate_limited),
+		T(without_a_busy_turn_a_burst_is_held_to_ten),
+		T(a_busy_loop_turns_new_residents_away_but_not_running_chats),
 		T(email_needs_an_advisor_and_a_mail_server),
 		cmocka_unit_test_setup_teardown(
 			failed_commit_shows_nothing_and_closes_with_1011,
 			setup_file, teardown),
 		cmocka_unit_test_setup_teardown(
 			failed_commit_spares_those_sent_nothing,
+			setup_file, teardown),
+		cmocka_unit_test_setup_teardown(
+			failed_logout_commit_still_revokes_the_token,
 			setup_file, teardown),
 		T(shutdown_ends_chats_closing_and_closes_everyone),
 		T(restart_keeps_the_queue_order_and_history),
@@ -2922,6 +2710,7 @@ test_chat_run(void)
 		T(handed_back_chat_keeps_its_place_across_a_restart),
 		T(restart_hands_back_chats_of_a_removed_account),
 		T(resent_cid_is_answered_with_the_stored_message),
+		T(resent_cid_after_the_end_is_answered_until_the_grace_ends),
 		T(drain_refuses_hello_and_ends_when_the_chats_have),
 		T(status_reports_queue_advisors_and_estimate),
 		T(metrics_carry_the_network_counts),

@@ -261,12 +261,13 @@ blocked_events_count_per_day_and_render_last(void **state)
 	json = stats_render_json(&r);
 	assert_non_null(csv);
 	assert_non_null(json);
-	/* blocked, then the four figures of CONTRACT.md section 9 */
-	last = strstr(strchr(csv, '\n') + 1, ",2,0,0,,0\n");
+	/* blocked, urgent (section 8), the four figures of section 9 */
+	last = strstr(strchr(csv, '\n') + 1, ",2,0,0,0,,0\n");
 	assert_non_null(last);
-	assert_string_equal(last, ",2,0,0,,0\n");
-	assert_non_null(strstr(csv, ",feedback_avg,blocked,questions,"));
-	assert_non_null(strstr(json, "\"blocked\": 2, \"questions\": 0"));
+	assert_string_equal(last, ",2,0,0,0,,0\n");
+	assert_non_null(strstr(csv, ",feedback_avg,blocked,urgent,questions,"));
+	assert_non_null(strstr(json, "\"blocked\": 2, \"urgent\": 0, "
+				     "\"questions\": 0"));
 	free(csv);
 	free(json);
 	stats_free(&r);
@@ -296,10 +297,11 @@ the_report_table_shows_blocks_per_day(void **state)
 	assert_int_equal(stats_compute(ev, 3, &day, &day, &r), 0);
 	html = report_render_html(&in);
 	assert_non_null(html);
-	/* blocked, then questions and answered (CONTRACT.md section 9) */
-	assert_non_null(strstr(html, "<th>blocked</th><th>questions</th>"
-				     "<th>answered</th></tr>"));
-	assert_non_null(strstr(html, "<td>3</td><td>0</td><td>0</td></tr>"));
+	/* blocked, urgent (section 8), questions and answered (section 9) */
+	assert_non_null(strstr(html, "<th>blocked</th><th>urgent</th>"
+				     "<th>questions</th><th>answered</th></tr>"));
+	assert_non_null(strstr(html, "<td>3</td><td>0</td><td>0</td><td>0</td>"
+				     "</tr>"));
 	assert_non_null(strstr(html, "<h2>Questions while closed</h2>"));
 	free(html);
 	stats_free(&r);

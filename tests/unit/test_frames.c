@@ -238,9 +238,12 @@ static void
 advisor_frames(void **state)
 {
 	(void)state;
-	check(proto_out_login_ok("Anna", "t", true),
+	check(proto_out_login_ok("Anna", "t", true, false),
 	      "{\"type\":\"login_ok\",\"name\":\"Anna\",\"token\":\"t\","
-	      "\"available\":true}");
+	      "\"available\":true,\"role\":\"advisor\"}");
+	check(proto_out_login_ok("Sini", "t", false, true),
+	      "{\"type\":\"login_ok\",\"name\":\"Sini\",\"token\":\"t\","
+	      "\"available\":false,\"role\":\"supervisor\"}");
 	check(proto_out_status(false),
 	      "{\"type\":\"status\",\"available\":false}");
 	check(proto_out_tagged(8), "{\"type\":\"tagged\",\"chat\":8}");
@@ -268,6 +271,93 @@ resident_frames(void **state)
 	check(proto_out_pong(), "{\"type\":\"pong\"}");
 }
 
+/* ------------------------------------------------ the supervisors' desk */
+
+static void
+desk_small_frames(void **state)
+{
+	struct proto_whisper w = { 7, "Sini", "Kysy \"asumisesta\"", T0, false };
+
+	(void)state;
+	check(proto_out_whisper(&w),
+	      "{\"type\":\"whisper\",\"from\":\"Sini\",\"text\":"
+	      "\"Kysy \\\"asumisesta\\\"\",\"at\":\"2026-11-25T10:00:00+02:00\","
+	      "\"redacted\":false,\"chat\":7}");
+	check(proto_out_unwatched(7), "{\"type\":\"unwatched\",\"chat\":7}");
+	check(proto_out_urgent(7, true),
+	      "{\"type\":\"urgent\",\"chat\":7,\"on\":true}");
+	check(proto_out_alert(7, "Anna"),
+	      "{\"type\":\"alert\",\"chat\":7,\"advisor\":\"Anna\"}");
+	check(proto_out_transferred(7, "Bertta", "bertta"),
+	      "{\"type\":\"transferred\",\"chat\":7,\"to\":\"Bertta\","
+	      "\"to_username\":\"bertta\"}");
+	w.from = NULL;
+	assert_null(proto_out_whisper(&w));
+	assert_null(proto_out_alert(7, NULL));
+}
+
+static void
+desk_chat_frames_add_to_the_chat_frame(void **state)
+{
+	struct proto_chat c = { 7, "fi", NULL, 30, false };
+	struct proto_whisper w = { 0, "Sini", "hei", T0, true };
+
+	(void)state;
+	check(proto_out_watch(&c, json_array(), "Anna",
+			      json_pack("[o]", proto_whisper_json(&w)), true),
+	      "{\"type\":\"chat\",\"chat\":7,\"lang\":\"fi\",\"topic\":null,"
+	      "\"history\":[],\"waited_s\":30,\"watching\":true,"
+	      "\"advisor\":\"Anna\",\"whispers\":[{\"type\":\"whisper\","
+	      "\"from\":\"Sini\",\"text\":\"hei\",\"at\":"
+	      "\"2026-11-25T10:00:00+02:00\",\"redacted\":true}],"
+	      "\"urgent\":true}");
+	check(proto_out_transfer_chat(&c, json_array(), NULL, false, "Anna",
+				      false),
+	      "{\"type\":\"chat\",\"chat\":7,\"lang\":\"fi\",\"topic\":null,"
+	      "\"history\":[],\"waited_s\":30,\"note\":null,"
+	      "\"note_redacted\":false,\"from\":\"Anna\","
+	      "\"transferred\":true,\"urgent\":false}");
+	check(proto_out_transfer_chat(&c, json_array(), "soita [phone]", true,
+				      "Sini", true),
+	      "{\"type\":\"chat\",\"chat\":7,\"lang\":\"fi\",\"topic\":null,"
+	      "\"history\":[],\"waited_s\":30,\"note\":\"soita [phone]\","
+	      "\"note_redacted\":true,\"from\":\"Sini\","
+	      "\"transferred\":true,\"urgent\":true}");
+	/* a missing part leaks nothing and gives nothing */
+	assert_null(proto_out_watch(&c, json_array(), "Anna", NULL, false));
+	assert_null(proto_out_watch(&c, NULL, "Anna", json_array(), false));
+}
+
+static void
+board_lists_queue_advisors_and_chats(void **state)
+{
+	struct proto_waiting w[] = { { 9, 12, "sv", "housing" } };
+	struct proto_board_advisor a[] = {
+		{ "Anna", "anna", true, true, false, 1 },
+		{ "Sini", "sini", false, false, true, 0 },
+	};
+	struct proto_board_chat c[] = {
+		{ 7, "Anna", "anna", T0, T0 + 60, true, "fi", NULL },
+	};
+
+	(void)state;
+	check(proto_out_board(3, w, 1, a, 2, c, 1),
+	      "{\"type\":\"board\",\"length\":3,\"queue\":[{\"chat\":9,"
+	      "\"waited_s\":12,\"lang\":\"sv\",\"topic\":\"housing\"}],"
+	      "\"advisors\":[{\"name\":\"Anna\",\"username\":\"anna\","
+	      "\"online\":true,\"available\":true,\"supervisor\":false,"
+	      "\"chats\":1},{\"name\":\"Sini\",\"username\":\"sini\","
+	      "\"online\":false,\"available\":false,\"supervisor\":true,"
+	      "\"chats\":0}],\"chats\":[{\"chat\":7,\"advisor\":\"Anna\","
+	      "\"advisor_username\":\"anna\","
+	      "\"started\":\"2026-11-25T10:00:00+02:00\","
+	      "\"last_msg\":\"2026-11-25T10:01:00+02:00\",\"urgent\":true,"
+	      "\"lang\":\"fi\",\"topic\":null}]}");
+	check(proto_out_board(0, NULL, 0, NULL, 0, NULL, 0),
+	      "{\"type\":\"board\",\"length\":0,\"queue\":[],"
+	      "\"advisors\":[],\"chats\":[]}");
+}
+
 int
 test_frames_run(void)
 {
@@ -287,6 +377,9 @@ test_frames_run(void)
 		cmocka_unit_test(queue_view_lists_the_waiting),
 		cmocka_unit_test(advisor_frames),
 		cmocka_unit_test(resident_frames),
+		cmocka_unit_test(desk_small_frames),
+		cmocka_unit_test(desk_chat_frames_add_to_the_chat_frame),
+		cmocka_unit_test(board_lists_queue_advisors_and_chats),
 		cmocka_unit_test(question_frames),
 	};
 

@@ -1604,6 +1604,87 @@ error_frame_is_not_a_client_type(void **state)
 
 /* ------------------------------------------------------------ runner */
 
+/* ------------------------------------------------ the supervisors' desk */
+
+static void
+desk_frames_parse_for_advisors(void **state)
+{
+	struct proto_in in;
+
+	(void)state;
+	accept_frame("{\"type\":\"board\"}", A, PROTO_BOARD, &in);
+	proto_in_free(&in);
+	accept_frame("{\"type\":\"watch\",\"chat\":3}", A, PROTO_WATCH, &in);
+	assert_int_equal(in.chat, 3);
+	proto_in_free(&in);
+	accept_frame("{\"type\":\"unwatch\",\"chat\":3}", A, PROTO_UNWATCH,
+		     &in);
+	proto_in_free(&in);
+	accept_frame("{\"type\":\"whisper\",\"chat\":3,\"text\":\"hei\"}", A,
+		     PROTO_WHISPER, &in);
+	assert_string_equal(in.text, "hei");
+	proto_in_free(&in);
+	accept_frame("{\"type\":\"urgent\",\"chat\":3,\"on\":false}", A,
+		     PROTO_URGENT, &in);
+	assert_false(in.on);
+	proto_in_free(&in);
+	accept_frame("{\"type\":\"transfer\",\"chat\":3,\"to\":\"bertta\"}",
+		     A, PROTO_TRANSFER, &in);
+	assert_string_equal(in.to, "bertta");
+	assert_null(in.note);
+	proto_in_free(&in);
+	accept_frame("{\"type\":\"transfer\",\"chat\":3,\"to\":\"b\","
+		     "\"note\":\"tuttu\"}", A, PROTO_TRANSFER, &in);
+	assert_string_equal(in.note, "tuttu");
+	proto_in_free(&in);
+	accept_frame("{\"type\":\"transfer\",\"chat\":3,\"to\":\"b\","
+		     "\"note\":null}", A, PROTO_TRANSFER, &in);
+	assert_null(in.note);
+	proto_in_free(&in);
+}
+
+static void
+desk_frames_with_bad_fields_are_refused_naming_them(void **state)
+{
+	struct proto_limits two = { 2 };
+
+	(void)state;
+	refuse_naming("{\"type\":\"watch\"}", A, "bad_field", "chat");
+	refuse_naming("{\"type\":\"unwatch\",\"chat\":0}", A, "bad_field",
+		      "chat");
+	refuse_naming("{\"type\":\"whisper\",\"chat\":1}", A, "bad_field",
+		      "text");
+	refuse_naming("{\"type\":\"whisper\",\"chat\":1,\"text\":\" \"}", A,
+		      "bad_field", "text");
+	refuse_naming("{\"type\":\"urgent\",\"chat\":1,\"on\":1}", A,
+		      "bad_field", "on");
+	refuse_naming("{\"type\":\"transfer\",\"chat\":1}", A, "bad_field",
+		      "to");
+	refuse_naming("{\"type\":\"transfer\",\"chat\":1,\"to\":\"\"}", A,
+		      "bad_field", "to");
+	refuse_naming("{\"type\":\"transfer\",\"chat\":1,\"to\":\"b\","
+		      "\"note\":7}", A, "bad_field", "note");
+	refuse_naming("{\"type\":\"transfer\",\"chat\":1,\"to\":\"b\","
+		      "\"note\":\"a\\u0001\"}", A, "bad_field", "note");
+	refuse_n("{\"type\":\"whisper\",\"chat\":1,\"text\":\"abc\"}", 40, A,
+		 &two, "too_long");
+	refuse_n("{\"type\":\"transfer\",\"chat\":1,\"to\":\"b\",\"note\":"
+		 "\"abc\"}", 50, A, &two, "too_long");
+}
+
+static void
+desk_frames_are_not_for_residents(void **state)
+{
+	(void)state;
+	refuse("{\"type\":\"board\"}", R, "bad_type");
+	refuse("{\"type\":\"watch\",\"chat\":1}", R, "bad_type");
+	refuse("{\"type\":\"whisper\",\"chat\":1,\"text\":\"x\"}", R,
+	       "bad_type");
+	refuse("{\"type\":\"urgent\",\"chat\":1,\"on\":true}", R, "bad_type");
+	refuse("{\"type\":\"transfer\",\"chat\":1,\"to\":\"b\"}", R,
+	       "bad_type");
+}
+
 int
 test_protocol_run(void)
 {
@@ -1851,6 +1932,9 @@ test_protocol_run(void)
 		cmocka_unit_test(dump_drops_the_reference),
 		cmocka_unit_test(dump_of_null_is_null),
 		cmocka_unit_test(error_frame_is_not_a_client_type),
+		cmocka_unit_test(desk_frames_parse_for_advisors),
+		cmocka_unit_test(desk_frames_with_bad_fields_are_refused_naming_them),
+		cmocka_unit_test(desk_frames_are_not_for_residents),
 	};
 
 	return cmocka_run_group_tests_name("protocol", tests, NULL, NULL);

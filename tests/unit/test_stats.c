@@ -534,6 +534,34 @@ served_counts_by_the_hour_the_resident_arrived(void **state)
 }
 
 static void
+urgent_chats_count_on_the_day_of_their_mark(void **state)
+{
+	struct stats_event ev[] = {
+		EV("2026-10-25T10:00:00", URGENT, 0, NULL),
+		EV("2026-10-25T11:00:00", URGENT, 0, NULL),
+		EV("2026-10-26T10:00:00", URGENT, 0, NULL),
+	};
+	struct stats_range r;
+	enum stats_kind k;
+	char *csv;
+
+	(void)state;
+	assert_string_equal(stats_kind_name(STATS_URGENT), "urgent");
+	assert_int_equal(stats_kind_parse("urgent", &k), 0);
+	assert_int_equal(k, STATS_URGENT);
+	assert_int_equal(compute(ev, 3, "2026-10-25", "2026-10-26", &r), 0);
+	assert_int_equal(r.days[0].urgent, 2);
+	assert_int_equal(r.days[1].urgent, 1);
+	assert_int_equal(r.total.urgent, 3);
+	csv = stats_render_csv(&r);
+	assert_non_null(csv);
+	assert_non_null(strstr(csv, ",blocked,urgent,questions,"));
+	assert_non_null(strstr(csv, ",0,2,0,0,,0\n2026-10-26,"));
+	free(csv);
+	stats_free(&r);
+}
+
+static void
 overlong_label_is_not_counted(void **state)
 {
 	char label[STATS_ID_MAX + 8];
@@ -556,11 +584,11 @@ overlong_label_is_not_counted(void **state)
 static const char csv_want[] =
 	"date,started,served,abandoned,queue_full,closed_attempts,wait_p50_s,"
 	"wait_p90_s,duration_p50_s,duration_p90_s,messages,feedback_count,"
-	"feedback_avg,blocked,questions,answered,answer_p50_s,"
+	"feedback_avg,blocked,urgent,questions,answered,answer_p50_s,"
 	"told_may_not_be_served\n"
-	"2026-10-24,0,0,0,0,1,,,,,0,0,,0,0,0,,0\n"
-	"2026-10-25,5,4,1,1,4,20,40,200,300,7,3,4.67,1,0,0,,0\n"
-	"2026-10-26,1,1,0,0,1,5,5,60,60,2,1,3.00,0,0,0,,0\n";
+	"2026-10-24,0,0,0,0,1,,,,,0,0,,0,0,0,0,,0\n"
+	"2026-10-25,5,4,1,1,4,20,40,200,300,7,3,4.67,1,0,0,0,,0\n"
+	"2026-10-26,1,1,0,0,1,5,5,60,60,2,1,3.00,0,0,0,0,,0\n";
 
 static void
 csv_matches_the_hand_computed_figures(void **state)
@@ -586,7 +614,7 @@ static const char json_want[] =
 	"\"wait_p50_s\": null, \"wait_p90_s\": null, \"duration_p50_s\": null, "
 	"\"duration_p90_s\": null, \"messages\": 0, \"feedback_count\": 0, "
 	"\"feedback_avg\": null, \"topics\": {}, \"outcomes\": {}, "
-	"\"languages\": {}, \"blocked\": 0, "
+	"\"languages\": {}, \"blocked\": 0, \"urgent\": 0, "
 	"\"questions\": 0, \"answered\": 0, \"answer_p50_s\": null, "
 	"\"told_may_not_be_served\": 0}, "
 	"{\"date\": \"2026-10-25\", \"started\": 5, \"served\": 4, "
@@ -599,7 +627,8 @@ static const char json_want[] =
 	"\"topics\": {\"housing\": 2, \"income_support\": 1}, "
 	"\"outcomes\": {\"answered\": 2, \"referred\": 1}, "
 	"\"languages\": {\"en\": 1, \"fi\": 3, \"sv\": 1}, \"blocked\": 1, "
-	"\"questions\": 0, \"answered\": 0, \"answer_p50_s\": null, "
+	"\"urgent\": 0, \"questions\": 0, \"answered\": 0, "
+	"\"answer_p50_s\": null, "
 	"\"told_may_not_be_served\": 0}, "
 	"{\"date\": \"2026-10-26\", \"started\": 1, \"served\": 1, "
 	"\"abandoned\": 0, \"queue_full\": 0, \"closed_attempts\": 1, "
@@ -608,7 +637,8 @@ static const char json_want[] =
 	"\"duration_p90_s\": 60, \"messages\": 2, \"feedback_count\": 1, "
 	"\"feedback_avg\": 3.0, \"topics\": {\"daily_life\": 1}, "
 	"\"outcomes\": {}, \"languages\": {\"fi\": 1}, \"blocked\": 0, "
-	"\"questions\": 0, \"answered\": 0, \"answer_p50_s\": null, "
+	"\"urgent\": 0, \"questions\": 0, \"answered\": 0, "
+	"\"answer_p50_s\": null, "
 	"\"told_may_not_be_served\": 0}]\n";
 
 static void
@@ -655,6 +685,7 @@ json_of_an_empty_day_lists_every_key_in_order(void **state)
 		"\"wait_p90_s\"", "\"duration_p50_s\"", "\"duration_p90_s\"",
 		"\"messages\"", "\"feedback_count\"", "\"feedback_avg\"",
 		"\"topics\"", "\"outcomes\"", "\"languages\"", "\"blocked\"",
+		"\"urgent\"",
 		"\"questions\"", "\"answered\"", "\"answer_p50_s\"",
 		"\"told_may_not_be_served\"",
 	};
@@ -748,6 +779,7 @@ test_stats_run(void)
 		cmocka_unit_test(total_sums_the_whole_range),
 		cmocka_unit_test(served_counts_by_the_hour_the_resident_arrived),
 		cmocka_unit_test(overlong_label_is_not_counted),
+		cmocka_unit_test(urgent_chats_count_on_the_day_of_their_mark),
 		cmocka_unit_test(csv_matches_the_hand_computed_figures),
 		cmocka_unit_test(json_matches_the_hand_computed_figures),
 		cmocka_unit_test(csv_has_a_header_and_one_row_per_day),

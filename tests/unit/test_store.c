@@ -580,16 +580,26 @@ closing_unresumable_leaves_chats_with_tokens(void **state)
 {
 	struct fx *f = opened(state);
 	struct seen s;
-	int64_t old, id;
+	int64_t old, id, ended;
 
 	assert_int_equal(store_chat_create(f->st, 100, "fi", NULL, &old), 0);
 	id = new_chat(f->st, 110, NULL, 1);
+	ended = new_chat(f->st, 120, NULL, 2);
+	/* The stop came within an ended chat's grace: its cids were kept. */
+	assert_int_equal(put(f->st, id, 1, "resident", "x", "k"), 0);
+	assert_int_equal(put(f->st, ended, 1, "resident", "x", "k"), 0);
+	assert_int_equal(store_chat_ended(f->st, ended, 150, "advisor"), 0);
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(store_close_unresumable(f->st, 200), 0);
 	open_chats(f->st, &s);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(s.c[0].id, id);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM events"), 1);
+	/* The resumable chat keeps its keys, the ended one's are gone. */
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
+				 "WHERE cid IS NOT NULL"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT chat_id FROM messages "
+				 "WHERE cid IS NOT NULL"), id);
 	(void)old;
 }
 
@@ -617,25 +627,34 @@ same_cid_from_same_sender_is_stored_once(void **state)
 	assert_null(m.text);
 }
 
+/* The end keeps the cids (a resume within the grace may resend); they go
+ * when the service forgets them, or with the orphans after a stop. */
 static void
-cids_are_forgotten_when_the_chat_ends(void **state)
+cids_are_forgotten_after_the_end_or_at_the_next_start(void **state)
 {
 	struct fx *f = opened(state);
 	int64_t a = new_chat(f->st, 100, NULL, 1);
 	int64_t b = new_chat(f->st, 100, NULL, 2);
 	int64_t c = new_chat(f->st, 100, NULL, 3);
+	int64_t d = new_chat(f->st, 100, NULL, 4);
 
 	assert_int_equal(put(f->st, a, 1, "resident", "x", "k"), 0);
 	assert_int_equal(put(f->st, b, 1, "resident", "x", "k"), 0);
 	assert_int_equal(put(f->st, c, 1, "resident", "x", "k"), 0);
+	assert_int_equal(put(f->st, d, 1, "resident", "x", "k"), 0);
 	assert_int_equal(store_chat_ended(f->st, a, 200, "advisor"), 0);
+	assert_int_equal(store_chat_ended(f->st, d, 200, "advisor"), 0);
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
-				 "WHERE cid IS NOT NULL"), 2);
+				 "WHERE cid IS NOT NULL"), 4);
+	assert_int_equal(store_chat_forget_cids(f->st, d), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
+				 "WHERE cid IS NOT NULL"), 3);
 	assert_int_equal(store_close_orphans(f->st, 300), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
 				 "WHERE cid IS NOT NULL"), 0);
-	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages"), 3);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages"), 4);
 }
 
 static void
@@ -1294,6 +1313,87 @@ error_kinds_that_pass_by_themselves(void **state)
 	assert_false(store_error_unavailable(STORE_ERR_OTHER));
 }
 
+/* ------------------------------------------------ the supervisors' desk */
+
+static void
+roles_are_added_read_listed_and_changed(void **state)
+{
+	struct fx *f = opened(state);
+	struct store_advisor a;
+
+	assert_int_equal(store_advisor_add(f->st, "anna", "Anna", "$x", 1), 0);
+	assert_int_equal(store_advisor_add_role(f->st, "sini", "Sini", "$x", 1,
+						true), 0);
+	assert_int_equal(store_advisor_get(f->st, "anna", &a), 0);
+	assert_false(a.supervisor);
+	assert_int_equal(store_advisor_get(f->st, "sini", &a), 0);
+	assert_true(a.supervisor);
+	assert_int_equal(store_advisor_set_role(f->st, "anna", true), 0);
+	assert_int_equal(store_advisor_set_role(f->st, "nobody", true), 1);
+	assert_int_equal(store_advisor_by_id(f->st, 1, &a), 0);
+	assert_true(a.supervisor);
+}
+
+static void
+urgent_mark_and_transfer_come_back_after_a_stop(void **state)
+{
+	struct fx *f = opened(state);
+	struct seen s;
+	int64_t id = new_chat(f->st, 100, NULL, 1);
+
+	assert_int_equal(store_chat_take(f->st, id, 130, 42), 0);
+	assert_int_equal(store_chat_urgent(f->st, id, true), 0);
+	assert_int_equal(store_chat_urgent(f->st, id, false), 0);
+	assert_int_equal(store_chat_transfer(f->st, id, 43), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	reopen(f);
+	open_chats(f->st, &s);
+	assert_int_equal(s.c[0].advisor_id, 43);
+	assert_false(s.c[0].urgent);
+	assert_true(s.c[0].urgent_counted);     /* was urgent once */
+	assert_int_equal(store_chat_urgent(f->st, id, true), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	open_chats(f->st, &s);
+	assert_true(s.c[0].urgent);
+}
+
+static int
+whisper_text(void *ctx, const struct store_whisper *w)
+{
+	char *out = ctx;
+
+	strcat(out, w->kind == STORE_NOTE ? "N:" : "W:");
+	strcat(out, w->text);
+	strcat(out, ";");
+	return 0;
+}
+
+static void
+whispers_stay_apart_from_messages_and_go_with_the_purge(void **state)
+{
+	struct fx *f = opened(state);
+	struct store_whisper w = { STORE_WHISPER, "Sini", "kuiskaus", 200, false };
+	struct store_whisper n = { STORE_NOTE, "Anna", "muistio", 210, true };
+	int64_t id = new_chat(f->st, 100, NULL, 1), gone, chars, tail;
+	char got[128] = "";
+
+	assert_int_equal(put(f->st, id, 1, "resident", "hei", NULL), 0);
+	assert_int_equal(store_whisper_add(f->st, id, &w), 0);
+	assert_int_equal(store_whisper_add(f->st, id, &n), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_whispers_each(f->st, id, whisper_text, got), 0);
+	assert_string_equal(got, "W:kuiskaus;N:muistio;");
+	assert_int_equal(store_chat_usage(f->st, id, &chars, &tail), 0);
+	assert_int_equal(chars, 3);             /* "hei" only */
+	assert_int_equal(store_chat_ended(f->st, id, 300, "resident"), 0);
+	assert_int_equal(store_purge(f->st, 1000, &gone), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(gone, 1);
+	got[0] = '\0';
+	assert_int_equal(store_whispers_each(f->st, id, whisper_text, got), 0);
+	assert_string_equal(got, "");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TV(f) cmocka_unit_test_setup_teardown(f, setup_shim, teardown_shim)
 
@@ -1312,6 +1412,9 @@ test_store_run(void)
 		T(active_chat_comes_back_with_its_advisor),
 		T(chat_taken_without_advisor_is_active_with_none),
 		T(touch_moves_the_last_sign_of_life_only_forward),
+		T(roles_are_added_read_listed_and_changed),
+		T(urgent_mark_and_transfer_come_back_after_a_stop),
+		T(whispers_stay_apart_from_messages_and_go_with_the_purge),
 		T(copy_request_marks_the_chat),
 		T(callback_can_stop_the_rebuild),
 		T(stat_rows_are_found_again_for_a_retag),
@@ -1320,7 +1423,7 @@ test_store_run(void)
 		T(orphans_end_no_later_than_now),
 		T(closing_unresumable_leaves_chats_with_tokens),
 		T(same_cid_from_same_sender_is_stored_once),
-		T(cids_are_forgotten_when_the_chat_ends),
+		T(cids_are_forgotten_after_the_end_or_at_the_next_start),
 		T(same_cid_elsewhere_is_a_new_message),
 		T(unknown_cid_is_not_found),
 		T(same_seq_twice_is_an_error_not_a_resend),

@@ -54,6 +54,7 @@ int test_notify_run(void);
 int test_waits_run(void);
 int test_guard_run(void);
 int test_chat_limits_run(void);
+int test_desk_run(void);
 int test_questions_run(void);
 
 #endif
