@@ -62,3 +62,135 @@ def test_the_whisper_cap_holds_across_a_restart(desk):
         await s.send({"type": "whisper", "chat": st["chat"], "text": "z" * 10})
         await s.recv_type("whisper", chat=st["chat"])
     run(after())
+
+
+def test_desk_frames_on_chats_in_every_state(desk):
+    """watch, whisper, urgent and transfer on a queued chat, an ended chat,
+    an unknown id and a forged huge id: each a clear error, nothing moved,
+    and the connection kept."""
+    srv = desk()
+
+    async def go():
+        res, a = await chatting(srv)
+        waiting, _ = await queued(srv)
+        s = await advisor(srv, user="sini")
+        await advisor(srv, user="bertta")
+        await res.send({"type": "end"})
+        await a.recv_type("ended", chat=res.chat)
+        for chat in (waiting.chat, res.chat, 99999, 2 ** 62):
+            frames = [({"type": "watch", "chat": chat}, ("unknown_chat",)),
+                      ({"type": "whisper", "chat": chat, "text": "hei"}, ("unknown_chat",)),
+                      ({"type": "urgent", "chat": chat, "on": True},
+                       ("unknown_chat", "not_allowed")),
+                      ({"type": "transfer", "chat": chat, "to": "bertta"},
+                       ("unknown_chat",))]
+            for frame, codes in frames:
+                await s.send(frame)
+                e = await s.recv_type("error")
+                assert e["code"] in codes, (frame, e)
+                await asyncio.sleep(0.12)
+        # the waiting resident was not moved or told anything
+        assert not waiting.unread("assigned")
+        await s.send({"type": "board"})
+        board = await s.recv_type("board")
+        assert board["chats"] == [] and [w["chat"] for w in board["queue"]] == [waiting.chat]
+    run(go())
+
+
+def test_removing_a_watching_supervisor_and_a_watched_advisor(desk):
+    """sini watches anna's chat; `advisor remove sini` closes sini and the
+    chat goes on; then `advisor remove anna` hands the chat back to the
+    queue, and siiri, who watched it too, is told it is unwatched."""
+    from conftest import admin
+    srv = desk()
+
+    async def go():
+        res, a = await chatting(srv)
+        s = await advisor(srv, user="sini")
+        t = await advisor(srv, user="siiri")
+        for sup in (s, t):
+            await sup.send({"type": "watch", "chat": res.chat})
+            await sup.recv_type("chat", chat=res.chat)
+        r = await asyncio.to_thread(admin, srv.config, "advisor", "remove", "sini")
+        assert r.returncode == 0, r.stderr
+        assert await s.close_code(20) == 1008
+        await res.send({"type": "msg", "text": "vielä täällä"})
+        await a.recv_type("msg", text="vielä täällä")
+        await t.recv_type("msg", text="vielä täällä")
+        r = await asyncio.to_thread(admin, srv.config, "advisor", "remove", "anna")
+        assert r.returncode == 0, r.stderr
+        assert await a.close_code(20) == 1008
+        await t.recv_type("unwatched", chat=res.chat, timeout=20)
+        assert (await res.recv_type("position", timeout=20))["position"] == 1
+        await t.send({"type": "whisper", "chat": res.chat, "text": "kuuleeko kukaan"})
+        await t.error("unknown_chat")
+        await t.send({"type": "take", "chat": res.chat})
+        await t.recv_type("chat", chat=res.chat)
+        await res.recv_type("assigned", advisor="Siiri Vuorovastaava")
+    run(go())
+
+
+def test_transfer_to_an_advisor_in_her_resume_grace_is_refused(desk):
+    srv = desk()
+
+    async def go():
+        res, a = await chatting(srv)
+        b = await advisor(srv, user="bertta")
+        await b.close()
+        await asyncio.sleep(0.5)
+        await a.send({"type": "transfer", "chat": res.chat, "to": "bertta"})
+        await a.error("not_available")
+        await a.send({"type": "msg", "chat": res.chat, "text": "yhä minun"})
+        await res.recv_type("msg", text="yhä minun")
+    run(go())
+
+
+def test_transfer_while_the_resident_is_away_then_resumes(desk):
+    from conftest import resume
+    srv = desk()
+
+    async def go():
+        res, a = await chatting(srv)
+        b = await advisor(srv, user="bertta")
+        res.abort()
+        await asyncio.sleep(0.5)
+        await a.send({"type": "transfer", "chat": res.chat, "to": "bertta"})
+        await b.recv_type("chat", chat=res.chat)
+        await b.send({"type": "msg", "chat": res.chat, "text": "Bertta tässä"})
+        await b.recv_type("msg", text="Bertta tässä")
+        r = await resume(srv, res.token)
+        back = await r.recv_type("resumed")
+        assert back["state"] == "chatting" and back["advisor"] == BERTTA, back
+        assert [m["text"] for m in back["history"]][-1] == "Bertta tässä"
+        await r.send({"type": "msg", "text": "kiitos"})
+        await b.recv_type("msg", text="kiitos")
+    run(go())
+
+
+def test_a_supervisor_demoted_while_logged_in_stops_reading_chats(desk):
+    """`advisor role sini advisor` while sini watches a chat: like passwd and
+    remove, it counts within seconds, not at her next login (which may be
+    twelve hours away): she is told the chat is unwatched, gets no more of
+    its messages, and may no longer watch, whisper or see the board."""
+    from conftest import admin
+    srv = desk()
+
+    async def go():
+        res, a = await chatting(srv)
+        s = await advisor(srv, user="sini")
+        await s.send({"type": "watch", "chat": res.chat})
+        await s.recv_type("chat", chat=res.chat)
+        await s.send({"type": "board"})
+        await s.recv_type("board")
+        r = await asyncio.to_thread(admin, srv.config, "advisor", "role", "sini", "advisor")
+        assert r.returncode == 0, r.stderr
+        await s.recv_type("unwatched", chat=res.chat, timeout=20)
+        await res.send({"type": "msg", "text": "yksityistä"})
+        await a.recv_type("msg", text="yksityistä")
+        await asyncio.sleep(1.5)
+        assert not s.unread("msg"), s.unread("msg")
+        for frame in ({"type": "watch", "chat": res.chat}, {"type": "board"},
+                      {"type": "whisper", "chat": res.chat, "text": "hei"}):
+            await s.send(frame)
+            await s.error("not_allowed")
+    run(go())
