@@ -2,7 +2,7 @@
 8), found by review: each test here failed before its fix."""
 import asyncio
 
-from conftest import advisor, chatting, login, queued, run
+from conftest import advisor, chatting, login, queued, resident, run
 from test_supervisor import BERTTA, desk, desk_db  # noqa: F401 (fixtures)
 
 
@@ -194,3 +194,92 @@ def test_a_supervisor_demoted_while_logged_in_stops_reading_chats(desk):
             await s.send(frame)
             await s.error("not_allowed")
     run(go())
+
+
+def test_forged_desk_and_question_frames_get_bad_field(desk):
+    """Wrong types, missing, empty, huge and NUL-carrying fields of every new
+    frame: a clear error each, the connection kept (under 20 errors), the
+    server unharmed."""
+    srv = desk(chat__max_message_chars="100")
+
+    async def go():
+        res, a = await chatting(srv)
+        s = await advisor(srv, user="sini")
+        frames = [
+            {"type": "watch", "chat": str(res.chat)}, {"type": "watch"},
+            {"type": "watch", "chat": -1}, {"type": "unwatch", "chat": 1.5},
+            {"type": "whisper", "chat": res.chat}, {"type": "whisper", "chat": res.chat,
+                                                   "text": None},
+            {"type": "whisper", "chat": res.chat, "text": "x" * 101},
+            {"type": "urgent", "chat": res.chat, "on": "yes"},
+            {"type": "urgent", "chat": res.chat},
+            {"type": "transfer", "chat": res.chat, "to": 5},
+            {"type": "transfer", "chat": res.chat, "to": ""},
+            {"type": "transfer", "chat": res.chat, "to": "bertta\u0000x"},
+            {"type": "transfer", "chat": res.chat, "to": "b" * 5000},
+            {"type": "answer", "question": -1, "text": "x"},
+            {"type": "answer", "question": 2 ** 64, "text": "x"},
+            {"type": "answer", "question": 1}, {"type": "answer", "question": 1, "text": ""},
+        ]
+        for f in frames:
+            await s.send(f)
+            e = await s.recv_type("error")
+            assert e["code"] in ("bad_field", "too_long", "bad_json", "not_available"), (f, e)
+            await asyncio.sleep(0.11)
+        r = await resident(srv)
+        for f in ({"type": "pickup"}, {"type": "pickup", "code": ""},
+                  {"type": "pickup", "code": 12}, {"type": "pickup", "code": "x" * 5000},
+                  {"type": "pickup", "code": "ABCD\u0000EFGHJKMN"},
+                  {"type": "question", "text": "x", "email": 7}):
+            await r.send(f)
+            e = await r.recv_type("error")
+            assert e["code"] in ("bad_field", "not_allowed", "too_long"), (f, e)
+            await asyncio.sleep(0.11)
+        # both still served
+        await s.send({"type": "watch", "chat": res.chat})
+        await s.recv_type("chat", chat=res.chat)
+        await res.send({"type": "msg", "text": "yhä täällä"})
+        await s.recv_type("msg", text="yhä täällä")
+    run(go())
+
+
+def test_kill_9_right_after_a_transfer_and_a_whisper_keeps_both(desk):
+    """What was acknowledged (bertta got the chat, the whisper was echoed,
+    the urgent mark shown) survives a SIGKILL: the chat is bertta's, urgent,
+    and the whisper is in a watcher's frame; anna gets nothing back."""
+    from test_crash import kill
+    srv = desk()
+    st = {}
+
+    async def before():
+        res, a = await chatting(srv)
+        b = await advisor(srv, user="bertta")
+        s = await advisor(srv, user="sini")
+        await s.send({"type": "watch", "chat": res.chat})
+        await s.recv_type("chat", chat=res.chat)
+        await s.send({"type": "whisper", "chat": res.chat, "text": "muista hetu 131052-308T"})
+        await s.recv_type("whisper", chat=res.chat)
+        await a.send({"type": "urgent", "chat": res.chat, "on": True})
+        await s.recv_type("alert", chat=res.chat)
+        await s.send({"type": "transfer", "chat": res.chat, "to": "bertta"})
+        await b.recv_type("chat", chat=res.chat)
+        st.update(chat=res.chat, token=res.token, a=a.token, b=b.token)
+    run(before())
+    kill(srv)
+    srv.start()
+
+    async def after():
+        a, ok = await login(srv, token=st["a"])
+        assert ok["type"] == "login_ok", ok
+        b, ok = await login(srv, token=st["b"])
+        assert ok["type"] == "login_ok", ok
+        await b.recv_type("chat", chat=st["chat"])
+        s = await advisor(srv, user="sini")
+        await s.send({"type": "watch", "chat": st["chat"]})
+        w = await s.recv_type("chat", chat=st["chat"])
+        assert w["urgent"] is True and w["advisor"] == BERTTA, w
+        assert [x["text"] for x in w["whispers"] if not x.get("note")] == \
+            ["muista hetu [hetu]"], w["whispers"]
+        await asyncio.sleep(0.5)
+        assert not a.unread("chat"), a.unread("chat")
+    run(after())
