@@ -160,6 +160,19 @@ desk_session_started(struct svc *s, struct advisor *a, bool supervisor)
 	desk_board_changed(s);
 }
 
+void
+desk_session_demoted(struct svc *s, struct advisor *a)
+{
+	int i;
+
+	a->supervisor = false;
+	a->board = false;
+	for (i = 0; a->peer && i < a->n_watching; i++)
+		svc_send(s, a->peer, proto_out_unwatched(a->watching[i]));
+	a->n_watching = 0;
+	desk_board_changed(s);
+}
+
 /* Is p a supervisor? Answers not_allowed when not. */
 static bool
 supervisor_only(struct svc *s, struct peer *p)

@@ -726,8 +726,29 @@ revoke_session(struct svc *s, struct advisor *a)
 	end_session(s, a);
 }
 
-/* neuvo-admin passwd/remove delete tokens in another process: when the
- * file has changed, check every session's token. */
+/* A supervisor's session whose account neuvo-admin made an advisor loses
+ * the supervisor's reading at once (desk.c), not at its next login: who
+ * was demoted must not go on reading residents' chats for hours. -1 when
+ * the account cannot be read (tried again next second). */
+static int
+check_demoted(struct svc *s, struct advisor *a)
+{
+	struct store_advisor acc;
+	int rc = store_advisor_by_id(s->st, a->account_id, &acc);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;    /* gone: its token went with it */
+	OPENSSL_cleanse(acc.phc, sizeof(acc.phc));
+	if (!acc.supervisor) {
+		log_info("login: a session lost the supervisor's role");
+		desk_session_demoted(s, a);
+	}
+	return 0;
+}
+
+/* neuvo-admin passwd/remove delete tokens in another process, and role
+ * changes roles: when the file has changed, check every session's token
+ * (and a supervisor's role). */
 static void
 check_revoked(struct svc *s, int64_t now)
 {
@@ -749,6 +770,8 @@ check_revoked(struct svc *s, int64_t now)
 			s->login.recheck = true;        /* next second */
 		else if (rc > 0)
 			revoke_session(s, a);
+		else if (a->supervisor && check_demoted(s, a))
+			s->login.recheck = true;
 	}
 }
 

@@ -137,6 +137,33 @@ restore_one(void *ctx, const struct store_chat *sc)
 	return 0;
 }
 
+/* One whisper or note more in the chat's count (desk.c's cap). */
+static int
+add_desk_chars(void *ctx, const struct store_whisper *w)
+{
+	int64_t *chars = ctx;
+	long n = proto_utf8_chars(w->text, strlen(w->text));
+
+	if (n > 0)
+		*chars += n;
+	return 0;
+}
+
+/* The text of whispers and notes each chat holds already, so that the
+ * cap of desk.c (max_chat_chars) counts from where it was, not from zero
+ * after every start. Read after the chats' read, which must not nest. */
+static int
+restore_desk_chars(struct svc *s)
+{
+	struct chat *c;
+
+	for (c = s->chats; c; c = c->next)
+		if (store_whispers_each(s->st, c->id, add_desk_chars,
+					&c->desk_chars))
+			return -1;
+	return 0;
+}
+
 int
 restore_chats(struct svc *s, int64_t now)
 {
@@ -151,6 +178,8 @@ restore_chats(struct svc *s, int64_t now)
 		s->n.requeued++;
 	}
 	free(r.requeue);
+	if (rc == 0 && !r.failed)
+		rc = restore_desk_chars(s);
 	if (rc || r.failed || store_commit(s->st)) {
 		log_err("service: the open chats could not be rebuilt");
 		return -1;

@@ -571,6 +571,12 @@ void desk_on_transfer(struct svc *s, struct peer *p,
  * `supervisor` from now on, and it follows nothing until it asks again. */
 void desk_session_started(struct svc *s, struct advisor *a, bool supervisor);
 
+/* Session a's account is no supervisor any more (neuvo-admin advisor role,
+ * seen by login.c while the session runs): it stops following the board
+ * and every chat it watches (each told `unwatched`) and is refused the
+ * supervisor's frames from now on, not from its next login. */
+void desk_session_demoted(struct svc *s, struct advisor *a);
+
 /* Something the board shows changed (queue, advisors, chats). */
 void desk_board_changed(struct svc *s);
 
