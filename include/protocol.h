@@ -1,6 +1,7 @@
 /*
  * protocol.h - the WebSocket protocol of CONTRACT.md section 4: parsing and
- * checking what clients send, and building what the server sends.
+ * checking what clients send (protocol.c), and building what the server
+ * sends (protocol_out.c).
  *
  * Pure logic on top of jansson: no libwebsockets, no SQLite, no globals.
  * proto_parse turns one complete frame into a struct proto_in whose every

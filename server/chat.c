@@ -16,7 +16,7 @@
  * (chat_sweep), then forgotten in the store.
  *
  * Every rule here is in memory plus one store write; frames are built by
- * protocol.c and queued with svc_send (service.c), which holds them until
+ * protocol_out.c and queued with svc_send (service.c), which holds them until
  * the turn commits. Positions and the advisors' queue view are pushed by
  * chat_push_queue from svc_tick, never from a handler; positions left over
  * (chat_push_positions) follow at the end of the next turns. Loop thread only.
