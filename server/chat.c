@@ -17,9 +17,9 @@
  *
  * Every rule here is in memory plus one store write; frames are built by
  * protocol_out.c and queued with svc_send (service.c), which holds them until
- * the turn commits. Positions and the advisors' queue view are pushed by
- * chat_push_queue from svc_tick, never from a handler; positions left over
- * (chat_push_positions) follow at the end of the next turns. Loop thread only.
+ * the turn commits. What waiting residents and advisors are told about the
+ * queue (estimates, positions, the queue view) is positions.c's. Loop thread
+ * only.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,8 +33,6 @@
 #include "redact.h"
 #include "svc_internal.h"
 
-#define QUEUE_VIEW_MAX 100          /* waiting entries listed to advisors */
-#define POSITIONS_PER_TURN 256      /* position pushes in one loop turn */
 #define IDLE_WARN_S 120             /* warn this long before idle timeout */
 #define KEEP_ENDED_S 3600           /* an ended chat can be tagged this long */
 
@@ -105,86 +103,6 @@ static struct peer *
 advisor_peer(const struct chat *c)
 {
 	return c->advisor ? c->advisor->peer : NULL;
-}
-
-/* ---------------------------------------------------------- queue figures */
-
-int
-chat_advisors_available(const struct svc *s, int *free_slots)
-{
-	const struct advisor *a;
-	int n = 0, max = s->cfg->max_chats_per_advisor;
-
-	*free_slots = 0;
-	for (a = s->advisors; a; a = a->next) {
-		if (!a->peer || !a->available)
-			continue;
-		n++;
-		if (a->n_active < max)
-			*free_slots += max - a->n_active;
-	}
-	return n;
-}
-
-long
-chat_estimate(const struct svc *s, size_t position)
-{
-	int free_slots, n = chat_advisors_available(s, &free_slots);
-
-	return queue_estimate_wait(&s->est, position, n,
-				   s->cfg->max_chats_per_advisor, free_slots);
-}
-
-/* What may_not_be_served needs besides the chat: read once per round. */
-struct late_clock {
-	int64_t now;
-	int64_t closes_at;              /* -1: not open now */
-	int online;                     /* advisors logged in and connected */
-};
-
-static void
-late_clock_read(const struct svc *s, struct late_clock *k)
-{
-	const struct advisor *a;
-	time_t closes;
-
-	k->now = svc_now(s);
-	k->closes_at = hours_open_at(&s->cfg->hours, (time_t)k->now, &closes)
-		       ? (int64_t)closes : -1;
-	k->online = 0;
-	for (a = s->advisors; a; a = a->next)
-		k->online += a->peer != NULL;
-}
-
-/* Honest waiting (CONTRACT.md section 9): the rule is
- * queue_may_not_be_served's (queue.h); the first time it holds for c while
- * its resident is connected (and so is told), it is counted in the
- * figures. k NULL: read now. */
-static bool
-chat_late(struct svc *s, struct chat *c, size_t pos, long wait,
-	  const struct late_clock *k)
-{
-	struct late_clock own;
-	bool late;
-
-	if (!k) {
-		late_clock_read(s, &own);
-		k = &own;
-	}
-	late = queue_may_not_be_served(k->now, k->closes_at, wait, pos,
-				       s->est.handle_s, k->online);
-	/* Not while the store is down: a write then fails the turn. */
-	if (late && !c->told_late && c->resident && !s->store_down) {
-		c->told_late = true;
-		svc_stat(s, k->now, STATS_TOLD_LATE, 0, NULL);
-	}
-	return late;
-}
-
-static struct chat *
-chat_of(struct queue_node *n)
-{
-	return (struct chat *)((char *)n - offsetof(struct chat, qnode));
 }
 
 /* ------------------------------------------------------------ chat states */
@@ -762,39 +680,12 @@ chat_on_ping(struct svc *s, struct peer *p)
 
 /* ---------------------------------------------------------------- advisors */
 
-size_t
-chat_queue_list(struct svc *s, struct proto_waiting *w, size_t max)
-{
-	struct queue_node *n;
-	int64_t now = svc_now(s);
-	size_t listed = 0;
-
-	for (n = queue_first(&s->queue); n && listed < max;
-	     n = queue_next(&s->queue, n), listed++) {
-		struct chat *c = chat_of(n);
-
-		w[listed] = (struct proto_waiting){ c->id,
-			now - n->enqueued_at, c->lang, c->topic };
-	}
-	return listed;
-}
-
-/* The advisors' view of the queue: its first QUEUE_VIEW_MAX entries. */
-static char *
-queue_view(struct svc *s)
-{
-	struct proto_waiting w[QUEUE_VIEW_MAX];
-	size_t listed = chat_queue_list(s, w, QUEUE_VIEW_MAX);
-
-	return proto_out_queue(s->queue.length, w, listed);
-}
-
 void
 chat_greet_advisor(struct svc *s, struct advisor *a)
 {
 	int i;
 
-	svc_send(s, a->peer, queue_view(s));
+	svc_send(s, a->peer, chat_queue_view(s));
 	for (i = 0; i < a->n_active; i++) {
 		struct chat *c = a->active[i];
 		struct proto_chat pc = { c->id, c->lang, c->topic,
@@ -952,79 +843,6 @@ chat_on_tag(struct svc *s, struct peer *p, const struct proto_in *in)
 }
 
 /* ------------------------------------------------------------------ timers */
-
-/*
- * Changed positions, front of the queue first, at most POSITIONS_PER_TURN;
- * s->positions_pending says whether some are left for the next turn. A take
- * while 10,000 wait changes every position: pushed in one turn, that turn
- * would hold up every running chat (issue 14), so they are spread over
- * turns (main keeps the loop turning meanwhile: svc_pushing). A change of
- * may_not_be_served alone (CONTRACT.md section 9) is a change too.
- */
-void
-chat_push_positions(struct svc *s)
-{
-	int free_slots, n_adv = chat_advisors_available(s, &free_slots);
-	struct late_clock clock;
-	struct queue_node *n;
-	size_t pos = 1, sent = 0;
-
-	late_clock_read(s, &clock);
-	for (n = queue_first(&s->queue); n; n = queue_next(&s->queue, n), pos++) {
-		struct chat *c = chat_of(n);
-		long wait;
-		bool late;
-
-		if (!c->resident)
-			continue;
-		wait = queue_estimate_wait(&s->est, pos, n_adv,
-					   s->cfg->max_chats_per_advisor,
-					   free_slots);
-		late = chat_late(s, c, pos, wait, &clock);
-		if (c->sent_position == pos && c->sent_wait == wait &&
-		    c->sent_late == late)
-			continue;
-		if (sent == POSITIONS_PER_TURN) {
-			s->positions_pending = true;
-			return;
-		}
-		c->sent_position = pos;
-		c->sent_wait = wait;
-		c->sent_late = late;
-		svc_send_soft(s, c->resident,
-			      proto_out_position(pos, wait, late));
-		sent++;
-	}
-	s->positions_pending = false;
-}
-
-/* One view, built once, copied to every connected advisor. */
-static void
-push_queue_views(struct svc *s)
-{
-	struct advisor *a;
-	char *text = NULL;
-
-	for (a = s->advisors; a; a = a->next) {
-		char *copy;
-
-		if (!a->peer)
-			continue;
-		if (!text && !(text = queue_view(s)))
-			return;
-		copy = strdup(text);
-		if (copy)
-			svc_send_soft(s, a->peer, copy);
-	}
-	free(text);
-}
-
-void
-chat_push_queue(struct svc *s)
-{
-	chat_push_positions(s);
-	push_queue_views(s);
-}
 
 static void
 check_idle(struct svc *s, struct chat *c, int64_t now)

@@ -12,6 +12,8 @@
  *   chat.c     the chat rules: hello, resume, messages, typing, end,
  *              feedback, ping; take, auto-assign, tags; positions and the
  *              advisors' queue view; idle timeout, resume grace, requeue
+ *   positions.c  what the queue tells: estimates, may_not_be_served,
+ *              position pushes to residents, the queue view to advisors
  *   login.c    advisor sessions: password logins queued for the pool,
  *              token login and logout (tokens in the store), the failure
  *              throttle (throttle.h), revocation, sessions past their grace
@@ -44,6 +46,7 @@
 #define NEUVO_SVC_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "auth.h"
@@ -126,6 +129,13 @@ struct chat {
 	bool sent_late;                  /* last may_not_be_served pushed */
 	bool told_late;                  /* counted once in the figures */
 };
+
+/* The chat that holds queue node n. */
+static inline struct chat *
+chat_of(struct queue_node *n)
+{
+	return (struct chat *)((char *)n - offsetof(struct chat, qnode));
+}
 
 /*
  * One advisor account with a session. Owned by s->advisors (login.c
@@ -402,11 +412,25 @@ void chat_requeue(struct svc *s, struct advisor *a);
  * restart rebuilds the same order from the store. */
 void chat_queue_place(struct svc *s, struct chat *c);
 
-/* Advisors connected and available; *free_slots = their open chat slots. */
+/* Advisors connected and available; *free_slots = their open chat slots.
+ * (positions.c, like the estimates and pushes below) */
 int chat_advisors_available(const struct svc *s, int *free_slots);
 
 /* Estimated wait in seconds at queue position `position` (-1: unknown). */
 long chat_estimate(const struct svc *s, size_t position);
+
+/* Honest waiting (CONTRACT.md section 9): the rule is
+ * queue_may_not_be_served's (queue.h); the first time it holds for c while
+ * its resident is connected (and so is told), it is counted in the
+ * figures. k: the clock of a round over the queue, or NULL to read it now.
+ * (positions.c) */
+struct late_clock;
+bool chat_late(struct svc *s, struct chat *c, size_t pos, long wait,
+	       const struct late_clock *k);
+
+/* The advisors' `queue` frame: the length and its first entries (a new
+ * string, or NULL on OOM). (positions.c) */
+char *chat_queue_view(struct svc *s);
 
 /* Greet a (re)logged-in advisor: the queue view, then a `chat` frame for
  * each chat it holds. */
