@@ -6,7 +6,7 @@
  * string files (client-web/i18n/<lang>.json, the "report.*" keys), so the
  * report speaks the administrators' language with the same translations
  * the residents see; the order of words in a sentence is the string's, with
- * {name} placeholders filled here.
+ * {name} placeholders filled by report_strings.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "report.h"
+#include "report_internal.h"
 #include "sbuf.h"
 
 #define C_SERVED "#2f6f9f"
@@ -32,228 +33,11 @@ static const char *const weekday_keys[7] = {
 	"report.weekday_sun",
 };
 
-/* Every report.* key this file uses; report_strings_missing checks them. */
-static const char *const used_keys[] = {
-	"report.title", "report.period", "report.made", "report.question",
-	"report.verdict_yes", "report.verdict_partly", "report.verdict_no",
-	"report.nobody", "report.attempts", "report.closed_share",
-	"report.lost", "report.most_often", "report.tile_queued",
-	"report.tile_served", "report.tile_left", "report.tile_closed",
-	"report.tile_wait", "report.tile_length", "report.tile_feedback",
-	"report.week_title", "report.week_note", "report.legend_open",
-	"report.legend_served", "report.legend_left", "report.legend_full",
-	"report.legend_closed", "report.cell", "report.waits_title",
-	"report.waits_p50", "report.waits_p90", "report.waits_note",
-	"report.left_title", "report.topics", "report.outcomes",
-	"report.languages", "report.none", "report.feedback",
-	"report.no_ratings", "report.ratings", "report.rating_poor",
-	"report.rating_good", "report.table_title", "report.col_day",
-	"report.col_queued", "report.col_served", "report.col_left",
-	"report.col_full", "report.col_closed", "report.col_p50",
-	"report.col_p90", "report.col_messages", "report.col_feedback",
-	"report.footer", "report.dur_s", "report.dur_min", "report.dur_h",
-	"report.decimal", "report.weekday_mon", "report.weekday_tue",
-	"report.weekday_wed", "report.weekday_thu", "report.weekday_fri",
-	"report.weekday_sat", "report.weekday_sun",
-	"report.questions_title", "report.questions_line",
-	"report.questions_none", "report.told_line", "report.col_questions",
-	"report.col_answered",
-};
-
-/* s with & < > " ' as HTML entities, appended to o. */
-static void
-escape_into(struct sbuf *o, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': sbuf_adds(o, "&amp;"); break;
-		case '<': sbuf_adds(o, "&lt;"); break;
-		case '>': sbuf_adds(o, "&gt;"); break;
-		case '"': sbuf_adds(o, "&quot;"); break;
-		case '\'': sbuf_adds(o, "&#39;"); break;
-		default: sbuf_addc(o, *s); break;
-		}
-	}
-}
-
-char *
-report_escape(const char *s)
-{
-	struct sbuf o;
-
-	sbuf_init(&o);
-	escape_into(&o, s);
-	return sbuf_take(&o);
-}
-
 /* Write s escaped. */
 static void
 put_text(struct sbuf *o, const char *s)
 {
-	escape_into(o, s);
-}
-
-/* ------------------------------------------------------------- strings */
-
-/* The string of `key`, or the key itself when it is missing (so a gap
- * shows in the page instead of vanishing). */
-static const char *
-tr(const struct report_input *in, const char *key)
-{
-	const char *v = json_string_value(json_object_get(in->strings, key));
-
-	return v ? v : key;
-}
-
-/* The label of an id ("topic." + "housing"), or the id itself. */
-static const char *
-tr_id(const struct report_input *in, const char *prefix, const char *id)
-{
-	char key[STATS_ID_MAX + 16];
-	const char *v;
-
-	if (snprintf(key, sizeof(key), "%s%s", prefix, id) >= (int)sizeof(key))
-		return id;
-	v = json_string_value(json_object_get(in->strings, key));
-	return v ? v : id;
-}
-
-/* One {name} of a template and the HTML that replaces it. */
-struct arg {
-	const char *name;
-	const char *html;       /* already safe: made here, escaped if need be */
-};
-
-/* Append template t escaped, each {name} replaced by its argument's HTML;
- * an unknown {name} stays as written. */
-static void
-put_tmpl(struct sbuf *o, const char *t, const struct arg *args, size_t n_args)
-{
-	const char *close;
-	size_t i, len;
-
-	for (; *t; t++) {
-		close = *t == '{' ? strchr(t, '}') : NULL;
-		for (i = 0; close && i < n_args; i++) {
-			len = strlen(args[i].name);
-			if ((size_t)(close - t - 1) == len &&
-			    !strncmp(t + 1, args[i].name, len))
-				break;
-		}
-		if (!close || i == n_args) {
-			char c[2] = { *t, '\0' };
-
-			escape_into(o, c);
-			continue;
-		}
-		sbuf_adds(o, args[i].html);
-		t = close;
-	}
-}
-
-/* put_tmpl of the string of `key`. */
-static void
-put_tr(struct sbuf *o, const struct report_input *in, const char *key,
-       const struct arg *args, size_t n_args)
-{
-	put_tmpl(o, tr(in, key), args, n_args);
-}
-
-/* put_tr into buf[n] (cut short if need be). */
-static void
-tr_into(char *buf, size_t n, const struct report_input *in, const char *key,
-	const struct arg *args, size_t n_args)
-{
-	struct sbuf o;
-	char *text;
-
-	sbuf_init(&o);
-	put_tr(&o, in, key, args, n_args);
-	text = sbuf_take(&o);
-	snprintf(buf, n, "%s", text ? text : "");
-	free(text);
-}
-
-#define N_ARGS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* v with `dec` decimals and the language's separator: "4.5" or "4,5". Only
- * "," or ".", whatever the string says: it must not put markup in a
- * number. */
-static void
-fmt_number(const struct report_input *in, double v, int dec, char *buf,
-	   size_t n)
-{
-	char *dot;
-
-	snprintf(buf, n, "%.*f", dec, v);
-	dot = strchr(buf, '.');
-	if (dot && !strcmp(tr(in, "report.decimal"), ","))
-		*dot = ',';
-}
-
-static void
-fmt_decimal(const struct report_input *in, double v, char *buf, size_t n)
-{
-	fmt_number(in, v, 1, buf, n);
-}
-
-const char *
-report_strings_missing(const json_t *strings)
-{
-	size_t i;
-
-	for (i = 0; i < N_ARGS(used_keys); i++)
-		if (!json_is_string(json_object_get(strings, used_keys[i])))
-			return used_keys[i];
-	return NULL;
-}
-
-/* A language id: 1-16 of a-z and _, so it names a file and nothing else. */
-static bool
-valid_lang(const char *lang)
-{
-	size_t n = strlen(lang);
-
-	return n >= 1 && n <= 16 && strspn(lang, "abcdefghijklmnopqrstuvwxyz_")
-				    == n;
-}
-
-json_t *
-report_strings_load(const char *web_root, const char *lang, char *why,
-		    size_t n)
-{
-	char path[4096];
-	json_error_t err;
-	const char *missing;
-	json_t *o;
-
-	if (!valid_lang(lang)) {
-		snprintf(why, n, "language '%s' is not an id (a-z, _)", lang);
-		return NULL;
-	}
-	if (snprintf(path, sizeof(path), "%s/i18n/%s.json", web_root, lang) >=
-	    (int)sizeof(path)) {
-		snprintf(why, n, "web_root path too long");
-		return NULL;
-	}
-	o = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
-	if (!o) {
-		snprintf(why, n, "cannot read the strings %s: %s", path,
-			 err.text);
-		return NULL;
-	}
-	if (!json_is_object(o)) {
-		snprintf(why, n, "%s is not a JSON object", path);
-		json_decref(o);
-		return NULL;
-	}
-	missing = report_strings_missing(o);
-	if (missing) {
-		snprintf(why, n, "%s has no string %s", path, missing);
-		json_decref(o);
-		return NULL;
-	}
-	return o;
+	report_escape_into(o, s);
 }
 
 double
@@ -331,7 +115,7 @@ static void
 fmt_seconds(const struct report_input *in, int64_t v, char *buf, size_t n)
 {
 	char h[24], m[24], s[24];
-	struct arg a[] = { { "h", h }, { "m", m }, { "s", s } };
+	struct report_arg a[] = { { "h", h }, { "m", m }, { "s", s } };
 
 	if (v < 0) {
 		snprintf(buf, n, "–");
@@ -341,7 +125,7 @@ fmt_seconds(const struct report_input *in, int64_t v, char *buf, size_t n)
 	snprintf(m, sizeof(m), "%lld", (long long)(v < 3600 ? v / 60
 							    : v % 3600 / 60));
 	snprintf(s, sizeof(s), "%lld", (long long)(v < 60 ? v : v % 60));
-	tr_into(buf, n, in, v < 60 ? "report.dur_s" : v < 3600 ?
+	report_tr_into(buf, n, in, v < 60 ? "report.dur_s" : v < 3600 ?
 		"report.dur_min" : "report.dur_h", a, N_ARGS(a));
 }
 
@@ -355,7 +139,7 @@ percent(int part, int whole)
 static void
 fmt_when(const struct report_input *in, int wd, int hour, char *buf, size_t n)
 {
-	char *day = report_escape(tr(in, weekday_keys[wd]));
+	char *day = report_escape(report_tr(in, weekday_keys[wd]));
 
 	snprintf(buf, n, "%s %02d–%02d", day ? day : "", hour, hour + 1);
 	free(day);
@@ -366,7 +150,7 @@ fmt_when(const struct report_input *in, int wd, int hour, char *buf, size_t n)
 static const char *
 title(const struct report_input *in)
 {
-	return in->title ? in->title : tr(in, "report.title");
+	return in->title ? in->title : report_tr(in, "report.title");
 }
 
 static void
@@ -426,9 +210,9 @@ put_header(struct sbuf *o, const struct report_input *in)
 {
 	const struct stats_range *r = in->stats;
 	char from[HOURS_DATE_MAX], to[HOURS_DATE_MAX], days[24];
-	struct arg a[] = { { "from", from }, { "to", to }, { "days", days } };
+	struct report_arg a[] = { { "from", from }, { "to", to }, { "days", days } };
 	char *made = report_escape(in->generated);
-	struct arg b[] = { { "date", made ? made : "" } };
+	struct report_arg b[] = { { "date", made ? made : "" } };
 
 	hours_format_date(&r->days[0].date, from, sizeof(from));
 	hours_format_date(&r->days[r->n_days - 1].date, to, sizeof(to));
@@ -436,10 +220,10 @@ put_header(struct sbuf *o, const struct report_input *in)
 	sbuf_addf(o, "<header>\n<h1>");
 	put_text(o, title(in));
 	sbuf_addf(o, "</h1>\n<p class=\"period\">");
-	put_tr(o, in, "report.period", a, N_ARGS(a));
+	report_put_tr(o, in, "report.period", a, N_ARGS(a));
 	if (in->generated) {
 		sbuf_addf(o, " · ");
-		put_tr(o, in, "report.made", b, N_ARGS(b));
+		report_put_tr(o, in, "report.made", b, N_ARGS(b));
 	}
 	sbuf_addf(o, "</p>\n</header>\n");
 	free(made);
@@ -454,7 +238,7 @@ put_busiest_closed(struct sbuf *o, const struct report_input *in,
 	int k, d, h;
 	struct sbuf list;
 	char when[64];
-	struct arg a[1];
+	struct report_arg a[1];
 
 	sbuf_init(&list);
 	for (k = 0; k < 3; k++) {
@@ -478,9 +262,9 @@ put_busiest_closed(struct sbuf *o, const struct report_input *in,
 		return;
 	}
 	if (list.len > 0) {
-		a[0] = (struct arg){ "list", list.s };
+		a[0] = (struct report_arg){ "list", list.s };
 		sbuf_addc(o, ' ');
-		put_tr(o, in, "report.most_often", a, 1);
+		report_put_tr(o, in, "report.most_often", a, 1);
 	}
 	sbuf_free(&list);
 }
@@ -498,18 +282,18 @@ put_answer(struct sbuf *o, const struct report_input *in,
 	const char *color = closed + lost < 10 ? "#2e7d4f"
 			    : closed + lost < 30 ? "#b7791f" : C_CLOSED;
 	char n[24], cl[64], full[24], left[24], pct[24];
-	struct arg a_n[] = { { "n", n } };
-	struct arg a_cl[] = { { "closed", cl } };
-	struct arg a_lost[] = { { "full", full }, { "left", left },
+	struct report_arg a_n[] = { { "n", n } };
+	struct report_arg a_cl[] = { { "closed", cl } };
+	struct report_arg a_lost[] = { { "full", full }, { "left", left },
 				{ "percent", pct } };
 
 	sbuf_addf(o, "<section class=\"answer\" style=\"--v:%s\">\n<h2>",
 		  color);
-	put_tr(o, in, "report.question", NULL, 0);
+	report_put_tr(o, in, "report.question", NULL, 0);
 	sbuf_addf(o, "</h2>\n");
 	if (attempts == 0) {
 		sbuf_addf(o, "<p>");
-		put_tr(o, in, "report.nobody", NULL, 0);
+		report_put_tr(o, in, "report.nobody", NULL, 0);
 		sbuf_addf(o, "</p>\n</section>\n");
 		return;
 	}
@@ -520,13 +304,13 @@ put_answer(struct sbuf *o, const struct report_input *in,
 	snprintf(left, sizeof(left), "%d", t->abandoned);
 	snprintf(pct, sizeof(pct), "%d", lost);
 	sbuf_addf(o, "<p class=\"verdict\">");
-	put_tr(o, in, verdict, NULL, 0);
+	report_put_tr(o, in, verdict, NULL, 0);
 	sbuf_addf(o, "</p>\n<p>");
-	put_tr(o, in, "report.attempts", a_n, N_ARGS(a_n));
+	report_put_tr(o, in, "report.attempts", a_n, N_ARGS(a_n));
 	sbuf_addc(o, ' ');
-	put_tr(o, in, "report.closed_share", a_cl, N_ARGS(a_cl));
+	report_put_tr(o, in, "report.closed_share", a_cl, N_ARGS(a_cl));
 	sbuf_addc(o, ' ');
-	put_tr(o, in, "report.lost", a_lost, N_ARGS(a_lost));
+	report_put_tr(o, in, "report.lost", a_lost, N_ARGS(a_lost));
 	put_busiest_closed(o, in, w);
 	sbuf_addf(o, "</p>\n</section>\n");
 }
@@ -536,7 +320,7 @@ put_tile(struct sbuf *o, const struct report_input *in, const char *value,
 	 const char *key)
 {
 	sbuf_addf(o, "<div class=\"tile\"><b>%s</b><span>", value);
-	put_tr(o, in, key, NULL, 0);
+	report_put_tr(o, in, key, NULL, 0);
 	sbuf_addf(o, "</span></div>\n");
 }
 
@@ -564,7 +348,7 @@ put_tiles(struct sbuf *o, const struct report_input *in,
 	if (a < 0) {
 		snprintf(v, sizeof(v), "–");
 	} else {
-		fmt_decimal(in, a, avg, sizeof(avg));
+		report_fmt_decimal(in, a, avg, sizeof(avg));
 		snprintf(v, sizeof(v), "%s / 5", avg);
 	}
 	put_tile(o, in, v, "report.tile_feedback");
@@ -576,7 +360,7 @@ put_legend_item(struct sbuf *o, const struct report_input *in,
 		const char *color, const char *key)
 {
 	sbuf_addf(o, "<span><i style=\"background:%s\"></i>", color);
-	put_tr(o, in, key, NULL, 0);
+	report_put_tr(o, in, key, NULL, 0);
 	sbuf_addf(o, "</span>");
 }
 
@@ -605,7 +389,7 @@ put_cell_title(struct sbuf *o, const struct report_input *in,
 	       const struct cell *c, int d, int h)
 {
 	char when[64], served[16], left[16], full[16], closed[16];
-	struct arg a[] = { { "when", when }, { "served", served },
+	struct report_arg a[] = { { "when", when }, { "served", served },
 			   { "left", left }, { "full", full },
 			   { "closed", closed } };
 
@@ -615,7 +399,7 @@ put_cell_title(struct sbuf *o, const struct report_input *in,
 	snprintf(full, sizeof(full), "%d", c->full);
 	snprintf(closed, sizeof(closed), "%d", c->closed);
 	sbuf_addf(o, "<title>");
-	put_tr(o, in, "report.cell", a, N_ARGS(a));
+	report_put_tr(o, in, "report.cell", a, N_ARGS(a));
 	sbuf_addf(o, "</title>");
 }
 
@@ -654,9 +438,9 @@ put_week_chart(struct sbuf *o, const struct report_input *in,
 	int d, h;
 
 	sbuf_addf(o, "<section>\n<h2>");
-	put_tr(o, in, "report.week_title", NULL, 0);
+	report_put_tr(o, in, "report.week_title", NULL, 0);
 	sbuf_addf(o, "</h2>\n<p class=\"note\">");
-	put_tr(o, in, "report.week_note", NULL, 0);
+	report_put_tr(o, in, "report.week_note", NULL, 0);
 	sbuf_addf(o, "</p>\n<div class=\"legend\">");
 	put_legend_item(o, in, C_OPEN, "report.legend_open");
 	put_legend_item(o, in, C_SERVED, "report.legend_served");
@@ -665,14 +449,14 @@ put_week_chart(struct sbuf *o, const struct report_input *in,
 	put_legend_item(o, in, C_CLOSED, "report.legend_closed");
 	sbuf_addf(o, "</div>\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
 		  "aria-label=\"", width, height);
-	put_tr(o, in, "report.week_title", NULL, 0);
+	report_put_tr(o, in, "report.week_title", NULL, 0);
 	sbuf_addf(o, "\">\n");
 	for (d = 0; d < 7; d++) {
 		sbuf_addf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" "
 			  "stroke=\"#d5d9de\"/>", WK_LEFT, width - 4,
 			  d * WK_ROW + WK_ROW - 4, d * WK_ROW + WK_ROW - 4);
 		sbuf_addf(o, "<text x=\"0\" y=\"%d\">", d * WK_ROW + 32);
-		put_tr(o, in, weekday_keys[d], NULL, 0);
+		report_put_tr(o, in, weekday_keys[d], NULL, 0);
 		sbuf_addf(o, "</text>\n");
 		for (h = 0; h < 24; h++)
 			put_week_cell(o, in, &w->c[d][h], d, h, scale);
@@ -770,7 +554,7 @@ put_axis(struct sbuf *o, const struct report_input *in, double max,
 	for (k = 0; k <= 4; k++) {
 		double y = 10 + (DC_H - 10) * (1 - k / 4.0);
 
-		fmt_number(in, max * k / 4, dec, label, sizeof(label));
+		report_fmt_number(in, max * k / 4, dec, label, sizeof(label));
 		sbuf_addf(o, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" "
 			  "y2=\"%.1f\" stroke=\"#e3e6ea\"/><text x=\"%d\" "
 			  "y=\"%.1f\" text-anchor=\"end\">%s%s</text>",
@@ -813,7 +597,7 @@ put_day_bars(struct sbuf *o, const struct report_input *in,
 				continue;
 			if (hgt < 2)            /* a zero is drawn, as a line */
 				hgt = 2;
-			fmt_decimal(in, v, label, sizeof(label));
+			report_fmt_decimal(in, v, label, sizeof(label));
 			sbuf_addf(o, "<rect x=\"%.1f\" y=\"%.1f\" "
 				  "width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
 				  "<title>%s</title></rect>",
@@ -844,14 +628,14 @@ put_waits(struct sbuf *o, const struct report_input *in)
 	static const char *const colors[2] = { C_P50, C_P90 };
 
 	sbuf_addf(o, "<section>\n<h2>");
-	put_tr(o, in, "report.waits_title", NULL, 0);
+	report_put_tr(o, in, "report.waits_title", NULL, 0);
 	sbuf_addf(o, "</h2>\n<div class=\"legend\">");
 	put_legend_item(o, in, C_P50, "report.waits_p50");
 	put_legend_item(o, in, C_P90, "report.waits_p90");
 	sbuf_addf(o, "</div>\n");
 	put_day_chart(o, in, fns, colors, 2, "");
 	sbuf_addf(o, "<p class=\"note\">");
-	put_tr(o, in, "report.waits_note", NULL, 0);
+	report_put_tr(o, in, "report.waits_note", NULL, 0);
 	sbuf_addf(o, "</p>\n</section>\n");
 }
 
@@ -862,7 +646,7 @@ put_abandoned(struct sbuf *o, const struct report_input *in)
 	static const char *const colors[1] = { C_ABANDONED };
 
 	sbuf_addf(o, "<section>\n<h2>");
-	put_tr(o, in, "report.left_title", NULL, 0);
+	report_put_tr(o, in, "report.left_title", NULL, 0);
 	sbuf_addf(o, "</h2>\n");
 	put_day_chart(o, in, fns, colors, 1, " %");
 	sbuf_addf(o, "</section>\n");
@@ -906,11 +690,11 @@ put_counts(struct sbuf *o, const struct report_input *in, const char *key,
 	int max = 0;
 
 	sbuf_addf(o, "<section>\n<h2>");
-	put_tr(o, in, key, NULL, 0);
+	report_put_tr(o, in, key, NULL, 0);
 	sbuf_addf(o, "</h2>\n");
 	if (c->n == 0) {
 		sbuf_addf(o, "<p class=\"note\">");
-		put_tr(o, in, "report.none", NULL, 0);
+		report_put_tr(o, in, "report.none", NULL, 0);
 		sbuf_addf(o, "</p>\n</section>\n");
 		return;
 	}
@@ -927,7 +711,7 @@ put_counts(struct sbuf *o, const struct report_input *in, const char *key,
 	sbuf_addf(o, "<svg viewBox=\"0 0 270 %zu\" role=\"img\">\n",
 		  c->n * 26 + 4);
 	for (i = 0; i < c->n; i++)
-		put_hbar(o, (int)i, tr_id(in, prefix, sorted[i].id),
+		put_hbar(o, (int)i, report_tr_id(in, prefix, sorted[i].id),
 			 sorted[i].n, max, color);
 	sbuf_addf(o, "</svg>\n</section>\n");
 	free(sorted);
@@ -937,25 +721,25 @@ static void
 put_feedback(struct sbuf *o, const struct report_input *in,
 	     const struct stats_day *t)
 {
-	const char *labels[5] = { tr(in, "report.rating_poor"), "2", "3", "4",
-				  tr(in, "report.rating_good") };
+	const char *labels[5] = { report_tr(in, "report.rating_poor"), "2", "3", "4",
+				  report_tr(in, "report.rating_good") };
 	char n[24], avg[32];
-	struct arg a[] = { { "n", n }, { "avg", avg } };
+	struct report_arg a[] = { { "n", n }, { "avg", avg } };
 	int k, max = 0;
 
 	sbuf_addf(o, "<section>\n<h2>");
-	put_tr(o, in, "report.feedback", NULL, 0);
+	report_put_tr(o, in, "report.feedback", NULL, 0);
 	sbuf_addf(o, "</h2>\n");
 	if (t->feedback_count == 0) {
 		sbuf_addf(o, "<p class=\"note\">");
-		put_tr(o, in, "report.no_ratings", NULL, 0);
+		report_put_tr(o, in, "report.no_ratings", NULL, 0);
 		sbuf_addf(o, "</p>\n</section>\n");
 		return;
 	}
 	snprintf(n, sizeof(n), "%d", t->feedback_count);
-	fmt_decimal(in, stats_feedback_avg(t), avg, sizeof(avg));
+	report_fmt_decimal(in, stats_feedback_avg(t), avg, sizeof(avg));
 	sbuf_addf(o, "<p>");
-	put_tr(o, in, "report.ratings", a, N_ARGS(a));
+	report_put_tr(o, in, "report.ratings", a, N_ARGS(a));
 	sbuf_addf(o, "</p>\n");
 	for (k = 0; k < 5; k++)
 		if (t->ratings[k] > max)
@@ -972,22 +756,22 @@ put_questions(struct sbuf *o, const struct report_input *in,
 	      const struct stats_day *t)
 {
 	char q[24], n[24], p50[96], told[24];
-	struct arg a[] = { { "n", q }, { "answered", n }, { "p50", p50 } };
-	struct arg b[] = { { "n", told } };
+	struct report_arg a[] = { { "n", q }, { "answered", n }, { "p50", p50 } };
+	struct report_arg b[] = { { "n", told } };
 
 	snprintf(q, sizeof(q), "%d", t->questions);
 	snprintf(n, sizeof(n), "%d", t->answered);
 	snprintf(told, sizeof(told), "%d", t->told_may_not_be_served);
 	fmt_seconds(in, t->answer_p50, p50, sizeof(p50));
 	sbuf_addf(o, "<section>\n<h2>");
-	put_tr(o, in, "report.questions_title", NULL, 0);
+	report_put_tr(o, in, "report.questions_title", NULL, 0);
 	sbuf_addf(o, "</h2>\n<p>");
 	if (t->questions == 0 && t->answered == 0)
-		put_tr(o, in, "report.questions_none", NULL, 0);
+		report_put_tr(o, in, "report.questions_none", NULL, 0);
 	else
-		put_tr(o, in, "report.questions_line", a, N_ARGS(a));
+		report_put_tr(o, in, "report.questions_line", a, N_ARGS(a));
 	sbuf_addf(o, "</p>\n<p>");
-	put_tr(o, in, "report.told_line", b, N_ARGS(b));
+	report_put_tr(o, in, "report.told_line", b, N_ARGS(b));
 	sbuf_addf(o, "</p>\n</section>\n");
 }
 
@@ -1006,9 +790,9 @@ put_table_row(struct sbuf *o, const struct report_input *in,
 	if (a < 0)
 		snprintf(avg, sizeof(avg), "–");
 	else
-		fmt_decimal(in, a, avg, sizeof(avg));
+		report_fmt_decimal(in, a, avg, sizeof(avg));
 	sbuf_addf(o, "<tr><td>");
-	put_tr(o, in, weekday_keys[hours_weekday(&d->date)], NULL, 0);
+	report_put_tr(o, in, weekday_keys[hours_weekday(&d->date)], NULL, 0);
 	sbuf_addf(o, " %s</td><td>%d</td><td>%d</td><td>%d</td><td>"
 		  "%d</td><td>%d</td><td>%s</td><td>%s</td><td>%d</td><td>"
 		  "%s</td><td>%d</td><td>%d</td><td>%d</td><td>%d</td></tr>\n",
@@ -1031,11 +815,11 @@ put_table(struct sbuf *o, const struct report_input *in)
 	size_t i;
 
 	sbuf_addf(o, "<section>\n<h2>");
-	put_tr(o, in, "report.table_title", NULL, 0);
+	report_put_tr(o, in, "report.table_title", NULL, 0);
 	sbuf_addf(o, "</h2>\n<table>\n<thead><tr>");
 	for (i = 0; i < N_ARGS(columns); i++) {
 		sbuf_addf(o, "<th>");
-		put_tr(o, in, columns[i], NULL, 0);
+		report_put_tr(o, in, columns[i], NULL, 0);
 		sbuf_addf(o, "</th>");
 	}
 	sbuf_addf(o, "</tr></thead>\n<tbody>\n");
@@ -1048,7 +832,7 @@ static void
 put_footer(struct sbuf *o, const struct report_input *in)
 {
 	sbuf_addf(o, "<p class=\"note\">");
-	put_tr(o, in, "report.footer", NULL, 0);
+	report_put_tr(o, in, "report.footer", NULL, 0);
 	sbuf_addf(o, "</p>\n</main>\n</body>\n</html>\n");
 }
 
