@@ -728,8 +728,8 @@ empty_wal(struct store *st)
 static int
 cmd_purge(const struct args *a, const struct config *cfg)
 {
-	int64_t before = (int64_t)time(NULL) -
-			 (int64_t)cfg->retention_days * 86400, n = 0;
+	int64_t now = (int64_t)time(NULL), n = 0, q = 0;
+	int64_t before = now - (int64_t)cfg->retention_days * 86400;
 	struct store *st;
 	bool flushed = true;
 	int rc;
@@ -739,6 +739,11 @@ cmd_purge(const struct args *a, const struct config *cfg)
 	if (store_open(cfg->database, 5000, &st))
 		return die("cannot open the database %s", cfg->database);
 	rc = store_purge(st, before, &n);
+	/* questions left while closed go after their own question_days
+	 * (CONTRACT.md section 9), answered or not, with any address */
+	if (rc == 0)
+		rc = store_questions_expire(st, now - (int64_t)cfg->question_days *
+					    86400, &q);
 	if (rc == 0)
 		rc = store_commit(st);
 	if (rc == 0)
@@ -748,6 +753,9 @@ cmd_purge(const struct args *a, const struct config *cfg)
 		return die("purge failed on %s", cfg->database);
 	printf("purged %lld chats older than %d days\n", (long long)n,
 	       cfg->retention_days);
+	if (q > 0)
+		printf("deleted %lld questions older than %d days\n",
+		       (long long)q, cfg->question_days);
 	if (!flushed)
 		fprintf(stderr, "neuvo-admin: the WAL is in use and may still "
 			"hold purged text; run purge again later\n");

@@ -260,6 +260,27 @@ def test_questions_expire_with_their_answer(make_server):
         assert b"Vanha vastaus" not in data and b"Vanha kysymys" not in data, f.name
 
 
+def test_admin_purge_deletes_expired_questions_too(make_server):
+    srv = make_server(hours=CLOSED_ALL_DAY, chat__question_days="2")
+
+    async def go():
+        await ask(srv, "Vanha kysymys ilman vastausta")
+        await ask(srv, "Tuore kysymys")
+    run(go())
+    assert srv.stop() == 0
+    with sqlite3.connect(srv.db) as db:
+        db.execute("UPDATE questions SET asked_at = asked_at - 3 * 86400 "
+                   "WHERE text LIKE 'Vanha%'")
+    r = admin(srv.config, "purge")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[-1] == "deleted 1 questions older than 2 days", r.stdout
+    with sqlite3.connect(srv.db) as db:
+        left = [t for (t,) in db.execute("SELECT text FROM questions")]
+    assert left == ["Tuore kysymys"], left
+    again = admin(srv.config, "purge")
+    assert "questions" not in again.stdout, again.stdout
+
+
 def test_the_code_is_stored_only_as_a_digest(make_server):
     srv = make_server(hours=CLOSED_ALL_DAY)
     got = {}
