@@ -4,7 +4,8 @@
  * Any bytes, parsed for both roles and with a large and a tiny text limit,
  * must give either a refusal with one of the four parse error codes and a
  * message, leaving struct proto_in empty, or a struct proto_in in which
- * every field the type requires is present and within its rules. Whatever
+ * every field the type requires is present and within its rules (every
+ * type has its case below: a new type without one aborts). Whatever
  * happens, proto_in_free must be safe (twice, too), and an error frame can
  * be built from the code and message. A broken rule aborts, so libFuzzer
  * keeps the input.
@@ -55,18 +56,27 @@ whole(const struct proto_in *in, const char *key, const char *s)
 			strlen(s) == json_string_length(v));
 }
 
+/* A text field (text, note): whole, 1..max code points, no control
+ * character but newline, tab and carriage return. */
 static void
-check_text(const struct proto_in *in, const struct proto_limits *lim)
+check_text_field(const struct proto_in *in, const char *key, const char *s,
+		 const struct proto_limits *lim)
 {
 	long chars;
 	const unsigned char *p;
 
-	require(in->text != NULL);
-	whole(in, "text", in->text);
-	chars = proto_utf8_chars(in->text, strlen(in->text));
+	require(s != NULL);
+	whole(in, key, s);
+	chars = proto_utf8_chars(s, strlen(s));
 	require(chars >= 1 && chars <= lim->max_message_chars);
-	for (p = (const unsigned char *)in->text; *p; p++)
+	for (p = (const unsigned char *)s; *p; p++)
 		require(*p >= 0x20 || *p == '\n' || *p == '\t' || *p == '\r');
+}
+
+static void
+check_text(const struct proto_in *in, const struct proto_limits *lim)
+{
+	check_text_field(in, "text", in->text, lim);
 	require(in->cid == NULL || json_is_integer(in->cid) ||
 		(json_is_string(in->cid) &&
 		 json_string_length(in->cid) <= PROTO_MAX_CID));
@@ -90,7 +100,10 @@ check(const struct proto_in *in, enum proto_role role,
 	whole(in, "lang", in->lang);
 	whole(in, "topic", in->topic);
 	whole(in, "token", in->token);
-	whole(in, "to", in->to);
+	/* a question's address is its `email`; everywhere else `to` */
+	whole(in, in->type == PROTO_QUESTION ? "email" : "to", in->to);
+	whole(in, "note", in->note);
+	whole(in, "code", in->code);
 	whole(in, "username", in->username);
 	whole(in, "password", in->password);
 	whole(in, "outcome", in->outcome);
@@ -149,6 +162,51 @@ check(const struct proto_in *in, enum proto_role role,
 			require(is_topic(in->topics[i]));
 		require(!in->outcome ||
 			string_within(in->outcome, 1, PROTO_MAX_SHORT));
+		break;
+	case PROTO_BLOCK:
+		require(adv);
+		check_chat(in);
+		require(in->hours >= PROTO_BLOCK_HOURS_MIN &&
+			in->hours <= PROTO_BLOCK_HOURS_MAX);
+		break;
+	/* the supervisors' desk (CONTRACT.md section 8) */
+	case PROTO_BOARD:
+	case PROTO_QUESTIONS:
+		require(adv);
+		break;
+	case PROTO_WATCH:
+	case PROTO_UNWATCH:
+	case PROTO_URGENT:
+		require(adv);
+		check_chat(in);
+		break;
+	case PROTO_WHISPER:
+		require(adv);
+		check_chat(in);
+		check_text_field(in, "text", in->text, lim);
+		break;
+	case PROTO_TRANSFER:
+		require(adv);
+		check_chat(in);
+		require(string_within(in->to, 1, PROTO_MAX_SHORT));
+		if (in->note)
+			check_text_field(in, "note", in->note, lim);
+		break;
+	/* questions left while closed (section 9) */
+	case PROTO_QUESTION:
+		require(!adv);
+		check_text_field(in, "text", in->text, lim);
+		require(!in->lang ||
+			only(in->lang, "abcdefghijklmnopqrstuvwxyz", 2, 8));
+		require(!in->to ||
+			string_within(in->to, 1, PROTO_MAX_EMAIL_FIELD));
+		break;
+	case PROTO_PICKUP:
+		require(!adv && string_within(in->code, 1, PROTO_MAX_SHORT));
+		break;
+	case PROTO_ANSWER:
+		require(adv && in->question >= 1);
+		check_text_field(in, "text", in->text, lim);
 		break;
 	default:
 		abort();
