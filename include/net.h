@@ -4,7 +4,8 @@
  * net.c is the only module that knows libwebsockets. It owns one struct
  * net_conn per WebSocket connection, reassembles fragments up to
  * PROTO_MAX_FRAME, keeps a bounded send queue per connection and writes
- * queued frames from the WRITEABLE callback while the socket takes them. The service (service.h) sees
+ * queued frames from the WRITEABLE callback, several in one write (framed
+ * by wsframe.h) as one send(). The service (service.h) sees
  * connections only through the functions below, which main hands it as
  * its struct svc_io table.
  *

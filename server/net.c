@@ -12,7 +12,9 @@
  *    header it has already freed);
  *  - TLS 1.2 with ECDHE and AEAD ciphers only, or TLS 1.3 (set_tls);
  *  - no WebSocket extension is offered (permessage-deflate costs ~300 KB per
- *    connection and opens compression side channels);
+ *    connection and opens compression side channels); info.extensions stays
+ *    unset. write_batch relies on it: it frames our frames itself
+ *    (wsframe.h), which an extension would make wrong;
  *  - the Origin allow-list and the subprotocol are checked in
  *    FILTER_PROTOCOL_CONNECTION and answered with a bodiless 400 (no
  *    subprotocol), 403 (Origin) or 429 (per-address cap). A subprotocol
@@ -39,13 +41,19 @@
 #include "net.h"
 #include "protocol.h"
 #include "service.h"
+#include "wsframe.h"
+
+/* Headroom ahead of a queued frame's text: lws's LWS_PRE, then room for
+ * the WebSocket header a frame too large for the batch is given in place
+ * (write_alone). */
+#define FRAME_PRE (LWS_PRE + WSFRAME_HEADER_MAX)
 
 /* One queued outgoing frame; owned by its connection's queue. */
 struct frame {
 	struct frame *next;
 	size_t len;
 	bool history;                   /* net_send_history's, own budget */
-	unsigned char data[];           /* LWS_PRE headroom, then the text */
+	unsigned char data[];           /* FRAME_PRE headroom, then the text */
 };
 
 /* One per WebSocket connection (see net.h). Freed at LWS_CALLBACK_CLOSED. */
@@ -151,7 +159,7 @@ kill_slow(struct net_conn *c)
 static int
 enqueue(struct net_conn *c, char *text, size_t len, bool history)
 {
-	struct frame *f = malloc(sizeof(*f) + LWS_PRE + len);
+	struct frame *f = malloc(sizeof(*f) + FRAME_PRE + len);
 
 	if (!f) {
 		free(text);
@@ -161,7 +169,7 @@ enqueue(struct net_conn *c, char *text, size_t len, bool history)
 	f->next = NULL;
 	f->len = len;
 	f->history = history;
-	memcpy(f->data + LWS_PRE, text, len);
+	memcpy(f->data + FRAME_PRE, text, len);
 	free(text);
 	if (c->tail)
 		c->tail->next = f;
@@ -329,15 +337,43 @@ send_close(struct net_conn *c)
 	return 0;
 }
 
-/* Released frames written in one WRITEABLE, at most. */
-#define WRITE_BATCH 32
+/*
+ * Frames go out several to one lws_write, framed by us (wsframe.h): one
+ * send() per WRITEABLE however many frames an advisor's sixty chats have
+ * queued, and no lws_send_pipe_choked poll() between them (issue 14).
+ *
+ * The bytes are handed over as LWS_WRITE_HTTP, which lws 4.1's ws role
+ * passes to lws_issue_raw unframed (rops_write_role_protocol_ws, its
+ * send_raw), with TLS as without. lws_issue_raw sends at most the
+ * protocol's tx_packet_size (+ LWS_PRE + 4) per send(), which protocols[]
+ * sets to NET_BATCH_MAX, so a batch goes in one. What the kernel (or
+ * SSL_write: lws sets SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) does not take
+ * lws copies into the connection's own buffer and reports as written; it
+ * sends that ahead of everything else and delivers no WRITEABLE until it
+ * is gone (lws_handle_POLLOUT_event), so frames stay whole and in order,
+ * its pings land between our frames, and a frame we have handed over has
+ * left our queue for good: our counts stay right. lws holds at most one
+ * batch (or one frame larger than a batch) per connection that way, on top
+ * of our queue's caps.
+ */
 
-/* Take c's first frame off its queue and write it. -1: the write failed. */
-static int
-write_head(struct net_conn *c)
+/* Bytes, headers included, that one WRITEABLE writes at most. A frame
+ * larger than this (a long history) goes alone, from its own memory. */
+#define NET_BATCH_MAX (64 * 1024)
+
+/*
+ * The batch being written. One for the process, shared by every
+ * connection: only the loop thread writes, and a batch lives from its
+ * first byte to the return of its lws_write, which has by then sent it or
+ * copied what is left. Static, so it lives as long as the process.
+ */
+static unsigned char batch[LWS_PRE + NET_BATCH_MAX];
+
+/* Take c's first frame off its queue; the caller frees it. */
+static struct frame *
+pop_head(struct net_conn *c)
 {
 	struct frame *f = c->head;
-	int len = (int)f->len, n;
 
 	c->head = f->next;
 	if (!c->head)
@@ -347,49 +383,79 @@ write_head(struct net_conn *c)
 	c->bytes -= f->len;
 	if (f->history)
 		c->history_bytes -= f->len;
-	n = lws_write(c->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
-	free(f);
-	if (n < len)
-		return -1;
-	stats.frames_out++;
-	return 0;
+	return f;
 }
 
 /*
- * Write released frames, or the close once the queue is empty. Returns -1
- * to have lws close the connection.
- *
- * One frame per WRITEABLE would cap a connection at one frame per loop
- * turn: an advisor with sixty busy chats needs hundreds a second, and a
- * busy loop turns only a few times a second, so its queue would overflow
- * and it would be dropped as a slow reader (issue 14). So up to
- * WRITE_BATCH frames go out while the socket takes them: lws_send_pipe_
- * choked says whether the kernel has room, so lws never has to buffer a
- * partial write behind our back (the reason for the one-write rule).
+ * Hand lws len bytes of whole frames at buf (LWS_PRE bytes of room before
+ * it). lws returns -1 only on failure: it reports bytes it buffered as
+ * written. -1 when the write failed.
+ */
+static int
+write_raw(struct net_conn *c, unsigned char *buf, size_t len, size_t frames)
+{
+	if (lws_write(c->wsi, buf, len, LWS_WRITE_HTTP) < 0)
+		return -1;
+	stats.frames_out += frames;
+	return 0;
+}
+
+/* Write c's first frame, too large for the batch, framed in place in its
+ * own headroom. -1: the write failed. */
+static int
+write_alone(struct net_conn *c)
+{
+	struct frame *f = pop_head(c);
+	unsigned char head[WSFRAME_HEADER_MAX];
+	size_t hlen = wsframe_text_header(head, f->len);
+	unsigned char *start = f->data + FRAME_PRE - hlen;
+	int rc;
+
+	memcpy(start, head, hlen);
+	rc = write_raw(c, start, hlen + f->len, 1);
+	free(f);
+	return rc;
+}
+
+/* Write as many of c's released frames as fit in the batch (at least the
+ * first, alone when it is larger) in one lws_write. -1: it failed. */
+static int
+write_batch(struct net_conn *c)
+{
+	unsigned char *out = batch + LWS_PRE;
+	size_t used = 0, n = 0;
+
+	if (c->head->len > NET_BATCH_MAX - WSFRAME_HEADER_MAX)
+		return write_alone(c);
+	while (c->released > 0 && c->head &&
+	       wsframe_append(out, NET_BATCH_MAX, &used,
+			      c->head->data + FRAME_PRE, c->head->len)) {
+		free(pop_head(c));
+		n++;
+	}
+	return write_raw(c, out, used, n);
+}
+
+/*
+ * One write per WRITEABLE: a batch of released frames, or the close once
+ * the queue is empty, in a WRITEABLE of its own. Returns -1 to have lws
+ * close the connection.
  */
 static int
 write_released(struct net_conn *c)
 {
-	int i;
-
 	if (c->dead)
 		return -1;
-	for (i = 0; i < WRITE_BATCH && c->head && c->released > 0; i++) {
-		if (i > 0 && lws_send_pipe_choked(c->wsi))
-			break;
-		if (write_head(c))
+	if (c->released > 0 && c->head) {
+		if (write_batch(c))
 			return -1;
-	}
-	if (c->released > 0) {
-		lws_callback_on_writable(c->wsi);
+		if (c->released > 0 ||
+		    (c->close_code && !c->head && !c->close_sent))
+			lws_callback_on_writable(c->wsi);
 		return 0;
 	}
-	if (c->close_code && !c->head && !c->close_sent) {
-		if (i > 0)      /* the close in a WRITEABLE of its own */
-			lws_callback_on_writable(c->wsi);
-		else
-			return send_close(c);
-	}
+	if (c->close_code && !c->head && !c->close_sent)
+		return send_close(c);
 	return 0;
 }
 
@@ -776,16 +842,17 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 /* lws's receive buffer per WebSocket connection (it allocates one for every
  * connection at the upgrade). Most frames are far smaller; a larger one
  * comes to on_receive in pieces and is gathered there. Sends keep their
- * own limit, as large as the largest frame. */
+ * own limit, tx_packet_size: one batch (write_batch) per send(). lws
+ * allocates nothing by it. */
 #define RX_CHUNK 2048
 
 static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, sizeof(struct session), 0, PROTO_ID_HTTP,
 	  NULL, 0 },
 	{ "neuvo.resident.v1", ws_callback, sizeof(struct session),
-	  RX_CHUNK, PROTO_ID_RESIDENT, NULL, PROTO_MAX_FRAME },
+	  RX_CHUNK, PROTO_ID_RESIDENT, NULL, NET_BATCH_MAX },
 	{ "neuvo.advisor.v1", ws_callback, sizeof(struct session),
-	  RX_CHUNK, PROTO_ID_ADVISOR, NULL, PROTO_MAX_FRAME },
+	  RX_CHUNK, PROTO_ID_ADVISOR, NULL, NET_BATCH_MAX },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
