@@ -50,7 +50,12 @@ struct store_ckpt {
 	int period_ms;
 	sqlite3 *db;                    /* the thread's own connection */
 	uint64_t runs, pages;           /* checkpoints done, pages copied */
+	uint64_t fails;                 /* in a row; its thread only */
 };
+
+/* A full disk fails every try: the first failure is logged, then one a
+ * minute at most (at a 100 ms pace), and the return of success. */
+#define CKPT_LOG_EVERY 600
 
 /* The wake-up time period_ms from now, on the condition's clock. */
 static struct timespec
@@ -78,9 +83,15 @@ checkpoint_once(struct store_ckpt *ck)
 					   &log_frames, &done);
 
 	if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
-		log_err("store: background checkpoint failed: %s",
-			sqlite3_errmsg(ck->db));
+		if (ck->fails++ % CKPT_LOG_EVERY == 0)
+			log_err("store: background checkpoint failed (%llu in "
+				"a row): %s", (unsigned long long)ck->fails,
+				sqlite3_errmsg(ck->db));
 		return;
+	}
+	if (ck->fails) {
+		log_info("store: background checkpoints work again");
+		ck->fails = 0;
 	}
 	pthread_mutex_lock(&ck->mu);
 	ck->runs++;
@@ -110,12 +121,16 @@ run(void *arg)
 	}
 }
 
-/* The connection: the same file, no busy wait (PASSIVE never needs one). */
+/* The connection: the same file, no busy wait (PASSIVE never needs one).
+ * A new connection knows the file is in WAL mode only once it has read it:
+ * until then a checkpoint through it is a silent no-op, so read once. */
 static int
 open_db(const char *path, sqlite3 **db)
 {
 	if (sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_exec(*db, "SELECT count(*) FROM sqlite_schema", NULL,
+			 NULL, NULL) != SQLITE_OK) {
 		log_err("store: checkpointer cannot open %s: %s", path,
 			*db ? sqlite3_errmsg(*db) : "out of memory");
 		sqlite3_close(*db);
