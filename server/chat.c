@@ -182,6 +182,7 @@ chat_forget(struct svc *s, struct chat *c)
 			break;
 		}
 	}
+	cidset_free(&c->cids);
 	free(c);
 }
 
@@ -378,6 +379,7 @@ new_chat(struct svc *s, struct peer *p, const struct proto_in *in,
 		return NULL;
 	}
 	c->created_turn = s->turn;
+	cidset_init(&c->cids, true);    /* nothing stored yet: all known */
 	c->state = CHAT_QUEUED;
 	c->resident = p;
 	p->chat = c;
@@ -523,6 +525,8 @@ post_message(struct svc *s, struct chat *c, const char *from,
 		return;
 	}
 	s->n.messages++;
+	if (stored->cid)
+		cidset_add(&c->cids, cidset_hash(from, stored->cid));
 	svc_stat(s, c->started_at, STATS_MESSAGE, 1, from);
 	c->last_activity = stored->at;
 	c->last_msg_at = stored->at;
@@ -552,8 +556,10 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 		return;
 	}
 	/* A resend of what is stored already is answered, not checked or
-	 * stored again. */
-	if (key && answer_resend(s, c, from, key, cid)) {
+	 * stored again. The store is asked only when the chat's cid set
+	 * cannot rule it out (cidset.h). */
+	if (key && cidset_maybe(&c->cids, cidset_hash(from, key)) &&
+	    answer_resend(s, c, from, key, cid)) {
 		free(key);
 		return;
 	}
@@ -878,8 +884,10 @@ chat_sweep(struct svc *s, int64_t now)
 		/* Nobody can resume it to resend: its cids go now, even if it
 		 * is kept a while for tagging. */
 		if (!c->cids_forgotten &&
-		    store_chat_forget_cids(s->st, c->id) == 0)
+		    store_chat_forget_cids(s->st, c->id) == 0) {
 			c->cids_forgotten = true;
+			cidset_free(&c->cids);
+		}
 		/* The advisor may still tag it for a while after the end. */
 		if (c->advisor && now - c->ended_at < KEEP_ENDED_S)
 			continue;

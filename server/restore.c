@@ -82,6 +82,8 @@ chat_from_store(const struct store_chat *sc, int64_t now)
 	if (!c)
 		return NULL;
 	c->id = sc->id;
+	/* Its stored cids were never hashed in this run. */
+	cidset_init(&c->cids, false);
 	memcpy(c->token, sc->token, sizeof(c->token));
 	snprintf(c->lang, sizeof(c->lang), "%s", sc->lang);
 	snprintf(c->topic, sizeof(c->topic), "%s", sc->topic ? sc->topic : "");

@@ -568,10 +568,16 @@ store_open(const char *path, int busy_ms, struct store **out)
 	}
 	st->busy_ms = busy_ms;
 	sqlite3_busy_timeout(st->db, busy_ms);
+	/* cache_size: 32 MiB of pages, not SQLite's 2 MiB. A thousand
+	 * running chats each append to their own leaf of the messages tree;
+	 * with the default cache those leaves fell out between messages and
+	 * were read back from the WAL (issue 14's profile: pread at 10 % of
+	 * the server's CPU at 9,000 msgs/s, 1 % with this). */
 	if (exec(st, "PRAGMA journal_mode = WAL") ||
 	    exec(st, "PRAGMA synchronous = FULL") ||
 	    exec(st, "PRAGMA foreign_keys = ON") ||
-	    exec(st, "PRAGMA secure_delete = ON") || migrate(st)) {
+	    exec(st, "PRAGMA secure_delete = ON") ||
+	    exec(st, "PRAGMA cache_size = -32768") || migrate(st)) {
 		store_close(st);
 		return -1;
 	}

@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 #include "auth.h"
+#include "cidset.h"
 #include "config.h"
 #include "guard.h"
 #include "hours.h"
@@ -106,6 +107,7 @@ struct chat {
 	bool rated;                      /* feedback given: one per chat */
 	bool stat_served;                /* its "served" event is recorded */
 	bool cids_forgotten;             /* ended, its cids deleted (chat.c) */
+	struct cidset cids;              /* hashes of its stored cids (owned) */
 	int64_t stat_rows[PROTO_MAX_TOPICS + 1]; /* its topic/outcome events, */
 	int n_stat_rows;                 /* replaced when it is re-tagged */
 	size_t sent_position;            /* last pushed, to push only changes */

@@ -42,5 +42,6 @@ main(void)
 	failed += test_desk_run();
 	failed += test_questions_run();
 	failed += test_wsframe_run();
+	failed += test_cidset_run();
 	return failed ? 1 : 0;
 }

@@ -57,5 +57,6 @@ int test_chat_limits_run(void);
 int test_desk_run(void);
 int test_questions_run(void);
 int test_wsframe_run(void);
+int test_cidset_run(void);
 
 #endif

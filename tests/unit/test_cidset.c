@@ -1,0 +1,135 @@
+/* test_cidset.c - a chat's stored cids in memory: a complete set never
+ * says "not stored" for a stored pair (through growth and up to its cap),
+ * an incomplete one always sends the caller to the store, and giving up
+ * past the cap is safe. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "cidset.h"
+#include "unit.h"
+
+static uint64_t
+key_hash(const char *sender, int i)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "\"c-%d\"", i);
+	return cidset_hash(sender, key);
+}
+
+static void
+new_set_rules_out_everything(void **state)
+{
+	struct cidset set;
+
+	(void)state;
+	cidset_init(&set, true);
+	assert_false(cidset_maybe(&set, cidset_hash("resident", "\"a\"")));
+	cidset_free(&set);
+}
+
+static void
+restored_set_rules_out_nothing(void **state)
+{
+	struct cidset set;
+
+	(void)state;
+	cidset_init(&set, false);
+	assert_true(cidset_maybe(&set, cidset_hash("resident", "\"a\"")));
+	cidset_add(&set, cidset_hash("resident", "\"a\""));
+	assert_null(set.slots);         /* nothing kept for nothing */
+	assert_true(cidset_maybe(&set, cidset_hash("advisor", "\"b\"")));
+}
+
+static void
+stored_pairs_are_found_through_growth(void **state)
+{
+	struct cidset set;
+	int i;
+
+	(void)state;
+	cidset_init(&set, true);
+	for (i = 0; i < 3000; i++)
+		cidset_add(&set, key_hash("resident", i));
+	assert_int_equal(set.n, 3000);
+	for (i = 0; i < 3000; i++)
+		assert_true(cidset_maybe(&set, key_hash("resident", i)));
+	cidset_free(&set);
+}
+
+static void
+sender_is_part_of_the_pair(void **state)
+{
+	struct cidset set;
+	int i, misses = 0;
+
+	(void)state;
+	cidset_init(&set, true);
+	for (i = 0; i < 500; i++)
+		cidset_add(&set, key_hash("resident", i));
+	/* The advisor's same cids are other pairs (a hash collision could
+	 * say "maybe", which only costs a lookup: count, do not demand). */
+	for (i = 0; i < 500; i++)
+		misses += !cidset_maybe(&set, key_hash("advisor", i));
+	assert_int_equal(misses, 500);
+	assert_int_not_equal(cidset_hash("ab", "c"), cidset_hash("a", "bc"));
+	cidset_free(&set);
+}
+
+static void
+adding_twice_counts_once(void **state)
+{
+	struct cidset set;
+
+	(void)state;
+	cidset_init(&set, true);
+	cidset_add(&set, cidset_hash("resident", "1"));
+	cidset_add(&set, cidset_hash("resident", "1"));
+	assert_int_equal(set.n, 1);
+	cidset_free(&set);
+}
+
+static void
+past_the_cap_the_set_gives_up_safely(void **state)
+{
+	struct cidset set;
+	int i;
+
+	(void)state;
+	cidset_init(&set, true);
+	for (i = 0; i <= CIDSET_MAX; i++)
+		cidset_add(&set, key_hash("resident", i));
+	assert_false(set.complete);
+	assert_null(set.slots);
+	/* Every pair, stored or not, now goes to the store. */
+	assert_true(cidset_maybe(&set, key_hash("resident", 1)));
+	assert_true(cidset_maybe(&set, key_hash("resident", CIDSET_MAX + 7)));
+}
+
+static void
+hash_is_never_the_empty_mark(void **state)
+{
+	(void)state;
+	assert_int_not_equal(cidset_hash("", ""), 0);
+	assert_int_not_equal(cidset_hash("resident", ""), 0);
+}
+
+int
+test_cidset_run(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(new_set_rules_out_everything),
+		cmocka_unit_test(restored_set_rules_out_nothing),
+		cmocka_unit_test(stored_pairs_are_found_through_growth),
+		cmocka_unit_test(sender_is_part_of_the_pair),
+		cmocka_unit_test(adding_twice_counts_once),
+		cmocka_unit_test(past_the_cap_the_set_gives_up_safely),
+		cmocka_unit_test(hash_is_never_the_empty_mark),
+	};
+
+	return cmocka_run_group_tests_name("cidset", tests, NULL, NULL);
+}
