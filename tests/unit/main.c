@@ -41,5 +41,6 @@ main(void)
 	failed += test_chat_limits_run();
 	failed += test_desk_run();
 	failed += test_questions_run();
+	failed += test_jsonw_run();
 	return failed ? 1 : 0;
 }

@@ -56,5 +56,6 @@ int test_guard_run(void);
 int test_chat_limits_run(void);
 int test_desk_run(void);
 int test_questions_run(void);
+int test_jsonw_run(void);
 
 #endif
