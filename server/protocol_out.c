@@ -125,16 +125,19 @@ proto_msg_json(const struct proto_msg *m, json_t *cid, int64_t chat)
  * fields in the same order (tests/unit/test_jsonw.c compares the two).
  */
 
-/* Room for a frame's fixed part: its keys, a time, three integers. */
+/* Room for a frame's own part (its keys, a time, integers of the usual
+ * size), and for a position frame whole at its longest: a frame of the
+ * thousands a take sends is allocated once and no larger than it needs. */
 #define FRAME_FIXED 160
+#define POSITION_MAX 120
 
-/* Begin frame {"type":TYPE on *b, sized for `extra` bytes of strings. */
+/* Begin frame {"type":TYPE on *b, with room for `room` bytes in all. */
 static void
-frame_begin(struct sbuf *b, const char *type, size_t extra)
+frame_begin(struct sbuf *b, const char *type, size_t room)
 {
 	sbuf_init(b);
 	/* A failure here is sticky: frame_end's sbuf_take sees it. */
-	(void)sbuf_reserve(b, FRAME_FIXED + extra);
+	(void)sbuf_reserve(b, room);
 	jsonw_obj_begin(b);
 	jsonw_key(b, "type");
 	jsonw_str(b, type);
@@ -187,7 +190,7 @@ proto_out_msg(const struct proto_msg *m, json_t *cid, int64_t chat)
 		return NULL;
 	text_len = strlen(m->text);
 	cid_len = json_is_string(cid) ? json_string_length(cid) : 0;
-	frame_begin(&b, "msg", text_len + cid_len);
+	frame_begin(&b, "msg", FRAME_FIXED + text_len + cid_len);
 	put_int(&b, "id", m->id);
 	jsonw_key(&b, "from");
 	jsonw_str(&b, m->from);
@@ -213,7 +216,7 @@ proto_out_queued(int64_t chat, const char *token, size_t position,
 
 	if (!token)
 		return NULL;
-	frame_begin(&b, "queued", strlen(token));
+	frame_begin(&b, "queued", FRAME_FIXED + strlen(token));
 	put_int(&b, "chat", chat);
 	jsonw_key(&b, "token");
 	jsonw_str(&b, token);
@@ -229,7 +232,7 @@ proto_out_position(size_t position, long wait_s, bool may_not_be_served)
 {
 	struct sbuf b;
 
-	frame_begin(&b, "position", 0);
+	frame_begin(&b, "position", POSITION_MAX);
 	put_int(&b, "position", (int64_t)position);
 	put_wait(&b, wait_s);
 	jsonw_key(&b, "may_not_be_served");
