@@ -17,6 +17,29 @@
 /* U+FFFD, written for a byte that does not begin a strict character. */
 static const char replacement[] = "\xef\xbf\xbd";
 
+/* sbuf_add, with the common case (room already there) inline: a frame is
+ * a few dozen small pieces, and the call into sbuf's checks for each one
+ * was most of a frame's cost. */
+static inline void
+put(struct sbuf *b, const char *p, size_t n)
+{
+	if (n == 0)
+		return;
+	if (!b->failed && b->s && n < b->cap - b->len) {
+		memcpy(b->s + b->len, p, n);
+		b->len += n;
+		b->s[b->len] = '\0';
+		return;
+	}
+	sbuf_add(b, p, n);
+}
+
+static inline void
+put_c(struct sbuf *b, char c)
+{
+	put(b, &c, 1);
+}
+
 /* A key, or a value that is not an object's value, after a complete value
  * gets a comma. A complete value never ends in '{', '[' or ':'. */
 static void
@@ -28,33 +51,33 @@ separate(struct sbuf *b)
 		return;
 	last = b->s[b->len - 1];
 	if (last != '{' && last != '[' && last != ':')
-		sbuf_addc(b, ',');
+		put_c(b, ',');
 }
 
 void
 jsonw_obj_begin(struct sbuf *b)
 {
 	separate(b);
-	sbuf_addc(b, '{');
+	put_c(b, '{');
 }
 
 void
 jsonw_obj_end(struct sbuf *b)
 {
-	sbuf_addc(b, '}');
+	put_c(b, '}');
 }
 
 void
 jsonw_arr_begin(struct sbuf *b)
 {
 	separate(b);
-	sbuf_addc(b, '[');
+	put_c(b, '[');
 }
 
 void
 jsonw_arr_end(struct sbuf *b)
 {
-	sbuf_addc(b, ']');
+	put_c(b, ']');
 }
 
 /* The escape of one byte that needs one: \" \\ the short forms jansson
@@ -77,42 +100,53 @@ escape_byte(struct sbuf *b, unsigned char c)
 	default:
 		u[4] = hex[c >> 4];
 		u[5] = hex[c & 0xf];
-		sbuf_add(b, u, sizeof(u));
+		put(b, u, sizeof(u));
 		return;
 	}
-	sbuf_add(b, two, sizeof(two));
+	put(b, two, sizeof(two));
 }
+
+/* Bytes that stand for themselves in a JSON string: printable ASCII but
+ * '"' and '\\'. (Non-ASCII is checked as UTF-8 apart.) */
+#define PLAIN(c) ((c) >= 0x20 && (c) < 0x80 && (c) != '"' && (c) != '\\')
+#define ROW(r) PLAIN(r), PLAIN(r + 1), PLAIN(r + 2), PLAIN(r + 3), \
+	PLAIN(r + 4), PLAIN(r + 5), PLAIN(r + 6), PLAIN(r + 7)
+static const bool plain[256] = {
+	ROW(0x00), ROW(0x08), ROW(0x10), ROW(0x18), ROW(0x20), ROW(0x28),
+	ROW(0x30), ROW(0x38), ROW(0x40), ROW(0x48), ROW(0x50), ROW(0x58),
+	ROW(0x60), ROW(0x68), ROW(0x70), ROW(0x78),
+};
+#undef ROW
+#undef PLAIN
 
 /* The string's body between its quotes. */
 static void
 escaped(struct sbuf *b, const char *s, size_t len)
 {
-	size_t run = 0, i = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t run = 0, i = 0, n;
 	uint32_t cp;
 
-	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
-		size_t n;
-
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+	for (;;) {
+		while (i < len && plain[p[i]])
 			i++;
-			continue;
-		}
-		if (c >= 0x80) {
+		if (i == len)
+			break;
+		if (p[i] >= 0x80) {
 			n = utf8_decode(s + i, len - i, &cp);
 			if (n) {
 				i += n;
 				continue;
 			}
 		}
-		sbuf_add(b, s + run, i - run);
-		if (c >= 0x80)
-			sbuf_add(b, replacement, sizeof(replacement) - 1);
+		put(b, s + run, i - run);
+		if (p[i] >= 0x80)
+			put(b, replacement, sizeof(replacement) - 1);
 		else
-			escape_byte(b, c);
+			escape_byte(b, p[i]);
 		run = ++i;
 	}
-	sbuf_add(b, s + run, len - run);
+	put(b, s + run, len - run);
 }
 
 void
@@ -122,9 +156,10 @@ jsonw_strn(struct sbuf *b, const char *s, size_t len)
 	/* Room for the usual case, where nothing needs escaping. */
 	if (sbuf_reserve(b, len + 2))
 		return;
-	sbuf_addc(b, '"');
-	escaped(b, s, len);
-	sbuf_addc(b, '"');
+	put_c(b, '"');
+	if (len)
+		escaped(b, s, len);
+	put_c(b, '"');
 }
 
 void
@@ -141,7 +176,7 @@ void
 jsonw_key(struct sbuf *b, const char *key)
 {
 	jsonw_str(b, key);
-	sbuf_addc(b, ':');
+	put_c(b, ':');
 }
 
 size_t
@@ -171,7 +206,7 @@ jsonw_int(struct sbuf *b, int64_t v)
 	size_t n = jsonw_format_int(v, text);
 
 	separate(b);
-	sbuf_add(b, text, n);
+	put(b, text, n);
 }
 
 void
@@ -179,23 +214,23 @@ jsonw_bool(struct sbuf *b, bool v)
 {
 	separate(b);
 	if (v)
-		sbuf_add(b, "true", 4);
+		put(b, "true", 4);
 	else
-		sbuf_add(b, "false", 5);
+		put(b, "false", 5);
 }
 
 void
 jsonw_null(struct sbuf *b)
 {
 	separate(b);
-	sbuf_add(b, "null", 4);
+	put(b, "null", 4);
 }
 
 void
 jsonw_raw(struct sbuf *b, const char *json, size_t len)
 {
 	separate(b);
-	sbuf_add(b, json, len);
+	put(b, json, len);
 }
 
 void
