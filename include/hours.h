@@ -143,8 +143,16 @@ bool hours_open_at(const struct hours *h, time_t t, time_t *closes_at);
  * within `days` local days. Returns 0 and sets *next, or -1 when none. */
 int hours_next_open(const struct hours *h, time_t t, int days, time_t *next);
 
-/* RFC 3339 with the zone's offset: 2026-11-23T09:00:00+02:00. buf >= 32. */
-void hours_format_rfc3339(time_t t, char *buf, size_t n);
+/* The longest RFC 3339 text hours_format_rfc3339 writes, with its NUL
+ * (a year of 11 digits would still fit). */
+#define HOURS_RFC3339_MAX 40
+
+/* RFC 3339 with the zone's offset: 2026-11-23T09:00:00+02:00, into buf
+ * (truncated to n - 1 bytes and terminated, as snprintf would; n >= 26
+ * holds the usual years whole, HOURS_RFC3339_MAX any). Returns the length
+ * written. The last instant's text is kept per thread, so the frames of
+ * one second format it once; hours_tz_apply invalidates it. */
+size_t hours_format_rfc3339(time_t t, char *buf, size_t n);
 
 /* "09:00-11:00, 13:00-15:00" or "closed". buf >= 128. */
 void hours_format_day(const struct hours_day *day, char *buf, size_t n);

@@ -187,7 +187,11 @@ struct proto_waiting {
  * cid (NULL: none) and chat as above. */
 json_t *proto_msg_json(const struct proto_msg *m, json_t *cid, int64_t chat);
 
-/* {"type":"msg",...} */
+/* {"type":"msg","id":N,"from":F,"text":S,"at":T,"redacted":B[,"cid":C]
+ * [,"chat":ID]}: the same text as proto_dump(proto_msg_json(...)), written
+ * without a jansson object (jsonw.h). A text that is not UTF-8 (never one
+ * that proto_parse let through) has each bad byte written as U+FFFD; NULL
+ * from or text gives NULL. */
 char *proto_out_msg(const struct proto_msg *m, json_t *cid, int64_t chat);
 
 /* {"type":"queued","chat":ID,"token":T,"position":N,"estimated_wait_s":W,

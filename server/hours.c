@@ -8,6 +8,7 @@
  * instant, and they leave every zone rule to libc (localtime_r under TZ).
  */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,10 @@
 
 #define DAY_SECONDS 86400L
 #define DAY_MINUTES (24 * 60)
+
+/* Bumped by hours_tz_apply, so that a cached text of another zone is
+ * never handed out. */
+static atomic_uint zone_generation;
 
 static const char *const weekday_names[7] = {
 	"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
@@ -354,6 +359,7 @@ hours_tz_apply(const struct hours *h)
 	if (setenv("TZ", h->timezone, 1) != 0)
 		return -1;
 	tzset();
+	atomic_fetch_add_explicit(&zone_generation, 1, memory_order_release);
 	return 0;
 }
 
@@ -717,21 +723,90 @@ hours_next_open(const struct hours *h, time_t t, int days, time_t *next)
 
 /* -------------------------------------------------------- formatting */
 
-void
+/* Two decimal digits of 0 <= v <= 99. */
+static char *
+two_digits(char *p, long v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+	return p + 2;
+}
+
+/*
+ * The RFC 3339 text of tm (with `off` minutes east of UTC) into out, which
+ * holds HOURS_RFC3339_MAX bytes; returns its length. The usual years and
+ * offsets are written by hand, since this runs for every message frame;
+ * anything else (a year outside 0-9999) goes through snprintf, whose
+ * spelling the hand-written one matches.
+ */
+static size_t
+format_tm(const struct tm *tm, long off, char *out)
+{
+	long year = (long)tm->tm_year + 1900, a = labs(off);
+	char *p = out;
+	int n;
+
+	if (year < 0 || year > 9999 || a / 60 > 99) {
+		n = snprintf(out, HOURS_RFC3339_MAX,
+			     "%04ld-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld", year,
+			     tm->tm_mon + 1, tm->tm_mday, tm->tm_hour, tm->tm_min,
+			     tm->tm_sec, off < 0 ? '-' : '+', a / 60, a % 60);
+		return n < 0 ? 0 : strlen(out);
+	}
+	p = two_digits(p, year / 100);
+	p = two_digits(p, year % 100);
+	*p++ = '-';
+	p = two_digits(p, tm->tm_mon + 1);
+	*p++ = '-';
+	p = two_digits(p, tm->tm_mday);
+	*p++ = 'T';
+	p = two_digits(p, tm->tm_hour);
+	*p++ = ':';
+	p = two_digits(p, tm->tm_min);
+	*p++ = ':';
+	p = two_digits(p, tm->tm_sec);
+	*p++ = off < 0 ? '-' : '+';
+	p = two_digits(p, a / 60);
+	*p++ = ':';
+	p = two_digits(p, a % 60);
+	*p = '\0';
+	return (size_t)(p - out);
+}
+
+size_t
 hours_format_rfc3339(time_t t, char *buf, size_t n)
 {
+	/* The last instant formatted on this thread: messages of one second
+	 * all carry the same time, and localtime_r takes libc's zone lock. */
+	static _Thread_local struct {
+		bool valid;
+		unsigned generation;
+		time_t t;
+		size_t len;
+		char text[HOURS_RFC3339_MAX];
+	} last;
+	unsigned gen = atomic_load_explicit(&zone_generation,
+					    memory_order_acquire);
+	size_t len;
 	struct tm tm;
-	long off;
 
-	if (!localtime_r(&t, &tm)) {
-		snprintf(buf, n, "1970-01-01T00:00:00+00:00");
-		return;
+	if (!last.valid || last.t != t || last.generation != gen) {
+		if (!localtime_r(&t, &tm)) {
+			/* Not cached: a later call may succeed. */
+			snprintf(buf, n, "1970-01-01T00:00:00+00:00");
+			return n ? strlen(buf) : 0;
+		}
+		last.len = format_tm(&tm, tm.tm_gmtoff / 60, last.text);
+		last.t = t;
+		last.generation = gen;
+		last.valid = true;
 	}
-	off = tm.tm_gmtoff / 60;
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 60,
-		 labs(off) % 60);
+	if (n == 0)
+		return 0;
+	len = last.len < n - 1 ? last.len : n - 1;
+	memcpy(buf, last.text, len);
+	buf[len] = '\0';
+	return len;
 }
 
 void

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "hours.h"
+#include "jsonw.h"
 #include "protocol.h"
+#include "sbuf.h"
 
 /* ---------------------------------------------------------- building */
 
@@ -115,31 +117,127 @@ proto_msg_json(const struct proto_msg *m, json_t *cid, int64_t chat)
 	return o;
 }
 
+/*
+ * The frames of the message path (msg, queued, position) are written
+ * straight into one buffer by jsonw.h rather than built as jansson objects
+ * and dumped: they go out for every message and, when a take moves a long
+ * queue, by the thousand. Their text is what proto_dump gives for the same
+ * fields in the same order (tests/unit/test_jsonw.c compares the two).
+ */
+
+/* Room for a frame's own part (its keys, a time, integers of the usual
+ * size), and for a position frame whole at its longest: a frame of the
+ * thousands a take sends is allocated once and no larger than it needs. */
+#define FRAME_FIXED 160
+#define POSITION_MAX 120
+
+/* Begin frame {"type":TYPE on *b, with room for `room` bytes in all. */
+static void
+frame_begin(struct sbuf *b, const char *type, size_t room)
+{
+	sbuf_init(b);
+	/* A failure here is sticky: frame_end's sbuf_take sees it. */
+	(void)sbuf_reserve(b, room);
+	jsonw_obj_begin(b);
+	jsonw_key(b, "type");
+	jsonw_str(b, type);
+}
+
+/* Close the frame and hand its text over; NULL when any append failed. */
+static char *
+frame_end(struct sbuf *b)
+{
+	jsonw_obj_end(b);
+	return sbuf_take(b);
+}
+
+/* "key":"<RFC 3339 of t>", as time_json spells it. */
+static void
+put_time(struct sbuf *b, const char *key, int64_t t)
+{
+	char text[HOURS_RFC3339_MAX];
+	size_t n = hours_format_rfc3339((time_t)t, text, sizeof(text));
+
+	jsonw_key(b, key);
+	jsonw_strn(b, text, n);
+}
+
+/* "estimated_wait_s":W, null when w < 0 (as wait_json). */
+static void
+put_wait(struct sbuf *b, long w)
+{
+	jsonw_key(b, "estimated_wait_s");
+	if (w < 0)
+		jsonw_null(b);
+	else
+		jsonw_int(b, w);
+}
+
+static void
+put_int(struct sbuf *b, const char *key, int64_t v)
+{
+	jsonw_key(b, key);
+	jsonw_int(b, v);
+}
+
 char *
 proto_out_msg(const struct proto_msg *m, json_t *cid, int64_t chat)
 {
-	return proto_dump(proto_msg_json(m, cid, chat));
+	struct sbuf b;
+	size_t text_len, cid_len;
+
+	if (!m->from || !m->text)
+		return NULL;
+	text_len = strlen(m->text);
+	cid_len = json_is_string(cid) ? json_string_length(cid) : 0;
+	frame_begin(&b, "msg", FRAME_FIXED + text_len + cid_len);
+	put_int(&b, "id", m->id);
+	jsonw_key(&b, "from");
+	jsonw_str(&b, m->from);
+	jsonw_key(&b, "text");
+	jsonw_strn(&b, m->text, text_len);
+	put_time(&b, "at", m->at);
+	jsonw_key(&b, "redacted");
+	jsonw_bool(&b, m->redacted);
+	if (cid) {
+		jsonw_key(&b, "cid");
+		jsonw_json(&b, cid);
+	}
+	if (chat > 0)
+		put_int(&b, "chat", chat);
+	return frame_end(&b);
 }
 
 char *
 proto_out_queued(int64_t chat, const char *token, size_t position,
 		 long wait_s, bool may_not_be_served)
 {
-	return proto_dump(json_pack("{s:s, s:I, s:s, s:I, s:o, s:b}", "type",
-				    "queued", "chat", (json_int_t)chat,
-				    "token", token,
-				    "position", (json_int_t)position,
-				    "estimated_wait_s", wait_json(wait_s),
-				    "may_not_be_served", may_not_be_served));
+	struct sbuf b;
+
+	if (!token)
+		return NULL;
+	frame_begin(&b, "queued", FRAME_FIXED + strlen(token));
+	put_int(&b, "chat", chat);
+	jsonw_key(&b, "token");
+	jsonw_str(&b, token);
+	put_int(&b, "position", (int64_t)position);
+	put_wait(&b, wait_s);
+	jsonw_key(&b, "may_not_be_served");
+	jsonw_bool(&b, may_not_be_served);
+	return frame_end(&b);
 }
 
 char *
 proto_out_position(size_t position, long wait_s, bool may_not_be_served)
 {
-	return proto_dump(json_pack("{s:s, s:I, s:o, s:b}", "type", "position",
-				    "position", (json_int_t)position,
-				    "estimated_wait_s", wait_json(wait_s),
-				    "may_not_be_served", may_not_be_served));
+	struct sbuf b;
+
+	frame_begin(&b, "position", POSITION_MAX);
+	put_int(&b, "position", (int64_t)position);
+	put_wait(&b, wait_s);
+	jsonw_key(&b, "may_not_be_served");
+	jsonw_bool(&b, may_not_be_served);
+	return frame_end(&b);
 }
 
 char *

@@ -7,13 +7,17 @@
  * every field the type requires is present and within its rules (every
  * type has its case below: a new type without one aborts). Whatever
  * happens, proto_in_free must be safe (twice, too), and an error frame can
- * be built from the code and message. A broken rule aborts, so libFuzzer
- * keeps the input.
+ * be built from the code and message. A parsed msg echoed back
+ * (proto_out_msg, written by jsonw.h) is the same JSON as the jansson
+ * object of the history (proto_msg_json); and any bytes at all, written as
+ * a JSON string by jsonw_strn, parse back as one, the very bytes when they
+ * are UTF-8. A broken rule aborts, so libFuzzer keeps the input.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "protocol.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -213,6 +217,45 @@ check(const struct proto_in *in, enum proto_role role,
 	}
 }
 
+/* The echo of a parsed msg, written by jsonw, equals jansson's object. */
+static void
+check_echo(const struct proto_in *in)
+{
+	struct proto_msg m = { 1, "resident", in->text, 1764284400, false };
+	json_t *want = proto_msg_json(&m, in->cid, in->chat);
+	char *text = proto_out_msg(&m, in->cid, in->chat);
+	json_t *got;
+
+	require(want != NULL && text != NULL);
+	got = json_loads(text, 0, NULL);
+	require(got != NULL && json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+	free(text);
+}
+
+/* Any bytes as a JSON string: valid JSON, and the same bytes when they
+ * were UTF-8 (jsonw.h replaces only what is not). */
+static void
+check_string(const uint8_t *data, size_t size)
+{
+	struct sbuf b;
+	json_t *v;
+	char *text;
+
+	sbuf_init(&b);
+	jsonw_strn(&b, (const char *)data, size);
+	text = sbuf_take(&b);
+	require(text != NULL);
+	v = json_loads(text, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+	require(json_is_string(v));
+	if (proto_utf8_chars((const char *)data, size) >= 0)
+		require(json_string_length(v) == size &&
+			memcmp(json_string_value(v), data, size) == 0);
+	json_decref(v);
+	free(text);
+}
+
 static bool
 known_code(const char *code)
 {
@@ -233,6 +276,8 @@ one(const uint8_t *data, size_t size, enum proto_role role,
 	if (proto_parse((const char *)data, size, role, lim, &in, &code,
 			&message) == 0) {
 		check(&in, role, lim);
+		if (in.type == PROTO_MSG)
+			check_echo(&in);
 	} else {
 		require(known_code(code) && message && *message);
 		require(!in.root && !in.text && !in.token && !in.cid);
@@ -258,5 +303,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	one(data, size, PROTO_ADVISOR, &big);
 	one(data, size, PROTO_RESIDENT, &tiny);
 	one(data, size, PROTO_ADVISOR, &tiny);
+	check_string(data, size);
 	return 0;
 }

@@ -58,5 +58,6 @@ int test_desk_run(void);
 int test_questions_run(void);
 int test_wsframe_run(void);
 int test_cidset_run(void);
+int test_jsonw_run(void);
 
 #endif
