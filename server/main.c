@@ -29,6 +29,7 @@
 #include <string.h>
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -55,9 +56,8 @@
 struct server {
 	uv_loop_t loop;
 	uv_check_t turn;
-	uv_prepare_t before_poll; /* measures the turn (svc_loop_busy) */
+	uv_prepare_t before_poll; /* samples the loop (svc_loop_sample) */
 	uv_idle_t spin;         /* polls without waiting while svc_pushing */
-	uint64_t polled_at;     /* uv_now when the last poll returned; 0: none */
 	uv_timer_t tick;
 	uv_timer_t drain;
 	uv_signal_t sighup, sigterm, sigint, sigusr1;
@@ -250,9 +250,6 @@ on_turn_end(uv_check_t *h)
 {
 	struct server *srv = h->data;
 
-	/* The check phase follows the poll, and libuv set its clock as the
-	 * poll returned. */
-	srv->polled_at = uv_now(&srv->loop);
 	svc_end_turn(srv->svc);
 	/* An active idle handle makes the next poll return at once, so the
 	 * pushes left over go out in the next turns even when no socket
@@ -263,17 +260,39 @@ on_turn_end(uv_check_t *h)
 		(void)uv_idle_stop(&srv->spin);
 }
 
-/* Just before the loop polls again: how long it went without polling (the
- * last poll's callbacks, the commit, the timers), on libuv's clock. */
+/* Is nothing at all ready to be read? The epoll set that libuv polls is
+ * readable while any socket (or signal, wake-up) in it is ready; it is
+ * level-triggered, so a socket not read dry stays in it. lws may also hold
+ * rx it read but has not handed on (TLS records, its buffer list): then it
+ * asks for forced service, and this is no quiet moment either. */
+static bool
+loop_quiet(struct server *srv)
+{
+	struct pollfd pfd = { .fd = uv_backend_fd(&srv->loop), .events = POLLIN };
+
+	if (pfd.fd < 0 || !srv->lws)
+		return false;
+	if (poll(&pfd, 1, 0) != 0)
+		return false;
+	return lws_service_adjust_timeout(srv->lws, 1, 0) != 0;
+}
+
+/* Just before the loop polls (issue 14): the time, the loop's idle total
+ * and whether nothing is ready, for the rate limit's allowance and the
+ * overload rule (overload.h). Our own poll of the epoll set, rather than
+ * "the poll blocked" from the idle metric, so that quiet moments count in
+ * turns that poll without waiting too (pushes spread over turns, timers
+ * due) and before this turn's frames are read. */
 static void
 on_before_poll(uv_prepare_t *h)
 {
 	struct server *srv = h->data;
 
-	if (!srv->polled_at)
+	if (!srv->svc)
 		return;
-	uv_update_time(&srv->loop);
-	svc_loop_busy(srv->svc, uv_now(&srv->loop) - srv->polled_at);
+	svc_loop_sample(srv->svc, uv_hrtime() / 1000u,
+			uv_metrics_idle_time(&srv->loop) / 1000u,
+			loop_quiet(srv));
 }
 
 static void stop(struct server *srv);
@@ -459,6 +478,9 @@ init_loop(struct server *srv)
 	if (uv_loop_init(&srv->loop))
 		return -1;
 	srv->loop_open = true;
+	/* The idle total of svc_loop_sample (libuv >= 1.39). */
+	if (uv_loop_configure(&srv->loop, UV_METRICS_IDLE_TIME))
+		return -1;
 	if (uv_check_init(&srv->loop, &srv->turn) ||
 	    uv_prepare_init(&srv->loop, &srv->before_poll) ||
 	    uv_idle_init(&srv->loop, &srv->spin) ||

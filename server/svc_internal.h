@@ -53,6 +53,7 @@
 #include "config.h"
 #include "guard.h"
 #include "hours.h"
+#include "overload.h"
 #include "protocol.h"
 #include "queue.h"
 #include "service.h"
@@ -180,8 +181,7 @@ struct peer {
 	struct login_job *job;           /* advisor, password check waiting
 					  * or running */
 	int errors;                      /* error frames sent to it */
-	uint64_t rate_at_ms;             /* token bucket of the rate limit: */
-	int64_t rate_tokens;             /* 1000 a frame, at rate_at_ms */
+	struct overload_bucket rate;     /* the rate limit (rate_exceeded) */
 	uint64_t sent_turn;              /* last turn that queued it a frame */
 	uint64_t soft_turn;              /* ... a frame whose loss needs no
 					  * resync (svc_send_soft) */
@@ -303,8 +303,8 @@ struct svc {
 					  * refuse what writes, probe */
 	int64_t next_probe;              /* next store_probe while down */
 	uint64_t turn;                   /* loop turns ended, from 1 */
-	uint64_t busy_ms;                /* the last turn's (svc_loop_busy) */
-	uint64_t lag_ms;                 /* busy_ms, moving average (1/16) */
+	struct overload_gauge gauge;     /* the loop's backlog and
+					  * utilisation (svc_loop_sample) */
 	int64_t last_sweep;
 	struct svc_counters n;
 	int64_t next_purge;              /* when the daily purge is due */
