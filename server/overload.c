@@ -29,6 +29,14 @@ smooth(struct overload_gauge *g, uint64_t len_us, uint64_t busy_us)
 
 	if (!len_us)
 		return;
+	/* busy_us <= len_us; past 1000 s (no turn is), scale both down so
+	 * that the product stays well inside 64 bits. */
+	while (len_us > 1000000000u) {
+		len_us /= 1000u;
+		busy_us /= 1000u;
+	}
+	if (!len_us)
+		return;
 	turn_ppm = (int64_t)(busy_us * 1000000u / len_us);
 	dt = (int64_t)len_us;
 	if (dt > OVERLOAD_TURN_MAX_MS * (int64_t)US_PER_MS)

@@ -264,6 +264,18 @@ a_busy_loop_that_reads_everything_is_not_saturated(void **state)
 }
 
 static void
+a_turn_of_a_year_keeps_the_arithmetic_in_range(void **state)
+{
+	(void)state;
+	loop_turn(365ull * 24 * 3600 * 1000, 0, false);
+	assert_int_equal(overload_busy_ms(&g), 365ull * 24 * 3600 * 1000);
+	assert_in_range(overload_utilisation_permille(&g), 160, 170);
+	loop_turn(365ull * 24 * 3600 * 1000, 365ull * 24 * 3600 * 1000, true);
+	assert_int_equal(overload_busy_ms(&g), 0);
+	assert_in_range(overload_utilisation_permille(&g), 130, 145);
+}
+
+static void
 a_clock_going_back_is_no_time(void **state)
 {
 	struct overload_bucket b;
@@ -299,6 +311,7 @@ test_overload_run(void)
 		T(one_stall_turns_nobody_away),
 		T(sustained_saturation_turns_new_residents_away),
 		T(a_busy_loop_that_reads_everything_is_not_saturated),
+		T(a_turn_of_a_year_keeps_the_arithmetic_in_range),
 		T(a_clock_going_back_is_no_time),
 #undef T
 	};
