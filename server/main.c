@@ -261,10 +261,13 @@ on_turn_end(uv_check_t *h)
 }
 
 /* Is nothing at all ready to be read? The epoll set that libuv polls is
- * readable while any socket (or signal, wake-up) in it is ready; it is
- * level-triggered, so a socket not read dry stays in it. lws may also hold
- * rx it read but has not handed on (TLS records, its buffer list): then it
- * asks for forced service, and this is no quiet moment either. */
+ * readable while any descriptor in it is ready (a socket to read, or to
+ * write when lws asked; a signal, a wake-up: each only makes quiet moments
+ * rarer, which errs towards the clients); it is level-triggered, so a
+ * socket not read dry stays ready. lws may also hold rx it read but has
+ * not handed on (TLS records, its buffer list): then it asks for forced
+ * service, and this is no quiet moment either. In lws 4.1 that question
+ * only looks; it changes nothing. */
 static bool
 loop_quiet(struct server *srv)
 {
