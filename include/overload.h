@@ -4,18 +4,20 @@
  * punished and the running chats keep their pace).
  *
  * Pure logic: no clock of its own (the caller passes the times), no
- * libuv, no libwebsockets. main.c samples the loop once a turn, just
- * before it polls, and the service keeps one struct overload_gauge; each
+ * libuv, no libwebsockets. main.c samples the loop once a turn, after
+ * its poll, and the service keeps one struct overload_gauge; each
  * connection keeps one struct overload_bucket. Loop thread only.
  *
  * The gauge's two figures:
  *
  *  - the backlog: how long since the last "quiet" moment, a moment at
  *    which nothing at all was ready to be read (no socket readable, and
- *    libwebsockets holding no data it read but has not handed on). The
- *    poll is level-triggered and lws reads at most its rx buffer at a
- *    time, so a socket with more to read stays ready: every frame read at
- *    time t was written by its client after the last quiet moment. A
+ *    libwebsockets holding no data it read but has not handed on: it then
+ *    keeps the loop from waiting). main.c learns of one when the loop's
+ *    poll had to wait. The poll is level-triggered and lws reads at most
+ *    its rx buffer at a time, so a socket with more to read stays ready:
+ *    every frame read at time t was written by its client after the last
+ *    quiet moment. A
  *    client keeping to SVC_RATE_LIMIT frames a second (with a second's
  *    frames at once) can have sent at most rate * (1 s + backlog) of them
  *    since; the rate limit allows that (overload_bucket_take). Missing a
@@ -61,14 +63,15 @@ void overload_init(struct overload_gauge *g, uint64_t now_us,
 		   uint64_t idle_us);
 
 /*
- * One turn's sample, taken just before the loop polls: the time, the
- * loop's idle total (time spent waiting in the poll, ever growing), and
- * whether nothing is ready to be read right now. A time that goes
- * backwards is taken as the last sample's, an idle total that does as no
- * idle time; idle time beyond the turn's length counts as the whole turn.
+ * One turn's sample: the time, the loop's idle total (time spent waiting
+ * in the poll, ever growing), and the last quiet moment the caller knows
+ * of (0: none this turn; one later than now counts as now, one earlier
+ * than the last known changes nothing). A time that goes backwards is
+ * taken as the last sample's, an idle total that does as no idle time;
+ * idle time beyond the turn's length counts as the whole turn.
  */
 void overload_sample(struct overload_gauge *g, uint64_t now_us,
-		     uint64_t idle_us, bool quiet);
+		     uint64_t idle_us, uint64_t quiet_us);
 
 /* Milliseconds since the last quiet moment at `now_ms` (0 if the quiet
  * moment is not before it). */

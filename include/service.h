@@ -147,17 +147,18 @@ void svc_on_wake(struct svc *s);
 void svc_end_turn(struct svc *s);
 
 /*
- * Once a turn, just before the loop polls, main samples it (issue 14): the
- * time (microseconds, the clock of svc_io.now_ms), the loop's idle total
- * so far (time spent waiting in the poll) and whether nothing at all is
- * ready to be read right now (quiet). See overload.h. Two things follow:
+ * Once a turn, after the loop's poll, main samples it (issue 14): the time
+ * (microseconds, the clock of svc_io.now_ms), the loop's idle total so far
+ * (time spent waiting in the poll) and, if the poll had to wait, the moment
+ * just before it, when nothing at all was ready to be read (quiet_us; 0:
+ * the poll did not wait). See overload.h. Two things follow:
  *  - the rate limit allows for frames that were sent in time but read
  *    late: those since the last quiet moment, at SVC_RATE_LIMIT a second;
  *  - while the loop is saturated (svc_overloaded), new residents get
  *    `queue_full` at hello, so that the running chats keep their pace.
  */
 void svc_loop_sample(struct svc *s, uint64_t now_us, uint64_t idle_us,
-		     bool quiet);
+		     uint64_t quiet_us);
 
 /* Is the loop too busy to take new residents? True while it works 90 % of
  * the time or more, smoothed over about half a second, AND nothing has

@@ -29,7 +29,6 @@
 #include <string.h>
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -56,7 +55,9 @@
 struct server {
 	uv_loop_t loop;
 	uv_check_t turn;
-	uv_prepare_t before_poll; /* samples the loop (svc_loop_sample) */
+	uv_prepare_t before_poll; /* with the check: svc_loop_sample */
+	uint64_t prepared_us;   /* uv_hrtime before the last poll; 0: none */
+	uint64_t idle_before_ns; /* the loop's idle total then */
 	uv_idle_t spin;         /* polls without waiting while svc_pushing */
 	uv_timer_t tick;
 	uv_timer_t drain;
@@ -238,6 +239,43 @@ reload(struct server *srv)
 	apply_pending_tz(srv);
 }
 
+/* Just before the loop polls: the time and the loop's idle total, for
+ * on_turn_end to tell whether the poll had to wait. */
+static void
+on_before_poll(uv_prepare_t *h)
+{
+	struct server *srv = h->data;
+
+	srv->prepared_us = uv_hrtime() / 1000u;
+	srv->idle_before_ns = uv_metrics_idle_time(&srv->loop);
+}
+
+/*
+ * After the poll (issue 14): the time, the loop's idle total, and whether
+ * the poll had to wait, for the rate limit's allowance and the overload
+ * rule (overload.h). With UV_METRICS_IDLE_TIME, libuv (>= 1.39; Debian 12
+ * has 1.44) first polls without waiting, after adding the descriptors whose
+ * interest changed (lws changes it on every write), and waits, accruing
+ * idle time, only if nothing at all was ready: that moment, just after
+ * on_before_poll, every socket had been read dry. lws keeps the loop from
+ * waiting while it holds rx it read but has not handed on (TLS records,
+ * its buffer list), and so does our own spin; missing a quiet moment only
+ * makes the backlog longer, which errs towards the clients. (A poll() of
+ * the epoll descriptor in on_before_poll cannot tell: a socket whose
+ * interest lws changed this turn is out of the set until libuv adds it
+ * again inside the next poll.)
+ */
+static void
+sample_loop(struct server *srv)
+{
+	uint64_t idle = uv_metrics_idle_time(&srv->loop);
+
+	if (!srv->prepared_us)
+		return;
+	svc_loop_sample(srv->svc, uv_hrtime() / 1000u, idle / 1000u,
+			idle > srv->idle_before_ns ? srv->prepared_us : 0);
+}
+
 /* Nothing to do: its being active is what counts (on_turn_end). */
 static void
 on_spin(uv_idle_t *h)
@@ -250,6 +288,7 @@ on_turn_end(uv_check_t *h)
 {
 	struct server *srv = h->data;
 
+	sample_loop(srv);
 	svc_end_turn(srv->svc);
 	/* An active idle handle makes the next poll return at once, so the
 	 * pushes left over go out in the next turns even when no socket
@@ -258,44 +297,6 @@ on_turn_end(uv_check_t *h)
 		(void)uv_idle_start(&srv->spin, on_spin);
 	else
 		(void)uv_idle_stop(&srv->spin);
-}
-
-/* Is nothing at all ready to be read? The epoll set that libuv polls is
- * readable while any descriptor in it is ready (a socket to read, or to
- * write when lws asked; a signal, a wake-up: each only makes quiet moments
- * rarer, which errs towards the clients); it is level-triggered, so a
- * socket not read dry stays ready. lws may also hold rx it read but has
- * not handed on (TLS records, its buffer list): then it asks for forced
- * service, and this is no quiet moment either. In lws 4.1 that question
- * only looks; it changes nothing. */
-static bool
-loop_quiet(struct server *srv)
-{
-	struct pollfd pfd = { .fd = uv_backend_fd(&srv->loop), .events = POLLIN };
-
-	if (pfd.fd < 0 || !srv->lws)
-		return false;
-	if (poll(&pfd, 1, 0) != 0)
-		return false;
-	return lws_service_adjust_timeout(srv->lws, 1, 0) != 0;
-}
-
-/* Just before the loop polls (issue 14): the time, the loop's idle total
- * and whether nothing is ready, for the rate limit's allowance and the
- * overload rule (overload.h). Our own poll of the epoll set, rather than
- * "the poll blocked" from the idle metric, so that quiet moments count in
- * turns that poll without waiting too (pushes spread over turns, timers
- * due) and before this turn's frames are read. */
-static void
-on_before_poll(uv_prepare_t *h)
-{
-	struct server *srv = h->data;
-
-	if (!srv->svc)
-		return;
-	svc_loop_sample(srv->svc, uv_hrtime() / 1000u,
-			uv_metrics_idle_time(&srv->loop) / 1000u,
-			loop_quiet(srv));
 }
 
 static void stop(struct server *srv);

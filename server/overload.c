@@ -46,7 +46,7 @@ smooth(struct overload_gauge *g, uint64_t len_us, uint64_t busy_us)
 
 void
 overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us,
-		bool quiet)
+		uint64_t quiet_us)
 {
 	uint64_t len, idle;
 
@@ -61,8 +61,10 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us,
 	g->at_us = now_us;
 	if (idle_us > g->idle_us)
 		g->idle_us = idle_us;
-	if (quiet)
-		g->quiet_us = now_us;
+	if (quiet_us > now_us)
+		quiet_us = now_us;
+	if (quiet_us > g->quiet_us)
+		g->quiet_us = quiet_us;
 }
 
 uint64_t

@@ -301,9 +301,10 @@ rate_exceeded(struct svc *s, struct peer *p)
 }
 
 void
-svc_loop_sample(struct svc *s, uint64_t now_us, uint64_t idle_us, bool quiet)
+svc_loop_sample(struct svc *s, uint64_t now_us, uint64_t idle_us,
+		uint64_t quiet_us)
 {
-	overload_sample(&s->gauge, now_us, idle_us, quiet);
+	overload_sample(&s->gauge, now_us, idle_us, quiet_us);
 }
 
 bool

@@ -1685,7 +1685,8 @@ loop_turn(uint64_t len_ms, uint64_t idle_ms, bool quiet)
 {
 	clk_ms += len_ms;
 	idle_total_us += idle_ms * 1000;
-	svc_loop_sample(svc, clk_ms * 1000, idle_total_us, quiet);
+	svc_loop_sample(svc, clk_ms * 1000, idle_total_us,
+			quiet ? clk_ms * 1000 : 0);
 }
 
 static void

@@ -40,7 +40,7 @@ loop_turn(uint64_t len, uint64_t idle, bool quiet)
 {
 	now_ms += len;
 	idle_us += idle * MS;
-	overload_sample(&g, now_ms * MS, idle_us, quiet);
+	overload_sample(&g, now_ms * MS, idle_us, quiet ? now_ms * MS : 0);
 }
 
 /* n frames read at once now; how many pass. */
@@ -155,7 +155,8 @@ honest_client(bool bursts)
 		uint64_t len = rnd(4) ? 1 + rnd(40) : 1 + rnd(3000);
 
 		/* The sample before the poll: quiet if nothing is unread. */
-		overload_sample(&g, now_ms * MS, idle_us, n_sent == 0);
+		overload_sample(&g, now_ms * MS, idle_us,
+				n_sent == 0 ? now_ms * MS : 0);
 		/* The poll reads what was sent before it began. */
 		for (i = 0; i < n_sent; i++) {
 			limited += !overload_bucket_take(&b, RATE, now_ms,
@@ -276,19 +277,39 @@ a_turn_of_a_year_keeps_the_arithmetic_in_range(void **state)
 }
 
 static void
+a_quiet_moment_counts_from_when_it_was(void **state)
+{
+	(void)state;
+	loop_turn(1000, 0, false);
+	/* The poll that waited began 30 ms before this sample. */
+	now_ms += 40;
+	overload_sample(&g, now_ms * MS, idle_us + 30 * MS, (now_ms - 30) * MS);
+	idle_us += 30 * MS;
+	assert_int_equal(overload_backlog_ms(&g, now_ms), 30);
+	/* One before the last known changes nothing; none (0) neither. */
+	overload_sample(&g, now_ms * MS, idle_us, (now_ms - 500) * MS);
+	overload_sample(&g, now_ms * MS, idle_us, 0);
+	assert_int_equal(overload_backlog_ms(&g, now_ms), 30);
+	/* One said to be later than the sample counts as the sample. */
+	overload_sample(&g, now_ms * MS, idle_us, (now_ms + 500) * MS);
+	assert_int_equal(overload_backlog_ms(&g, now_ms), 0);
+	assert_int_equal(overload_backlog_ms(&g, now_ms + 100), 100);
+}
+
+static void
 a_clock_going_back_is_no_time(void **state)
 {
 	struct overload_bucket b;
 
 	(void)state;
 	loop_turn(100, 0, false);
-	overload_sample(&g, (now_ms - 50) * MS, idle_us - 1, false);
+	overload_sample(&g, (now_ms - 50) * MS, idle_us - 1, 0);
 	assert_int_equal(overload_busy_ms(&g), 0);
 	assert_int_equal(overload_backlog_ms(&g, now_ms), 100);
 	assert_int_equal(overload_backlog_ms(&g, now_ms - 200), 0);
-	/* A quiet moment then is one at the last sample, not before. */
-	overload_sample(&g, (now_ms - 50) * MS, idle_us, true);
-	assert_int_equal(overload_backlog_ms(&g, now_ms), 0);
+	/* A quiet moment is kept as reported. */
+	overload_sample(&g, (now_ms - 50) * MS, idle_us, (now_ms - 50) * MS);
+	assert_int_equal(overload_backlog_ms(&g, now_ms), 50);
 	overload_bucket_init(&b, RATE, now_ms);
 	now_ms -= 5000;
 	assert_int_equal(burst(&b, 20), 10);
@@ -312,6 +333,7 @@ test_overload_run(void)
 		T(sustained_saturation_turns_new_residents_away),
 		T(a_busy_loop_that_reads_everything_is_not_saturated),
 		T(a_turn_of_a_year_keeps_the_arithmetic_in_range),
+		T(a_quiet_moment_counts_from_when_it_was),
 		T(a_clock_going_back_is_no_time),
 #undef T
 	};
