@@ -4,17 +4,18 @@
  * punished and the running chats keep their pace).
  *
  * Pure logic: no clock of its own (the caller passes the times), no
- * libuv, no libwebsockets. main.c samples the loop once a turn, after
- * its poll, and the service keeps one struct overload_gauge; each
- * connection keeps one struct overload_bucket. Loop thread only.
+ * libuv, no libwebsockets. main.c samples the loop once a turn, just
+ * before it polls, and the service reads the loop's idle total again when
+ * it judges a frame. The service keeps one struct overload_gauge, each
+ * connection one struct overload_bucket. Loop thread only.
  *
  * The gauge's two figures:
  *
  *  - the backlog: how long since the last "quiet" moment, a moment at
  *    which nothing at all was ready to be read (no socket readable, and
  *    libwebsockets holding no data it read but has not handed on: it then
- *    keeps the loop from waiting). main.c learns of one when the loop's
- *    poll had to wait. The poll is level-triggered and lws reads at most
+ *    keeps the loop from waiting). A poll that had to wait (libuv's idle
+ *    time grew) began at one. The poll is level-triggered and lws reads at most
  *    its rx buffer at a time, so a socket with more to read stays ready:
  *    every frame read at time t was written by its client after the last
  *    quiet moment. A
@@ -63,19 +64,22 @@ void overload_init(struct overload_gauge *g, uint64_t now_us,
 		   uint64_t idle_us);
 
 /*
- * One turn's sample: the time, the loop's idle total (time spent waiting
- * in the poll, ever growing), and the last quiet moment the caller knows
- * of (0: none this turn; one later than now counts as now, one earlier
- * than the last known changes nothing). A time that goes backwards is
+ * The sample just before each poll: the time and the loop's idle total
+ * (time spent waiting in the poll, ever growing). If the idle total grew
+ * since the last sample, the poll after it waited: nothing was ready to be
+ * read at the last sample, a quiet moment. A time that goes backwards is
  * taken as the last sample's, an idle total that does as no idle time;
  * idle time beyond the turn's length counts as the whole turn.
  */
 void overload_sample(struct overload_gauge *g, uint64_t now_us,
-		     uint64_t idle_us, uint64_t quiet_us);
+		     uint64_t idle_us);
 
-/* Milliseconds since the last quiet moment at `now_ms` (0 if the quiet
- * moment is not before it). */
-uint64_t overload_backlog_ms(const struct overload_gauge *g, uint64_t now_ms);
+/* Milliseconds since the last quiet moment at `now_ms`, given the loop's
+ * idle total now (during a poll's callbacks: if it has grown since the
+ * last sample, this poll waited and the sample was quiet). 0 if the quiet
+ * moment is not before now_ms. */
+uint64_t overload_backlog_ms(const struct overload_gauge *g, uint64_t now_ms,
+			     uint64_t idle_us);
 
 /* The smoothed utilisation, permille (0..1000). */
 unsigned overload_utilisation_permille(const struct overload_gauge *g);
@@ -83,8 +87,10 @@ unsigned overload_utilisation_permille(const struct overload_gauge *g);
 /* The last turn's working time (its length less its idle time), ms. */
 uint64_t overload_busy_ms(const struct overload_gauge *g);
 
-/* Is the loop too busy to take anyone new at `now_ms` (see above)? */
-bool overload_saturated(const struct overload_gauge *g, uint64_t now_ms);
+/* Is the loop too busy to take anyone new at `now_ms`, the loop's idle
+ * total being `idle_us` (see above)? */
+bool overload_saturated(const struct overload_gauge *g, uint64_t now_ms,
+			uint64_t idle_us);
 
 /*
  * A connection's rate limit: a token bucket of 1000 tokens a frame,

@@ -55,9 +55,7 @@
 struct server {
 	uv_loop_t loop;
 	uv_check_t turn;
-	uv_prepare_t before_poll; /* with the check: svc_loop_sample */
-	uint64_t prepared_us;   /* uv_hrtime before the last poll; 0: none */
-	uint64_t idle_before_ns; /* the loop's idle total then */
+	uv_prepare_t before_poll; /* samples the loop (svc_loop_sample) */
 	uv_idle_t spin;         /* polls without waiting while svc_pushing */
 	uv_timer_t tick;
 	uv_timer_t drain;
@@ -239,41 +237,38 @@ reload(struct server *srv)
 	apply_pending_tz(srv);
 }
 
-/* Just before the loop polls: the time and the loop's idle total, for
- * on_turn_end to tell whether the poll had to wait. */
+/* The loop's idle total (svc_io.idle_us). */
+static uint64_t
+loop_idle_us(struct uv_loop_s *loop)
+{
+	return uv_metrics_idle_time(loop) / 1000u;
+}
+
+/*
+ * Just before the loop polls (issue 14): the time and the loop's idle
+ * total, for the rate limit's allowance and the overload rule
+ * (overload.h). With UV_METRICS_IDLE_TIME, libuv (>= 1.39; Debian 12 has
+ * 1.44) first polls without waiting, after adding back the descriptors
+ * whose interest changed (lws changes it on every write), and waits,
+ * accruing idle time, only if nothing at all was ready: at this moment
+ * every socket had been read dry. The idle time is counted before the
+ * poll's first callback, so the service sees it as it judges the frames
+ * that poll reads. lws keeps the loop from waiting while it holds rx it
+ * read but has not handed on (TLS records, its buffer list), and so does
+ * our spin; missing a quiet moment only makes the backlog longer, which
+ * errs towards the clients. (A poll() of the epoll descriptor here cannot
+ * tell: a socket whose interest lws changed is out of the set until libuv
+ * adds it back inside the next poll.)
+ */
 static void
 on_before_poll(uv_prepare_t *h)
 {
 	struct server *srv = h->data;
 
-	srv->prepared_us = uv_hrtime() / 1000u;
-	srv->idle_before_ns = uv_metrics_idle_time(&srv->loop);
-}
-
-/*
- * After the poll (issue 14): the time, the loop's idle total, and whether
- * the poll had to wait, for the rate limit's allowance and the overload
- * rule (overload.h). With UV_METRICS_IDLE_TIME, libuv (>= 1.39; Debian 12
- * has 1.44) first polls without waiting, after adding the descriptors whose
- * interest changed (lws changes it on every write), and waits, accruing
- * idle time, only if nothing at all was ready: that moment, just after
- * on_before_poll, every socket had been read dry. lws keeps the loop from
- * waiting while it holds rx it read but has not handed on (TLS records,
- * its buffer list), and so does our own spin; missing a quiet moment only
- * makes the backlog longer, which errs towards the clients. (A poll() of
- * the epoll descriptor in on_before_poll cannot tell: a socket whose
- * interest lws changed this turn is out of the set until libuv adds it
- * again inside the next poll.)
- */
-static void
-sample_loop(struct server *srv)
-{
-	uint64_t idle = uv_metrics_idle_time(&srv->loop);
-
-	if (!srv->prepared_us)
+	if (!srv->svc)
 		return;
-	svc_loop_sample(srv->svc, uv_hrtime() / 1000u, idle / 1000u,
-			idle > srv->idle_before_ns ? srv->prepared_us : 0);
+	svc_loop_sample(srv->svc, uv_hrtime() / 1000u,
+			loop_idle_us(&srv->loop));
 }
 
 /* Nothing to do: its being active is what counts (on_turn_end). */
@@ -288,7 +283,6 @@ on_turn_end(uv_check_t *h)
 {
 	struct server *srv = h->data;
 
-	sample_loop(srv);
 	svc_end_turn(srv->svc);
 	/* An active idle handle makes the next poll return at once, so the
 	 * pushes left over go out in the next turns even when no socket
@@ -516,7 +510,7 @@ init_loop(struct server *srv)
 static const struct svc_io net_io = {
 	net_send, net_close, net_release, net_discard_unreleased,
 	net_conn_set_user, net_conn_user, net_get_stats, wall_now, mono_ms,
-	net_conn_address, net_send_history, net_drop_queue
+	net_conn_address, net_send_history, net_drop_queue, loop_idle_us
 };
 
 static int

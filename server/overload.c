@@ -27,8 +27,6 @@ smooth(struct overload_gauge *g, uint64_t len_us, uint64_t busy_us)
 {
 	int64_t turn_ppm, dt, tau = OVERLOAD_TAU_MS * (int64_t)US_PER_MS;
 
-	if (!len_us)
-		return;
 	/* busy_us <= len_us; past 1000 s (no turn is), scale both down so
 	 * that the product stays well inside 64 bits. */
 	while (len_us > 1000000000u) {
@@ -45,8 +43,7 @@ smooth(struct overload_gauge *g, uint64_t len_us, uint64_t busy_us)
 }
 
 void
-overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us,
-		uint64_t quiet_us)
+overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 {
 	uint64_t len, idle;
 
@@ -54,6 +51,9 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us,
 		now_us = g->at_us;
 	len = now_us - g->at_us;
 	idle = idle_us > g->idle_us ? idle_us - g->idle_us : 0;
+	/* The poll after the last sample waited: nothing was ready then. */
+	if (idle)
+		g->quiet_us = g->at_us;
 	if (idle > len)
 		idle = len;
 	g->busy_us = len - idle;
@@ -61,20 +61,25 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us,
 	g->at_us = now_us;
 	if (idle_us > g->idle_us)
 		g->idle_us = idle_us;
-	if (quiet_us > now_us)
-		quiet_us = now_us;
-	if (quiet_us > g->quiet_us)
-		g->quiet_us = quiet_us;
+}
+
+/* The last quiet moment, counting the poll under way if it has waited
+ * (its idle time is already in idle_us once it hands out events). */
+static uint64_t
+quiet_at(const struct overload_gauge *g, uint64_t idle_us)
+{
+	return idle_us > g->idle_us ? g->at_us : g->quiet_us;
 }
 
 uint64_t
-overload_backlog_ms(const struct overload_gauge *g, uint64_t now_ms)
+overload_backlog_ms(const struct overload_gauge *g, uint64_t now_ms,
+		    uint64_t idle_us)
 {
-	uint64_t now_us = now_ms * US_PER_MS;
+	uint64_t now_us = now_ms * US_PER_MS, q = quiet_at(g, idle_us);
 
-	if (now_us <= g->quiet_us)
+	if (now_us <= q)
 		return 0;
-	return (now_us - g->quiet_us) / US_PER_MS;
+	return (now_us - q) / US_PER_MS;
 }
 
 unsigned
@@ -94,10 +99,11 @@ overload_busy_ms(const struct overload_gauge *g)
 }
 
 bool
-overload_saturated(const struct overload_gauge *g, uint64_t now_ms)
+overload_saturated(const struct overload_gauge *g, uint64_t now_ms,
+		   uint64_t idle_us)
 {
 	return g->util_ppm >= OVERLOAD_UTIL_PPM &&
-	       overload_backlog_ms(g, now_ms) >= OVERLOAD_BACKLOG_MS;
+	       overload_backlog_ms(g, now_ms, idle_us) >= OVERLOAD_BACKLOG_MS;
 }
 
 void

@@ -289,11 +289,17 @@ may_write(enum proto_type t)
  * allowed is capped (SVC_RATE_LAG_MAX_MS), and the refill stays
  * SVC_RATE_LIMIT a second, so over time nobody gets more.
  */
+uint64_t
+svc_idle_us(const struct svc *s)
+{
+	return s->io.idle_us ? s->io.idle_us(s->loop) : s->gauge.idle_us;
+}
+
 static bool
 rate_exceeded(struct svc *s, struct peer *p)
 {
 	uint64_t now = s->io.now_ms();
-	uint64_t lag = overload_backlog_ms(&s->gauge, now);
+	uint64_t lag = overload_backlog_ms(&s->gauge, now, svc_idle_us(s));
 
 	if (lag > SVC_RATE_LAG_MAX_MS)
 		lag = SVC_RATE_LAG_MAX_MS;
@@ -301,10 +307,9 @@ rate_exceeded(struct svc *s, struct peer *p)
 }
 
 void
-svc_loop_sample(struct svc *s, uint64_t now_us, uint64_t idle_us,
-		uint64_t quiet_us)
+svc_loop_sample(struct svc *s, uint64_t now_us, uint64_t idle_us)
 {
-	overload_sample(&s->gauge, now_us, idle_us, quiet_us);
+	overload_sample(&s->gauge, now_us, idle_us);
 }
 
 bool
@@ -316,7 +321,7 @@ svc_pushing(const struct svc *s)
 bool
 svc_overloaded(const struct svc *s)
 {
-	return overload_saturated(&s->gauge, s->io.now_ms());
+	return overload_saturated(&s->gauge, s->io.now_ms(), svc_idle_us(s));
 }
 
 void
@@ -371,8 +376,8 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st,
 	s->st = st;
 	s->io = *io;
 	s->turn = 1;
-	/* The loop's idle total starts at 0 with the loop, before any poll. */
-	overload_init(&s->gauge, s->io.now_ms() * 1000, 0);
+	overload_init(&s->gauge, s->io.now_ms() * 1000,
+		      s->io.idle_us ? s->io.idle_us(loop) : 0);
 	login_init(s);
 	if (limits_init(s)) {
 		login_free_all(s);

@@ -308,7 +308,7 @@ collect_metrics(struct svc *s, struct metric *m)
 	  overload_utilisation_permille(&s->gauge));
 	M("neuvo_loop_backlog_ms", "gauge",
 	  "milliseconds since nothing was left to read",
-	  overload_backlog_ms(&s->gauge, s->io.now_ms()));
+	  overload_backlog_ms(&s->gauge, s->io.now_ms(), svc_idle_us(s)));
 	M("neuvo_blocks_total", "counter", "blocks set by advisors",
 	  s->lim.blocks);
 	M("neuvo_blocked_hellos_total", "counter",

@@ -324,6 +324,10 @@ struct svc {
 /* Wall-clock seconds (the io table's clock). */
 int64_t svc_now(const struct svc *s);
 
+/* The loop's idle total now (svc_io.idle_us), or as last sampled
+ * (svc_loop_sample) when the io table has none. */
+uint64_t svc_idle_us(const struct svc *s);
+
 /* Queue text (a frame from protocol.h; taken in every case) for p; NULL
  * text (out of memory) is logged and dropped, as is anything for a NULL or
  * closing peer. A peer whose queue is full is marked closing. */

@@ -1675,18 +1675,16 @@ burst_of_pings(struct net_conn *r, int n)
 	return pongs;
 }
 
-/* The loop's idle total, and one turn of it: `len_ms` long, `idle_ms` of
- * them waiting in the poll, ending where main samples it (before the next
- * poll), with nothing ready to read there (quiet) or something. */
-static uint64_t idle_total_us;
-
+/* One loop turn as main drives it: the sample just before the poll, the
+ * poll waiting `idle_ms` (nothing was ready at the sample if it waits at
+ * all), then work until `len_ms` have gone by. Frames said after it are
+ * read in that turn. */
 static void
-loop_turn(uint64_t len_ms, uint64_t idle_ms, bool quiet)
+loop_turn(uint64_t len_ms, uint64_t idle_ms)
 {
+	svc_loop_sample(svc, clk_ms * 1000, clk_idle_us);
+	clk_idle_us += idle_ms * 1000;
 	clk_ms += len_ms;
-	idle_total_us += idle_ms * 1000;
-	svc_loop_sample(svc, clk_ms * 1000, idle_total_us,
-			quiet ? clk_ms * 1000 : 0);
 }
 
 static void
@@ -1696,12 +1694,12 @@ frames_read_late_in_a_backlog_are_not_rate_limited(void **state)
 
 	(void)state;
 	freeze_ms = true;
-	idle_total_us = 0;
-	loop_turn(1000, 900, true);
+	loop_turn(100, 90);
 	/* Nothing has been read dry for 1.5 s: a client at 10 a second has
 	 * sent 15 frames in that time, on top of the second's 10 it may send
 	 * at once. They arrive together and all are its due. */
-	loop_turn(1500, 0, false);
+	loop_turn(400, 0);
+	loop_turn(1000, 0);
 	assert_int_equal(burst_of_pings(r, 26), 25);
 	/* The allowance is for late reading, not a higher rate: a second
 	 * later, 10 more. */
@@ -1716,11 +1714,12 @@ a_burst_after_a_quiet_moment_is_held_to_ten(void **state)
 
 	(void)state;
 	freeze_ms = true;
-	idle_total_us = 0;
-	/* Long busy turns, but every socket read dry just now: whatever
-	 * comes in this turn was sent after, and 26 at once is too many. */
-	loop_turn(1500, 0, false);
-	loop_turn(1500, 0, true);
+	/* Long busy turns, then a poll that waited: every socket had been
+	 * read dry before it, whatever it reads was sent since, and 26 at
+	 * once are too many. */
+	loop_turn(1500, 0);
+	loop_turn(1500, 0);
+	loop_turn(0, 1);
 	assert_int_equal(burst_of_pings(r, 26), 10);
 }
 
@@ -1731,16 +1730,16 @@ a_busy_loop_turns_new_residents_away_but_not_running_chats(void **state)
 	int i;
 
 	(void)state;
-	idle_total_us = 0;
 	queue_resident(&r1);
 	for (i = 0; i < 100; i++)
-		loop_turn(10, 8, true);
+		loop_turn(10, 8);
 	/* One slow turn is not overload (a slow fsync, say) ... */
-	loop_turn(4 * OVERLOAD_BACKLOG_MS, 0, false);
+	loop_turn(4 * OVERLOAD_BACKLOG_MS, 0);
+	loop_turn(0, 0);
 	assert_false(svc_overloaded(svc));
 	/* ... a loop busy all the time and never reading everything is. */
 	for (i = 0; i < 1000 && !svc_overloaded(svc); i++)
-		loop_turn(30, 0, false);
+		loop_turn(30, 0);
 	assert_true(svc_overloaded(svc));
 	say(r2, "{\"type\":\"hello\"}");
 	turn();
@@ -1752,10 +1751,10 @@ a_busy_loop_turns_new_residents_away_but_not_running_chats(void **state)
 	turn();
 	expect(r1, "msg");
 	/* Once everything has been read, hellos are taken again. */
-	loop_turn(30, 0, true);
+	loop_turn(30, 1);
 	assert_false(svc_overloaded(svc));
 	for (i = 0; i < 200; i++)
-		loop_turn(10, 9, true);
+		loop_turn(10, 9);
 	r2 = open_conn(PROTO_RESIDENT);
 	say(r2, "{\"type\":\"hello\"}");
 	turn();

@@ -33,21 +33,42 @@ setup(void **state)
 	return 0;
 }
 
-/* One loop turn `len` ms long, `idle` ms of it waiting in the poll, then
- * the sample before the next poll. */
+/* One loop turn as main drives it: the sample just before the poll, the
+ * poll waiting `idle` ms (it waits only if nothing was ready at the
+ * sample), then work until `len` ms have gone by. Frames read after it
+ * are read in that turn. */
 static void
-loop_turn(uint64_t len, uint64_t idle, bool quiet)
+loop_turn(uint64_t len, uint64_t idle)
 {
-	now_ms += len;
+	overload_sample(&g, now_ms * MS, idle_us);
 	idle_us += idle * MS;
-	overload_sample(&g, now_ms * MS, idle_us, quiet ? now_ms * MS : 0);
+	now_ms += len;
+}
+
+/* The sample before the next poll, alone. */
+static void
+prepare(void)
+{
+	overload_sample(&g, now_ms * MS, idle_us);
+}
+
+static uint64_t
+backlog(void)
+{
+	return overload_backlog_ms(&g, now_ms, idle_us);
+}
+
+static bool
+saturated(void)
+{
+	return overload_saturated(&g, now_ms, idle_us);
 }
 
 /* n frames read at once now; how many pass. */
 static uint64_t
 lag(void)
 {
-	uint64_t l = overload_backlog_ms(&g, now_ms);
+	uint64_t l = backlog();
 
 	return l < CAP_MS ? l : CAP_MS;
 }
@@ -79,10 +100,29 @@ a_burst_after_a_quiet_moment_is_limited(void **state)
 
 	(void)state;
 	overload_bucket_init(&b, RATE, now_ms);
-	loop_turn(5000, 0, false);          /* a long backlog ... */
-	loop_turn(10, 0, true);             /* ... read dry just now */
-	assert_int_equal(overload_backlog_ms(&g, now_ms), 0);
+	loop_turn(5000, 0);                 /* a long backlog ... */
+	loop_turn(10, 1);                   /* ... read dry 10 ms ago */
+	assert_int_equal(backlog(), 10);
 	assert_int_equal(burst(&b, 60), 10);
+}
+
+static void
+a_poll_that_waits_counts_before_the_next_sample(void **state)
+{
+	struct overload_bucket b;
+
+	(void)state;
+	overload_bucket_init(&b, RATE, now_ms);
+	loop_turn(3000, 0);
+	prepare();
+	/* The poll has not waited (yet): still the backlog of 3 s. */
+	assert_int_equal(backlog(), 3000);
+	/* It waits 200 ms, then hands out frames: what it reads was sent
+	 * after the sample, and the frames it reads are judged so. */
+	idle_us += 200 * MS;
+	now_ms += 200;
+	assert_int_equal(backlog(), 200);
+	assert_int_equal(burst(&b, 30), 12);
 }
 
 static void
@@ -92,10 +132,10 @@ frames_read_during_a_long_backlog_are_not_limited(void **state)
 
 	(void)state;
 	overload_bucket_init(&b, RATE, now_ms);
-	loop_turn(10, 5, true);
-	loop_turn(4000, 0, false);
+	loop_turn(10, 5);
+	loop_turn(4000, 0);
 	/* 4 s unread: 40 frames sent at 10/s plus the 10 of one burst. */
-	assert_int_equal(overload_backlog_ms(&g, now_ms), 4000);
+	assert_int_equal(backlog(), 4010);
 	assert_int_equal(burst(&b, 55), 50);
 }
 
@@ -111,7 +151,7 @@ the_refill_stays_ten_a_second_over_a_long_run(void **state)
 	 * socket full, say), so the backlog grows; the client asks for 50
 	 * a second for 1000 s and its bucket may be as deep as the cap. */
 	for (i = 0; i < 10000; i++) {
-		loop_turn(100, 0, false);
+		loop_turn(100, 0);
 		ok += burst(&b, 5);
 	}
 	/* 1000 s at 10 a second, and the first second's 10. */
@@ -125,7 +165,7 @@ a_silent_client_saves_up_no_more_than_the_cap(void **state)
 
 	(void)state;
 	overload_bucket_init(&b, RATE, now_ms);
-	loop_turn(3600 * 1000, 0, false);   /* an hour, nothing read dry */
+	loop_turn(3600 * 1000, 0);          /* an hour, nothing read dry */
 	assert_int_equal(burst(&b, 1000), RATE * (1 + CAP_MS / 1000));
 }
 
@@ -139,9 +179,10 @@ rnd(uint32_t n)
 }
 
 /* An honest client (10 a second, or 10 at once then a second's pause)
- * read by a loop whose turns are 1 ms to 3 s long: before each poll the
- * loop is quiet only if every frame sent by then has been read, and a
- * turn reads what was sent before it started. Never a frame limited. */
+ * read by a loop whose turns work 1 ms to 3 s: at each sample the poll
+ * waits only if every frame sent by then has been read (till the next
+ * one comes), and it reads what was sent before it returned. Never a
+ * frame limited. */
 static void
 honest_client(bool bursts)
 {
@@ -151,21 +192,22 @@ honest_client(bool bursts)
 
 	overload_bucket_init(&b, RATE, now_ms);
 	for (k = 0; k < 20000; k++) {
-		uint64_t start = now_ms;
-		uint64_t len = rnd(4) ? 1 + rnd(40) : 1 + rnd(3000);
-
-		/* The sample before the poll: quiet if nothing is unread. */
-		overload_sample(&g, now_ms * MS, idle_us,
-				n_sent == 0 ? now_ms * MS : 0);
-		/* The poll reads what was sent before it began. */
+		prepare();
+		if (n_sent == 0) {          /* nothing ready: it waits */
+			idle_us += (next_send - now_ms) * MS;
+			now_ms = next_send;
+		}
+		while (next_send <= now_ms) {
+			n_sent += bursts ? RATE : 1;
+			next_send += bursts ? 1000 : 1000 / RATE;
+		}
 		for (i = 0; i < n_sent; i++) {
 			limited += !overload_bucket_take(&b, RATE, now_ms,
 							 lag());
 			read++;
 		}
 		n_sent = 0;
-		now_ms = start + len;
-		/* What the client sent during the turn, unread till the next. */
+		now_ms += rnd(4) ? 1 + rnd(40) : 1 + rnd(3000);
 		while (next_send <= now_ms) {
 			n_sent += bursts ? RATE : 1;
 			next_send += bursts ? 1000 : 1000 / RATE;
@@ -197,14 +239,14 @@ utilisation_follows_the_share_of_busy_time(void **state)
 	(void)state;
 	assert_int_equal(overload_utilisation_permille(&g), 0);
 	for (i = 0; i < 1000; i++)
-		loop_turn(10, 5, true);
+		loop_turn(10, 5);
 	assert_in_range(overload_utilisation_permille(&g), 490, 510);
 	for (i = 0; i < 1000; i++)
-		loop_turn(10, 0, false);
+		loop_turn(10, 0);
 	assert_in_range(overload_utilisation_permille(&g), 990, 1000);
 	/* Tiny turns move it too (parts per million, not permille). */
 	for (i = 0; i < 200000; i++)
-		loop_turn(1, 1, true);
+		loop_turn(1, 1);
 	assert_in_range(overload_utilisation_permille(&g), 0, 10);
 }
 
@@ -212,7 +254,8 @@ static void
 busy_ms_is_the_last_turn_less_its_wait(void **state)
 {
 	(void)state;
-	loop_turn(250, 40, false);
+	loop_turn(250, 40);
+	prepare();
 	assert_int_equal(overload_busy_ms(&g), 210);
 }
 
@@ -223,14 +266,15 @@ one_stall_turns_nobody_away(void **state)
 
 	(void)state;
 	for (i = 0; i < 200; i++)
-		loop_turn(10, 3, true);         /* 70 % busy, keeping up */
-	loop_turn(10000, 0, false);         /* ten seconds stalled */
-	assert_true(overload_backlog_ms(&g, now_ms) >= OVERLOAD_BACKLOG_MS);
-	assert_false(overload_saturated(&g, now_ms));
+		loop_turn(10, 3);           /* 70 % busy, keeping up */
+	loop_turn(10000, 0);                /* ten seconds stalled */
+	prepare();
+	assert_true(backlog() >= OVERLOAD_BACKLOG_MS);
+	assert_false(saturated());
 	/* It catches up within a few turns and reads everything. */
-	loop_turn(50, 0, false);
-	loop_turn(50, 0, true);
-	assert_false(overload_saturated(&g, now_ms));
+	loop_turn(50, 0);
+	loop_turn(50, 1);
+	assert_false(saturated());
 }
 
 static void
@@ -240,16 +284,16 @@ sustained_saturation_turns_new_residents_away(void **state)
 
 	(void)state;
 	for (i = 0; i < 200; i++)
-		loop_turn(10, 3, true);
+		loop_turn(10, 3);
 	/* Turns of 30 ms, never waiting, never reading everything: within
 	 * a second and a half or so. */
-	for (i = 0; i < 50 && !overload_saturated(&g, now_ms); i++)
-		loop_turn(30, 0, false);
-	assert_true(overload_saturated(&g, now_ms));
+	for (i = 0; i < 50 && !saturated(); i++)
+		loop_turn(30, 0);
+	assert_true(saturated());
 	assert_true(i > 10);
-	/* One moment of everything read ends it at once. */
-	loop_turn(30, 0, true);
-	assert_false(overload_saturated(&g, now_ms));
+	/* One poll that waits ends it at once. */
+	loop_turn(30, 1);
+	assert_false(saturated());
 }
 
 static void
@@ -259,41 +303,23 @@ a_busy_loop_that_reads_everything_is_not_saturated(void **state)
 
 	(void)state;
 	for (i = 0; i < 1000; i++)
-		loop_turn(30, 1, true);         /* 97 % busy, keeping up */
+		loop_turn(30, 1);           /* 97 % busy, keeping up */
 	assert_true(overload_utilisation_permille(&g) >= 950);
-	assert_false(overload_saturated(&g, now_ms));
+	assert_false(saturated());
 }
 
 static void
 a_turn_of_a_year_keeps_the_arithmetic_in_range(void **state)
 {
 	(void)state;
-	loop_turn(365ull * 24 * 3600 * 1000, 0, false);
+	loop_turn(365ull * 24 * 3600 * 1000, 0);
+	prepare();
 	assert_int_equal(overload_busy_ms(&g), 365ull * 24 * 3600 * 1000);
 	assert_in_range(overload_utilisation_permille(&g), 160, 170);
-	loop_turn(365ull * 24 * 3600 * 1000, 365ull * 24 * 3600 * 1000, true);
+	loop_turn(365ull * 24 * 3600 * 1000, 365ull * 24 * 3600 * 1000);
+	prepare();
 	assert_int_equal(overload_busy_ms(&g), 0);
 	assert_in_range(overload_utilisation_permille(&g), 130, 145);
-}
-
-static void
-a_quiet_moment_counts_from_when_it_was(void **state)
-{
-	(void)state;
-	loop_turn(1000, 0, false);
-	/* The poll that waited began 30 ms before this sample. */
-	now_ms += 40;
-	overload_sample(&g, now_ms * MS, idle_us + 30 * MS, (now_ms - 30) * MS);
-	idle_us += 30 * MS;
-	assert_int_equal(overload_backlog_ms(&g, now_ms), 30);
-	/* One before the last known changes nothing; none (0) neither. */
-	overload_sample(&g, now_ms * MS, idle_us, (now_ms - 500) * MS);
-	overload_sample(&g, now_ms * MS, idle_us, 0);
-	assert_int_equal(overload_backlog_ms(&g, now_ms), 30);
-	/* One said to be later than the sample counts as the sample. */
-	overload_sample(&g, now_ms * MS, idle_us, (now_ms + 500) * MS);
-	assert_int_equal(overload_backlog_ms(&g, now_ms), 0);
-	assert_int_equal(overload_backlog_ms(&g, now_ms + 100), 100);
 }
 
 static void
@@ -302,14 +328,11 @@ a_clock_going_back_is_no_time(void **state)
 	struct overload_bucket b;
 
 	(void)state;
-	loop_turn(100, 0, false);
-	overload_sample(&g, (now_ms - 50) * MS, idle_us - 1, 0);
+	loop_turn(100, 0);
+	overload_sample(&g, (now_ms - 50) * MS, idle_us - 1);
 	assert_int_equal(overload_busy_ms(&g), 0);
-	assert_int_equal(overload_backlog_ms(&g, now_ms), 100);
-	assert_int_equal(overload_backlog_ms(&g, now_ms - 200), 0);
-	/* A quiet moment is kept as reported. */
-	overload_sample(&g, (now_ms - 50) * MS, idle_us, (now_ms - 50) * MS);
-	assert_int_equal(overload_backlog_ms(&g, now_ms), 50);
+	assert_int_equal(backlog(), 100);
+	assert_int_equal(overload_backlog_ms(&g, now_ms - 200, idle_us), 0);
 	overload_bucket_init(&b, RATE, now_ms);
 	now_ms -= 5000;
 	assert_int_equal(burst(&b, 20), 10);
@@ -322,6 +345,7 @@ test_overload_run(void)
 #define T(f) cmocka_unit_test_setup(f, setup)
 		T(a_fresh_bucket_holds_one_second),
 		T(a_burst_after_a_quiet_moment_is_limited),
+		T(a_poll_that_waits_counts_before_the_next_sample),
 		T(frames_read_during_a_long_backlog_are_not_limited),
 		T(the_refill_stays_ten_a_second_over_a_long_run),
 		T(a_silent_client_saves_up_no_more_than_the_cap),
@@ -333,7 +357,6 @@ test_overload_run(void)
 		T(sustained_saturation_turns_new_residents_away),
 		T(a_busy_loop_that_reads_everything_is_not_saturated),
 		T(a_turn_of_a_year_keeps_the_arithmetic_in_range),
-		T(a_quiet_moment_counts_from_when_it_was),
 		T(a_clock_going_back_is_no_time),
 #undef T
 	};
