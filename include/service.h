@@ -68,6 +68,10 @@ struct svc_io {
 	 * c is being closed because another connection took its place. May
 	 * be NULL. */
 	void (*drop_queue)(struct net_conn *c);
+	/* The loop's idle total, microseconds spent waiting in its poll
+	 * (uv_metrics_idle_time), on the loop given to svc_new. May be NULL:
+	 * the total then only comes with svc_loop_sample. */
+	uint64_t (*idle_us)(struct uv_loop_s *loop);
 };
 
 /* Create the service over a store it does not own; io is copied. NULL on
@@ -147,23 +151,23 @@ void svc_on_wake(struct svc *s);
 void svc_end_turn(struct svc *s);
 
 /*
- * Before each poll, main reports how long the loop went without polling:
- * from the last poll's return through its callbacks, the turn's commit and
- * the timers (busy_ms). Two things follow from it (issue 14):
- *  - the rate limit allows for frames that were sent in time but read late:
- *    a connection may send SVC_RATE_LIMIT frames a second, and while turns
- *    are long the frames of that long arrive at once;
- *  - while the loop stays that busy (svc_overloaded), new residents get
+ * Once a turn, just before the loop polls, main samples it (issue 14): the
+ * time (microseconds, the clock of svc_io.now_ms) and the loop's idle
+ * total so far (time spent waiting in the poll). A poll that had to wait
+ * began at a quiet moment, when nothing at all was ready to be read; the
+ * service learns of it from the idle total, here or (svc_io.idle_us) as it
+ * judges the frames that poll reads. See overload.h. Two things follow:
+ *  - the rate limit allows for frames that were sent in time but read
+ *    late: those since the last quiet moment, at SVC_RATE_LIMIT a second;
+ *  - while the loop is saturated (svc_overloaded), new residents get
  *    `queue_full` at hello, so that the running chats keep their pace.
  */
-void svc_loop_busy(struct svc *s, uint64_t busy_ms);
+void svc_loop_sample(struct svc *s, uint64_t now_us, uint64_t idle_us);
 
-#define SVC_OVERLOAD_MS 200         /* turns this long: no new residents
-				     * (svc_overloaded) */
-
-/* Is the loop too busy to take new residents? True while the moving
- * average of busy_ms (each turn moves it a sixteenth of the way) is
- * SVC_OVERLOAD_MS or more: turns that long, one after another. */
+/* Is the loop too busy to take new residents? True while it works 90 % of
+ * the time or more, smoothed over about half a second, AND nothing has
+ * been quiet for OVERLOAD_BACKLOG_MS (overload.h): one slow turn turns
+ * nobody away. */
 bool svc_overloaded(const struct svc *s);
 
 /* Are position pushes left for the next turns (svc_end_turn sends a

@@ -57,9 +57,8 @@
 struct server {
 	uv_loop_t loop;
 	uv_check_t turn;
-	uv_prepare_t before_poll; /* measures the turn (svc_loop_busy) */
+	uv_prepare_t before_poll; /* samples the loop (svc_loop_sample) */
 	uv_idle_t spin;         /* polls without waiting while svc_pushing */
-	uint64_t polled_at;     /* uv_now when the last poll returned; 0: none */
 	uv_timer_t tick;
 	uv_timer_t drain;
 	uv_signal_t sighup, sigterm, sigint, sigusr1;
@@ -241,6 +240,40 @@ reload(struct server *srv)
 	apply_pending_tz(srv);
 }
 
+/* The loop's idle total (svc_io.idle_us). */
+static uint64_t
+loop_idle_us(struct uv_loop_s *loop)
+{
+	return uv_metrics_idle_time(loop) / 1000u;
+}
+
+/*
+ * Just before the loop polls (issue 14): the time and the loop's idle
+ * total, for the rate limit's allowance and the overload rule
+ * (overload.h). With UV_METRICS_IDLE_TIME, libuv (>= 1.39; Debian 12 has
+ * 1.44) first polls without waiting, after adding back the descriptors
+ * whose interest changed (lws changes it on every write), and waits,
+ * accruing idle time, only if nothing at all was ready: at this moment
+ * every socket had been read dry. The idle time is counted before the
+ * poll's first callback, so the service sees it as it judges the frames
+ * that poll reads. lws keeps the loop from waiting while it holds rx it
+ * read but has not handed on (TLS records, its buffer list), and so does
+ * our spin; missing a quiet moment only makes the backlog longer, which
+ * errs towards the clients. (A poll() of the epoll descriptor here cannot
+ * tell: a socket whose interest lws changed is out of the set until libuv
+ * adds it back inside the next poll.)
+ */
+static void
+on_before_poll(uv_prepare_t *h)
+{
+	struct server *srv = h->data;
+
+	if (!srv->svc)
+		return;
+	svc_loop_sample(srv->svc, uv_hrtime() / 1000u,
+			loop_idle_us(&srv->loop));
+}
+
 /* Nothing to do: its being active is what counts (on_turn_end). */
 static void
 on_spin(uv_idle_t *h)
@@ -253,9 +286,6 @@ on_turn_end(uv_check_t *h)
 {
 	struct server *srv = h->data;
 
-	/* The check phase follows the poll, and libuv set its clock as the
-	 * poll returned. */
-	srv->polled_at = uv_now(&srv->loop);
 	svc_end_turn(srv->svc);
 	/* An active idle handle makes the next poll return at once, so the
 	 * pushes left over go out in the next turns even when no socket
@@ -264,19 +294,6 @@ on_turn_end(uv_check_t *h)
 		(void)uv_idle_start(&srv->spin, on_spin);
 	else
 		(void)uv_idle_stop(&srv->spin);
-}
-
-/* Just before the loop polls again: how long it went without polling (the
- * last poll's callbacks, the commit, the timers), on libuv's clock. */
-static void
-on_before_poll(uv_prepare_t *h)
-{
-	struct server *srv = h->data;
-
-	if (!srv->polled_at)
-		return;
-	uv_update_time(&srv->loop);
-	svc_loop_busy(srv->svc, uv_now(&srv->loop) - srv->polled_at);
 }
 
 static void stop(struct server *srv);
@@ -462,6 +479,9 @@ init_loop(struct server *srv)
 	if (uv_loop_init(&srv->loop))
 		return -1;
 	srv->loop_open = true;
+	/* The idle total of svc_loop_sample (libuv >= 1.39). */
+	if (uv_loop_configure(&srv->loop, UV_METRICS_IDLE_TIME))
+		return -1;
 	if (uv_check_init(&srv->loop, &srv->turn) ||
 	    uv_prepare_init(&srv->loop, &srv->before_poll) ||
 	    uv_idle_init(&srv->loop, &srv->spin) ||
@@ -493,7 +513,7 @@ init_loop(struct server *srv)
 static const struct svc_io net_io = {
 	net_send, net_close, net_release, net_discard_unreleased,
 	net_conn_set_user, net_conn_user, net_get_stats, wall_now, mono_ms,
-	net_conn_address, net_send_history, net_drop_queue
+	net_conn_address, net_send_history, net_drop_queue, loop_idle_us
 };
 
 /* Checkpoints off the loop (store_ckpt.c); the loop's commits catch up

@@ -282,49 +282,34 @@ may_write(enum proto_type t)
 }
 
 /*
- * More than SVC_RATE_LIMIT frames a second? A token bucket per connection
- * (1000 tokens a frame, SVC_RATE_LIMIT refilled a millisecond) holding one
- * second's frames, plus those of the time the loop goes without reading
- * while it is busy: frames sent in time but read late after busy turns
- * come in a burst, and are not the client's fault. The allowance is twice
- * the turns' moving average (the last turn, and as much of this one so
- * far); the average, not the last turn, so that one stall of the process
- * on a busy machine lifts nobody's limit. The refill is unchanged, so a
- * client still gets no more than SVC_RATE_LIMIT a second over time.
+ * More than SVC_RATE_LIMIT frames a second? The connection's token bucket
+ * (overload.h) is one second deep plus the loop's backlog: the time since
+ * nothing was left to read, in which frames sent in time pile up unread
+ * and then come in a burst that is not the client's fault. The backlog
+ * allowed is capped (SVC_RATE_LAG_MAX_MS), and the refill stays
+ * SVC_RATE_LIMIT a second, so over time nobody gets more.
  */
+uint64_t
+svc_idle_us(const struct svc *s)
+{
+	return s->io.idle_us ? s->io.idle_us(s->loop) : s->gauge.idle_us;
+}
+
 static bool
 rate_exceeded(struct svc *s, struct peer *p)
 {
 	uint64_t now = s->io.now_ms();
-	uint64_t late = s->lag_ms * 2;
-	int64_t cap;
+	uint64_t lag = overload_backlog_ms(&s->gauge, now, svc_idle_us(s));
 
-	if (late > SVC_RATE_LAG_MAX_MS)
-		late = SVC_RATE_LAG_MAX_MS;
-	cap = (int64_t)(SVC_RATE_LIMIT * (1000 + late));
-	if (now > p->rate_at_ms)
-		p->rate_tokens += (int64_t)((now - p->rate_at_ms) *
-					    SVC_RATE_LIMIT);
-	p->rate_at_ms = now;
-	if (p->rate_tokens > cap)
-		p->rate_tokens = cap;
-	if (p->rate_tokens < 1000)
-		return true;
-	p->rate_tokens -= 1000;
-	return false;
+	if (lag > SVC_RATE_LAG_MAX_MS)
+		lag = SVC_RATE_LAG_MAX_MS;
+	return !overload_bucket_take(&p->rate, SVC_RATE_LIMIT, now, lag);
 }
 
 void
-svc_loop_busy(struct svc *s, uint64_t busy_ms)
+svc_loop_sample(struct svc *s, uint64_t now_us, uint64_t idle_us)
 {
-	s->busy_ms = busy_ms;
-	/* A sixteenth of the way to each turn: one slow turn (a slow fsync,
-	 * the process descheduled on a busy machine) turns nobody away and
-	 * lifts no rate limit by more than a frame or two. */
-	if (busy_ms >= s->lag_ms)
-		s->lag_ms += (busy_ms - s->lag_ms) / 16;
-	else
-		s->lag_ms -= (s->lag_ms - busy_ms + 15) / 16;
+	overload_sample(&s->gauge, now_us, idle_us);
 }
 
 bool
@@ -336,7 +321,7 @@ svc_pushing(const struct svc *s)
 bool
 svc_overloaded(const struct svc *s)
 {
-	return s->lag_ms >= SVC_OVERLOAD_MS;
+	return overload_saturated(&s->gauge, s->io.now_ms(), svc_idle_us(s));
 }
 
 void
@@ -391,6 +376,8 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st,
 	s->st = st;
 	s->io = *io;
 	s->turn = 1;
+	overload_init(&s->gauge, s->io.now_ms() * 1000,
+		      s->io.idle_us ? s->io.idle_us(loop) : 0);
 	login_init(s);
 	if (limits_init(s)) {
 		login_free_all(s);
@@ -456,8 +443,7 @@ svc_on_open(struct svc *s, struct net_conn *c, enum proto_role role)
 	}
 	p->conn = c;
 	p->role = role;
-	p->rate_at_ms = s->io.now_ms();
-	p->rate_tokens = SVC_RATE_LIMIT * 1000;
+	overload_bucket_init(&p->rate, SVC_RATE_LIMIT, s->io.now_ms());
 	p->next = s->peers;
 	if (s->peers)
 		s->peers->prev = p;

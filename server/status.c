@@ -301,7 +301,14 @@ collect_metrics(struct svc *s, struct metric *m)
 	  "hellos turned away (queue_full), the loop too busy",
 	  s->lim.overloaded);
 	M("neuvo_loop_busy_ms", "gauge",
-	  "the event loop's last turn, poll to poll, milliseconds", s->busy_ms);
+	  "the event loop's last turn less its wait in the poll, milliseconds",
+	  overload_busy_ms(&s->gauge));
+	M("neuvo_loop_utilisation", "gauge",
+	  "the event loop's share of time working, smoothed, permille",
+	  overload_utilisation_permille(&s->gauge));
+	M("neuvo_loop_backlog_ms", "gauge",
+	  "milliseconds since nothing was left to read",
+	  overload_backlog_ms(&s->gauge, s->io.now_ms(), svc_idle_us(s)));
 	M("neuvo_blocks_total", "counter", "blocks set by advisors",
 	  s->lim.blocks);
 	M("neuvo_blocked_hellos_total", "counter",

@@ -54,6 +54,7 @@
 #include "config.h"
 #include "guard.h"
 #include "hours.h"
+#include "overload.h"
 #include "protocol.h"
 #include "queue.h"
 #include "service.h"
@@ -182,8 +183,7 @@ struct peer {
 	struct login_job *job;           /* advisor, password check waiting
 					  * or running */
 	int errors;                      /* error frames sent to it */
-	uint64_t rate_at_ms;             /* token bucket of the rate limit: */
-	int64_t rate_tokens;             /* 1000 a frame, at rate_at_ms */
+	struct overload_bucket rate;     /* the rate limit (rate_exceeded) */
 	uint64_t sent_turn;              /* last turn that queued it a frame */
 	uint64_t soft_turn;              /* ... a frame whose loss needs no
 					  * resync (svc_send_soft) */
@@ -305,8 +305,8 @@ struct svc {
 					  * refuse what writes, probe */
 	int64_t next_probe;              /* next store_probe while down */
 	uint64_t turn;                   /* loop turns ended, from 1 */
-	uint64_t busy_ms;                /* the last turn's (svc_loop_busy) */
-	uint64_t lag_ms;                 /* busy_ms, moving average (1/16) */
+	struct overload_gauge gauge;     /* the loop's backlog and
+					  * utilisation (svc_loop_sample) */
 	int64_t last_sweep;
 	struct svc_counters n;
 	int64_t next_purge;              /* when the daily purge is due */
@@ -325,6 +325,10 @@ struct svc {
 
 /* Wall-clock seconds (the io table's clock). */
 int64_t svc_now(const struct svc *s);
+
+/* The loop's idle total now (svc_io.idle_us), or as last sampled
+ * (svc_loop_sample) when the io table has none. */
+uint64_t svc_idle_us(const struct svc *s);
 
 /* Queue text (a frame from protocol.h; taken in every case) for p; NULL
  * text (out of memory) is logged and dropped, as is anything for a NULL or

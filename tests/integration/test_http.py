@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from conftest import (CLOSED_ALL_DAY, DAYS, OPEN_ALL_DAY, RFC3339, advisor, local_now,
-                      local_time, local_today, only_open_on, parse_metrics, parse_rfc3339,
-                      queued, raw_upgrade, rfc3339, run, zone)
+                      local_time, local_today, metrics, only_open_on, parse_metrics,
+                      parse_rfc3339, queued, raw_upgrade, rfc3339, run, zone)
 
 SECURITY = ("content-security-policy", "x-content-type-options", "referrer-policy")
 STATUS_KEYS = ("open", "now", "closes_at", "next_open", "queue_length", "advisors_available",
@@ -255,6 +255,19 @@ def test_metrics_is_prometheus_text_with_counters_and_gauges_only(shared_server)
     for sample in m:
         name = sample.split("{", 1)[0]
         assert name in m.types, f"sample {name} has no # TYPE"
+
+
+def test_metrics_show_the_loop_reading_everything_when_idle(shared_server):
+    """The overload gauges (issue 14): utilisation in permille, and the
+    backlog since nothing was left to read, which on a server with nothing
+    to do is short (the request itself is read just after such a moment;
+    the bound is generous for a busy machine)."""
+    m = metrics(shared_server)
+    for name in ("neuvo_loop_utilisation", "neuvo_loop_backlog_ms",
+                 "neuvo_loop_busy_ms", "neuvo_overload_refused_total"):
+        assert name in m.types, name
+    assert 0 <= m["neuvo_loop_utilisation"] <= 1000
+    assert m["neuvo_loop_backlog_ms"] < 10000, m["neuvo_loop_backlog_ms"]
 
 
 # ------------------------------------------------------------ TLS

@@ -335,6 +335,29 @@ def test_twenty_errors_close_with_1008_and_nineteen_do_not(shared_server):
     run(go())
 
 
+def test_a_flood_from_one_connection_is_rate_limited_to_1008(shared_server):
+    """Valid frames, far more than 10 a second, from one connection of an
+    idle server: the server reads them as they come (nothing is late), so
+    the ten of the first second pass and the rest get rate_limited until
+    the twentieth error closes with 1008 (issue 14: the allowance for late
+    reading gives a client nothing when the loop is keeping up)."""
+    async def go():
+        r = await resident(shared_server)
+        await asyncio.sleep(1.1)            # a full bucket, the server idle
+        try:
+            for _ in range(60):
+                await r.send({"type": "ping"})
+        except websockets.ConnectionClosed:
+            pass
+        assert await r.close_code() == 1008
+        codes = [m["code"] for m in r.frames if m.get("type") == "error"]
+        pongs = [m for m in r.frames if m.get("type") == "pong"]
+        assert codes == ["rate_limited"] * 20, codes
+        # The sends take some time: a frame or two may have been earned.
+        assert 10 <= len(pongs) <= 13, len(pongs)
+    run(go())
+
+
 def test_rate_limited_errors_count_towards_the_twenty(shared_server):
     async def go():
         r = await resident(shared_server)

@@ -30,6 +30,7 @@ main(void)
 	failed += test_limits_run();
 	failed += test_store_run();
 	failed += test_throttle_run();
+	failed += test_overload_run();
 	failed += test_frames_run();
 	failed += test_chat_run();
 	failed += test_utf8_run();

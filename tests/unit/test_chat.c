@@ -12,6 +12,7 @@
  * The harness (a store, a loop, a clock and a stand-in for net.c) is
  * svc_harness.h's; it says where the clock starts.
  */
+#include "overload.h"
 #include "svc_harness.h"
 
 /* ------------------------------------------------------ hello and the queue */
@@ -1674,20 +1675,31 @@ burst_of_pings(struct net_conn *r, int n)
 	return pongs;
 }
 
+/* One loop turn as main drives it: the sample just before the poll, the
+ * poll waiting `idle_ms` (nothing was ready at the sample if it waits at
+ * all), then work until `len_ms` have gone by. Frames said after it are
+ * read in that turn. */
 static void
-frames_read_late_after_a_busy_turn_are_not_rate_limited(void **state)
+loop_turn(uint64_t len_ms, uint64_t idle_ms)
+{
+	svc_loop_sample(svc, clk_ms * 1000, clk_idle_us);
+	clk_idle_us += idle_ms * 1000;
+	clk_ms += len_ms;
+}
+
+static void
+frames_read_late_in_a_backlog_are_not_rate_limited(void **state)
 {
 	struct net_conn *r = open_conn(PROTO_RESIDENT);
-	int i;
 
 	(void)state;
 	freeze_ms = true;
-	/* The loop's turns take 1.5 s: a client at 10 a second has sent 15
-	 * frames while one went by, on top of the second's 10 it may send at
-	 * once. They arrive together and all are its due. */
-	for (i = 0; i < 128; i++)
-		svc_loop_busy(svc, 1500);
-	clk_ms += 1500;
+	loop_turn(100, 90);
+	/* Nothing has been read dry for 1.5 s: a client at 10 a second has
+	 * sent 15 frames in that time, on top of the second's 10 it may send
+	 * at once. They arrive together and all are its due. */
+	loop_turn(400, 0);
+	loop_turn(1000, 0);
 	assert_int_equal(burst_of_pings(r, 26), 25);
 	/* The allowance is for late reading, not a higher rate: a second
 	 * later, 10 more. */
@@ -1696,20 +1708,19 @@ frames_read_late_after_a_busy_turn_are_not_rate_limited(void **state)
 }
 
 static void
-without_a_busy_turn_a_burst_is_held_to_ten(void **state)
+a_burst_after_a_quiet_moment_is_held_to_ten(void **state)
 {
 	struct net_conn *r = open_conn(PROTO_RESIDENT);
 
 	(void)state;
 	freeze_ms = true;
-	clk_ms += 1500;
-	svc_loop_busy(svc, 2);
+	/* Long busy turns, then a poll that waited: every socket had been
+	 * read dry before it, whatever it reads was sent since, and 26 at
+	 * once are too many. */
+	loop_turn(1500, 0);
+	loop_turn(1500, 0);
+	loop_turn(0, 1);
 	assert_int_equal(burst_of_pings(r, 26), 10);
-	/* Nor, but for a frame, after one slow turn alone (the process
-	 * stalled on a busy machine, say). */
-	clk_ms += 1500;
-	svc_loop_busy(svc, 1500);
-	assert_true(burst_of_pings(r, 13) <= 11);
 }
 
 static void
@@ -1720,11 +1731,15 @@ a_busy_loop_turns_new_residents_away_but_not_running_chats(void **state)
 
 	(void)state;
 	queue_resident(&r1);
-	/* One slow turn is not overload; slow turns one after another are. */
-	svc_loop_busy(svc, 4 * SVC_OVERLOAD_MS);
+	for (i = 0; i < 100; i++)
+		loop_turn(10, 8);
+	/* One slow turn is not overload (a slow fsync, say) ... */
+	loop_turn(4 * OVERLOAD_BACKLOG_MS, 0);
+	loop_turn(0, 0);
 	assert_false(svc_overloaded(svc));
-	for (i = 0; i < 128 && !svc_overloaded(svc); i++)
-		svc_loop_busy(svc, 2 * SVC_OVERLOAD_MS);
+	/* ... a loop busy all the time and never reading everything is. */
+	for (i = 0; i < 1000 && !svc_overloaded(svc); i++)
+		loop_turn(30, 0);
 	assert_true(svc_overloaded(svc));
 	say(r2, "{\"type\":\"hello\"}");
 	turn();
@@ -1735,10 +1750,11 @@ a_busy_loop_turns_new_residents_away_but_not_running_chats(void **state)
 	say(r1, "{\"type\":\"msg\",\"text\":\"yhä täällä\"}");
 	turn();
 	expect(r1, "msg");
-	/* Quick turns bring the busy time down, and hellos are taken again. */
-	for (i = 0; i < 128 && svc_overloaded(svc); i++)
-		svc_loop_busy(svc, 1);
+	/* Once everything has been read, hellos are taken again. */
+	loop_turn(30, 1);
 	assert_false(svc_overloaded(svc));
+	for (i = 0; i < 200; i++)
+		loop_turn(10, 9);
 	r2 = open_conn(PROTO_RESIDENT);
 	say(r2, "{\"type\":\"hello\"}");
 	turn();
@@ -2689,8 +2705,8 @@ test_chat_run(void)
 		T(an_expired_live_session_is_closed_and_keeps_its_chats),
 		T(protocol_errors_keep_the_connection_until_twenty),
 		T(eleventh_frame_in_a_second_is_rate_limited),
-		T(frames_read_late_after_a_busy_turn_are_not_rate_limited),
-		T(without_a_busy_turn_a_burst_is_held_to_ten),
+		T(frames_read_late_in_a_backlog_are_not_rate_limited),
+		T(a_burst_after_a_quiet_moment_is_held_to_ten),
 		T(a_busy_loop_turns_new_residents_away_but_not_running_chats),
 		T(email_needs_an_advisor_and_a_mail_server),
 		cmocka_unit_test_setup_teardown(

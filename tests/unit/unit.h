@@ -45,6 +45,7 @@ int test_addr_run(void);
 int test_limits_run(void);
 int test_store_run(void);
 int test_throttle_run(void);
+int test_overload_run(void);
 int test_frames_run(void);
 int test_chat_run(void);
 int test_utf8_run(void);
