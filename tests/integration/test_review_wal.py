@@ -8,7 +8,8 @@ import signal
 import sqlite3
 import time
 
-from conftest import MANY_CHATS, queued, run
+from conftest import MANY_CHATS, chatting, queued, run
+from test_email import ADDR, ask_copy, end, smtp_over, smtpd, wait_metrics  # noqa: F401
 
 LOAD = dict(limits__max_queued_messages="100000", limits__max_chat_chars="100000000",
             queue__max_length="1000", chat__max_message_chars="4000",
@@ -78,3 +79,68 @@ def test_a_sigkill_during_sustained_writes_leaves_the_database_whole(make_server
     with contextlib.closing(sqlite3.connect(str(srv.db))) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == before
+
+
+def address_in_files(srv, addr):
+    needles = [addr.encode(), addr.encode("utf-16-le")]
+    for f in srv.db_files():
+        if f.exists():
+            data = f.read_bytes()
+            if any(n in data for n in needles):
+                return f.name
+    return None
+
+
+def test_a_sent_copys_address_leaves_the_wal_under_sustained_writes(make_server, smtpd):
+    """A copy's address is deleted once sent; its TRUNCATE checkpoint must
+    get through while the checkpointer thread and 1,300 msgs/s keep the WAL
+    busy: the address leaves the database and its WAL while the load goes on."""
+    sink, ctl = smtpd()
+    srv = make_server(**smtp_over(ctl), **LOAD)
+    seen = {}
+
+    async def go():
+        load = asyncio.create_task(write_load(srv, 150, 40, "z" * 1000))
+        await asyncio.sleep(5)
+        res, adv = await chatting(srv)
+        assert (await ask_copy(res))["type"] == "email_queued"
+        await end(res, adv)
+        await asyncio.to_thread(sink.wait_message)
+        await asyncio.to_thread(wait_metrics, srv, lambda m: m["neuvo_email_outbox"] == 0,
+                                "an empty outbox")
+        t0 = time.monotonic()
+        while not load.done():
+            where = await asyncio.to_thread(address_in_files, srv, ADDR)
+            if where is None:
+                seen["gone_after_s"] = time.monotonic() - t0
+                break
+            seen["last"] = where
+            await asyncio.sleep(0.5)
+        seen["load_running"] = not load.done()
+        await load
+
+    run(go(), timeout=200)
+    print(f"\n{seen}")
+    assert "gone_after_s" in seen and seen["load_running"], seen
+
+
+def test_a_sigterm_during_sustained_writes_exits_0_and_leaves_the_database_whole(
+        make_server):
+    """SIGTERM while 900 msgs/s keep both checkpointers busy: the server
+    stops the checkpointer thread and exits 0 in time; integrity_check ok."""
+    srv = make_server(**LOAD)
+    rc = {}
+
+    async def go():
+        load = asyncio.create_task(write_load(srv, 100, 30, "w" * 1000))
+        await asyncio.sleep(6)
+        rc["rc"] = await asyncio.to_thread(srv.stop)
+        load.cancel()
+        with contextlib.suppress(BaseException):
+            await load
+
+    run(go(), timeout=120)
+    assert rc["rc"] == 0, srv.log_text()[-2000:]
+    with contextlib.closing(sqlite3.connect(str(srv.db))) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM messages").fetchone()[0] > 0
