@@ -144,3 +144,70 @@ def test_a_sigterm_during_sustained_writes_exits_0_and_leaves_the_database_whole
     with contextlib.closing(sqlite3.connect(str(srv.db))) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT count(*) FROM messages").fetchone()[0] > 0
+
+
+def test_admin_purge_beside_a_server_under_sustained_writes_empties_the_wal(make_server):
+    """neuvo-admin purge while 900 msgs/s keep the server's loop and its
+    checkpointer thread busy: the purged text leaves the file and the WAL
+    (the purge's TRUNCATE checkpoint gets through), or the admin says so."""
+    from conftest import admin, advisor
+    marker = "Vanhentunutviesti virtahepo"
+    srv = make_server(**LOAD)
+    out = {}
+
+    async def go():
+        r, q = await queued(srv)
+        a = await advisor(srv)
+        await a.send({"type": "take", "chat": q["chat"]})
+        await a.recv_type("chat")
+        await r.send({"type": "msg", "text": marker})
+        await a.recv_type("msg", text=marker)
+        await a.send({"type": "end", "chat": q["chat"]})
+        await r.recv_type("ended")
+        with contextlib.closing(sqlite3.connect(str(srv.db), timeout=30)) as db:
+            db.execute("UPDATE chats SET started_at = started_at - 400 * 86400, "
+                       "ended_at = ended_at - 400 * 86400")
+            db.commit()
+        load = asyncio.create_task(write_load(srv, 100, 25, "v" * 1000))
+        await asyncio.sleep(6)
+        res = await asyncio.to_thread(admin, srv.config, "purge")
+        out["rc"], out["stdout"], out["stderr"] = res.returncode, res.stdout, res.stderr
+        out["left"] = [f.name for f in srv.db_files()
+                       if f.exists() and marker.encode() in f.read_bytes()]
+        out["running"] = not load.done()
+        await load
+
+    run(go(), timeout=120)
+    print(f"\n{out}")
+    assert out["rc"] == 0 and out["running"], out
+    assert not out["left"], out
+
+
+def test_admin_backup_beside_a_server_under_sustained_writes_is_whole(make_server, tmp_path):
+    """neuvo-admin backup while 900 msgs/s go on: it succeeds, the copy
+    passes integrity_check and holds the messages stored before it began;
+    restore is refused while the server runs."""
+    from conftest import admin
+    srv = make_server(**LOAD)
+    copy = tmp_path / "copy.db"
+    out = {}
+
+    async def go():
+        load = asyncio.create_task(write_load(srv, 100, 20, "u" * 1000))
+        await asyncio.sleep(6)
+        with contextlib.closing(sqlite3.connect(str(srv.db), timeout=30)) as db:
+            out["before"] = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+        res = await asyncio.to_thread(admin, srv.config, "backup", str(copy))
+        out["backup"] = (res.returncode, res.stderr)
+        res = await asyncio.to_thread(admin, srv.config, "restore", str(copy))
+        out["restore"] = (res.returncode, res.stderr)
+        out["running"] = not load.done()
+        await load
+
+    run(go(), timeout=120)
+    print(f"\n{out}")
+    assert out["backup"][0] == 0 and out["running"], out
+    assert out["restore"][0] != 0 and "in use" in out["restore"][1], out
+    with contextlib.closing(sqlite3.connect(str(copy))) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM messages").fetchone()[0] >= out["before"]
