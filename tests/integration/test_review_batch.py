@@ -153,3 +153,60 @@ def test_resumed_frames_on_the_length_and_batch_boundaries_arrive_whole(
         assert {65526, 65527, 65535, 65536} <= sizes
 
     run(go(), timeout=200)
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["ws", "wss"])
+def test_a_peer_that_resets_in_the_middle_of_a_batch_harms_nobody(
+        make_server, tls_files, tls):
+    """An advisor's token login queues a batch of large `chat` frames; the
+    advisor reads a few bytes and resets the connection (RST). The server
+    goes on: the chats' residents still talk, the advisor logs in again and
+    gets every chat whole, and frames_out only grows."""
+    import struct
+    srv = make_server(tls=tls_files if tls else None, queue__max_chats_per_advisor=8,
+                      chat__max_message_chars=4000, limits__max_chat_chars="100000000",
+                      **MANY_CHATS)
+    from conftest import advisor
+
+    async def go():
+        adv = await advisor(srv)
+        rs = [(await chatting(srv, adv))[0] for _ in range(4)]
+        n = 0
+        for r in rs:
+            for i in range(6):
+                n += 1
+                if n % 8 == 0:
+                    await asyncio.sleep(1.05)
+                await r.send({"type": "msg", "text": f"{i} " + "ö" * 3990})
+            await adv.recv_type("msg", chat=r.chat, text=f"5 " + "ö" * 3990, timeout=10)
+        adv.abort()
+        await asyncio.sleep(0.5)
+        out0 = metrics(srv)["neuvo_ws_frames_out_total"]
+
+        def reset_mid_batch():
+            raw = RawWs(srv, "advisor")
+            raw.send({"type": "login", "token": adv.token})
+            raw._need(100)
+            raw.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            raw.sock.close()
+
+        await asyncio.to_thread(reset_mid_batch)
+        await asyncio.sleep(1.0)
+        for r in rs:
+            await r.send({"type": "msg", "text": "oletko siellä"})
+            await r.recv_type("msg", text="oletko siellä", timeout=10)
+
+        def login_again():
+            raw = RawWs(srv, "advisor")
+            try:
+                raw.send({"type": "login", "token": adv.token})
+                got = raw.frames_until(lambda g: sum(m["type"] == "chat" for m in g) == 4)
+                return {m["chat"]: len(m["history"]) for m in got if m["type"] == "chat"}
+            finally:
+                raw.close()
+
+        hist = await asyncio.to_thread(login_again)
+        assert hist == {r.chat: 7 for r in rs}, hist
+        assert metrics(srv)["neuvo_ws_frames_out_total"] > out0
+
+    run(go(), timeout=120)
