@@ -4,6 +4,7 @@ frames whose sizes sit on the RFC 6455 length-form boundaries and on the
 server must keep every frame whole and in order, and still drop a reader
 that does not read once its queue is full, its memory bounded."""
 import asyncio
+import os
 import socket
 
 import pytest
@@ -208,5 +209,77 @@ def test_a_peer_that_resets_in_the_middle_of_a_batch_harms_nobody(
         hist = await asyncio.to_thread(login_again)
         assert hist == {r.chat: 7 for r in rs}, hist
         assert metrics(srv)["neuvo_ws_frames_out_total"] > out0
+
+    run(go(), timeout=120)
+
+
+class PingingWs(RawWs):
+    """RawWs that may also read PONG frames, each checked whole."""
+
+    def ping(self, payload):
+        mask = os.urandom(4)
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(bytes([0x89, 0x80 | len(payload)]) + mask + body)
+
+    def frame(self):
+        self._need(2)
+        if self.buf[0] == 0x8A:
+            n = self.buf[1]
+            assert n <= 125 and not n & 0x80, self.buf[:2]
+            self._need(2 + n)
+            payload, self.buf = self.buf[2:2 + n], self.buf[2 + n:]
+            return {"type": "pong", "payload": payload}
+        return super().frame()
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["ws", "wss"])
+def test_pings_during_a_large_batch_are_answered_between_whole_frames(
+        make_server, tls_files, tls):
+    """An advisor's token login queues large frames; the client pings five
+    times meanwhile. Each PONG arrives between whole frames, with a payload
+    it sent, every chat frame reads whole, and a ping after the batch gets
+    its own pong."""
+    srv = make_server(tls=tls_files if tls else None, queue__max_chats_per_advisor=8,
+                      chat__max_message_chars=4000, limits__max_chat_chars="100000000",
+                      **MANY_CHATS)
+    from conftest import advisor
+
+    async def go():
+        adv = await advisor(srv)
+        rs = [(await chatting(srv, adv))[0] for _ in range(3)]
+        n = 0
+        for r in rs:
+            for i in range(7):
+                n += 1
+                if n % 8 == 0:
+                    await asyncio.sleep(1.05)
+                await r.send({"type": "msg", "text": f"{i} " + "å" * 3990})
+            await adv.recv_type("msg", chat=r.chat, text=f"6 " + "å" * 3990, timeout=10)
+        adv.abort()
+        await asyncio.sleep(0.5)
+
+        def login_and_ping():
+            raw = PingingWs(srv, "advisor")
+            try:
+                raw.send({"type": "login", "token": adv.token})
+                for i in range(5):
+                    raw.ping(b"p%d" % i)
+                got = raw.frames_until(lambda g: sum(m["type"] == "chat" for m in g) == 3)
+                # lws answers one ping at a time and drops those that come
+                # while a pong is pending (RFC 6455 lets it answer only some)
+                raw.ping(b"last")
+                got += raw.frames_until(lambda g: any(m["type"] == "pong" and
+                                                      m["payload"] == b"last" for m in g))
+                return got
+            finally:
+                raw.close()
+
+        got = await asyncio.to_thread(login_and_ping)
+        pongs = [m["payload"] for m in got if m["type"] == "pong"]
+        assert pongs[-1] == b"last" and len(pongs) >= 2, pongs
+        assert pongs[:-1] == sorted(set(pongs[:-1])), pongs
+        assert set(pongs[:-1]) <= {b"p%d" % i for i in range(5)}, pongs
+        chats = [m for m in got if m["type"] == "chat"]
+        assert all(len(m["history"]) == 7 for m in chats), chats
 
     run(go(), timeout=120)
