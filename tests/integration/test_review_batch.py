@@ -283,3 +283,39 @@ def test_pings_during_a_large_batch_are_answered_between_whole_frames(
         assert all(len(m["history"]) == 7 for m in chats), chats
 
     run(go(), timeout=120)
+
+
+class ClosingWs(RawWs):
+    """RawWs that also reads the server's close frame, checked whole."""
+
+    def frame(self):
+        self._need(2)
+        if self.buf[0] == 0x88:
+            n = self.buf[1]
+            assert n <= 125 and not n & 0x80, self.buf[:2]
+            self._need(2 + n)
+            payload, self.buf = self.buf[2:2 + n], self.buf[2 + n:]
+            return {"type": "close", "code": int.from_bytes(payload[:2], "big"),
+                    "reason": payload[2:].decode()}
+        return super().frame()
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["ws", "wss"])
+def test_a_close_after_a_batch_of_errors_comes_last_and_whole(make_server, tls_files, tls):
+    """Twenty bad frames sent at once: their twenty errors go out batched,
+    then the 1008 close frame, whole and after every error."""
+    srv = make_server(tls=tls_files if tls else None)
+
+    def go():
+        raw = ClosingWs(srv, "resident")
+        try:
+            for i in range(20):
+                raw.send({"type": "no-such-type", "n": i})
+            got = raw.frames_until(lambda g: any(m["type"] == "close" for m in g))
+            return got
+        finally:
+            raw.close()
+
+    got = go()
+    assert [m["type"] for m in got] == ["error"] * 20 + ["close"], got
+    assert got[-1]["code"] == 1008 and got[-1]["reason"] == "too many errors", got[-1]
