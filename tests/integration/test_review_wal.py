@@ -41,13 +41,13 @@ async def write_load(srv, residents, seconds, text, on_second=None):
 
 
 def test_the_wal_stays_bounded_under_sustained_writes(make_server):
-    """Some 1,800 messages a second of 1 KB for 40 s: the WAL file never
+    """Some 1,800 messages a second of 1 KB for 20 s: the WAL file never
     grows past a few times the loop's own checkpoint limit (4,000 pages)."""
     srv = make_server(**LOAD)
     sizes = []
 
     async def go():
-        return await write_load(srv, 200, 40, "x" * 1000,
+        return await write_load(srv, 200, 20, "x" * 1000,
                                 lambda s: sizes.append(wal_size(srv)))
 
     sent = run(go(), timeout=300)
@@ -100,7 +100,7 @@ def test_a_sent_copys_address_leaves_the_wal_under_sustained_writes(make_server,
     seen = {}
 
     async def go():
-        load = asyncio.create_task(write_load(srv, 150, 40, "z" * 1000))
+        load = asyncio.create_task(write_load(srv, 150, 25, "z" * 1000))
         await asyncio.sleep(5)
         res, adv = await chatting(srv)
         assert (await ask_copy(res))["type"] == "email_queued"
