@@ -6,10 +6,11 @@ that does not read once its queue is full, its memory bounded."""
 import asyncio
 import os
 import socket
+import struct
 
 import pytest
 
-from conftest import (ADVISOR_PASSWORD, ADVISOR_USER, MANY_CHATS, chatting, metrics,
+from conftest import (ADVISOR_PASSWORD, ADVISOR_USER, MANY_CHATS, advisor, chatting, metrics,
                       queued, run)
 from test_framing import RawWs, tls_files  # noqa: F401  (fixture)
 
@@ -163,11 +164,9 @@ def test_a_peer_that_resets_in_the_middle_of_a_batch_harms_nobody(
     advisor reads a few bytes and resets the connection (RST). The server
     goes on: the chats' residents still talk, the advisor logs in again and
     gets every chat whole, and frames_out only grows."""
-    import struct
     srv = make_server(tls=tls_files if tls else None, queue__max_chats_per_advisor=8,
                       chat__max_message_chars=4000, limits__max_chat_chars="100000000",
                       **MANY_CHATS)
-    from conftest import advisor
 
     async def go():
         adv = await advisor(srv)
@@ -179,7 +178,7 @@ def test_a_peer_that_resets_in_the_middle_of_a_batch_harms_nobody(
                 if n % 8 == 0:
                     await asyncio.sleep(1.05)
                 await r.send({"type": "msg", "text": f"{i} " + "ö" * 3990})
-            await adv.recv_type("msg", chat=r.chat, text=f"5 " + "ö" * 3990, timeout=10)
+            await adv.recv_type("msg", chat=r.chat, text="5 " + "ö" * 3990, timeout=10)
         adv.abort()
         await asyncio.sleep(0.5)
         out0 = metrics(srv)["neuvo_ws_frames_out_total"]
@@ -242,7 +241,6 @@ def test_pings_during_a_large_batch_are_answered_between_whole_frames(
     srv = make_server(tls=tls_files if tls else None, queue__max_chats_per_advisor=8,
                       chat__max_message_chars=4000, limits__max_chat_chars="100000000",
                       **MANY_CHATS)
-    from conftest import advisor
 
     async def go():
         adv = await advisor(srv)
@@ -254,7 +252,7 @@ def test_pings_during_a_large_batch_are_answered_between_whole_frames(
                 if n % 8 == 0:
                     await asyncio.sleep(1.05)
                 await r.send({"type": "msg", "text": f"{i} " + "å" * 3990})
-            await adv.recv_type("msg", chat=r.chat, text=f"6 " + "å" * 3990, timeout=10)
+            await adv.recv_type("msg", chat=r.chat, text="6 " + "å" * 3990, timeout=10)
         adv.abort()
         await asyncio.sleep(0.5)
 

@@ -4,11 +4,12 @@ database is whole after a SIGKILL in the middle of them."""
 import asyncio
 import contextlib
 import os
+import resource
 import signal
 import sqlite3
 import time
 
-from conftest import MANY_CHATS, chatting, queued, run
+from conftest import MANY_CHATS, admin, advisor, chatting, queued, run
 from test_email import ADDR, ask_copy, end, smtp_over, smtpd, wait_metrics  # noqa: F401
 
 LOAD = dict(limits__max_queued_messages="100000", limits__max_chat_chars="100000000",
@@ -150,7 +151,6 @@ def test_admin_purge_beside_a_server_under_sustained_writes_empties_the_wal(make
     """neuvo-admin purge while 900 msgs/s keep the server's loop and its
     checkpointer thread busy: the purged text leaves the file and the WAL
     (the purge's TRUNCATE checkpoint gets through), or the admin says so."""
-    from conftest import admin, advisor
     marker = "Vanhentunutviesti virtahepo"
     srv = make_server(**LOAD)
     out = {}
@@ -187,7 +187,6 @@ def test_admin_backup_beside_a_server_under_sustained_writes_is_whole(make_serve
     """neuvo-admin backup while 900 msgs/s go on: it succeeds, the copy
     passes integrity_check and holds the messages stored before it began;
     restore is refused while the server runs."""
-    from conftest import admin
     srv = make_server(**LOAD)
     copy = tmp_path / "copy.db"
     out = {}
@@ -218,7 +217,6 @@ def test_a_checkpointer_that_cannot_write_logs_once_and_recovers(make_server):
     writes go on: the checkpointer's copies fail every 100 ms, which the log
     says once, not ten times a second; when the file may grow again the
     checkpoints work again and nothing is lost or corrupt."""
-    import resource
     srv = make_server(**LOAD)
     seen = {}
 
