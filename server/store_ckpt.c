@@ -89,7 +89,9 @@ checkpoint_once(struct store_ckpt *ck)
 				sqlite3_errmsg(ck->db));
 		return;
 	}
-	if (ck->fails) {
+	/* BUSY says nothing of the disk: only a checkpoint that ran ends a
+	 * run of failures. */
+	if (ck->fails && rc == SQLITE_OK) {
 		log_info("store: background checkpoints work again");
 		ck->fails = 0;
 	}
