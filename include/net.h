@@ -53,6 +53,12 @@ bool net_listening(struct lws_context *ctx);
 /* Point the glue at a reloaded config (origins, limits). */
 void net_set_config(const struct config *cfg);
 
+/* The keepalive, called often (main's tick): at most once a second it walks
+ * every WebSocket connection, pings one silent for 30 s and hangs up one
+ * silent for 60 s (a frame or a pong ends a silence). In place of lws's own
+ * per-connection timers, whose sorted list cost O(connections) to re-arm. */
+void net_keepalive(void);
+
 /* Begin destroying the context; finishes asynchronously on the loop. */
 void net_stop(struct lws_context *ctx);
 
@@ -117,6 +123,7 @@ struct net_stats {
 	uint64_t connections_open;
 	uint64_t frames_in, frames_out;
 	uint64_t dropped_slow;            /* peers dropped for not reading */
+	uint64_t dropped_silent;          /* hung up: no frame nor pong 60 s */
 	uint64_t refused_origin;
 	uint64_t refused_protocol;
 	uint64_t refused_per_ip;

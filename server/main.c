@@ -304,6 +304,7 @@ on_tick(uv_timer_t *h)
 	struct server *srv = h->data;
 
 	apply_pending_tz(srv);
+	net_keepalive();
 	svc_tick(srv->svc);
 	if (svc_drained(srv->svc)) {
 		log_info("drained: every chat has ended");

@@ -74,6 +74,11 @@ struct net_conn {
 	bool close_sent;                /* our close frame is out; await ack */
 	bool dirty;                     /* on the release list */
 	struct net_conn *dirty_next;
+	/* keepalive (net_keepalive): on the list of every connection */
+	struct net_conn *all_prev, *all_next;
+	uint64_t heard_ms;              /* last frame or pong from the peer */
+	bool pinged;                    /* a ping asked since heard_ms */
+	bool ping_due;                  /* to be written at the next WRITEABLE */
 };
 
 /* Per-session data lws allocates for every connection. */
@@ -87,6 +92,15 @@ struct session {
 static const struct config *cfg;        /* current config (net_set_config) */
 static struct svc *service;
 static struct net_conn *dirty_list;     /* connections queued to this turn */
+static struct net_conn *all_conns;      /* every WebSocket connection */
+static uint64_t next_keepalive_ms;      /* net_keepalive's next walk */
+
+/* Now on lws's clock, in milliseconds. */
+static uint64_t
+now_ms(void)
+{
+	return (uint64_t)lws_now_usecs() / 1000;
+}
 static struct net_stats stats;
 static struct iplimit per_ip;           /* connections per peer address */
 static struct lws_context *live_ctx;    /* lws writes NULL once fully gone */
@@ -153,6 +167,56 @@ kill_slow(struct net_conn *c)
 	stats.dropped_slow++;
 	log_info("net: dropping a connection that stopped reading");
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* A peer silent NET_PING_AFTER_MS gets a ping; one still silent
+ * NET_HANGUP_AFTER_MS after its last frame or pong is hung up, so a phone
+ * that vanished frees its place and its resident can resume elsewhere.
+ * Any frame counts as a sign of life, not only a pong. */
+#define NET_PING_AFTER_MS 30000
+#define NET_HANGUP_AFTER_MS 60000
+#define NET_KEEPALIVE_EVERY_MS 1000     /* how often the walk runs */
+
+/* One connection's keepalive at `now`. */
+static void
+keepalive_one(struct net_conn *c, uint64_t now)
+{
+	uint64_t silent = now > c->heard_ms ? now - c->heard_ms : 0;
+
+	if (c->dead || c->close_code)
+		return;                 /* going anyway, on its own timeout */
+	if (silent >= NET_HANGUP_AFTER_MS) {
+		/* Closed by write_released (dead: -1) at the next WRITEABLE. A
+		 * timeout set from here, outside lws's service, would wait for
+		 * some other lws event to run its timers; it stays as the
+		 * fallback for a socket that is never writable again. */
+		c->dead = true;
+		stats.dropped_silent++;
+		lws_callback_on_writable(c->wsi);
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+				LWS_TO_KILL_ASYNC);
+		return;
+	}
+	if (silent >= NET_PING_AFTER_MS && !c->pinged) {
+		c->pinged = true;
+		c->ping_due = true;
+		lws_callback_on_writable(c->wsi);
+	}
+}
+
+void
+net_keepalive(void)
+{
+	uint64_t now = now_ms();
+	struct net_conn *c, *next;
+
+	if (now < next_keepalive_ms)
+		return;
+	next_keepalive_ms = now + NET_KEEPALIVE_EVERY_MS;
+	for (c = all_conns; c; c = next) {
+		next = c->all_next;
+		keepalive_one(c, now);
+	}
 }
 
 /* Append text (taken) to c's queue; -1 (c dropped) when out of memory. */
@@ -436,6 +500,32 @@ write_batch(struct net_conn *c)
 	return write_raw(c, out, used, n);
 }
 
+/* The peer showed it is there: a frame or a pong. */
+static void
+heard(struct net_conn *c)
+{
+	c->heard_ms = now_ms();
+	c->pinged = false;
+}
+
+/* The ping net_keepalive asked for, in a WRITEABLE of its own; whatever
+ * else waits gets the next one. -1: the write failed. Not empty: lws 4.1
+ * hands an empty pong to nobody (ops-ws.c), so its answer would not count
+ * as a sign of life. */
+static int
+write_ping(struct net_conn *c)
+{
+	unsigned char buf[LWS_PRE + 5];
+
+	c->ping_due = false;
+	memcpy(buf + LWS_PRE, "neuvo", 5);
+	if (lws_write(c->wsi, buf + LWS_PRE, 5, LWS_WRITE_PING) < 0)
+		return -1;
+	if ((c->released > 0 && c->head) || c->close_code)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
 /*
  * One write per WRITEABLE: a batch of released frames, or the close once
  * the queue is empty, in a WRITEABLE of its own. Returns -1 to have lws
@@ -446,6 +536,8 @@ write_released(struct net_conn *c)
 {
 	if (c->dead)
 		return -1;
+	if (c->ping_due)
+		return write_ping(c);
 	if (c->released > 0 && c->head) {
 		if (write_batch(c))
 			return -1;
@@ -645,6 +737,11 @@ on_established(struct session *pss, struct lws *wsi, int proto_id)
 		return -1;
 	}
 	c->wsi = wsi;
+	c->heard_ms = now_ms();
+	c->all_next = all_conns;
+	if (all_conns)
+		all_conns->all_prev = c;
+	all_conns = c;
 	pss->conn = c;
 	stats.connections_total++;
 	stats.connections_open++;
@@ -663,6 +760,12 @@ on_closed(struct session *pss)
 	pss->conn = NULL;
 	svc_on_close(service, c);
 	unmark_dirty(c);
+	if (c->all_prev)
+		c->all_prev->all_next = c->all_next;
+	else
+		all_conns = c->all_next;
+	if (c->all_next)
+		c->all_next->all_prev = c->all_prev;
 	free_frames(c->head);
 	free(c->rx);
 	iplimit_release(&per_ip, c->addr);
@@ -685,7 +788,13 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_ESTABLISHED:
 		return on_established(pss, wsi, proto_id);
 	case LWS_CALLBACK_RECEIVE:
+		if (pss->conn)
+			heard(pss->conn);
 		return pss->conn ? on_receive(pss->conn, wsi, in, len) : -1;
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (pss->conn)
+			heard(pss->conn);
+		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss->conn ? write_released(pss->conn) : -1;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
@@ -856,11 +965,15 @@ static const struct lws_protocols protocols[] = {
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
-/* Ping after 30 s of silence; hang up after 60 s without a pong, so a phone
- * that vanished frees its place and its resident can resume elsewhere. */
+/* lws's own keepalive ("validity") off: net_keepalive does it. lws keeps
+ * each connection's validity timer in one list sorted by time and inserts
+ * by walking it from the front; every timer re-armed is the latest, so each
+ * pong and each new connection walked all of them: with 10,000 waiting
+ * residents 16 % of the server's CPU went to that walk (issue 14's storm
+ * profile), and it grows with the square of the connections. */
 static const lws_retry_bo_t keepalive = {
-	.secs_since_valid_ping = 30,
-	.secs_since_valid_hangup = 60,
+	.secs_since_valid_ping = 0,
+	.secs_since_valid_hangup = 0,
 };
 
 static struct lws_protocol_vhost_options hdr_hsts = {

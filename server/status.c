@@ -271,6 +271,8 @@ collect_metrics(struct svc *s, struct metric *m)
 	M("neuvo_ws_frames_out_total", "counter", "frames sent", ns->frames_out);
 	M("neuvo_ws_dropped_slow_total", "counter", "peers dropped, not reading",
 	  ns->dropped_slow);
+	M("neuvo_ws_dropped_silent_total", "counter",
+	  "peers hung up, no frame nor pong for 60 s", ns->dropped_silent);
 	M("neuvo_ws_refused_origin_total", "counter", "handshakes refused, Origin",
 	  ns->refused_origin);
 	M("neuvo_ws_refused_protocol_total", "counter",
