@@ -770,3 +770,15 @@ def raw_upgrade(srv, origin=None, protocol=None, path="/ws", timeout=5):
             k, v = line.split(":", 1)
             headers[k.strip().lower()] = v.strip()
     return code, headers
+
+
+# A self-signed certificate for 127.0.0.1, for the tests over wss.
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=30)
+    return str(cert), str(key)

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import (ADVISOR_PASSWORD, ADVISOR_USER, MANY_CHATS, advisor, chatting, metrics,
                       queued, run)
-from test_framing import RawWs, tls_files  # noqa: F401  (fixture)
+from test_framing import RawWs
 
 
 def rss_kb(srv):

@@ -13,8 +13,6 @@ import hashlib
 import json
 import os
 import socket
-import ssl
-import subprocess
 
 import pytest
 
@@ -23,15 +21,6 @@ from conftest import MANY_CHATS, advisor, chatting, insecure_ssl, run
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                    "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=30)
-    return str(cert), str(key)
 
 
 class RawWs:

@@ -3,7 +3,6 @@ offset, security headers on every response, Prometheus /metrics."""
 import asyncio
 import datetime as dt
 import json
-import subprocess
 
 import pytest
 
@@ -272,15 +271,6 @@ def test_metrics_show_the_loop_reading_everything_when_idle(shared_server):
 
 # ------------------------------------------------------------ TLS
 
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                    "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=30)
-    return str(cert), str(key)
 
 
 def test_https_responses_carry_strict_transport_security(make_server, tls_files):
