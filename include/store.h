@@ -601,6 +601,12 @@ struct store_ckpt;
 /* 0 and *out set, or -1 (logged) when it cannot open or start. */
 int store_ckpt_start(const char *path, int period_ms, struct store_ckpt **out);
 
+/* Tell st about ck (NULL: none), so that store_checkpoint waits for a run
+ * of ck in progress instead of failing busy on it: a deleted address must
+ * leave the WAL and the file at once, not a second later. ck must outlive
+ * the attachment: attach after store_ckpt_start, detach before stopping. */
+void store_use_ckpt(struct store *st, struct store_ckpt *ck);
+
 /* Checkpoints run and pages copied so far (any thread). */
 void store_ckpt_figures(struct store_ckpt *ck, uint64_t *runs,
 			uint64_t *pages);

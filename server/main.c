@@ -530,7 +530,9 @@ start_checkpointer(struct server *srv)
 	if (store_autocheckpoint(srv->st, CKPT_LOOP_PAGES)) {
 		store_ckpt_stop(srv->ckpt);
 		srv->ckpt = NULL;
+		return;
 	}
+	store_use_ckpt(srv->st, srv->ckpt);
 }
 
 static int
@@ -618,6 +620,8 @@ main(int argc, char **argv)
 	if (srv.loop_open)
 		(void)uv_loop_close(&srv.loop);
 	svc_free(srv.svc);
+	if (srv.st)
+		store_use_ckpt(srv.st, NULL);
 	store_ckpt_stop(srv.ckpt);
 	store_close(srv.st);
 	config_free(srv.cfg);

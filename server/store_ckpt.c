@@ -25,8 +25,12 @@
  *
  * PASSIVE checkpoints only: never a busy wait on a reader or the writer.
  * The loop's own TRUNCATE checkpoint after deletes (service.c) stays where
- * it is; if it meets this thread's checkpoint it is tried again a second
- * later, as for any reader.
+ * it is, and takes this thread's run mutex first (store_use_ckpt): a
+ * TRUNCATE that met a PASSIVE in progress would fail busy and leave a
+ * deleted address in the WAL and the file until its retry a second later
+ * (CI caught it: the address was still in neuvo.db when the outbox was
+ * empty). The loop then waits at most for one PASSIVE run, and only after
+ * a delete of personal data, which is rare.
  *
  * One per server (main.c), started after store_open and stopped before
  * store_close. Its connection is touched only by its thread; the stop flag
@@ -40,12 +44,15 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_internal.h"
 
 /* One per server; owned by main.c (store_ckpt_stop frees it). */
 struct store_ckpt {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;              /* the stop, or the next period */
+	pthread_mutex_t run_mu;         /* held through each checkpoint, by
+					 * this thread or store_checkpoint's */
 	bool stop;
 	int period_ms;
 	sqlite3 *db;                    /* the thread's own connection */
@@ -119,7 +126,9 @@ run(void *arg)
 		pthread_mutex_unlock(&ck->mu);
 		if (stop)
 			return NULL;
+		pthread_mutex_lock(&ck->run_mu);
 		checkpoint_once(ck);
+		pthread_mutex_unlock(&ck->run_mu);
 	}
 }
 
@@ -159,6 +168,11 @@ init_sync(struct store_ckpt *ck)
 		pthread_cond_destroy(&ck->cv);
 		return -1;
 	}
+	if (pthread_mutex_init(&ck->run_mu, NULL)) {
+		pthread_mutex_destroy(&ck->mu);
+		pthread_cond_destroy(&ck->cv);
+		return -1;
+	}
 	return 0;
 }
 
@@ -184,6 +198,7 @@ store_ckpt_start(const char *path, int period_ms, struct store_ckpt **out)
 		return -1;
 	}
 	if (pthread_create(&ck->thread, NULL, run, ck)) {
+		pthread_mutex_destroy(&ck->run_mu);
 		pthread_mutex_destroy(&ck->mu);
 		pthread_cond_destroy(&ck->cv);
 		sqlite3_close(ck->db);
@@ -192,6 +207,18 @@ store_ckpt_start(const char *path, int period_ms, struct store_ckpt **out)
 	}
 	*out = ck;
 	return 0;
+}
+
+void
+store_ckpt_hold(struct store_ckpt *ck)
+{
+	pthread_mutex_lock(&ck->run_mu);
+}
+
+void
+store_ckpt_let_go(struct store_ckpt *ck)
+{
+	pthread_mutex_unlock(&ck->run_mu);
 }
 
 void
@@ -213,6 +240,7 @@ store_ckpt_stop(struct store_ckpt *ck)
 	pthread_cond_signal(&ck->cv);
 	pthread_mutex_unlock(&ck->mu);
 	(void)pthread_join(ck->thread, NULL);
+	pthread_mutex_destroy(&ck->run_mu);
 	pthread_mutex_destroy(&ck->mu);
 	pthread_cond_destroy(&ck->cv);
 	sqlite3_close(ck->db);

@@ -465,6 +465,12 @@ store_outbox_each(struct store *st, int64_t due,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+void
+store_use_ckpt(struct store *st, struct store_ckpt *ck)
+{
+	st->ckpt = ck;
+}
+
 int
 store_autocheckpoint(struct store *st, int pages)
 {
@@ -481,10 +487,14 @@ store_checkpoint(struct store *st)
 
 	if (st->in_tx)
 		return -1;
+	if (st->ckpt)
+		store_ckpt_hold(st->ckpt);
 	sqlite3_busy_timeout(st->db, 0);
 	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
 				       SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_busy_timeout(st->db, st->busy_ms);
+	if (st->ckpt)
+		store_ckpt_let_go(st->ckpt);
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		return 1;
 	if (rc != SQLITE_OK)
