@@ -50,8 +50,6 @@
 
 #define TICK_MS 250
 #define DRAIN_MS 1500           /* time for close frames on SIGTERM */
-#define CKPT_PERIOD_MS 100      /* the WAL checkpointer's pace */
-#define CKPT_LOOP_PAGES 4000    /* WAL pages before a commit catches up */
 
 /* Everything the process runs; one, on main's stack. */
 struct server {
@@ -65,7 +63,6 @@ struct server {
 	uv_async_t mail_wake;   /* the SMTP worker has results */
 	struct config *cfg;
 	struct store *st;
-	struct store_ckpt *ckpt; /* the WAL checkpointer; NULL: SQLite's own */
 	struct svc *svc;
 	struct lws_context *lws;
 	struct smtp *smtp;      /* the email worker; NULL when not running */
@@ -517,24 +514,6 @@ static const struct svc_io net_io = {
 	net_conn_address, net_send_history, net_drop_queue, loop_idle_us
 };
 
-/* Checkpoints off the loop (store_ckpt.c); the loop's commits catch up
- * only past CKPT_LOOP_PAGES (why: store_ckpt.c). Without the thread they
- * go on checkpointing every 1,000 pages, as SQLite does by default. */
-static void
-start_checkpointer(struct server *srv)
-{
-	if (store_ckpt_start(srv->cfg->database, CKPT_PERIOD_MS, &srv->ckpt)) {
-		log_err("no background checkpointer; commits checkpoint");
-		return;
-	}
-	if (store_autocheckpoint(srv->st, CKPT_LOOP_PAGES)) {
-		store_ckpt_stop(srv->ckpt);
-		srv->ckpt = NULL;
-		return;
-	}
-	store_use_ckpt(srv->st, srv->ckpt);
-}
-
 static int
 run(struct server *srv)
 {
@@ -545,7 +524,6 @@ run(struct server *srv)
 	if (store_open(srv->cfg->database, 200, &srv->st) ||
 	    store_close_unresumable(srv->st, (int64_t)time(NULL)))
 		return 1;
-	start_checkpointer(srv);
 	if (init_loop(srv)) {
 		log_err("cannot set up the event loop");
 		return 1;
@@ -620,9 +598,6 @@ main(int argc, char **argv)
 	if (srv.loop_open)
 		(void)uv_loop_close(&srv.loop);
 	svc_free(srv.svc);
-	if (srv.st)
-		store_use_ckpt(srv.st, NULL);
-	store_ckpt_stop(srv.ckpt);
 	store_close(srv.st);
 	config_free(srv.cfg);
 	return rc;
