@@ -160,13 +160,27 @@ free_frames(struct frame *f)
 /* Drop a peer that does not read: its queue is full. lws kills it on its
  * next service; the service hears svc_on_close and keeps the chat for the
  * resume grace. */
+/*
+ * Close c soon, from anywhere on the loop thread (an lws callback or one of
+ * main's timers). write_released closes a dead connection (-1) at its next
+ * WRITEABLE; a timeout set outside lws's own service would wait for some
+ * other lws event to run its timers, so it is only the fallback for a
+ * socket that is never writable again.
+ */
+static void
+kill_conn(struct net_conn *c)
+{
+	c->dead = true;
+	lws_callback_on_writable(c->wsi);
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
 static void
 kill_slow(struct net_conn *c)
 {
-	c->dead = true;
 	stats.dropped_slow++;
 	log_info("net: dropping a connection that stopped reading");
-	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	kill_conn(c);
 }
 
 /* A peer silent NET_PING_AFTER_MS gets a ping; one still silent
@@ -186,15 +200,8 @@ keepalive_one(struct net_conn *c, uint64_t now)
 	if (c->dead || c->close_code)
 		return;                 /* going anyway, on its own timeout */
 	if (silent >= NET_HANGUP_AFTER_MS) {
-		/* Closed by write_released (dead: -1) at the next WRITEABLE. A
-		 * timeout set from here, outside lws's service, would wait for
-		 * some other lws event to run its timers; it stays as the
-		 * fallback for a socket that is never writable again. */
-		c->dead = true;
 		stats.dropped_silent++;
-		lws_callback_on_writable(c->wsi);
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
-				LWS_TO_KILL_ASYNC);
+		kill_conn(c);
 		return;
 	}
 	if (silent >= NET_PING_AFTER_MS && !c->pinged) {
