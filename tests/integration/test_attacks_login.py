@@ -30,8 +30,8 @@ import os
 import sqlite3
 import time
 
-from conftest import (ADVISOR_NAME, ADVISOR_PASSWORD, ADVISOR_USER, SERVER, Client,
-                      admin, advisor, chatting, metrics, queued, run)
+from conftest import (ADVISOR_NAME, ADVISOR_PASSWORD, ADVISOR_USER, Client,
+                      admin, advisor, chatting, metrics, queued, run, sanitized)
 
 ATTACKER = "127.0.0.2"
 REAL = "127.0.0.3"
@@ -321,11 +321,6 @@ def memory_kib(srv):
             if key in ("VmRSS", "VmHWM"):
                 out[key] = int(value.split()[0])
     return out
-
-
-def sanitized():
-    with open(SERVER, "rb") as f:
-        return b"__asan_init" in f.read()
 
 
 def test_memory_under_a_login_flood_old_and_new_scrypt_cost(make_server):

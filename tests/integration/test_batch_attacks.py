@@ -11,7 +11,7 @@ import struct
 import pytest
 
 from conftest import (ADVISOR_PASSWORD, ADVISOR_USER, MANY_CHATS, advisor, chatting, metrics,
-                      queued, run)
+                      queued, run, sanitized)
 from test_framing import RawWs
 
 
@@ -73,7 +73,10 @@ def test_an_advisor_that_stops_reading_is_dropped_and_memory_stays_bounded(
             await r.send({"type": "msg", "text": "vielä"})
             await r.recv_type("msg", text="vielä", timeout=10)
         # the queue's caps: 1 MiB, plus one batch lws holds, plus slack
-        assert peak - before < 16 * 1024, (before, peak)
+        if sanitized():
+            print("(AddressSanitizer build: its allocator keeps freed memory, no comparison)")
+        else:
+            assert peak - before < 16 * 1024, (before, peak)
         raw.close()
 
     run(go(), timeout=150)

@@ -16,7 +16,7 @@ import socket
 
 import pytest
 
-from conftest import MANY_CHATS, advisor, chatting, insecure_ssl, run
+from conftest import MANY_CHATS, advisor, chatting, insecure_ssl, masked_frame, run
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -67,17 +67,7 @@ class RawWs:
 
     def send(self, obj):
         """One masked text frame, as a client must send."""
-        data = json.dumps(obj, ensure_ascii=False).encode()
-        mask = os.urandom(4)
-        n = len(data)
-        if n <= 125:
-            head = bytes([0x81, 0x80 | n])
-        elif n <= 0xffff:
-            head = bytes([0x81, 0x80 | 126]) + n.to_bytes(2, "big")
-        else:
-            head = bytes([0x81, 0x80 | 127]) + n.to_bytes(8, "big")
-        body = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-        self.sock.sendall(head + mask + body)
+        self.sock.sendall(masked_frame(obj))
 
     def frame(self):
         """The next frame, checked, as a dict."""
