@@ -586,34 +586,6 @@ int store_questions_expire(struct store *st, int64_t before,
  * 0 when the WAL is empty, -1 on error or inside a turn's transaction. */
 int store_checkpoint(struct store *st);
 
-/* The WAL's size, in pages, at which a commit checkpoints it itself
- * (SQLite's default: 1,000). -1 on a database error. */
-int store_autocheckpoint(struct store *st, int pages);
-
-/* --- the background checkpointer (store_ckpt.c, issue 14) ---
- *
- * A thread with its own connection to `path` that runs a PASSIVE
- * checkpoint every period_ms, so that the event loop's commits never copy
- * the WAL into the file themselves. Start it after store_open made the
- * file; stop it before store_close. Owned by the caller. */
-struct store_ckpt;
-
-/* 0 and *out set, or -1 (logged) when it cannot open or start. */
-int store_ckpt_start(const char *path, int period_ms, struct store_ckpt **out);
-
-/* Tell st about ck (NULL: none), so that store_checkpoint waits for a run
- * of ck in progress instead of failing busy on it: a deleted address must
- * leave the WAL and the file at once, not a second later. ck must outlive
- * the attachment: attach after store_ckpt_start, detach before stopping. */
-void store_use_ckpt(struct store *st, struct store_ckpt *ck);
-
-/* Checkpoints run and pages copied so far (any thread). */
-void store_ckpt_figures(struct store_ckpt *ck, uint64_t *runs,
-			uint64_t *pages);
-
-/* Stops and joins the thread, closes its connection, frees it. NULL: no-op. */
-void store_ckpt_stop(struct store_ckpt *ck);
-
 /* --- backup and restore (store_backup.c, issue 17) ---
  *
  * These take paths, not a struct store: each opens its own connections, so

@@ -106,14 +106,7 @@ struct store {
 	bool seen_version;      /* data_version read once */
 	int64_t data_version;   /* as last read by store_changed_elsewhere */
 	sqlite3_stmt *stmts[Q_N]; /* prepared on first use, owned here */
-	struct store_ckpt *ckpt; /* the checkpointer beside it, or NULL (not
-				  * owned: store_use_ckpt) */
 };
-
-/* Hold the checkpointer between two of its runs (its run mutex), and let
- * it go again: store_checkpoint's TRUNCATE then never meets its PASSIVE. */
-void store_ckpt_hold(struct store_ckpt *ck);
-void store_ckpt_let_go(struct store_ckpt *ck);
 
 /* A statement's short name, for log lines. */
 const char *store_query_name(enum query q);

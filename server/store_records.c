@@ -465,19 +465,6 @@ store_outbox_each(struct store *st, int64_t due,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-void
-store_use_ckpt(struct store *st, struct store_ckpt *ck)
-{
-	st->ckpt = ck;
-}
-
-int
-store_autocheckpoint(struct store *st, int pages)
-{
-	return sqlite3_wal_autocheckpoint(st->db, pages) == SQLITE_OK
-	       ? 0 : store_fail(st, "autocheckpoint");
-}
-
 /* No busy wait here: a reader (neuvo-admin stats, say) may hold the WAL for
  * a while, and the event loop must not stall on it. The caller tries again. */
 int
@@ -487,14 +474,10 @@ store_checkpoint(struct store *st)
 
 	if (st->in_tx)
 		return -1;
-	if (st->ckpt)
-		store_ckpt_hold(st->ckpt);
 	sqlite3_busy_timeout(st->db, 0);
 	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
 				       SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	sqlite3_busy_timeout(st->db, st->busy_ms);
-	if (st->ckpt)
-		store_ckpt_let_go(st->ckpt);
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 		return 1;
 	if (rc != SQLITE_OK)

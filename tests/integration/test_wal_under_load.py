@@ -60,7 +60,7 @@ def test_the_wal_stays_bounded_under_sustained_writes(make_server):
 
 
 def test_a_sigkill_during_sustained_writes_leaves_the_database_whole(make_server):
-    """SIGKILL while the checkpointer and the loop both write: after a
+    """SIGKILL while the loop writes and checkpoints: after a
     restart integrity_check is ok and every message stored before is there."""
     srv = make_server(**LOAD)
 
@@ -93,7 +93,7 @@ def address_in_files(srv, addr):
 
 def test_a_sent_copys_address_leaves_the_wal_under_sustained_writes(make_server, smtpd):
     """A copy's address is deleted once sent; its TRUNCATE checkpoint must
-    get through while the checkpointer thread and 1,300 msgs/s keep the WAL
+    get through while 1,300 msgs/s keep the WAL
     busy: the address leaves the database and its WAL while the load goes on."""
     sink, ctl = smtpd()
     srv = make_server(**smtp_over(ctl), **LOAD)
@@ -126,8 +126,8 @@ def test_a_sent_copys_address_leaves_the_wal_under_sustained_writes(make_server,
 
 def test_a_sigterm_during_sustained_writes_exits_0_and_leaves_the_database_whole(
         make_server):
-    """SIGTERM while 900 msgs/s keep both checkpointers busy: the server
-    stops the checkpointer thread and exits 0 in time; integrity_check ok."""
+    """SIGTERM while 900 msgs/s keep the loop writing and checkpointing:
+    the server exits 0 in time; integrity_check ok."""
     srv = make_server(**LOAD)
     rc = {}
 
@@ -147,8 +147,8 @@ def test_a_sigterm_during_sustained_writes_exits_0_and_leaves_the_database_whole
 
 
 def test_admin_purge_beside_a_server_under_sustained_writes_empties_the_wal(make_server):
-    """neuvo-admin purge while 900 msgs/s keep the server's loop and its
-    checkpointer thread busy: the purged text leaves the file and the WAL
+    """neuvo-admin purge while 900 msgs/s keep the server's loop
+    busy: the purged text leaves the file and the WAL
     (the purge's TRUNCATE checkpoint gets through), or the admin says so."""
     marker = "Vanhentunutviesti virtahepo"
     srv = make_server(**LOAD)

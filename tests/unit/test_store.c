@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <cmocka.h>
 
 #include <sqlite3.h>
@@ -1395,92 +1394,6 @@ whispers_stay_apart_from_messages_and_go_with_the_purge(void **state)
 	assert_string_equal(got, "");
 }
 
-/* The WAL's size in bytes (0: none). */
-static long
-wal_bytes(const struct fx *f)
-{
-	char wal[sizeof(f->path) + 8];
-	struct stat sb;
-
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
-	return stat(wal, &sb) ? 0 : (long)sb.st_size;
-}
-
-/* The background checkpointer copies what the loop's connection commits,
- * with the loop's own autocheckpoint off: its figures count the pages. */
-static void
-checkpointer_copies_committed_pages(void **state)
-{
-	struct fx *f = opened(state);
-	struct store_ckpt *ck;
-	uint64_t runs = 0, pages = 0;
-	int i;
-
-	assert_int_equal(store_autocheckpoint(f->st, 0), 0);
-	assert_int_equal(store_ckpt_start(f->path, 5, &ck), 0);
-	for (i = 0; i < 50; i++) {
-		new_chat(f->st, 1000 + i, NULL, i);
-		assert_int_equal(store_commit(f->st), 0);
-	}
-	/* Generous: the thread runs every 5 ms on a machine that may be busy. */
-	for (i = 0; i < 2000 && pages == 0; i++) {
-		usleep(5000);
-		store_ckpt_figures(ck, &runs, &pages);
-	}
-	assert_true(runs > 0);
-	assert_true(pages > 0);
-	store_ckpt_stop(ck);
-	assert_true(wal_bytes(f) > 0);  /* copied, not cut: PASSIVE only */
-}
-
-/* With the checkpointer attached, the TRUNCATE checkpoint after a delete
- * waits for a run in progress instead of failing busy on it: every try
- * works, while the thread checkpoints every millisecond beside it. */
-static void
-truncate_checkpoint_never_meets_the_checkpointer_busy(void **state)
-{
-	struct fx *f = opened(state);
-	struct store_ckpt *ck;
-	int i;
-
-	assert_int_equal(store_autocheckpoint(f->st, 0), 0);
-	assert_int_equal(store_ckpt_start(f->path, 1, &ck), 0);
-	store_use_ckpt(f->st, ck);
-	for (i = 0; i < 300; i++) {
-		new_chat(f->st, 1000 + i, NULL, i % 250);
-		assert_int_equal(store_commit(f->st), 0);
-		assert_int_equal(store_checkpoint(f->st), 0);
-		assert_int_equal(wal_bytes(f), 0);
-	}
-	store_use_ckpt(f->st, NULL);
-	store_ckpt_stop(ck);
-}
-
-/* Stopped right after the start, and NULL: no wait for a period, no crash. */
-static void
-checkpointer_stops_at_once(void **state)
-{
-	struct fx *f = opened(state);
-	struct store_ckpt *ck;
-
-	assert_int_equal(store_ckpt_start(f->path, 60000, &ck), 0);
-	store_ckpt_stop(ck);
-	store_ckpt_stop(NULL);
-}
-
-static void
-checkpointer_refuses_a_missing_file_and_a_bad_period(void **state)
-{
-	struct fx *f = *state;
-	struct store_ckpt *ck = (struct store_ckpt *)1;
-
-	assert_int_equal(store_ckpt_start(f->path, 100, &ck), -1);
-	assert_null(ck);
-	ck = (struct store_ckpt *)1;
-	assert_int_equal(store_ckpt_start(f->path, 0, &ck), -1);
-	assert_null(ck);
-}
-
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 #define TV(f) cmocka_unit_test_setup_teardown(f, setup_shim, teardown_shim)
 
@@ -1489,10 +1402,6 @@ test_store_run(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(old_database_is_migrated_to_the_current_schema),
-		T(checkpointer_copies_committed_pages),
-		T(checkpointer_stops_at_once),
-		T(truncate_checkpoint_never_meets_the_checkpointer_busy),
-		T(checkpointer_refuses_a_missing_file_and_a_bad_period),
 		T(old_database_keeps_accounts_and_history),
 		T(old_open_chats_are_listed_without_a_token),
 		T(old_database_takes_new_writes),
