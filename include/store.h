@@ -586,6 +586,11 @@ int store_questions_expire(struct store *st, int64_t before,
  * 0 when the WAL is empty, -1 on error or inside a turn's transaction. */
 int store_checkpoint(struct store *st);
 
+/* The WAL's size, in pages, at which a commit checkpoints it itself
+ * (SQLite's default, which the server keeps: 1,000; 0: never, for the
+ * store benchmark's count of WAL bytes). -1 on a database error. */
+int store_autocheckpoint(struct store *st, int pages);
+
 /* --- backup and restore (store_backup.c, issue 17) ---
  *
  * These take paths, not a struct store: each opens its own connections, so

@@ -465,6 +465,13 @@ store_outbox_each(struct store *st, int64_t due,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+int
+store_autocheckpoint(struct store *st, int pages)
+{
+	return sqlite3_wal_autocheckpoint(st->db, pages) == SQLITE_OK
+	       ? 0 : store_fail(st, "autocheckpoint");
+}
+
 /* No busy wait here: a reader (neuvo-admin stats, say) may hold the WAL for
  * a while, and the event loop must not stall on it. The caller tries again. */
 int

@@ -2,7 +2,10 @@
  * store_bench.c - how long the store's hot path takes: a message, its
  * statistics event and a touch of the chat per write, many writes per
  * commit (to see the statement cost, not the disk's) and one write per
- * commit (what a quiet server does: one sync per event-loop turn).
+ * commit (what a quiet server does: one sync per event-loop turn), and a
+ * busy server's turns: each message to another of many chats, with a cid,
+ * a few hundred per commit, so that every message dirties its chat's own
+ * B-tree pages (what the WAL bytes per write show).
  *
  *   build/neuvo-store-bench [DIR] [WRITES]
  *
@@ -54,6 +57,69 @@ round_of(struct store *st, int64_t chat, int64_t *seq, int n, int per_commit,
 	return 0;
 }
 
+/* The WAL file's size in bytes (0: none). */
+static long
+wal_bytes(const char *path)
+{
+	char p[600];
+	FILE *f;
+	long n;
+
+	snprintf(p, sizeof(p), "%s-wal", path);
+	if (!(f = fopen(p, "rb")))
+		return 0;
+	n = fseek(f, 0, SEEK_END) ? 0 : ftell(f);
+	fclose(f);
+	return n;
+}
+
+#define SPREAD_CHATS 1000
+#define SPREAD_PER_COMMIT 300
+
+/* n writes spread over SPREAD_CHATS chats in turn, each with a cid, a
+ * commit every SPREAD_PER_COMMIT; the WAL is emptied first and never
+ * checkpointed meanwhile, so its growth is what the writes cost in pages. */
+static int
+spread_round(struct store *st, const char *path, int n)
+{
+	static int64_t chats[SPREAD_CHATS], seqs[SPREAD_CHATS];
+	struct store_msg m = {
+		.from = "resident",
+		.text = "Hei, minulla on kysymys asumistuesta ja vuokrasta.",
+		.at = 1,
+	};
+	char cid[32];
+	double t0;
+	long w0;
+	int i;
+
+	for (i = 0; i < SPREAD_CHATS; i++)
+		if (store_chat_create(st, 2 + i, "fi", NULL, &chats[i]))
+			return -1;
+	if (store_commit(st) || store_checkpoint(st))
+		return -1;
+	w0 = wal_bytes(path);
+	t0 = now_ms();
+	for (i = 0; i < n; i++) {
+		int c = i % SPREAD_CHATS;
+
+		snprintf(cid, sizeof(cid), "\"c%d\"", i);
+		m.seq = ++seqs[c];
+		m.cid = cid;
+		if (store_message_put(st, chats[c], &m) ||
+		    store_stat_add(st, 1, "message", 1, "resident", NULL))
+			return -1;
+		if ((i + 1) % SPREAD_PER_COMMIT == 0 && store_commit(st))
+			return -1;
+	}
+	if (store_commit(st))
+		return -1;
+	printf("%-28s %8d writes  %8.1f us/write  %6.0f WAL bytes/write\n",
+	       "300 per commit, 1000 chats", n, (now_ms() - t0) * 1e3 / n,
+	       (double)(wal_bytes(path) - w0) / n);
+	return 0;
+}
+
 static void
 remove_db(const char *path)
 {
@@ -83,7 +149,8 @@ main(int argc, char **argv)
 		return 1;
 	rc = store_chat_create(st, 1, "fi", NULL, &chat) || store_commit(st) ||
 	     round_of(st, chat, &seq, n, 1000, "1000 writes per commit") ||
-	     round_of(st, chat, &seq, n / 50 + 1, 1, "1 write per commit");
+	     round_of(st, chat, &seq, n / 50 + 1, 1, "1 write per commit") ||
+	     store_autocheckpoint(st, 0) || spread_round(st, path, n);
 	store_close(st);
 	remove_db(path);
 	return rc ? 1 : 0;

@@ -292,11 +292,17 @@ def test_restore_after_a_crash_leaves_no_stale_wal(backed_up):
 
 
 def corrupt(path, to):
-    """A copy whose b-tree pages after the first have a page type that
-    does not exist (their cell pointers left as they were)."""
+    """A copy whose b-tree pages of tables and indexes (not the schema's,
+    which may take several small pages) have a page type that does not
+    exist (their cell pointers left as they were): readable, but not
+    whole."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        pages = {n for (n,) in con.execute(
+            "SELECT pageno FROM dbstat WHERE name != 'sqlite_schema'")}
     data = bytearray(pathlib.Path(path).read_bytes())
     size = int.from_bytes(data[16:18], "big")
-    for off in range(size, len(data), size):
+    for n in pages:
+        off = (n - 1) * size
         if data[off] in (0x02, 0x05, 0x0a, 0x0d):  # index/table, interior/leaf
             data[off] = 0x07
     pathlib.Path(to).write_bytes(bytes(data))
