@@ -15,7 +15,7 @@
  *    which nothing at all was ready to be read (no socket readable, and
  *    libwebsockets holding no data it read but has not handed on: it then
  *    keeps the loop from waiting). A poll that had to wait (libuv's idle
- *    time grew) began at one. The poll is level-triggered and lws reads at most
+ *    time grew) was quiet until its wait ended. The poll is level-triggered and lws reads at most
  *    its rx buffer at a time, so a socket with more to read stays ready:
  *    every frame read at time t was written by its client after the last
  *    quiet moment. A
@@ -67,7 +67,7 @@ void overload_init(struct overload_gauge *g, uint64_t now_us,
  * The sample just before each poll: the time and the loop's idle total
  * (time spent waiting in the poll, ever growing). If the idle total grew
  * since the last sample, the poll after it waited: nothing was ready to be
- * read at the last sample, a quiet moment. A time that goes backwards is
+ * read from the last sample until the wait ended, the last quiet moment. A time that goes backwards is
  * taken as the last sample's, an idle total that does as no idle time;
  * idle time beyond the turn's length counts as the whole turn.
  */
@@ -76,7 +76,7 @@ void overload_sample(struct overload_gauge *g, uint64_t now_us,
 
 /* Milliseconds since the last quiet moment at `now_ms`, given the loop's
  * idle total now (during a poll's callbacks: if it has grown since the
- * last sample, this poll waited and the sample was quiet). 0 if the quiet
+ * last sample, this poll waited, and the end of its wait was quiet). 0 if the quiet
  * moment is not before now_ms. */
 uint64_t overload_backlog_ms(const struct overload_gauge *g, uint64_t now_ms,
 			     uint64_t idle_us);

@@ -51,11 +51,12 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 		now_us = g->at_us;
 	len = now_us - g->at_us;
 	idle = idle_us > g->idle_us ? idle_us - g->idle_us : 0;
-	/* The poll after the last sample waited: nothing was ready then. */
-	if (idle)
-		g->quiet_us = g->at_us;
 	if (idle > len)
 		idle = len;
+	/* The poll after the last sample waited: nothing was ready until its
+	 * wait ended, `idle` after the sample. */
+	if (idle)
+		g->quiet_us = g->at_us + idle;
 	g->busy_us = len - idle;
 	smooth(g, len, g->busy_us);
 	g->at_us = now_us;
@@ -64,11 +65,18 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 }
 
 /* The last quiet moment, counting the poll under way if it has waited
- * (its idle time is already in idle_us once it hands out events). */
+ * (its idle time is already in idle_us once it hands out events): the
+ * end of its wait, not the start. Every moment of the wait was quiet, and
+ * taking the start would credit a client with the whole wait (up to the
+ * next timer, a quarter of a second), so that twelve frames written at
+ * once after a quiet spell passed the limit of ten (the sanitizer CI run
+ * caught it). */
 static uint64_t
 quiet_at(const struct overload_gauge *g, uint64_t idle_us)
 {
-	return idle_us > g->idle_us ? g->at_us : g->quiet_us;
+	if (idle_us > g->idle_us)
+		return g->at_us + (idle_us - g->idle_us);
+	return g->quiet_us;
 }
 
 uint64_t
