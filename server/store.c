@@ -572,17 +572,8 @@ store_open(const char *path, int busy_ms, struct store **out)
 	 * running chats each append to their own leaf of the messages tree;
 	 * with the default cache those leaves fell out between messages and
 	 * were read back from the WAL (issue 14's profile: pread at 10 % of
-	 * the server's CPU at 9,000 msgs/s, 1 % with this).
-	 *
-	 * page_size: 1 KiB for a new file (an existing one keeps its own; in
-	 * WAL mode SQLite cannot change it). Each running chat's message
-	 * lands on a leaf of its own, so a busy turn's commit writes about
-	 * two whole pages to the WAL per message, checksummed and copied:
-	 * 9,081 bytes a message with 4 KiB pages, 4,149 with 1 KiB, and a
-	 * third less time per message (build/neuvo-store-bench, its spread
-	 * round over 1,000 chats). */
-	if (exec(st, "PRAGMA page_size = 1024") ||
-	    exec(st, "PRAGMA journal_mode = WAL") ||
+	 * the server's CPU at 9,000 msgs/s, 1 % with this). */
+	if (exec(st, "PRAGMA journal_mode = WAL") ||
 	    exec(st, "PRAGMA synchronous = FULL") ||
 	    exec(st, "PRAGMA foreign_keys = ON") ||
 	    exec(st, "PRAGMA secure_delete = ON") ||

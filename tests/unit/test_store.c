@@ -240,27 +240,6 @@ old_database_is_migrated_to_the_current_schema(void **state)
 				 "integrity_check = 'ok'"), 1);
 }
 
-/* A new file gets 1 KiB pages (store_open says why); one made before
- * keeps its 4 KiB, since WAL mode cannot change it, and works as before. */
-static void
-page_size_is_1_kib_for_a_new_file_only(void **state)
-{
-	struct fx *f = opened(state);
-	struct fx *old;
-	struct store_msg m = { .seq = 3, .from = "resident", .text = "hei",
-			       .at = 500 };
-
-	assert_int_equal(sql_int(f->path, "PRAGMA page_size"), 1024);
-	store_close(f->st);
-	f->st = NULL;
-	remove_db(f);
-	old = opened_old(state);
-	assert_int_equal(sql_int(old->path, "PRAGMA page_size"), 4096);
-	assert_int_equal(store_message_add(old->st, 2, &m), 0);
-	assert_int_equal(store_commit(old->st), 0);
-	assert_int_equal(sql_int(old->path, "SELECT count(*) FROM messages"), 3);
-}
-
 static void
 old_database_keeps_accounts_and_history(void **state)
 {
@@ -1423,7 +1402,6 @@ test_store_run(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(old_database_is_migrated_to_the_current_schema),
-		T(page_size_is_1_kib_for_a_new_file_only),
 		T(old_database_keeps_accounts_and_history),
 		T(old_open_chats_are_listed_without_a_token),
 		T(old_database_takes_new_writes),
