@@ -154,7 +154,7 @@ void svc_end_turn(struct svc *s);
  * Once a turn, just before the loop polls, main samples it (issue 14): the
  * time (microseconds, the clock of svc_io.now_ms) and the loop's idle
  * total so far (time spent waiting in the poll). A poll that had to wait
- * began at a quiet moment, when nothing at all was ready to be read; the
+ * was quiet, nothing at all ready to be read, until its wait ended; the
  * service learns of it from the idle total, here or (svc_io.idle_us) as it
  * judges the frames that poll reads. See overload.h. Two things follow:
  *  - the rate limit allows for frames that were sent in time but read

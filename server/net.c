@@ -94,6 +94,9 @@ static struct svc *service;
 static struct net_conn *dirty_list;     /* connections queued to this turn */
 static struct net_conn *all_conns;      /* every WebSocket connection */
 static uint64_t next_keepalive_ms;      /* net_keepalive's next walk */
+static struct net_stats stats;
+static struct iplimit per_ip;           /* connections per peer address */
+static struct lws_context *live_ctx;    /* lws writes NULL once fully gone */
 
 /* Now on lws's clock, in milliseconds. */
 static uint64_t
@@ -101,9 +104,6 @@ now_ms(void)
 {
 	return (uint64_t)lws_now_usecs() / 1000;
 }
-static struct net_stats stats;
-static struct iplimit per_ip;           /* connections per peer address */
-static struct lws_context *live_ctx;    /* lws writes NULL once fully gone */
 
 enum { PROTO_ID_HTTP, PROTO_ID_RESIDENT, PROTO_ID_ADVISOR };
 
@@ -157,9 +157,6 @@ free_frames(struct frame *f)
 	}
 }
 
-/* Drop a peer that does not read: its queue is full. lws kills it on its
- * next service; the service hears svc_on_close and keeps the chat for the
- * resume grace. */
 /*
  * Close c soon, from anywhere on the loop thread (an lws callback or one of
  * main's timers). write_released closes a dead connection (-1) at its next
@@ -175,6 +172,8 @@ kill_conn(struct net_conn *c)
 	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
+/* Drop a peer that does not read: its queue is full. The service hears
+ * svc_on_close and keeps the chat for the resume grace. */
 static void
 kill_slow(struct net_conn *c)
 {

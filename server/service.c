@@ -281,6 +281,12 @@ may_write(enum proto_type t)
 	}
 }
 
+uint64_t
+svc_idle_us(const struct svc *s)
+{
+	return s->io.idle_us ? s->io.idle_us(s->loop) : s->gauge.idle_us;
+}
+
 /*
  * More than SVC_RATE_LIMIT frames a second? The connection's token bucket
  * (overload.h) is one second deep plus the loop's backlog: the time since
@@ -289,12 +295,6 @@ may_write(enum proto_type t)
  * allowed is capped (SVC_RATE_LAG_MAX_MS), and the refill stays
  * SVC_RATE_LIMIT a second, so over time nobody gets more.
  */
-uint64_t
-svc_idle_us(const struct svc *s)
-{
-	return s->io.idle_us ? s->io.idle_us(s->loop) : s->gauge.idle_us;
-}
-
 static bool
 rate_exceeded(struct svc *s, struct peer *p)
 {

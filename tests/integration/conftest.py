@@ -739,6 +739,23 @@ async def taken(srv, adv, res):
     return chat
 
 
+async def send_with_cid(c, text, cid, chat=None, errors=False, timeout=RECV_TIMEOUT):
+    """Send a msg with a cid (and `chat`, for an advisor); return its echo,
+    the msg carrying the same cid of the same JSON type (7 and "7" are two
+    cids), or with errors=True, an error the sender got instead."""
+    frame = {"type": "msg", "text": text, "cid": cid}
+    if chat is not None:
+        frame["chat"] = chat
+    await c.send(frame)
+
+    def echo(m):
+        return (m.get("type") == "msg" and m.get("cid") == cid
+                and type(m.get("cid")) is type(cid))
+
+    return await c.recv_where(lambda m: echo(m) or (errors and m.get("type") == "error"),
+                              f"echo of {cid!r}", timeout)
+
+
 async def chatting(srv, adv=None, conn=None, **hello):
     """A resident in a chat with an advisor: the resident says hello and is
     queued, then `adv` (by default 'anna', logged in now) takes the chat.

@@ -160,6 +160,21 @@ def test_resumed_frames_on_the_length_and_batch_boundaries_arrive_whole(
     run(go(), timeout=200)
 
 
+async def fill_chats(adv, residents, per_chat, letter):
+    """Each resident writes per_chat messages of ~8 KB (`letter` 3,990
+    times), at most eight a second (under the rate limit); returns once adv
+    has the last of each chat."""
+    n = 0
+    for r in residents:
+        for i in range(per_chat):
+            n += 1
+            if n % 8 == 0:
+                await asyncio.sleep(1.05)
+            await r.send({"type": "msg", "text": f"{i} " + letter * 3990})
+        await adv.recv_type("msg", chat=r.chat, text=f"{per_chat - 1} " + letter * 3990,
+                            timeout=10)
+
+
 @pytest.mark.parametrize("tls", [False, True], ids=["ws", "wss"])
 def test_a_peer_that_resets_in_the_middle_of_a_batch_harms_nobody(
         make_server, tls_files, tls):
@@ -174,14 +189,7 @@ def test_a_peer_that_resets_in_the_middle_of_a_batch_harms_nobody(
     async def go():
         adv = await advisor(srv)
         rs = [(await chatting(srv, adv))[0] for _ in range(4)]
-        n = 0
-        for r in rs:
-            for i in range(6):
-                n += 1
-                if n % 8 == 0:
-                    await asyncio.sleep(1.05)
-                await r.send({"type": "msg", "text": f"{i} " + "ö" * 3990})
-            await adv.recv_type("msg", chat=r.chat, text="5 " + "ö" * 3990, timeout=10)
+        await fill_chats(adv, rs, 6, "ö")
         adv.abort()
         await asyncio.sleep(0.5)
         out0 = metrics(srv)["neuvo_ws_frames_out_total"]
@@ -248,14 +256,7 @@ def test_pings_during_a_large_batch_are_answered_between_whole_frames(
     async def go():
         adv = await advisor(srv)
         rs = [(await chatting(srv, adv))[0] for _ in range(3)]
-        n = 0
-        for r in rs:
-            for i in range(7):
-                n += 1
-                if n % 8 == 0:
-                    await asyncio.sleep(1.05)
-                await r.send({"type": "msg", "text": f"{i} " + "å" * 3990})
-            await adv.recv_type("msg", chat=r.chat, text="6 " + "å" * 3990, timeout=10)
+        await fill_chats(adv, rs, 7, "å")
         adv.abort()
         await asyncio.sleep(0.5)
 

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import sqlite3
 
-from conftest import chatting, run
+from conftest import chatting, run, send_with_cid
 
 CIDS = ["a", "1", 1, -1, 0, 2 ** 63 - 1, -2 ** 63, "", "ä" * 20, " a"]
 
@@ -17,13 +17,7 @@ def test_every_kind_of_cid_resent_gets_its_stored_msg_and_is_stored_once(server)
         r, a = await chatting(server)
 
         async def say(c, cid, text, chat=None):
-            frame = {"type": "msg", "text": text, "cid": cid}
-            if chat is not None:
-                frame["chat"] = chat
-            await c.send(frame)
-            return await c.recv_where(
-                lambda m: m.get("type") == "msg" and m.get("cid") == cid
-                and type(m.get("cid")) is type(cid), f"echo of {cid!r}", 5)
+            return await send_with_cid(c, text, cid, chat, timeout=5)
 
         first = {}
         for i, cid in enumerate(CIDS):

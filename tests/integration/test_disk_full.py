@@ -23,7 +23,7 @@ import sqlite3
 import subprocess
 import time
 
-from conftest import chatting, metrics, resident, run
+from conftest import chatting, metrics, resident, run, send_with_cid
 
 
 class TmpfsDisk:
@@ -115,13 +115,7 @@ def health(srv):
 
 async def send(c, text, cid, chat=None):
     """A msg with a cid: its echo, or the error the sender got instead."""
-    frame = {"type": "msg", "text": text, "cid": cid}
-    if chat is not None:
-        frame["chat"] = chat
-    await c.send(frame)
-    return await c.recv_where(
-        lambda m: (m.get("type") == "msg" and m.get("cid") == cid) or m.get("type") == "error",
-        f"echo or error for {cid}")
+    return await send_with_cid(c, text, cid, chat, errors=True)
 
 
 def test_disk_full_is_unavailable_then_recovers(make_server, tmp_path):

@@ -8,7 +8,7 @@ import signal
 import sqlite3
 import time
 
-from conftest import MANY_CHATS, admin, advisor, chatting, queued, run
+from conftest import MANY_CHATS, admin, chatting, queued, run
 from test_email import ADDR, ask_copy, end, smtp_over, smtpd, wait_metrics  # noqa: F401
 
 LOAD = dict(limits__max_queued_messages="100000", limits__max_chat_chars="100000000",
@@ -155,13 +155,10 @@ def test_admin_purge_beside_a_server_under_sustained_writes_empties_the_wal(make
     out = {}
 
     async def go():
-        r, q = await queued(srv)
-        a = await advisor(srv)
-        await a.send({"type": "take", "chat": q["chat"]})
-        await a.recv_type("chat")
+        r, a = await chatting(srv)
         await r.send({"type": "msg", "text": marker})
         await a.recv_type("msg", text=marker)
-        await a.send({"type": "end", "chat": q["chat"]})
+        await a.send({"type": "end", "chat": r.chat})
         await r.recv_type("ended")
         with contextlib.closing(sqlite3.connect(str(srv.db), timeout=30)) as db:
             db.execute("UPDATE chats SET started_at = started_at - 400 * 86400, "
