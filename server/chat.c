@@ -21,6 +21,7 @@
  * queue (estimates, positions, the queue view) is positions.c's. Loop thread
  * only.
  */
+#include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,22 +167,37 @@ chat_end(struct svc *s, struct chat *c, enum proto_ended_by by)
 	chat_assign_waiting(s);
 }
 
+/* A token digest's key in s->chat_tokens: its first 8 bytes (SHA-256 of
+ * a random token, so as good as random). */
+static int64_t
+token_key(const uint8_t d[AUTH_DIGEST_LEN])
+{
+	int64_t k;
+
+	memcpy(&k, d, sizeof(k));
+	return k;
+}
+
 void
 chat_forget(struct svc *s, struct chat *c)
 {
-	struct chat **pp;
-
 	queue_remove(&s->queue, &c->qnode);
 	if (c->advisor)
 		chat_slot_remove(c->advisor, c);
 	if (c->resident)
 		c->resident->chat = NULL;
-	for (pp = &s->chats; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
+	if (idmap_get(&s->chat_ids, c->id) == c)
+		idmap_del(&s->chat_ids, c->id);
+	if (c->token_clash)
+		s->token_clashes--;
+	else if (idmap_get(&s->chat_tokens, token_key(c->token)) == c)
+		idmap_del(&s->chat_tokens, token_key(c->token));
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (s->chats == c)
+		s->chats = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	cidset_free(&c->cids);
 	free(c);
 }
@@ -300,6 +316,11 @@ find_chat_by_token(struct svc *s, const char *token)
 	struct chat *c;
 
 	auth_token_digest(token, d);
+	c = idmap_get(&s->chat_tokens, token_key(d));
+	if (c && auth_digest_equal(c->token, d))
+		return c;
+	if (!s->token_clashes)
+		return NULL;
 	for (c = s->chats; c; c = c->next)
 		if (auth_digest_equal(c->token, d))
 			return c;
@@ -309,12 +330,38 @@ find_chat_by_token(struct svc *s, const char *token)
 struct chat *
 chat_find(struct svc *s, int64_t id)
 {
-	struct chat *c;
+	return idmap_get(&s->chat_ids, id);
+}
 
-	for (c = s->chats; c; c = c->next)
-		if (c->id == id)
-			return c;
-	return NULL;
+int
+chat_reserve(struct svc *s)
+{
+	if (idmap_reserve(&s->chat_ids, s->chat_ids.n + 1))
+		return -1;
+	return idmap_reserve(&s->chat_tokens, s->chat_tokens.n + 1);
+}
+
+void
+chat_link(struct svc *s, struct chat *c)
+{
+	int64_t key = token_key(c->token);
+	int rc = idmap_put(&s->chat_ids, c->id, c);
+
+	/* chat_reserve made room: a put of a new key cannot fail. */
+	assert(rc == 0);
+	if (idmap_get(&s->chat_tokens, key)) {
+		s->token_clashes++;
+		c->token_clash = true;
+	} else {
+		rc = idmap_put(&s->chat_tokens, key, c);
+		assert(rc == 0);
+	}
+	(void)rc;
+	c->prev = NULL;
+	c->next = s->chats;
+	if (s->chats)
+		s->chats->prev = c;
+	s->chats = c;
 }
 
 void
@@ -356,6 +403,22 @@ refuse_hello(struct svc *s, struct peer *p, int64_t now)
 	return false;
 }
 
+/* A fresh token for c whose digest's key no other chat holds, so that the
+ * token index stays exact (a clash is a 2^-64 chance: a few tries). 0, or
+ * -1 when no random bytes could be had. */
+static int
+new_token(struct svc *s, struct chat *c, char token[AUTH_TOKEN_CHARS + 1])
+{
+	int tries = 0;
+
+	do {
+		if (auth_token_new(token, c->token))
+			return -1;
+	} while (idmap_get(&s->chat_tokens, token_key(c->token)) &&
+		 ++tries < 8);
+	return 0;
+}
+
 /* A new chat for a checked hello, queued and stored; NULL (answered) when
  * it cannot be made. *token gets the resident's token. */
 static struct chat *
@@ -364,7 +427,7 @@ new_chat(struct svc *s, struct peer *p, const struct proto_in *in,
 {
 	struct chat *c = calloc(1, sizeof(*c));
 
-	if (!c || auth_token_new(token, c->token)) {
+	if (!c || new_token(s, c, token)) {
 		free(c);
 		svc_send_error(s, p, "not_allowed", "server busy, try again");
 		return NULL;
@@ -373,6 +436,11 @@ new_chat(struct svc *s, struct peer *p, const struct proto_in *in,
 		 in->lang ? in->lang : s->cfg->default_language);
 	snprintf(c->topic, sizeof(c->topic), "%s", in->topic ? in->topic : "");
 	c->started_at = c->last_activity = now;
+	if (chat_reserve(s)) {
+		free(c);
+		svc_send_error(s, p, "not_allowed", "server busy, try again");
+		return NULL;
+	}
 	if (store_chat_add(s->st, now, c->lang, in->topic, c->token, &c->id)) {
 		free(c);
 		svc_send_error(s, p, "not_allowed", "server busy, try again");
@@ -383,8 +451,7 @@ new_chat(struct svc *s, struct peer *p, const struct proto_in *in,
 	c->state = CHAT_QUEUED;
 	c->resident = p;
 	p->chat = c;
-	c->next = s->chats;
-	s->chats = c;
+	chat_link(s, c);
 	queue_push_back(&s->queue, &c->qnode, now);
 	s->queue_dirty = true;
 	return c;

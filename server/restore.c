@@ -117,12 +117,12 @@ restore_one(void *ctx, const struct store_chat *sc)
 	if (!sc->has_token)             /* cannot be resumed: ended before */
 		return 0;
 	c = chat_from_store(sc, r->now);
-	if (!c) {
+	if (!c || chat_reserve(s)) {
+		free(c);
 		r->failed = true;
 		return 1;
 	}
-	c->next = s->chats;
-	s->chats = c;
+	chat_link(s, c);
 	if (sc->state == STORE_CHAT_ACTIVE && to_advisor(r, c, sc))
 		return 0;
 	if (sc->state == STORE_CHAT_ACTIVE) {

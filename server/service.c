@@ -385,6 +385,8 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st,
 		return NULL;
 	}
 	queue_init(&s->queue);
+	idmap_init(&s->chat_ids);
+	idmap_init(&s->chat_tokens);
 	queue_estimator_init(&s->est, QUEUE_DEFAULT_HANDLE_S);
 	if (store_recent_handle_time(st, 20, &mean) == 1)
 		queue_estimator_init(&s->est, mean);
@@ -409,6 +411,8 @@ svc_free(struct svc *s)
 		return;
 	while (s->chats)
 		chat_forget(s, s->chats);
+	idmap_free(&s->chat_ids);
+	idmap_free(&s->chat_tokens);
 	login_free_all(s);
 	limits_free(s);
 	free(s);

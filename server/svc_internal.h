@@ -54,6 +54,7 @@
 #include "config.h"
 #include "guard.h"
 #include "hours.h"
+#include "idmap.h"
 #include "overload.h"
 #include "protocol.h"
 #include "queue.h"
@@ -89,7 +90,7 @@ struct login_job;
  * for KEEP_ENDED_S (chat.c) after its end. Loop thread only.
  */
 struct chat {
-	struct chat *next;
+	struct chat *next, *prev;        /* s->chats, newest first */
 	int64_t id;                      /* the store's row */
 	uint8_t token[AUTH_DIGEST_LEN];  /* digest of the resident's token */
 	enum chat_state state;
@@ -108,6 +109,7 @@ struct chat {
 	bool rated;                      /* feedback given: one per chat */
 	bool stat_served;                /* its "served" event is recorded */
 	bool cids_forgotten;             /* ended, its cids deleted (chat.c) */
+	bool token_clash;                /* not in s->chat_tokens (svc) */
 	struct cidset cids;              /* hashes of its stored cids (owned) */
 	int64_t stat_rows[PROTO_MAX_TOPICS + 1]; /* its topic/outcome events, */
 	int n_stat_rows;                 /* replaced when it is re-tagged */
@@ -292,6 +294,12 @@ struct svc {
 	struct store *st;
 	struct svc_io io;
 	struct chat *chats;              /* newest first */
+	struct idmap chat_ids;           /* id -> every chat in s->chats */
+	/* token digest's first 8 bytes -> chat (chat.c): a resume finds its
+	 * chat without walking them all. A restored chat whose key another
+	 * holds stays out; while any does, a miss walks the list. */
+	struct idmap chat_tokens;
+	size_t token_clashes;
 	struct advisor *advisors;
 	struct peer *peers;              /* every open connection, any state */
 	struct login_state login;
@@ -404,8 +412,16 @@ void chat_end(struct svc *s, struct chat *c, enum proto_ended_by by);
 /* Unlink c from the queue, its advisor and resident, and free it. */
 void chat_forget(struct svc *s, struct chat *c);
 
-/* The chat with store id `id`, or NULL. */
+/* The chat with store id `id`, or NULL. Constant time (s->chat_ids). */
 struct chat *chat_find(struct svc *s, int64_t id);
+
+/* Room in the indexes for one more chat: call before writing a chat's
+ * row, so that chat_link cannot fail after it. 0, or -1 out of memory. */
+int chat_reserve(struct svc *s);
+
+/* Puts c (id and token set) first in s->chats and in the indexes. Needs a
+ * chat_reserve first; c is then owned by s (chat_forget frees it). */
+void chat_link(struct svc *s, struct chat *c);
 
 /* auto_assign = yes: hand waiting residents to available advisors. */
 void chat_assign_waiting(struct svc *s);

@@ -9,6 +9,7 @@ it had. Chats nobody resumes within resume_grace_s of the start end
 chats run to their end, then the server exits 0 by itself."""
 import asyncio
 import contextlib
+import hashlib
 import signal
 import sqlite3
 import time
@@ -88,6 +89,41 @@ def test_sigterm_keeps_the_queue_in_order_with_history(make_server):
         a = await advisor(srv)
         q = await a.recv_type("queue")
         assert [w["chat"] for w in q["waiting"]] == state["chats"]
+    run(after())
+
+
+def test_a_restored_chat_whose_token_key_clashes_is_still_resumed(make_server):
+    """The server finds a resume's chat by the first 8 bytes of its token's
+    digest. Two restored chats sharing those (forged here in the database:
+    a 2^-64 chance otherwise) must not lose the second one."""
+    srv = make_server()
+    state = {}
+
+    async def before():
+        r1, _ = await queued(srv)
+        r2, _ = await queued(srv)
+        state.update(tokens=[r1.token, r2.token], chats=[r1.chat, r2.chat])
+        await stopped_with_1012(srv, r1, r2)
+
+    run(before())
+    t1, t2 = state["tokens"]
+    first, second = state["chats"]
+    prefix = hashlib.sha256(t2.encode()).digest()[:8]
+    with contextlib.closing(sqlite3.connect(str(srv.db))) as db:
+        old = db.execute("SELECT token FROM chats WHERE id = ?", (first,)).fetchone()[0]
+        db.execute("UPDATE chats SET token = ? WHERE id = ?", (prefix + old[8:], first))
+        db.commit()
+    srv.start()
+
+    async def after():
+        r2 = await resume(srv, t2)
+        got = await r2.recv_type("resumed")
+        assert (got["state"], got["position"]) == ("queued", 2), got
+        r1 = await resume(srv, t1)          # its stored digest is forged now
+        await r1.error("not_allowed")
+        stranger = await resume(srv, "x" * len(t2))
+        await stranger.error("not_allowed")
+        assert srv.status()["queue_length"] == 2
     run(after())
 
 

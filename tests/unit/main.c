@@ -44,6 +44,7 @@ main(void)
 	failed += test_questions_run();
 	failed += test_wsframe_run();
 	failed += test_cidset_run();
+	failed += test_idmap_run();
 	failed += test_jsonw_run();
 	return failed ? 1 : 0;
 }

@@ -59,6 +59,7 @@ int test_desk_run(void);
 int test_questions_run(void);
 int test_wsframe_run(void);
 int test_cidset_run(void);
+int test_idmap_run(void);
 int test_jsonw_run(void);
 
 #endif
