@@ -191,6 +191,8 @@ chat_forget(struct svc *s, struct chat *c)
 	if (c->token_clash)
 		s->token_clashes--;
 	else if (idmap_get(&s->chat_tokens, token_key(c->token)) == c)
+		/* A chat left out by a clash with c stays out (a miss
+		 * walks the list while it lasts): a 2^-64 case. */
 		idmap_del(&s->chat_tokens, token_key(c->token));
 	if (c->prev)
 		c->prev->next = c->next;

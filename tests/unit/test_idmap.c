@@ -107,9 +107,10 @@ next_rand(uint64_t *x)
 	return *x;
 }
 
-/* Random puts and deletes over a small key space, so that runs form,
- * wrap around the table's end and are cut by deletes; after every step
- * the map agrees with a plain array on every key. */
+/* Random puts and deletes over a small key space, so that runs form and
+ * are cut by deletes through the table's growth (runs that wrap around its
+ * end: the case after this one); the map agrees with a plain array on
+ * every key. */
 static void
 random_puts_and_deletes_agree_with_an_array(void **state)
 {
@@ -138,6 +139,64 @@ random_puts_and_deletes_agree_with_an_array(void **state)
 			continue;
 		for (k = 0; k < KEYS; k++)
 			assert_ptr_equal(idmap_get(&m, k - KEYS / 2), ref[k]);
+	}
+	idmap_free(&m);
+}
+
+/* In a table of 16, keys 8 and 21 have their home in the last slot and
+ * 13 in the first: 21's run wraps past the end. Deleting 8 must move 21
+ * back across the end but leave 13 at home. */
+static void
+delete_shifts_back_across_the_tables_end(void **state)
+{
+	struct idmap m;
+
+	(void)state;
+	idmap_init(&m);
+	assert_int_equal(idmap_put(&m, 8, &vals[8]), 0);
+	assert_int_equal(idmap_put(&m, 13, &vals[13]), 0);
+	assert_int_equal(idmap_put(&m, 21, &vals[21]), 0);
+	assert_int_equal(m.cap, 16);
+	assert_ptr_equal(m.slots[15].val, &vals[8]);
+	assert_ptr_equal(m.slots[0].val, &vals[13]);
+	assert_ptr_equal(m.slots[1].val, &vals[21]);
+	assert_ptr_equal(idmap_del(&m, 8), &vals[8]);
+	assert_ptr_equal(idmap_get(&m, 13), &vals[13]);
+	assert_ptr_equal(idmap_get(&m, 21), &vals[21]);
+	assert_ptr_equal(m.slots[15].val, &vals[21]);
+	assert_ptr_equal(m.slots[0].val, &vals[13]);
+	assert_null(m.slots[1].val);
+	idmap_free(&m);
+}
+
+/* Random puts and deletes of seven keys whose homes are the last two and
+ * the first slot of a table of 16 (it never grows past 8 keys): every run
+ * wraps, and every delete shifts across the end or must not. */
+static void
+random_wrapping_runs_agree_with_an_array(void **state)
+{
+	/* homes 15, 15, 0, 14, 0, 14, 15 at 16 slots */
+	static const int64_t keys[] = { 8, 21, 13, 16, 34, 29, 42 };
+	enum { KEYS = sizeof(keys) / sizeof(keys[0]) };
+	void *ref[KEYS] = { 0 };
+	struct idmap m;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	int step, k;
+
+	(void)state;
+	idmap_init(&m);
+	for (step = 0; step < 20000; step++) {
+		k = (int)(next_rand(&x) % KEYS);
+		if (next_rand(&x) % 2) {
+			ref[k] = &vals[step % 4096];
+			assert_int_equal(idmap_put(&m, keys[k], ref[k]), 0);
+		} else {
+			assert_ptr_equal(idmap_del(&m, keys[k]), ref[k]);
+			ref[k] = NULL;
+		}
+		assert_true(m.cap == 0 || m.cap == 16);
+		for (k = 0; k < KEYS; k++)
+			assert_ptr_equal(idmap_get(&m, keys[k]), ref[k]);
 	}
 	idmap_free(&m);
 }
@@ -206,6 +265,8 @@ test_idmap_run(void)
 		cmocka_unit_test(many_sequential_ids_survive_growth),
 		cmocka_unit_test(negative_and_extreme_keys_work),
 		cmocka_unit_test(random_puts_and_deletes_agree_with_an_array),
+		cmocka_unit_test(delete_shifts_back_across_the_tables_end),
+		cmocka_unit_test(random_wrapping_runs_agree_with_an_array),
 		cmocka_unit_test(deleting_everything_leaves_an_empty_table),
 		cmocka_unit_test(reserve_makes_later_puts_allocation_free),
 		cmocka_unit_test(absurd_reserve_fails_and_keeps_the_map),
