@@ -290,6 +290,13 @@ json_t *proto_whisper_json(const struct proto_whisper *w);
 /* The same as a frame. */
 char *proto_out_whisper(const struct proto_whisper *w);
 
+/* An advisor's `chat` frame for a chat it holds, sent again at a later
+ * login (a reconnect, a restart): proto_out_chat's fields plus
+ * "whispers":[WHISPER...], the chat's whispers and notes so far, so that
+ * the console shows them again. history and whispers are stolen. */
+char *proto_out_chat_again(const struct proto_chat *c, json_t *history,
+			   json_t *whispers);
+
 /* A supervisor's `chat` frame for a watched chat: proto_out_chat's fields
  * plus "watching":true, "advisor":D, "whispers":[WHISPER...] and
  * "urgent":B. history and whispers are stolen. */

@@ -766,8 +766,10 @@ chat_greet_advisor(struct svc *s, struct advisor *a)
 		struct proto_chat pc = { c->id, c->lang, c->topic,
 			c->taken_at - c->qnode.enqueued_at, true };
 
-		svc_send_history(s, a->peer, proto_out_chat(&pc,
-				 chat_history_json(s, c, "advisor")));
+		/* its whispers too: the console lost them with the link */
+		svc_send_history(s, a->peer, proto_out_chat_again(&pc,
+				 chat_history_json(s, c, "advisor"),
+				 desk_whispers_json(s, c)));
 		/* CONTRACT.md section 8: the mark outlives a reconnect */
 		if (c->urgent)
 			svc_send(s, a->peer, proto_out_urgent(c->id, true));

@@ -326,8 +326,8 @@ whisper_add(void *ctx, const struct store_whisper *w)
 	return json_array_append_new(ctx, o);
 }
 
-static json_t *
-whispers_json(struct svc *s, const struct chat *c)
+json_t *
+desk_whispers_json(struct svc *s, const struct chat *c)
 {
 	json_t *arr = json_array();
 
@@ -362,7 +362,7 @@ desk_on_watch(struct svc *s, struct peer *p, const struct proto_in *in)
 				  c->taken_at - c->qnode.enqueued_at, false };
 	svc_send_history(s, p, proto_out_watch(&pc,
 			 chat_history_json(s, c, ""), c->advisor->name,
-			 whispers_json(s, c), c->urgent));
+			 desk_whispers_json(s, c), c->urgent));
 }
 
 void

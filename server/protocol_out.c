@@ -494,6 +494,19 @@ proto_out_watch(const struct proto_chat *c, json_t *history,
 }
 
 char *
+proto_out_chat_again(const struct proto_chat *c, json_t *history,
+		     json_t *whispers)
+{
+	json_t *o = chat_json(c, history);
+
+	if (!whispers) {
+		json_decref(o);
+		return NULL;
+	}
+	return chat_with(o, json_pack("{s:o}", "whispers", whispers));
+}
+
+char *
 proto_out_transfer_chat(const struct proto_chat *c, json_t *history,
 			const char *note, bool note_redacted,
 			const char *from, bool urgent)

@@ -639,6 +639,11 @@ void desk_on_msg(struct svc *s, struct chat *c, const struct proto_msg *m);
 void desk_on_ended(struct svc *s, struct chat *c, enum proto_ended_by by);
 void desk_on_requeued(struct svc *s, struct chat *c);
 
+/* The chat's whispers and notes so far, oldest first, as a JSON list
+ * (notes with "note":true; a list cut short by a store error is logged):
+ * a new reference, or NULL out of memory. */
+json_t *desk_whispers_json(struct svc *s, const struct chat *c);
+
 /* Every tick: the board to every supervisor following it, when it has
  * changed, at most once per DESK_BOARD_MS. */
 void desk_tick(struct svc *s);

@@ -427,8 +427,13 @@ export function createDesk(deps) {
   function whisperKey(w) { return `w:${w.at}:${w.from}:${String(w.text).length}:${String(w.text).slice(0, 24)}`; }
 
   function showWhisper(chat, w) {
+    const from = String(w.from ?? '');
+    const text = String(w.text ?? '');
+    // A transfer note read back (a watch, a later login) keeps the key of
+    // the one shown at the transfer, so it is not shown twice.
+    const key = w.note ? `n:${from}:${text}` : whisperKey(w);
     return internalLine(chat, {
-      key: whisperKey(w), kind: 'whisper', from: String(w.from ?? ''), text: String(w.text ?? ''), at: w.at, redacted: !!w.redacted,
+      key, kind: w.note ? 'note' : 'whisper', from, text, at: w.at, redacted: !!w.redacted,
     });
   }
 

@@ -353,6 +353,35 @@ def test_a_whisper_reaches_advisor_watchers_and_sender_never_the_resident(desk):
     run(go())
 
 
+def test_an_advisor_logging_in_again_gets_its_chats_whispers_and_notes(desk):
+    """A reconnect (or a restart) gives the advisor `chat` again for each of
+    its chats; the whispers and the transfer note it had must come with it,
+    or its console loses them."""
+    srv = desk()
+
+    async def go():
+        res, a = await chatting(srv)
+        b = await advisor(srv, user="bertta")
+        s = await sup(srv)
+        await a.send({"type": "transfer", "chat": res.chat, "to": "bertta",
+                      "note": "Kysyi vuokrasta"})
+        await b.recv_type("chat", chat=res.chat)
+        await s.send({"type": "whisper", "chat": res.chat, "text": "Kysy asumistuesta"})
+        await b.recv_type("whisper", chat=res.chat)
+        await b.close()
+        again, ok = await login(srv, token=b.token)
+        assert ok["type"] == "login_ok", ok
+        c = await again.recv_type("chat", chat=res.chat)
+        assert c.get("resumed") is True
+        got = [(w["from"], w["text"], w.get("note", False)) for w in c["whispers"]]
+        assert got == [(ADVISOR_NAME, "Kysyi vuokrasta", True),
+                       (SINI, "Kysy asumistuesta", False)], c
+        assert "Kysy asumistuesta" not in json.dumps(c["history"], ensure_ascii=False)
+        await res.quiet("whisper", 0.5)
+        assert "Kysy" not in json.dumps(res.frames, ensure_ascii=False)
+    run(go())
+
+
 def test_a_whisper_is_redacted_and_stored_so(desk):
     srv = desk()
 

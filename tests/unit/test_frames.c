@@ -323,7 +323,18 @@ desk_chat_frames_add_to_the_chat_frame(void **state)
 	      "\"history\":[],\"waited_s\":30,\"note\":\"soita [phone]\","
 	      "\"note_redacted\":true,\"from\":\"Sini\","
 	      "\"transferred\":true,\"urgent\":true}");
+	c.resumed = true;
+	check(proto_out_chat_again(&c, json_array(),
+				   json_pack("[o]", proto_whisper_json(&w))),
+	      "{\"type\":\"chat\",\"chat\":7,\"lang\":\"fi\",\"topic\":null,"
+	      "\"history\":[],\"resumed\":true,\"waited_s\":30,"
+	      "\"whispers\":[{\"type\":\"whisper\",\"from\":\"Sini\","
+	      "\"text\":\"hei\",\"at\":\"2026-11-25T10:00:00+02:00\","
+	      "\"redacted\":true}]}");
+	c.resumed = false;
 	/* a missing part leaks nothing and gives nothing */
+	assert_null(proto_out_chat_again(&c, json_array(), NULL));
+	assert_null(proto_out_chat_again(&c, NULL, json_array()));
 	assert_null(proto_out_watch(&c, json_array(), "Anna", NULL, false));
 	assert_null(proto_out_watch(&c, NULL, "Anna", json_array(), false));
 }

@@ -304,3 +304,19 @@ test('a watch comes back after the supervisor\'s link drops', async () => {
   await sp.locator('#board-chats li').filter({ hasText: `Keskustelu ${S.chat}` }).waitFor();
   assert.deepEqual(seriousProblems(sp, { allow: [/WebSocket|ERR_INTERNET_DISCONNECTED|net::/] }), []);
 });
+
+test('an advisor who reloads the console sees the chat\'s whispers again', async () => {
+  const ap = S.anna.page;
+  await ap.reload();
+  await ap.locator('#view-console').waitFor({ state: 'visible' });
+  const panel = ap.locator(`#panel-${S.chat}`);
+  await panel.locator('li.msg-other').filter({ hasText: 'verkko on poikki' }).waitFor();
+  // Both of Sara's whispers, each once, still marked internal.
+  for (const text of ['hakenut asumistukea', 'taas linjoilla']) {
+    const line = panel.locator('li.internal').filter({ hasText: text });
+    await line.waitFor();
+    assert.equal(await line.count(), 1, text);
+    assert.match(await line.innerText(), /Vain neuvojalle/);
+  }
+  assert.deepEqual(seriousProblems(ap, { allow: [/WebSocket|ERR_INTERNET_DISCONNECTED|net::/] }), []);
+});
