@@ -287,7 +287,10 @@ resident_writable(struct conn *c)
 		c->hello_sent = true;
 		return send_literal(c, "{\"type\":\"hello\",\"lang\":\"fi\"}");
 	}
-	if (!sending_phase() || (load_opt.mode == MODE_CHAT && !c->chatting))
+	/* idle: say hello and nothing more (the memory figure is of queued
+	 * residents, not of their messages) */
+	if (!sending_phase() || load_opt.mode == MODE_IDLE ||
+	    (load_opt.mode == MODE_CHAT && !c->chatting))
 		return 0;
 	if (c->next_send > now) {
 		/* libuv's cached loop time lets a timer fire a little early */

@@ -17,8 +17,9 @@
 #       same disk (the fsync floor). Writes DIR/ladder.csv, DIR/fsync.csv,
 #       DIR/table.md and DIR/latency.svg (default DIR: build-bench/results).
 #
-#   tests/bench/run.sh idle [--steps 1000,10000] [--out DIR]
-#       memory per idle queued resident, with the C generator.
+#   tests/bench/run.sh idle [--steps 1000,10000] [--duration 3] [--out DIR]
+#       memory per idle queued resident, with the C generator. A longer
+#       --duration holds them waiting that long (for resume_spam.py).
 #
 #   NEUVO_BENCH_SERVER=PATH runs that neuvo-server instead of the one
 #   built here (e.g. a copy of an older build, for before/after figures),
@@ -50,6 +51,7 @@ shift
 steps=""
 rate=9
 duration=10
+duration_set=""
 servers="neuvo,node,echo"
 take=""
 ramp=""                 # seconds to connect each step (neuvo-load's default when empty)
@@ -63,7 +65,7 @@ while [[ $# -gt 0 ]]; do
 	--chats) chats=$2; shift 2 ;;
 	--steps) steps=$2; shift 2 ;;
 	--rate) rate=$2; shift 2 ;;
-	--duration) duration=$2; shift 2 ;;
+	--duration) duration=$2; duration_set=1; shift 2 ;;
 	--servers) servers=$2; shift 2 ;;
 	--take) take=1; shift ;;
 	--ramp) ramp=$2; shift 2 ;;
@@ -271,7 +273,9 @@ if [[ $mode == chat ]]; then
 		   --password-file "$work/password")
 	[[ -n $take ]] && gen_args+=(--take)
 fi
-[[ $mode == idle ]] && gen_args+=(--warm 3 --duration 3)
+idle_duration=3                 # the memory figure needs no long window
+[[ -n $duration_set ]] && idle_duration=$duration
+[[ $mode == idle ]] && gen_args+=(--warm 3 --duration "$idle_duration")
 [[ -n $ramp ]] && gen_args+=(--ramp "$ramp")
 [[ $cmd == storm ]] && gen_args+=(--churn 1)
 
