@@ -229,8 +229,11 @@ char *proto_out_resumed(enum proto_state state, size_t position,
 			long wait_s, json_t *history, const char *advisor);
 
 /* {"type":"chat","chat":ID,"lang":L,"topic":T,"history":[MSG...],
- *  ("resumed":true,) "waited_s":N} */
-char *proto_out_chat(const struct proto_chat *c, json_t *history);
+ *  ("resumed":true,) "waited_s":N} and "whispers":[WHISPER...] when
+ * whispers is not NULL (an advisor's own chat that has whispers or
+ * notes). history and whispers are stolen. */
+char *proto_out_chat(const struct proto_chat *c, json_t *history,
+		     json_t *whispers);
 
 /* {"type":"queue","length":N,"waiting":[...]}; `length` is the whole
  * queue, `w` its first n entries. */
@@ -280,22 +283,16 @@ struct proto_whisper {
 	const char *text;
 	int64_t at;
 	bool redacted;
+	int64_t id;                     /* its stored line; 0: leave out */
 };
 
-/* {"type":"whisper","chat":ID,"from":D,"text":S,"at":T,"redacted":B} as
- * a jansson object (for a list), a new reference or NULL; chat 0 leaves
- * "chat" out. */
+/* {"type":"whisper","chat":ID,"id":N,"from":D,"text":S,"at":T,
+ * "redacted":B} as a jansson object (for a list), a new reference or NULL;
+ * chat 0 leaves "chat" out, id 0 "id". */
 json_t *proto_whisper_json(const struct proto_whisper *w);
 
 /* The same as a frame. */
 char *proto_out_whisper(const struct proto_whisper *w);
-
-/* An advisor's `chat` frame for a chat it holds, sent again at a later
- * login (a reconnect, a restart): proto_out_chat's fields plus
- * "whispers":[WHISPER...], the chat's whispers and notes so far, so that
- * the console shows them again. history and whispers are stolen. */
-char *proto_out_chat_again(const struct proto_chat *c, json_t *history,
-			   json_t *whispers);
 
 /* A supervisor's `chat` frame for a watched chat: proto_out_chat's fields
  * plus "watching":true, "advisor":D, "whispers":[WHISPER...] and
@@ -303,11 +300,15 @@ char *proto_out_chat_again(const struct proto_chat *c, json_t *history,
 char *proto_out_watch(const struct proto_chat *c, json_t *history,
 		      const char *advisor, json_t *whispers, bool urgent);
 
-/* A transferred chat for its new advisor: proto_out_chat's fields plus
- * "note":S|null, "note_redacted":B, "from":D (who transferred it),
- * "transferred":true and "urgent":B. history is stolen. */
+/* A transferred chat for its new advisor: proto_out_chat's fields (the
+ * chat's whispers and notes so far, this note among them) plus
+ * "note":S|null, "note_redacted":B, "note_id":N (the note's line in
+ * "whispers"; with a note only), "from":D (who transferred it),
+ * "transferred":true and "urgent":B. note->text NULL: no note. history
+ * and whispers are stolen. */
 char *proto_out_transfer_chat(const struct proto_chat *c, json_t *history,
-			      const char *note, bool note_redacted,
+			      json_t *whispers,
+			      const struct proto_whisper *note,
 			      const char *from, bool urgent);
 
 /* {"type":"transferred","chat":ID,"to":D,"to_username":U} */

@@ -500,14 +500,17 @@ struct store_whisper {
 	const char *text;               /* redacted */
 	int64_t at;
 	bool redacted;
+	int64_t id;                     /* its row: set by add, and on read */
 };
 
-/* Keep one (joins the turn's transaction). */
+/* Keep one (joins the turn's transaction); *id gets its row's id, which
+ * the frames carry so that a console shows each line once. */
 int store_whisper_add(struct store *st, int64_t chat_id,
-		      const struct store_whisper *w);
+		      const struct store_whisper *w, int64_t *id);
 
 /* Call fn for each of a chat's whispers and notes, oldest first; fn
- * returns 0 to go on. Strings valid only during the call. */
+ * returns 0 to go on. Strings valid only during the call. 0 when every
+ * line was given, 1 when fn stopped it, -1 on a database error. */
 int store_whispers_each(struct store *st, int64_t chat_id,
 			int (*fn)(void *ctx, const struct store_whisper *w),
 			void *ctx);

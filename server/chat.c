@@ -204,6 +204,16 @@ chat_forget(struct svc *s, struct chat *c)
 	free(c);
 }
 
+/* The whispers and notes an advisor's own `chat` frame carries (a chat
+ * handed back and taken again may have some): NULL for a chat that never
+ * had any, without asking the store, or out of memory (the frame then
+ * goes without them). */
+static json_t *
+own_whispers(struct svc *s, const struct chat *c)
+{
+	return c->desk_chars ? desk_whispers_json(s, c) : NULL;
+}
+
 /* Hand queued chat c to advisor a; tells both sides. */
 static void
 take_chat(struct svc *s, struct advisor *a, struct chat *c)
@@ -232,7 +242,8 @@ take_chat(struct svc *s, struct advisor *a, struct chat *c)
 	pc = (struct proto_chat){ c->id, c->lang, c->topic,
 				  c->taken_at - c->qnode.enqueued_at, false };
 	svc_send_history(s, a->peer,
-			 proto_out_chat(&pc, chat_history_json(s, c, "advisor")));
+			 proto_out_chat(&pc, chat_history_json(s, c, "advisor"),
+					own_whispers(s, c)));
 	svc_send(s, c->resident, proto_out_assigned(a->name));
 }
 
@@ -767,9 +778,9 @@ chat_greet_advisor(struct svc *s, struct advisor *a)
 			c->taken_at - c->qnode.enqueued_at, true };
 
 		/* its whispers too: the console lost them with the link */
-		svc_send_history(s, a->peer, proto_out_chat_again(&pc,
+		svc_send_history(s, a->peer, proto_out_chat(&pc,
 				 chat_history_json(s, c, "advisor"),
-				 desk_whispers_json(s, c)));
+				 own_whispers(s, c)));
 		/* CONTRACT.md section 8: the mark outlives a reconnect */
 		if (c->urgent)
 			svc_send(s, a->peer, proto_out_urgent(c->id, true));

@@ -315,7 +315,8 @@ desk_tick(struct svc *s)
 static int
 whisper_add(void *ctx, const struct store_whisper *w)
 {
-	struct proto_whisper pw = { 0, w->from, w->text, w->at, w->redacted };
+	struct proto_whisper pw = { 0, w->from, w->text, w->at, w->redacted,
+				    w->id };
 	json_t *o = proto_whisper_json(&pw);
 
 	if (o && w->kind == STORE_NOTE &&
@@ -331,7 +332,7 @@ desk_whispers_json(struct svc *s, const struct chat *c)
 {
 	json_t *arr = json_array();
 
-	if (arr && store_whispers_each(s->st, c->id, whisper_add, arr))
+	if (arr && store_whispers_each(s->st, c->id, whisper_add, arr) != 0)
 		log_warn("desk: whispers of chat %lld incomplete",
 			 (long long)c->id);
 	return arr;
@@ -402,8 +403,8 @@ keep_line(struct svc *s, struct peer *p, struct chat *c,
 		return -1;
 	}
 	w = (struct store_whisper){ kind, p->adv->name, *clean, svc_now(s),
-				    found != 0 };
-	if (store_whisper_add(s->st, c->id, &w)) {
+				    found != 0, 0 };
+	if (store_whisper_add(s->st, c->id, &w, &w.id)) {
 		svc_write_failed(s, p, "not saved, please send again");
 		free(*clean);
 		*clean = NULL;
@@ -411,7 +412,7 @@ keep_line(struct svc *s, struct peer *p, struct chat *c,
 	}
 	c->desk_chars += chars;
 	*pw = (struct proto_whisper){ c->id, w.from, w.text, w.at,
-				      w.redacted };
+				      w.redacted, w.id };
 	return 0;
 }
 
@@ -549,7 +550,7 @@ tell_transferred(struct svc *s, struct peer *p, struct advisor *old,
 void
 desk_on_transfer(struct svc *s, struct peer *p, const struct proto_in *in)
 {
-	struct proto_whisper note = { 0, NULL, NULL, 0, false };
+	struct proto_whisper note = { 0, NULL, NULL, 0, false, 0 };
 	struct chat *c = chat_find(s, in->chat);
 	struct advisor *to, *old;
 	struct proto_chat pc;
@@ -581,8 +582,9 @@ desk_on_transfer(struct svc *s, struct peer *p, const struct proto_in *in)
 	pc = (struct proto_chat){ c->id, c->lang, c->topic,
 				  c->taken_at - c->qnode.enqueued_at, false };
 	svc_send_history(s, to->peer, proto_out_transfer_chat(&pc,
-			 chat_history_json(s, c, "advisor"), clean,
-			 note.redacted, p->adv->name, c->urgent));
+			 chat_history_json(s, c, "advisor"),
+			 desk_whispers_json(s, c), &note, p->adv->name,
+			 c->urgent));
 	svc_send(s, c->resident, proto_out_assigned(to->name));
 	tell_transferred(s, p, old, c);
 	free(clean);

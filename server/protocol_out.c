@@ -332,10 +332,27 @@ chat_json(const struct proto_chat *c, json_t *history)
 	return o;
 }
 
-char *
-proto_out_chat(const struct proto_chat *c, json_t *history)
+/* Set each key of `more` on o (a chat frame); steals both. */
+static char *
+chat_with(json_t *o, json_t *more)
 {
-	return proto_dump(chat_json(c, history));
+	if (!o || !more || json_object_update(o, more)) {
+		json_decref(o);
+		json_decref(more);
+		return NULL;
+	}
+	json_decref(more);
+	return proto_dump(o);
+}
+
+char *
+proto_out_chat(const struct proto_chat *c, json_t *history, json_t *whispers)
+{
+	json_t *o = chat_json(c, history);
+
+	if (!whispers)
+		return proto_dump(o);
+	return chat_with(o, json_pack("{s:o}", "whispers", whispers));
 }
 
 /* The `waiting` list of a queue view: a new reference or NULL. */
@@ -456,6 +473,11 @@ proto_whisper_json(const struct proto_whisper *w)
 		json_decref(o);
 		return NULL;
 	}
+	if (o && w->id > 0 &&
+	    json_object_set_new(o, "id", json_integer(w->id))) {
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -463,19 +485,6 @@ char *
 proto_out_whisper(const struct proto_whisper *w)
 {
 	return proto_dump(proto_whisper_json(w));
-}
-
-/* Set each key of `more` on o (a chat frame); steals both. */
-static char *
-chat_with(json_t *o, json_t *more)
-{
-	if (!o || !more || json_object_update(o, more)) {
-		json_decref(o);
-		json_decref(more);
-		return NULL;
-	}
-	json_decref(more);
-	return proto_dump(o);
 }
 
 char *
@@ -494,29 +503,31 @@ proto_out_watch(const struct proto_chat *c, json_t *history,
 }
 
 char *
-proto_out_chat_again(const struct proto_chat *c, json_t *history,
-		     json_t *whispers)
-{
-	json_t *o = chat_json(c, history);
-
-	if (!whispers) {
-		json_decref(o);
-		return NULL;
-	}
-	return chat_with(o, json_pack("{s:o}", "whispers", whispers));
-}
-
-char *
 proto_out_transfer_chat(const struct proto_chat *c, json_t *history,
-			const char *note, bool note_redacted,
+			json_t *whispers, const struct proto_whisper *note,
 			const char *from, bool urgent)
 {
-	return chat_with(chat_json(c, history),
-			 json_pack("{s:o, s:b, s:s, s:b, s:b}", "note",
-				   note ? json_string(note) : json_null(),
-				   "note_redacted", note_redacted,
-				   "from", from, "transferred", 1,
-				   "urgent", urgent));
+	json_t *more = json_pack("{s:o, s:b, s:s, s:b, s:b}", "note",
+				 note->text ? json_string(note->text)
+					    : json_null(),
+				 "note_redacted", note->redacted,
+				 "from", from, "transferred", 1,
+				 "urgent", urgent);
+
+	if (more && note->text && note->id > 0 &&
+	    json_object_set_new(more, "note_id", json_integer(note->id))) {
+		json_decref(more);
+		more = NULL;
+	}
+	/* without its whispers (out of memory) the chat still goes */
+	if (more && whispers &&
+	    json_object_set_new(more, "whispers", whispers)) {
+		json_decref(more);
+		more = NULL;
+	} else if (!more) {
+		json_decref(whispers);
+	}
+	return chat_with(chat_json(c, history), more);
 }
 
 char *

@@ -345,7 +345,7 @@ static const struct {
 		"INSERT INTO whispers (chat_id, kind, sender, text, at, "
 		"redacted) VALUES (?, ?, ?, ?, ?, ?)"},
 	[Q_WHISPERS] = {"whispers",
-		"SELECT kind, sender, text, at, redacted FROM whispers "
+		"SELECT kind, sender, text, at, redacted, id FROM whispers "
 		"WHERE chat_id = ? ORDER BY id"},
 	/* questions (store_questions.c); ?2 / the last ? is the oldest
 	 * asked_at that has not expired */

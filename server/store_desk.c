@@ -58,13 +58,15 @@ kind_name(enum store_whisper_kind k)
 
 int
 store_whisper_add(struct store *st, int64_t chat_id,
-		  const struct store_whisper *w)
+		  const struct store_whisper *w, int64_t *id)
 {
-	if (store_begin(st))
+	if (store_begin(st) ||
+	    store_q_run(st, Q_WHISPER_ADD, "isssii", chat_id,
+			kind_name(w->kind), w->from, w->text, w->at,
+			(int64_t)w->redacted))
 		return -1;
-	return store_q_run(st, Q_WHISPER_ADD, "isssii", chat_id,
-			   kind_name(w->kind), w->from, w->text, w->at,
-			   (int64_t)w->redacted);
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
 }
 
 int
@@ -87,6 +89,7 @@ store_whispers_each(struct store *st, int64_t chat_id,
 		w.text = (const char *)sqlite3_column_text(s, 2);
 		w.at = sqlite3_column_int64(s, 3);
 		w.redacted = sqlite3_column_int(s, 4) != 0;
+		w.id = sqlite3_column_int64(s, 5);
 		if (!w.from || !w.text) {
 			rc = SQLITE_ERROR;
 			break;
@@ -95,5 +98,7 @@ store_whispers_each(struct store *st, int64_t chat_id,
 			break;
 	}
 	store_q_done(st, Q_WHISPERS, s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
 }

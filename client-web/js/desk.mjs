@@ -424,16 +424,15 @@ export function createDesk(deps) {
     return li;
   }
 
-  function whisperKey(w) { return `w:${w.at}:${w.from}:${String(w.text).length}:${String(w.text).slice(0, 24)}`; }
+  // Each stored line has an id (its row), carried by the live frame, by
+  // the transfer's `note_id` and by every list read back (a watch, a later
+  // login), so a line is shown once however often it comes, and two alike
+  // are both shown.
+  function whisperKey(w) { return `i:${w.id}`; }
 
   function showWhisper(chat, w) {
-    const from = String(w.from ?? '');
-    const text = String(w.text ?? '');
-    // A transfer note read back (a watch, a later login) keeps the key of
-    // the one shown at the transfer, so it is not shown twice.
-    const key = w.note ? `n:${from}:${text}` : whisperKey(w);
     return internalLine(chat, {
-      key, kind: w.note ? 'note' : 'whisper', from, text, at: w.at, redacted: !!w.redacted,
+      key: whisperKey(w), kind: w.note ? 'note' : 'whisper', from: String(w.from ?? ''), text: String(w.text ?? ''), at: w.at, redacted: !!w.redacted,
     });
   }
 
@@ -464,18 +463,19 @@ export function createDesk(deps) {
     if (typeof m.urgent === 'boolean') chat.urgent = m.urgent;
     if (m.advisor) chat.advisor = String(m.advisor);
     equip(chat);
-    if (Array.isArray(m.whispers)) for (const w of m.whispers) showWhisper(chat, w);
     if (m.from !== undefined || m.note) {
       const from = String(m.from ?? '');
       const text = m.note ? String(m.note) : '';
-      // A later `chat` for the same chat (a reconnect) may carry it again.
+      // Before the list below, which holds the same note (same key): the
+      // transfer is announced once, when its note line is new.
       const line = {
-        key: `n:${from}:${text}`, kind: 'note', from, text, at: new Date().toISOString(), redacted: !!m.note_redacted,
+        key: m.note_id ? `i:${m.note_id}` : `n:${from}:${text}`, kind: 'note', from, text, at: new Date().toISOString(), redacted: !!m.note_redacted,
       };
       if (internalLine(chat, line)) {
         say(t('desk.transferred_in', { id: chat.id, from }));
       }
     }
+    if (Array.isArray(m.whispers)) for (const w of m.whispers) showWhisper(chat, w);
     // Advisor messages from before a transfer were not this advisor's.
     if (m.transferred || m.from !== undefined) {
       const ids = (Array.isArray(m.history) ? m.history : []).map((x) => Number(x.id)).filter(Number.isFinite);

@@ -97,6 +97,9 @@ def window(socks, seconds, rate, counts):
                     socks.remove(s)
                     counts["closed"] += 1
         drain(socks, counts)
+        if not rate:            # the quiet window: no busy polling
+            time.sleep(step)
+            continue
         time.sleep(min(0.005, max(0.0, nxt - time.monotonic())))
 
 

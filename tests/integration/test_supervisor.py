@@ -353,32 +353,50 @@ def test_a_whisper_reaches_advisor_watchers_and_sender_never_the_resident(desk):
     run(go())
 
 
-def test_an_advisor_logging_in_again_gets_its_chats_whispers_and_notes(desk):
-    """A reconnect (or a restart) gives the advisor `chat` again for each of
-    its chats; the whispers and the transfer note it had must come with it,
-    or its console loses them."""
+def test_whispers_and_notes_travel_with_the_chat_each_once_by_id(desk):
+    """The chat's whispers and notes come with an advisor's `chat` frame:
+    at a transfer (the note among them, by `note_id`) and at a login again
+    (a reconnect or a restart), or its console loses them. Each has the id
+    of its stored line, so two alike are two lines."""
     srv = desk()
 
     async def go():
         res, a = await chatting(srv)
         b = await advisor(srv, user="bertta")
         s = await sup(srv)
+        ids = []
+        for _ in range(2):      # the same words twice, within a second
+            await s.send({"type": "whisper", "chat": res.chat, "text": "Kysy asumistuesta"})
+            ids.append((await a.recv_type("whisper", chat=res.chat))["id"])
+        assert ids[0] != ids[1], ids
         await a.send({"type": "transfer", "chat": res.chat, "to": "bertta",
                       "note": "Kysyi vuokrasta"})
-        await b.recv_type("chat", chat=res.chat)
-        await s.send({"type": "whisper", "chat": res.chat, "text": "Kysy asumistuesta"})
-        await b.recv_type("whisper", chat=res.chat)
+        moved = await b.recv_type("chat", chat=res.chat)
+        got = [(w["id"], w["from"], w["text"], w.get("note", False)) for w in moved["whispers"]]
+        assert got[:2] == [(ids[0], SINI, "Kysy asumistuesta", False),
+                           (ids[1], SINI, "Kysy asumistuesta", False)], got
+        assert got[2][1:] == (ADVISOR_NAME, "Kysyi vuokrasta", True), got
+        assert moved["note_id"] == got[2][0] and moved["note"] == "Kysyi vuokrasta", moved
         await b.close()
         again, ok = await login(srv, token=b.token)
         assert ok["type"] == "login_ok", ok
         c = await again.recv_type("chat", chat=res.chat)
         assert c.get("resumed") is True
-        got = [(w["from"], w["text"], w.get("note", False)) for w in c["whispers"]]
-        assert got == [(ADVISOR_NAME, "Kysyi vuokrasta", True),
-                       (SINI, "Kysy asumistuesta", False)], c
+        assert [(w["id"], w["from"], w["text"], w.get("note", False))
+                for w in c["whispers"]] == got, c
         assert "Kysy asumistuesta" not in json.dumps(c["history"], ensure_ascii=False)
         await res.quiet("whisper", 0.5)
         assert "Kysy" not in json.dumps(res.frames, ensure_ascii=False)
+    run(go())
+
+
+def test_a_chat_without_whispers_comes_without_the_list(desk):
+    srv = desk()
+
+    async def go():
+        res, a = await chatting(srv)
+        frames = [f for f in a.frames if f.get("type") == "chat" and f.get("chat") == res.chat]
+        assert frames and "whispers" not in frames[-1], frames
     run(go())
 
 

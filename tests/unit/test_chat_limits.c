@@ -168,7 +168,7 @@ check_bound(int n, const char *text, long chars)
 	lang[sizeof(lang) - 1] = '\0';
 	memcpy(topic, lang, sizeof(topic));
 	pc = (struct proto_chat){ INT64_MIN, lang, topic, INT64_MIN, true };
-	chat = proto_out_chat(&pc, worst_history(n, text));
+	chat = proto_out_chat(&pc, worst_history(n, text), NULL);
 	resumed = proto_out_resumed(PROTO_STATE_CHATTING, SIZE_MAX, -1,
 				    worst_history(n, text), name);
 	assert_non_null(chat);

@@ -175,7 +175,7 @@ chat_on_take(void **state)
 	struct proto_chat c = { 12, "sv", "housing", 95, false };
 
 	(void)state;
-	check(proto_out_chat(&c, json_array()),
+	check(proto_out_chat(&c, json_array(), NULL),
 	      "{\"type\":\"chat\",\"chat\":12,\"lang\":\"sv\","
 	      "\"topic\":\"housing\",\"history\":[],\"waited_s\":95}");
 }
@@ -186,7 +186,7 @@ chat_resumed_has_resumed_before_waited(void **state)
 	struct proto_chat c = { 12, "fi", "", 0, true };
 
 	(void)state;
-	check(proto_out_chat(&c, json_array()),
+	check(proto_out_chat(&c, json_array(), NULL),
 	      "{\"type\":\"chat\",\"chat\":12,\"lang\":\"fi\",\"topic\":null,"
 	      "\"history\":[],\"resumed\":true,\"waited_s\":0}");
 }
@@ -197,7 +197,8 @@ chat_without_history_is_null(void **state)
 	struct proto_chat c = { 1, "fi", NULL, 0, false };
 
 	(void)state;
-	assert_null(proto_out_chat(&c, NULL));
+	assert_null(proto_out_chat(&c, NULL, NULL));
+	assert_null(proto_out_chat(&c, NULL, json_array()));   /* freed */
 }
 
 static void
@@ -276,13 +277,14 @@ resident_frames(void **state)
 static void
 desk_small_frames(void **state)
 {
-	struct proto_whisper w = { 7, "Sini", "Kysy \"asumisesta\"", T0, false };
+	struct proto_whisper w = { 7, "Sini", "Kysy \"asumisesta\"", T0, false,
+				   41 };
 
 	(void)state;
 	check(proto_out_whisper(&w),
 	      "{\"type\":\"whisper\",\"from\":\"Sini\",\"text\":"
 	      "\"Kysy \\\"asumisesta\\\"\",\"at\":\"2026-11-25T10:00:00+02:00\","
-	      "\"redacted\":false,\"chat\":7}");
+	      "\"redacted\":false,\"chat\":7,\"id\":41}");
 	check(proto_out_unwatched(7), "{\"type\":\"unwatched\",\"chat\":7}");
 	check(proto_out_urgent(7, true),
 	      "{\"type\":\"urgent\",\"chat\":7,\"on\":true}");
@@ -300,7 +302,9 @@ static void
 desk_chat_frames_add_to_the_chat_frame(void **state)
 {
 	struct proto_chat c = { 7, "fi", NULL, 30, false };
-	struct proto_whisper w = { 0, "Sini", "hei", T0, true };
+	struct proto_whisper w = { 0, "Sini", "hei", T0, true, 0 };
+	struct proto_whisper none = { 0, NULL, NULL, 0, false, 0 };
+	struct proto_whisper note = { 7, "Sini", "soita [phone]", T0, true, 42 };
 
 	(void)state;
 	check(proto_out_watch(&c, json_array(), "Anna",
@@ -311,21 +315,21 @@ desk_chat_frames_add_to_the_chat_frame(void **state)
 	      "\"from\":\"Sini\",\"text\":\"hei\",\"at\":"
 	      "\"2026-11-25T10:00:00+02:00\",\"redacted\":true}],"
 	      "\"urgent\":true}");
-	check(proto_out_transfer_chat(&c, json_array(), NULL, false, "Anna",
-				      false),
+	check(proto_out_transfer_chat(&c, json_array(), json_array(), &none,
+				      "Anna", false),
 	      "{\"type\":\"chat\",\"chat\":7,\"lang\":\"fi\",\"topic\":null,"
 	      "\"history\":[],\"waited_s\":30,\"note\":null,"
 	      "\"note_redacted\":false,\"from\":\"Anna\","
-	      "\"transferred\":true,\"urgent\":false}");
-	check(proto_out_transfer_chat(&c, json_array(), "soita [phone]", true,
-				      "Sini", true),
+	      "\"transferred\":true,\"urgent\":false,\"whispers\":[]}");
+	check(proto_out_transfer_chat(&c, json_array(), NULL, &note, "Sini",
+				      true),
 	      "{\"type\":\"chat\",\"chat\":7,\"lang\":\"fi\",\"topic\":null,"
 	      "\"history\":[],\"waited_s\":30,\"note\":\"soita [phone]\","
 	      "\"note_redacted\":true,\"from\":\"Sini\","
-	      "\"transferred\":true,\"urgent\":true}");
+	      "\"transferred\":true,\"urgent\":true,\"note_id\":42}");
 	c.resumed = true;
-	check(proto_out_chat_again(&c, json_array(),
-				   json_pack("[o]", proto_whisper_json(&w))),
+	check(proto_out_chat(&c, json_array(),
+			     json_pack("[o]", proto_whisper_json(&w))),
 	      "{\"type\":\"chat\",\"chat\":7,\"lang\":\"fi\",\"topic\":null,"
 	      "\"history\":[],\"resumed\":true,\"waited_s\":30,"
 	      "\"whispers\":[{\"type\":\"whisper\",\"from\":\"Sini\","
@@ -333,8 +337,6 @@ desk_chat_frames_add_to_the_chat_frame(void **state)
 	      "\"redacted\":true}]}");
 	c.resumed = false;
 	/* a missing part leaks nothing and gives nothing */
-	assert_null(proto_out_chat_again(&c, json_array(), NULL));
-	assert_null(proto_out_chat_again(&c, NULL, json_array()));
 	assert_null(proto_out_watch(&c, json_array(), "Anna", NULL, false));
 	assert_null(proto_out_watch(&c, NULL, "Anna", json_array(), false));
 }

@@ -1368,21 +1368,38 @@ whisper_text(void *ctx, const struct store_whisper *w)
 	return 0;
 }
 
+/* Keeps the ids read back, in order (ctx: int64_t[3], [0] the count). */
+static int
+whisper_ids(void *ctx, const struct store_whisper *w)
+{
+	int64_t *ids = ctx;
+
+	ids[++ids[0]] = w->id;
+	return ids[0] == 2;             /* stops after two */
+}
+
 static void
 whispers_stay_apart_from_messages_and_go_with_the_purge(void **state)
 {
 	struct fx *f = opened(state);
-	struct store_whisper w = { STORE_WHISPER, "Sini", "kuiskaus", 200, false };
-	struct store_whisper n = { STORE_NOTE, "Anna", "muistio", 210, true };
+	struct store_whisper w = { STORE_WHISPER, "Sini", "kuiskaus", 200,
+				   false, 0 };
+	struct store_whisper n = { STORE_NOTE, "Anna", "muistio", 210, true, 0 };
 	int64_t id = new_chat(f->st, 100, NULL, 1), gone, chars, tail;
+	int64_t wid = 0, nid = 0, ids[3] = { 0 };
 	char got[128] = "";
 
 	assert_int_equal(put(f->st, id, 1, "resident", "hei", NULL), 0);
-	assert_int_equal(store_whisper_add(f->st, id, &w), 0);
-	assert_int_equal(store_whisper_add(f->st, id, &n), 0);
+	assert_int_equal(store_whisper_add(f->st, id, &w, &wid), 0);
+	assert_int_equal(store_whisper_add(f->st, id, &n, &nid), 0);
+	assert_true(wid > 0 && nid > wid);
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(store_whispers_each(f->st, id, whisper_text, got), 0);
 	assert_string_equal(got, "W:kuiskaus;N:muistio;");
+	/* each line comes back with the id its add gave; a callback that
+	 * stops the walk is told apart from a walk that ended */
+	assert_int_equal(store_whispers_each(f->st, id, whisper_ids, ids), 1);
+	assert_true(ids[0] == 2 && ids[1] == wid && ids[2] == nid);
 	assert_int_equal(store_chat_usage(f->st, id, &chars, &tail), 0);
 	assert_int_equal(chars, 3);             /* "hei" only */
 	assert_int_equal(store_chat_ended(f->st, id, 300, "resident"), 0);
