@@ -519,14 +519,11 @@ proto_out_transfer_chat(const struct proto_chat *c, json_t *history,
 		json_decref(more);
 		more = NULL;
 	}
-	/* without its whispers (out of memory) the chat still goes */
-	if (more && whispers &&
-	    json_object_set_new(more, "whispers", whispers)) {
-		json_decref(more);
-		more = NULL;
-	} else if (!more) {
+	if (!more)
 		json_decref(whispers);
-	}
+	else if (whispers)
+		/* a failed set frees the list: the chat goes without it */
+		(void)json_object_set_new(more, "whispers", whispers);
 	return chat_with(chat_json(c, history), more);
 }
 

@@ -428,7 +428,9 @@ export function createDesk(deps) {
   // the transfer's `note_id` and by every list read back (a watch, a later
   // login), so a line is shown once however often it comes, and two alike
   // are both shown.
-  function whisperKey(w) { return `i:${w.id}`; }
+  function whisperKey(w) {
+    return w.id ? `i:${w.id}` : `w:${w.at}:${w.from}:${String(w.text ?? '')}`;
+  }
 
   function showWhisper(chat, w) {
     return internalLine(chat, {
@@ -467,9 +469,12 @@ export function createDesk(deps) {
       const from = String(m.from ?? '');
       const text = m.note ? String(m.note) : '';
       // Before the list below, which holds the same note (same key): the
-      // transfer is announced once, when its note line is new.
+      // transfer is announced once, when its note line is new. Its time
+      // is the server's, from that list.
+      const stored = (Array.isArray(m.whispers) ? m.whispers : []).find((w) => m.note_id && w.id === m.note_id);
       const line = {
-        key: m.note_id ? `i:${m.note_id}` : `n:${from}:${text}`, kind: 'note', from, text, at: new Date().toISOString(), redacted: !!m.note_redacted,
+        key: m.note_id ? `i:${m.note_id}` : `n:${from}:${text}`, kind: 'note', from, text,
+        at: stored ? stored.at : new Date().toISOString(), redacted: !!m.note_redacted,
       };
       if (internalLine(chat, line)) {
         say(t('desk.transferred_in', { id: chat.id, from }));
