@@ -298,7 +298,9 @@ limits_history_budget(struct svc *s, const struct peer *p, size_t len)
 			n = p->adv->n_active;
 		chats = (size_t)(n < SVC_MAX_SLOTS ? n : SVC_MAX_SLOTS);
 		/* A watched chat's frame holds its history and its whispers
-		 * (each capped like a chat's text): two chats' worth. */
+		 * (each capped like a chat's text): two chats' worth. An own
+		 * chat's frame may hold both too (a login again, a transfer);
+		 * `one` follows the largest frame sent, which covers it. */
 		if (p->adv)
 			chats += 2 * (size_t)desk_watch_count(p->adv);
 	}
