@@ -440,7 +440,8 @@ new_chat(struct svc *s, struct peer *p, const struct proto_in *in,
 {
 	struct chat *c = calloc(1, sizeof(*c));
 
-	if (!c || new_token(s, c, token)) {
+	/* room in the indexes first: after its row, nothing may fail */
+	if (!c || new_token(s, c, token) || chat_reserve(s)) {
 		free(c);
 		svc_send_error(s, p, "not_allowed", "server busy, try again");
 		return NULL;
@@ -449,11 +450,6 @@ new_chat(struct svc *s, struct peer *p, const struct proto_in *in,
 		 in->lang ? in->lang : s->cfg->default_language);
 	snprintf(c->topic, sizeof(c->topic), "%s", in->topic ? in->topic : "");
 	c->started_at = c->last_activity = now;
-	if (chat_reserve(s)) {
-		free(c);
-		svc_send_error(s, p, "not_allowed", "server busy, try again");
-		return NULL;
-	}
 	if (store_chat_add(s->st, now, c->lang, in->topic, c->token, &c->id)) {
 		free(c);
 		svc_send_error(s, p, "not_allowed", "server busy, try again");
