@@ -26,6 +26,16 @@ struct queue_node {
 struct queue {
 	struct queue_node head;
 	size_t length;
+	/* Counts every change that can move a queued node or unlink it: all
+	 * but an append at the back (queue_push_back, queue_insert_before
+	 * with NULL). Unchanged, a node once seen at position p is still
+	 * there. */
+	uint64_t shifts;
+	/* Where the one walk that is cut short and goes on later (the
+	 * service's position pushes) goes on: set by its owner, and moved on
+	 * to the next node (NULL past the back) when queue_remove unlinks
+	 * it, so it never dangles. */
+	struct queue_node *sweep;
 };
 
 void queue_init(struct queue *q);
@@ -42,7 +52,7 @@ void queue_push_front(struct queue *q, struct queue_node *n);
 void queue_insert_before(struct queue *q, struct queue_node *at,
 			 struct queue_node *n);
 
-/* Unlink n; a no-op when it is not queued. */
+/* Unlink n; a no-op when it is not queued. A sweep at n moves on. */
 void queue_remove(struct queue *q, struct queue_node *n);
 
 bool queue_is_queued(const struct queue_node *n);

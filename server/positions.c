@@ -17,7 +17,7 @@
 #include "svc_internal.h"
 
 #define QUEUE_VIEW_MAX 100          /* waiting entries listed to advisors */
-#define POSITIONS_PER_TURN 256      /* position pushes in one loop turn */
+#define POSITIONS_PER_TURN 64       /* position pushes in one loop turn */
 
 int
 chat_advisors_available(const struct svc *s, int *free_slots)
@@ -44,13 +44,6 @@ chat_estimate(const struct svc *s, size_t position)
 	return queue_estimate_wait(&s->est, position, n,
 				   s->cfg->max_chats_per_advisor, free_slots);
 }
-
-/* What may_not_be_served needs besides the chat: read once per round. */
-struct late_clock {
-	int64_t now;
-	int64_t closes_at;              /* -1: not open now */
-	int online;                     /* advisors logged in and connected */
-};
 
 static void
 late_clock_read(const struct svc *s, struct late_clock *k)
@@ -114,49 +107,139 @@ chat_queue_view(struct svc *s)
 	return proto_out_queue(s->queue.length, w, listed);
 }
 
-/*
- * Changed positions, front of the queue first, at most POSITIONS_PER_TURN;
- * s->positions_pending says whether some are left for the next turn. A take
- * while 10,000 wait changes every position: pushed in one turn, that turn
- * would hold up every running chat (issue 14), so they are spread over
- * turns (main keeps the loop turning meanwhile: svc_pushing). A change of
- * may_not_be_served alone (CONTRACT.md section 9) is a change too.
- */
 void
-chat_push_positions(struct svc *s)
+chat_positions_rewalk(struct svc *s)
 {
-	int free_slots, n_adv = chat_advisors_available(s, &free_slots);
-	struct late_clock clock;
-	struct queue_node *n;
-	size_t pos = 1, sent = 0;
+	s->pcur.dirty = true;
+}
 
-	late_clock_read(s, &clock);
-	for (n = queue_first(&s->queue); n; n = queue_next(&s->queue, n), pos++) {
+static bool
+same_inputs(const struct positions_cursor *a, const struct positions_cursor *b)
+{
+	return a->handle_s == b->handle_s && a->n_adv == b->n_adv &&
+	       a->free_slots == b->free_slots &&
+	       a->clock.now == b->clock.now &&
+	       a->clock.closes_at == b->clock.closes_at &&
+	       a->clock.online == b->clock.online;
+}
+
+/*
+ * Where this turn's share of pushes starts: at the sweep of the round under
+ * way, or at the front for a new one. Returns the node (NULL: the round
+ * under way has reached the back) and sets *pos.
+ */
+static struct queue_node *
+round_start(struct svc *s, const struct positions_cursor *in, size_t *pos)
+{
+	struct positions_cursor *r = &s->pcur;
+
+	if (!r->active) {
+		*r = *in;                   /* not dirty: it starts afresh */
+		r->active = true;
+		*pos = 1;
+		return queue_first(&s->queue);
+	}
+	if (!same_inputs(r, in))
+		r->dirty = true;
+	if (r->shifts != s->queue.shifts) {
+		r->dirty = true;
+		if (s->queue.sweep)
+			r->pos = queue_position(&s->queue, s->queue.sweep);
+	}
+	*pos = r->pos;
+	return s->queue.sweep;
+}
+
+/* Is c's position, estimate or flag not what its resident was last sent?
+ * Sets *wait and *late to what they are now. */
+static bool
+position_due(struct svc *s, struct chat *c, size_t pos,
+	     const struct positions_cursor *in, long *wait, bool *late)
+{
+	*wait = queue_estimate_wait(&s->est, pos, in->n_adv,
+				    s->cfg->max_chats_per_advisor,
+				    in->free_slots);
+	*late = chat_late(s, c, pos, *wait, &in->clock);
+	return c->sent_position != pos || c->sent_wait != *wait ||
+	       c->sent_late != *late;
+}
+
+/* Stop the round before n, at `pos`, to go on next turn. */
+static void
+cut_round(struct svc *s, const struct positions_cursor *in,
+	  struct queue_node *n, size_t pos)
+{
+	bool dirty = s->pcur.dirty;
+
+	s->pcur = *in;
+	s->pcur.active = true;
+	s->pcur.dirty = dirty;
+	s->pcur.pos = pos;
+	s->pcur.shifts = s->queue.shifts;
+	s->queue.sweep = n;
+}
+
+/* Push what changed from n (at pos) to the back, up to the turn's share:
+ * returns false when it was cut short (the round goes on next turn). */
+static bool
+push_to_back(struct svc *s, const struct positions_cursor *in,
+	     struct queue_node *n, size_t pos, size_t *sent)
+{
+	for (; n; n = queue_next(&s->queue, n), pos++) {
 		struct chat *c = chat_of(n);
 		long wait;
 		bool late;
 
-		if (!c->resident)
+		if (!c->resident || !position_due(s, c, pos, in, &wait, &late))
 			continue;
-		wait = queue_estimate_wait(&s->est, pos, n_adv,
-					   s->cfg->max_chats_per_advisor,
-					   free_slots);
-		late = chat_late(s, c, pos, wait, &clock);
-		if (c->sent_position == pos && c->sent_wait == wait &&
-		    c->sent_late == late)
-			continue;
-		if (sent == POSITIONS_PER_TURN) {
-			s->positions_pending = true;
-			return;
+		if (*sent == POSITIONS_PER_TURN) {
+			cut_round(s, in, n, pos);
+			return false;
 		}
 		c->sent_position = pos;
 		c->sent_wait = wait;
 		c->sent_late = late;
 		svc_send_soft(s, c->resident,
 			      proto_out_position(pos, wait, late));
-		sent++;
+		(*sent)++;
 	}
+	return true;
+}
+
+/*
+ * Changed positions, front of the queue first, at most POSITIONS_PER_TURN
+ * a turn; s->positions_pending says whether some are left for the next
+ * turn. A take while 10,000 wait changes every position: pushed in one
+ * turn, that turn would hold up every running chat (issue 14), so they are
+ * spread over turns in rounds (struct positions_cursor; main keeps the loop
+ * turning meanwhile: svc_pushing). A change of may_not_be_served alone
+ * (CONTRACT.md section 9) is a change too. Two passes at most: the rest of
+ * a round, then a new one from the front if the old was dirty (nothing
+ * changes within one call, so a second is never dirty).
+ */
+void
+chat_push_positions(struct svc *s)
+{
+	struct positions_cursor in = { .handle_s = s->est.handle_s };
+	size_t sent = 0;
+	int pass;
+
+	in.n_adv = chat_advisors_available(s, &in.free_slots);
+	late_clock_read(s, &in.clock);
 	s->positions_pending = false;
+	for (pass = 0; pass < 2; pass++) {
+		size_t pos;
+		struct queue_node *n = round_start(s, &in, &pos);
+
+		if (!push_to_back(s, &in, n, pos, &sent)) {
+			s->positions_pending = true;
+			return;
+		}
+		s->pcur.active = false;
+		s->queue.sweep = NULL;
+		if (!s->pcur.dirty)
+			return;
+	}
 }
 
 /* One view, built once, copied to every connected advisor. */

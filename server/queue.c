@@ -13,6 +13,8 @@ queue_init(struct queue *q)
 	q->head.prev = &q->head;
 	q->head.next = &q->head;
 	q->length = 0;
+	q->shifts = 0;
+	q->sweep = NULL;
 }
 
 static void
@@ -37,6 +39,7 @@ queue_push_front(struct queue *q, struct queue_node *n)
 {
 	link_after(&q->head, n);
 	q->length++;
+	q->shifts++;
 }
 
 void
@@ -45,6 +48,8 @@ queue_insert_before(struct queue *q, struct queue_node *at,
 {
 	link_after(at ? at->prev : q->head.prev, n);
 	q->length++;
+	if (at)
+		q->shifts++;
 }
 
 void
@@ -52,10 +57,13 @@ queue_remove(struct queue *q, struct queue_node *n)
 {
 	if (!queue_is_queued(n))
 		return;
+	if (q->sweep == n)
+		q->sweep = queue_next(q, n);
 	n->prev->next = n->next;
 	n->next->prev = n->prev;
 	n->prev = n->next = NULL;
 	q->length--;
+	q->shifts++;
 }
 
 bool

@@ -423,6 +423,7 @@ svc_set_config(struct svc *s, const struct config *cfg)
 {
 	s->cfg = cfg;
 	s->queue_dirty = true;
+	chat_positions_rewalk(s);       /* new hours or slots: new estimates */
 	chat_assign_waiting(s);
 }
 
@@ -525,6 +526,7 @@ turn_failed(struct svc *s, uint64_t turn)
 		else if (c->state == CHAT_QUEUED)
 			c->sent_position = 0;   /* pushed again */
 	}
+	chat_positions_rewalk(s);
 	s->io.discard();
 	if (down)
 		mark_store_down(s);

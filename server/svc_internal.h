@@ -283,6 +283,35 @@ struct login_state {
 	int n_logged_out;
 };
 
+/* What chat_late needs besides the chat: read once per round over the
+ * queue. (positions.c) */
+struct late_clock {
+	int64_t now;
+	int64_t closes_at;               /* -1: not open now */
+	int online;                      /* advisors logged in and connected */
+};
+
+/*
+ * A round of position pushes: one walk of the queue from the front to the
+ * back, cut short every POSITIONS_PER_TURN pushes and gone on with in the
+ * next turn at s->queue.sweep (which the queue keeps from dangling), so a
+ * take while 10,000 wait costs one walk, not one per turn. Whatever may
+ * have changed for entries the round has passed (the queue moved, the
+ * estimate's inputs or the clock changed, a resume) makes it `dirty`: once
+ * it reaches the back, another round starts at the front. So every waiting
+ * resident is reached within two rounds, however often the queue moves.
+ * One per server, in struct svc; loop thread only. (positions.c)
+ */
+struct positions_cursor {
+	bool active;                     /* a round goes on at queue.sweep */
+	bool dirty;                      /* another round must follow it */
+	size_t pos;                      /* the sweep node's position, */
+	uint64_t shifts;                 /* while queue.shifts is this */
+	double handle_s;                 /* what the round read: the */
+	int n_adv, free_slots;           /* estimate's inputs and the clock */
+	struct late_clock clock;
+};
+
 /*
  * The service: one per server, created by main (svc_new) and freed after
  * the loop has run dry (svc_free). Loop thread only. Borrows the loop, the
@@ -307,6 +336,7 @@ struct svc {
 	struct queue_estimator est;
 	bool queue_dirty;                /* positions/queue views to push */
 	bool positions_pending;          /* pushes left for the next turns */
+	struct positions_cursor pcur;    /* the round those pushes are in */
 	bool stopping;                   /* SIGTERM: hand out nothing new */
 	bool draining;                   /* svc_drain: no new residents */
 	bool store_down;                 /* writes fail (disk full, read-only):
@@ -470,6 +500,12 @@ void chat_push_queue(struct svc *s);
  * turn's share (s->positions_pending: some are left; svc_end_turn calls it
  * again). */
 void chat_push_positions(struct svc *s);
+
+/* Another round of position pushes must start at the front, once the one
+ * under way (if any) ends: call it when what was last sent to a queued
+ * resident changes outside a round (a resume, a failed turn's withheld
+ * frames) or when the rules do (a new config). (positions.c) */
+void chat_positions_rewalk(struct svc *s);
 
 /* Remove c from advisor a's active slots (a no-op when not there). */
 void chat_slot_remove(struct advisor *a, struct chat *c);

@@ -54,7 +54,9 @@ struct opts {
 
 extern struct opts load_opt;
 
-enum { H_ECHO_R, H_ECHO_A, H_RELAY_R2A, H_RELAY_A2R, H_LAG, H_N };
+/* H_POS: a `position` frame's arrival after the latest take this worker
+ * caused (--churn), so bounded by the churn interval when pushes run late. */
+enum { H_ECHO_R, H_ECHO_A, H_RELAY_R2A, H_RELAY_A2R, H_LAG, H_POS, H_N };
 
 /* Error codes counted one by one (CONTRACT.md section 4 and 7); the last,
  * "other", takes the rest. */

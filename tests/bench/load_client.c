@@ -66,6 +66,7 @@ struct worker {
 	uv_loop_t loop;
 	uv_timer_t phase_timer, ramp_timer, churn_timer, relogin_timer;
 	int churn_next;                 /* where the churn looks next */
+	int64_t churned_at;             /* the latest churn's end, 0: none */
 	uv_poll_t down_poll;
 	struct lws_context *ctx;
 	struct conn *res;               /* residents, n_res_max of them */
@@ -440,7 +441,9 @@ resident_frame(struct conn *c, struct bench_json_field *f, int64_t now)
 			W.st.win_echoes++;
 		record(H_ECHO_R, due, now);
 	} else if (bench_span_is(type, "position")) {
-		W.st.positions++;
+		if (in_window(now))
+			W.st.positions++;
+		record(H_POS, W.churned_at ? W.churned_at : -1, now);
 	} else if (bench_span_is(type, "queued")) {
 		c->queued = true;
 		W.st.queued++;
@@ -817,6 +820,7 @@ on_churn(uv_timer_t *t)
 		uv_timer_stop(c->timer);
 		c->want_end = true;
 		W.st.churned++;
+		W.churned_at = load_now_us();
 		lws_callback_on_writable(c->wsi);
 		return;
 	}

@@ -198,6 +198,11 @@ load_print_row(FILE *csv, int k, const struct step_stats *s,
 		       (unsigned long long)s->advisors_up, load_opt.advisors,
 		       (unsigned long long)s->advisors_relogged,
 		       closes[0] ? closes : "none");
+	if (load_opt.mode == MODE_CHAT && s->churned)
+		printf("%-8s   %llu position frames in the window, after the "
+		       "latest take p50 / p99 / max %.1f / %.1f / %.1f ms\n", "",
+		       (unsigned long long)s->positions, ms(&s->h[H_POS], 50),
+		       ms(&s->h[H_POS], 99), ms(&s->h[H_POS], 100));
 	fflush(stdout);
 	if (!csv)
 		return;

@@ -551,26 +551,37 @@ end_while_queued_abandons_and_moves_the_rest_up(void **state)
 	assert_int_equal(metric("neuvo_chats_abandoned_total"), 1);
 }
 
+/* n residents wait behind one more, who leaves: every position changes.
+ * Ends with the tick that starts pushing them. */
 static void
-a_storm_of_positions_is_spread_over_turns(void **state)
+queue_many_then_the_front_leaves(struct net_conn **r, int n)
 {
-	enum { N = 600 };
-	struct net_conn *r[N], *first;
-	int i, moved = 0;
+	struct net_conn *first;
+	int i;
 
-	(void)state;
-	cfg->max_length = N + 1;
-	cfg->max_queued_per_address = N + 1;
-	cfg->max_new_chats_per_address_per_hour = N + 1;
+	cfg->max_length = n + 1;
+	cfg->max_queued_per_address = n + 1;
+	cfg->max_new_chats_per_address_per_hour = n + 1;
 	queue_resident(&first);
-	for (i = 0; i < N; i++)
+	for (i = 0; i < n; i++)
 		queue_resident(&r[i]);
 	tick();
 	say(first, "{\"type\":\"end\"}");
 	turn();
+	tick();
+}
+
+static void
+a_storm_of_positions_is_spread_over_turns(void **state)
+{
+	enum { N = 600 };
+	struct net_conn *r[N];
+	int i, moved = 0;
+
+	(void)state;
 	/* Every position changes: the tick and its turn push a share each,
 	 * front first, and no more. */
-	tick();
+	queue_many_then_the_front_leaves(r, N);
 	assert_true(svc_pushing(svc));
 	for (i = 0; i < N; i++)
 		if (r[i]->n_read < r[i]->n_got) {
@@ -582,7 +593,7 @@ a_storm_of_positions_is_spread_over_turns(void **state)
 	for (i = 0; i < moved; i++)
 		expect_nothing(r[i]);
 	/* The next turns push the rest, once each. */
-	for (i = 0; i < 8 && svc_pushing(svc); i++)
+	for (i = 0; i < N && svc_pushing(svc); i++)
 		turn();
 	assert_false(svc_pushing(svc));
 	for (i = moved; i < N; i++)
@@ -590,6 +601,75 @@ a_storm_of_positions_is_spread_over_turns(void **state)
 				 i + 1);
 	for (i = 0; i < N; i++)
 		expect_nothing(r[i]);
+}
+
+/* The position c was last told, read or not (-1: none). */
+static json_int_t
+final_position(const struct net_conn *c)
+{
+	size_t i;
+
+	for (i = c->n_got; i-- > 0;)
+		if (type_of(c->got[i]) && !strcmp(type_of(c->got[i]),
+						  "position"))
+			return jint(c->got[i], "position");
+	return -1;
+}
+
+static void
+a_round_of_positions_cut_short_starts_again_when_the_queue_moves(void **state)
+{
+	enum { N = 600 };
+	struct net_conn *r[N];
+	bool told[N];
+	int i;
+
+	(void)state;
+	queue_many_then_the_front_leaves(r, N);
+	assert_true(svc_pushing(svc));
+	for (i = 0; i < N; i++)
+		told[i] = final_position(r[i]) != -1;
+	assert_true(told[0] && !told[N - 1]);
+	for (i = 0; i < N; i++)
+		skip_all(r[i]);
+	/* Mid-round, one already told leaves: the round must not go on at
+	 * the positions it had counted. Everyone behind moves up again and
+	 * hears the right position, once (told or not before). */
+	say(r[0], "{\"type\":\"end\"}");
+	turn();
+	for (i = 0; i < N && svc_pushing(svc); i++)
+		turn();
+	assert_false(svc_pushing(svc));
+	for (i = 1; i < N; i++) {
+		assert_int_equal(jint(next_of(r[i], "position"), "position"),
+				 i);
+		expect_none_of(r[i], "position");
+	}
+}
+
+static void
+a_queue_that_moves_every_turn_still_tells_the_back(void **state)
+{
+	enum { N = 600 };
+	struct net_conn *r[N];
+	int i, gone;
+
+	(void)state;
+	queue_many_then_the_front_leaves(r, N);
+	assert_int_equal(final_position(r[N - 1]), -1);
+	/* The front leaves once a turn, each time changing every position:
+	 * a round that started again at the front each time would never
+	 * reach the back. */
+	for (gone = 0; gone < N / 2 && final_position(r[N - 1]) == -1; gone++) {
+		say(r[gone], "{\"type\":\"end\"}");
+		turn();
+	}
+	assert_true(final_position(r[N - 1]) > 0);
+	for (i = 0; i < N && svc_pushing(svc); i++)
+		turn();
+	assert_false(svc_pushing(svc));
+	for (i = gone; i < N; i++)
+		assert_int_equal(final_position(r[i]), i - gone + 1);
 }
 
 static void
@@ -2649,6 +2729,8 @@ test_chat_run(void)
 		T(advisor_end_tells_both_sides),
 		T(end_while_queued_abandons_and_moves_the_rest_up),
 		T(a_storm_of_positions_is_spread_over_turns),
+		T(a_round_of_positions_cut_short_starts_again_when_the_queue_moves),
+		T(a_queue_that_moves_every_turn_still_tells_the_back),
 		T(after_the_end_msg_and_end_are_not_allowed),
 		T(feedback_once_after_the_end),
 		T(tag_is_acknowledged_and_checked),

@@ -56,6 +56,30 @@ removing_the_front_moves_everyone_up(void **state)
 }
 
 static void
+only_an_append_at_the_back_leaves_the_shifts_alone(void **state)
+{
+	struct queue q;
+	struct queue_node a = { 0 }, b = { 0 }, c = { 0 }, d = { 0 };
+	uint64_t was;
+
+	(void)state;
+	queue_init(&q);
+	queue_push_back(&q, &a, 1);
+	queue_insert_before(&q, NULL, &b);
+	assert_int_equal(q.shifts, 0);
+	queue_push_front(&q, &c);               /* c a b */
+	assert_int_equal(q.shifts, 1);
+	queue_insert_before(&q, &b, &d);        /* c a d b */
+	assert_int_equal(q.shifts, 2);
+	queue_remove(&q, &b);                   /* the back moves nobody else, */
+	assert_int_equal(q.shifts, 3);          /* but b is no longer where it was */
+	was = q.shifts;
+	queue_remove(&q, &b);                   /* not queued: nothing moved */
+	assert_int_equal(q.shifts, was);
+	assert_int_equal(queue_position(&q, &d), 3);
+}
+
+static void
 removing_twice_is_harmless(void **state)
 {
 	struct queue q;
@@ -212,6 +236,7 @@ test_queue_run(void)
 		cmocka_unit_test(empty_queue_has_no_first),
 		cmocka_unit_test(positions_follow_arrival_order),
 		cmocka_unit_test(removing_the_front_moves_everyone_up),
+		cmocka_unit_test(only_an_append_at_the_back_leaves_the_shifts_alone),
 		cmocka_unit_test(removing_twice_is_harmless),
 		cmocka_unit_test(push_front_keeps_enqueue_time),
 		cmocka_unit_test(insert_before_places_and_keeps_enqueue_time),
