@@ -33,6 +33,7 @@ main(void)
 	failed += test_overload_run();
 	failed += test_frames_run();
 	failed += test_chat_run();
+	failed += test_positions_run();
 	failed += test_utf8_run();
 	failed += test_sbuf_run();
 	failed += test_base64_run();

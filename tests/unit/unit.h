@@ -48,6 +48,7 @@ int test_throttle_run(void);
 int test_overload_run(void);
 int test_frames_run(void);
 int test_chat_run(void);
+int test_positions_run(void);
 int test_utf8_run(void);
 int test_sbuf_run(void);
 int test_base64_run(void);

@@ -1,0 +1,356 @@
+/*
+ * test_positions.c - the rounds of `position` pushes (positions.c) under
+ * seeded random runs of hellos, ends, takes, drops, resumes, advisors
+ * coming and going, config reloads and clock ticks, with turns between.
+ *
+ * White-box: each frame is checked as the service makes it
+ * (svc_harness_on_send) against the service's own queue (svc_internal.h),
+ * so "the position it carried was the resident's real one then" needs no
+ * model of the queue. Also: no `position` repeats what its resident was
+ * last told, and once the pushes settle every connected waiting resident
+ * was last told its real position (CONTRACT.md: pushed whenever it
+ * changes).
+ */
+#include "svc_harness.h"
+#include "../../server/svc_internal.h"
+
+#define RES_MAX 400
+
+/* What one resident connection was last told, from the frames made. */
+struct told {
+	struct net_conn *c;
+	bool valid;                     /* queued/resumed/position, no end */
+	json_int_t pos;
+	long wait;
+	bool late;
+	char token[64];
+};
+
+static struct told told[RES_MAX];
+static int n_told;
+static int frames_checked;
+
+static struct told *
+told_of(struct net_conn *c)
+{
+	int i;
+
+	for (i = 0; i < n_told; i++)
+		if (told[i].c == c)
+			return &told[i];
+	return NULL;
+}
+
+static long
+wait_of(const json_t *o)
+{
+	const json_t *v = json_object_get(o, "estimated_wait_s");
+
+	return json_is_integer(v) ? (long)json_integer_value(v) : -1;
+}
+
+/* The real position of c's chat now (0: none or not queued). */
+static size_t
+real_position(struct net_conn *c)
+{
+	struct peer *p = c->user;
+
+	if (!p || !p->chat || p->chat->state != CHAT_QUEUED)
+		return 0;
+	return queue_position(&svc->queue, &p->chat->qnode);
+}
+
+/* svc_harness_on_send: every frame to a resident, as it is made. */
+static void
+on_send(struct net_conn *c, const char *text)
+{
+	struct told *t = told_of(c);
+	json_t *o;
+	const char *type;
+
+	if (!t)
+		return;
+	o = json_loads(text, 0, NULL);
+	assert_non_null(o);
+	type = type_of(o);
+	if (!strcmp(type, "position")) {
+		size_t real = real_position(c);
+		long wait = wait_of(o);
+		bool late = json_is_true(json_object_get(o,
+						"may_not_be_served"));
+
+		frames_checked++;
+		if ((size_t)jint(o, "position") != real)
+			fail_msg("position %lld made, real %zu",
+				 (long long)jint(o, "position"), real);
+		if (wait != chat_estimate(svc, real))
+			fail_msg("wait %ld made, real %ld", wait,
+				 chat_estimate(svc, real));
+		if (t->valid && t->pos == (json_int_t)real &&
+		    t->wait == wait && t->late == late)
+			fail_msg("position %zu told twice", real);
+		t->valid = true;
+		t->pos = (json_int_t)real;
+		t->wait = wait;
+		t->late = late;
+	} else if (!strcmp(type, "queued") || (!strcmp(type, "resumed") &&
+		   !strcmp(jstr(o, "state"), "queued"))) {
+		if ((size_t)jint(o, "position") != real_position(c))
+			fail_msg("%s at %lld, real %zu", type,
+				 (long long)jint(o, "position"),
+				 real_position(c));
+		t->valid = true;
+		t->pos = jint(o, "position");
+		t->wait = wait_of(o);
+		t->late = !strcmp(type, "queued") &&
+			  json_is_true(json_object_get(o, "may_not_be_served"));
+		if (json_is_string(json_object_get(o, "token")))
+			snprintf(t->token, sizeof(t->token), "%s",
+				 jstr(o, "token"));
+	} else if (!strcmp(type, "resumed") || !strcmp(type, "assigned") ||
+		   !strcmp(type, "ended")) {
+		t->valid = false;
+	}
+	json_decref(o);
+}
+
+/* Read and forget every frame released so far (GOT_MAX is per connection). */
+static void
+forget_frames(void)
+{
+	struct net_conn *c;
+	int i;
+
+	for (c = conns; c; c = c->next) {
+		for (i = 0; i < c->n_got; i++)
+			json_decref(c->got[i]);
+		c->n_got = c->n_read = 0;
+	}
+}
+
+/* Every connected waiting resident was last told its real position (and,
+ * when `wait_too`, its real estimate and may_not_be_served). */
+static void
+check_all_told(bool wait_too)
+{
+	int i;
+
+	for (i = 0; i < n_told; i++) {
+		struct told *t = &told[i];
+		size_t real;
+
+		if (t->c->gone || t->c->close_code)
+			continue;
+		real = real_position(t->c);
+		if (!real)
+			continue;
+		if (!t->valid || t->pos != (json_int_t)real)
+			fail_msg("resident %d last told %lld, real %zu", i,
+				 t->valid ? (long long)t->pos : -1LL, real);
+		if (!wait_too)
+			continue;
+		if (t->wait != chat_estimate(svc, real))
+			fail_msg("resident %d last told wait %ld, real %ld", i,
+				 t->wait, chat_estimate(svc, real));
+		/* chat_late's side effect (told_late) is done by now when
+		 * the flag was pushed. */
+		if (t->late != chat_late(svc, ((struct peer *)t->c->user)->chat,
+					 real, t->wait, NULL))
+			fail_msg("resident %d last told late %d at %zu", i,
+				 t->late, real);
+	}
+}
+
+static void
+drain(void)
+{
+	int i;
+
+	for (i = 0; i < 100000 && svc_pushing(svc); i++)
+		turn();
+	assert_false(svc_pushing(svc));
+	forget_frames();
+}
+
+/* The queue's changes are pushed at the next tick; the estimate's alone
+ * (a running chat ends: a new mean) at the next second's. */
+static void
+settle(void)
+{
+	tick();
+	drain();
+	check_all_told(false);
+	later(1);
+	drain();
+	check_all_told(true);
+}
+
+static unsigned
+rnd(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 16) & 0x7fff;
+}
+
+static struct net_conn *
+new_resident(void)
+{
+	struct net_conn *c = open_conn(PROTO_RESIDENT);
+
+	assert_true(n_told < RES_MAX);
+	told[n_told++] = (struct told){ c, false, 0, -1, false, { 0 } };
+	return c;
+}
+
+/* A random resident connection still open, or NULL. */
+static struct told *
+some_connected(unsigned *seed)
+{
+	int i, tries;
+
+	for (tries = 0; tries < 8 && n_told; tries++) {
+		i = (int)(rnd(seed) % (unsigned)n_told);
+		if (!told[i].c->gone && !told[i].c->close_code)
+			return &told[i];
+	}
+	return NULL;
+}
+
+static struct told *
+some_dropped(unsigned *seed)
+{
+	int i, tries;
+
+	for (tries = 0; tries < 8 && n_told; tries++) {
+		i = (int)(rnd(seed) % (unsigned)n_told);
+		if (told[i].c->gone && told[i].token[0])
+			return &told[i];
+	}
+	return NULL;
+}
+
+struct adv {
+	const char *name;
+	struct net_conn *c;             /* NULL: logged out or dropped */
+	bool available;
+};
+
+static void
+one_step(unsigned *seed, struct adv *adv)
+{
+	unsigned r = rnd(seed) % 100;
+	struct adv *a = &adv[rnd(seed) % 2];
+	struct told *t;
+
+	if (r < 22) {
+		if (n_told < RES_MAX - 1)
+			say(new_resident(), "{\"type\":\"hello\"}");
+	} else if (r < 32) {
+		if ((t = some_connected(seed)))
+			say(t->c, "{\"type\":\"end\"}");
+	} else if (r < 46) {
+		if (a->c)
+			say(a->c, "{\"type\":\"take\"}");
+	} else if (r < 52) {
+		if ((t = some_connected(seed))) {
+			drop(t->c);
+			t->valid = false;
+		}
+	} else if (r < 58) {
+		if ((t = some_dropped(seed)) && n_told < RES_MAX - 1) {
+			struct net_conn *c = new_resident();
+			struct told *nt = told_of(c);
+
+			snprintf(nt->token, sizeof(nt->token), "%s", t->token);
+			t->token[0] = '\0';
+			say(c, "{\"type\":\"resume\",\"token\":\"%s\"}",
+			    nt->token);
+		}
+	} else if (r < 62) {
+		if (a->c) {
+			a->available = !a->available;
+			say(a->c, "{\"type\":\"status\",\"available\":%s}",
+			    a->available ? "true" : "false");
+		}
+	} else if (r < 64) {
+		if (a->c) {
+			drop(a->c);
+			a->c = NULL;
+		}
+	} else if (r < 66) {
+		if (!a->c) {
+			turn();
+			a->c = login(a->name);
+			a->available = true;
+			say(a->c, "{\"type\":\"status\",\"available\":true}");
+		}
+	} else if (r < 68) {
+		cfg->max_chats_per_advisor = 2 + (int)(rnd(seed) % 3);
+		svc_set_config(svc, cfg);
+	} else if (r < 88) {
+		turn();
+	} else if (r < 95) {
+		tick();
+	} else if (r < 99) {
+		later(1);
+	} else {
+		later(121);             /* past the graces: drops end, requeue */
+	}
+	forget_frames();
+}
+
+static void
+one_run(unsigned seed, int steps)
+{
+	struct adv adv[2] = { { "anna", NULL, false },
+			      { "bertta", NULL, false } };
+	int i;
+
+	n_told = 0;
+	svc_harness_on_send = on_send;
+	cfg->max_length = RES_MAX;
+	cfg->max_queued_per_address = RES_MAX;
+	cfg->max_new_chats_per_address_per_hour = 100000;
+	adv[0].c = login("anna");
+	adv[1].c = login("bertta");
+	/* Enough waiting that one change makes more than a turn's share. */
+	for (i = 0; i < 150; i++)
+		say(new_resident(), "{\"type\":\"hello\"}");
+	turn();
+	forget_frames();
+	for (i = 0; i < steps; i++) {
+		one_step(&seed, adv);
+		if (i % 50 == 49)
+			settle();
+	}
+	settle();
+	svc_harness_on_send = NULL;
+}
+
+static void
+random_runs_tell_every_waiting_resident_its_real_position(void **state)
+{
+	unsigned seed;
+
+	for (seed = 1; seed <= 24; seed++) {
+		if (seed > 1) {
+			assert_int_equal(teardown(state), 0);
+			assert_int_equal(setup(state), 0);
+		}
+		one_run(seed, 400);
+	}
+	assert_true(frames_checked > 1000);
+}
+
+int
+test_positions_run(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			random_runs_tell_every_waiting_resident_its_real_position,
+			setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("positions", tests, group_setup,
+					   NULL);
+}
