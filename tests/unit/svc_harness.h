@@ -404,6 +404,26 @@ later(int64_t seconds)
 	tick();
 }
 
+/* Make the next commit fail for real: no file may grow (the WAL is empty
+ * after the last turn's checkpoint), as on a full disk. */
+static void
+commit_failing(void)
+{
+	struct rlimit rl = { 0, RLIM_INFINITY };
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = 0;
+	signal(SIGXFSZ, SIG_IGN);
+	/* Nothing of ours may be written meanwhile (stdout may be a file). */
+	fflush(stdout);
+	fflush(stderr);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	turn();
+	rl.rlim_cur = rl.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
 /* The connection drops (net.c's svc_on_close). */
 static void
 drop(struct net_conn *c)

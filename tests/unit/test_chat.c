@@ -1861,26 +1861,6 @@ email_needs_an_advisor_and_a_mail_server(void **state)
 
 /* ---------------------------------------------------- failed commit policy */
 
-/* Make the next commit fail for real: no file may grow (the WAL is empty
- * after the last turn's checkpoint), as on a full disk. */
-static void
-commit_failing(void)
-{
-	struct rlimit rl = { 0, RLIM_INFINITY };
-
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
-	rl.rlim_cur = 0;
-	signal(SIGXFSZ, SIG_IGN);
-	/* Nothing of ours may be written meanwhile (stdout may be a file). */
-	fflush(stdout);
-	fflush(stderr);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
-	turn();
-	rl.rlim_cur = rl.rlim_max;
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
-	signal(SIGXFSZ, SIG_DFL);
-}
-
 /* GET /healthz's status code, and its body's "status". */
 static int
 health(const char **status_out)

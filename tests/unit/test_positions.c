@@ -60,58 +60,66 @@ real_position(struct net_conn *c)
 	return queue_position(&svc->queue, &p->chat->qnode);
 }
 
-/* svc_harness_on_send: every frame to a resident, as it is made. */
+/* svc_harness_on_send: a frame to a resident that tells a place in the
+ * queue tells its real place then (and estimate, for `position`). */
 static void
 on_send(struct net_conn *c, const char *text)
 {
-	struct told *t = told_of(c);
 	json_t *o;
 	const char *type;
 
-	if (!t)
+	if (!told_of(c))
 		return;
 	o = json_loads(text, 0, NULL);
 	assert_non_null(o);
 	type = type_of(o);
-	if (!strcmp(type, "position")) {
+	if (!strcmp(type, "position") || !strcmp(type, "queued") ||
+	    (!strcmp(type, "resumed") && !strcmp(jstr(o, "state"), "queued"))) {
 		size_t real = real_position(c);
-		long wait = wait_of(o);
-		bool late = json_is_true(json_object_get(o,
-						"may_not_be_served"));
 
 		frames_checked++;
 		if ((size_t)jint(o, "position") != real)
-			fail_msg("position %lld made, real %zu",
+			fail_msg("%s at %lld made, real %zu", type,
 				 (long long)jint(o, "position"), real);
-		if (wait != chat_estimate(svc, real))
-			fail_msg("wait %ld made, real %ld", wait,
+		if (!strcmp(type, "position") &&
+		    wait_of(o) != chat_estimate(svc, real))
+			fail_msg("wait %ld made, real %ld", wait_of(o),
 				 chat_estimate(svc, real));
-		if (t->valid && t->pos == (json_int_t)real &&
-		    t->wait == wait && t->late == late)
-			fail_msg("position %zu told twice", real);
-		t->valid = true;
-		t->pos = (json_int_t)real;
-		t->wait = wait;
-		t->late = late;
-	} else if (!strcmp(type, "queued") || (!strcmp(type, "resumed") &&
-		   !strcmp(jstr(o, "state"), "queued"))) {
-		if ((size_t)jint(o, "position") != real_position(c))
-			fail_msg("%s at %lld, real %zu", type,
-				 (long long)jint(o, "position"),
-				 real_position(c));
-		t->valid = true;
-		t->pos = jint(o, "position");
-		t->wait = wait_of(o);
-		t->late = !strcmp(type, "queued") &&
-			  json_is_true(json_object_get(o, "may_not_be_served"));
-		if (json_is_string(json_object_get(o, "token")))
-			snprintf(t->token, sizeof(t->token), "%s",
-				 jstr(o, "token"));
-	} else if (!strcmp(type, "resumed") || !strcmp(type, "assigned") ||
-		   !strcmp(type, "ended")) {
-		t->valid = false;
 	}
 	json_decref(o);
+}
+
+/* One frame t's resident got: what it was told last. A `position` that
+ * repeats it is a push too many (unless a failed turn withheld frames,
+ * `repeats_ok`). */
+static bool repeats_ok;
+
+static void
+got_frame(struct told *t, const json_t *o)
+{
+	const char *type = type_of(o);
+	bool late = json_is_true(json_object_get(o, "may_not_be_served"));
+
+	if (!strcmp(type, "position")) {
+		if (!repeats_ok && t->valid && t->pos == jint(o, "position") &&
+		    t->wait == wait_of(o) && t->late == late)
+			fail_msg("position %lld told twice",
+				 (long long)t->pos);
+	} else if (!strcmp(type, "queued")) {
+		snprintf(t->token, sizeof(t->token), "%s", jstr(o, "token"));
+	} else if (!strcmp(type, "resumed") &&
+		   !strcmp(jstr(o, "state"), "queued")) {
+		late = false;           /* `resumed` does not carry the flag */
+	} else {
+		if (!strcmp(type, "resumed") || !strcmp(type, "assigned") ||
+		    !strcmp(type, "ended"))
+			t->valid = false;
+		return;
+	}
+	t->valid = true;
+	t->pos = jint(o, "position");
+	t->wait = wait_of(o);
+	t->late = late;
 }
 
 /* Read and forget every frame released so far (GOT_MAX is per connection). */
@@ -122,8 +130,13 @@ forget_frames(void)
 	int i;
 
 	for (c = conns; c; c = c->next) {
-		for (i = 0; i < c->n_got; i++)
+		struct told *t = told_of(c);
+
+		for (i = 0; i < c->n_got; i++) {
+			if (t)
+				got_frame(t, c->got[i]);
 			json_decref(c->got[i]);
+		}
 		c->n_got = c->n_read = 0;
 	}
 }
@@ -183,6 +196,7 @@ settle(void)
 	later(1);
 	drain();
 	check_all_told(true);
+	repeats_ok = false;
 }
 
 static unsigned
@@ -278,12 +292,15 @@ one_step(unsigned *seed, struct adv *adv)
 			a->c = NULL;
 		}
 	} else if (r < 66) {
-		if (!a->c) {
+		if (!a->c && !svc->store_down) {  /* a login writes */
 			turn();
 			a->c = login(a->name);
 			a->available = true;
 			say(a->c, "{\"type\":\"status\",\"available\":true}");
 		}
+	} else if (r < 67 && tmpdir[0]) {
+		repeats_ok = true;      /* withheld frames are pushed again */
+		commit_failing();
 	} else if (r < 68) {
 		cfg->max_chats_per_advisor = 2 + (int)(rnd(seed) % 3);
 		svc_set_config(svc, cfg);
@@ -327,19 +344,35 @@ one_run(unsigned seed, int steps)
 	svc_harness_on_send = NULL;
 }
 
+/* seeds first..last, each in a world of its own (a file store: one
+ * where commits can be made to fail). */
 static void
-random_runs_tell_every_waiting_resident_its_real_position(void **state)
+runs(void **state, unsigned first, unsigned last, bool file)
 {
 	unsigned seed;
 
-	for (seed = 1; seed <= 24; seed++) {
-		if (seed > 1) {
+	frames_checked = 0;
+	for (seed = first; seed <= last; seed++) {
+		if (seed > first) {
 			assert_int_equal(teardown(state), 0);
-			assert_int_equal(setup(state), 0);
+			assert_int_equal(file ? setup_file(state) : setup(state),
+					 0);
 		}
 		one_run(seed, 400);
 	}
 	assert_true(frames_checked > 1000);
+}
+
+static void
+random_runs_tell_every_waiting_resident_its_real_position(void **state)
+{
+	runs(state, 1, 24, false);
+}
+
+static void
+random_runs_with_failed_commits_tell_the_real_position_too(void **state)
+{
+	runs(state, 101, 108, true);
 }
 
 int
@@ -349,6 +382,9 @@ test_positions_run(void)
 		cmocka_unit_test_setup_teardown(
 			random_runs_tell_every_waiting_resident_its_real_position,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			random_runs_with_failed_commits_tell_the_real_position_too,
+			setup_file, teardown),
 	};
 
 	return cmocka_run_group_tests_name("positions", tests, group_setup,
