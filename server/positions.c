@@ -179,11 +179,12 @@ cut_round(struct svc *s, const struct positions_cursor *in,
 	s->queue.sweep = n;
 }
 
-/* Push what changed from n (at pos) to the back, up to the turn's share:
- * returns false when it was cut short (the round goes on next turn). */
+/* Push what changed from n (at pos) to the back, up to the turn's share
+ * (s->positions_sent counts it): returns false when it was cut short (the
+ * round goes on next turn). */
 static bool
 push_to_back(struct svc *s, const struct positions_cursor *in,
-	     struct queue_node *n, size_t pos, size_t *sent)
+	     struct queue_node *n, size_t pos)
 {
 	for (; n; n = queue_next(&s->queue, n), pos++) {
 		struct chat *c = chat_of(n);
@@ -192,7 +193,7 @@ push_to_back(struct svc *s, const struct positions_cursor *in,
 
 		if (!c->resident || !position_due(s, c, pos, in, &wait, &late))
 			continue;
-		if (*sent == POSITIONS_PER_TURN) {
+		if (s->positions_sent >= POSITIONS_PER_TURN) {
 			cut_round(s, in, n, pos);
 			return false;
 		}
@@ -201,14 +202,16 @@ push_to_back(struct svc *s, const struct positions_cursor *in,
 		c->sent_late = late;
 		svc_send_soft(s, c->resident,
 			      proto_out_position(pos, wait, late));
-		(*sent)++;
+		s->positions_sent++;
 	}
 	return true;
 }
 
 /*
  * Changed positions, front of the queue first, at most POSITIONS_PER_TURN
- * a turn; s->positions_pending says whether some are left for the next
+ * a loop turn, however often it is called in one (svc_tick may call it
+ * twice, svc_end_turn once more; svc_end_turn starts the next turn's
+ * count); s->positions_pending says whether some are left for the next
  * turn. A take while 10,000 wait changes every position: pushed in one
  * turn, that turn would hold up every running chat (issue 14), so they are
  * spread over turns in rounds (struct positions_cursor; main keeps the loop
@@ -221,7 +224,6 @@ void
 chat_push_positions(struct svc *s)
 {
 	struct positions_cursor in = { .handle_s = s->est.handle_s };
-	size_t sent = 0;
 	int pass;
 
 	in.n_adv = chat_advisors_available(s, &in.free_slots);
@@ -231,7 +233,7 @@ chat_push_positions(struct svc *s)
 		size_t pos;
 		struct queue_node *n = round_start(s, &in, &pos);
 
-		if (!push_to_back(s, &in, n, pos, &sent)) {
+		if (!push_to_back(s, &in, n, pos)) {
 			s->positions_pending = true;
 			return;
 		}

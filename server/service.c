@@ -565,6 +565,7 @@ svc_end_turn(struct svc *s)
 	/* Before the commit, so the pushes go out in this turn's release. */
 	if (s->positions_pending)
 		chat_push_positions(s);
+	s->positions_sent = 0;          /* the next turn's share */
 	turn = s->turn++;
 	wrote = store_pending(s->st);
 

@@ -337,6 +337,8 @@ struct svc {
 	bool queue_dirty;                /* positions/queue views to push */
 	bool positions_pending;          /* pushes left for the next turns */
 	struct positions_cursor pcur;    /* the round those pushes are in */
+	size_t positions_sent;           /* pushes in this turn (the tick's
+					  * and the turn's end share them) */
 	bool stopping;                   /* SIGTERM: hand out nothing new */
 	bool draining;                   /* svc_drain: no new residents */
 	bool store_down;                 /* writes fail (disk full, read-only):
