@@ -243,6 +243,26 @@ some_dropped(unsigned *seed)
 	return NULL;
 }
 
+/* The hostile ones: the chat where a round cut short goes on leaves (or
+ * the one just before it, or the back, moving the sweep past the back). */
+static void
+end_at_the_sweep(unsigned which)
+{
+	struct queue_node *n = svc->queue.sweep;
+	struct chat *c;
+
+	if (!n)
+		return;
+	if (which == 1 && n->prev != &svc->queue.head)
+		n = n->prev;
+	c = chat_of(n);
+	if (c->resident)
+		say(c->resident->conn, "{\"type\":\"end\"}");
+	if (which == 1 && (n = svc->queue.head.prev) != &svc->queue.head &&
+	    chat_of(n)->resident)
+		say(chat_of(n)->resident->conn, "{\"type\":\"end\"}");
+}
+
 struct adv {
 	const char *name;
 	struct net_conn *c;             /* NULL: logged out or dropped */
@@ -304,6 +324,8 @@ one_step(unsigned *seed, struct adv *adv)
 	} else if (r < 68) {
 		cfg->max_chats_per_advisor = 2 + (int)(rnd(seed) % 3);
 		svc_set_config(svc, cfg);
+	} else if (r < 74) {
+		end_at_the_sweep(rnd(seed) % 2);
 	} else if (r < 88) {
 		turn();
 	} else if (r < 95) {
@@ -316,11 +338,10 @@ one_step(unsigned *seed, struct adv *adv)
 	forget_frames();
 }
 
+/* Anna and bertta logged in, `waiting` residents queued. */
 static void
-one_run(unsigned seed, int steps)
+start_run(struct adv *adv, int waiting)
 {
-	struct adv adv[2] = { { "anna", NULL, false },
-			      { "bertta", NULL, false } };
 	int i;
 
 	n_told = 0;
@@ -330,11 +351,21 @@ one_run(unsigned seed, int steps)
 	cfg->max_new_chats_per_address_per_hour = 100000;
 	adv[0].c = login("anna");
 	adv[1].c = login("bertta");
-	/* Enough waiting that one change makes more than a turn's share. */
-	for (i = 0; i < 150; i++)
+	for (i = 0; i < waiting; i++)
 		say(new_resident(), "{\"type\":\"hello\"}");
 	turn();
 	forget_frames();
+}
+
+static void
+one_run(unsigned seed, int steps)
+{
+	struct adv adv[2] = { { "anna", NULL, false },
+			      { "bertta", NULL, false } };
+	int i;
+
+	/* Enough waiting that one change makes more than a turn's share. */
+	start_run(adv, 150);
 	for (i = 0; i < steps; i++) {
 		one_step(&seed, adv);
 		if (i % 50 == 49)
@@ -342,6 +373,65 @@ one_run(unsigned seed, int steps)
 	}
 	settle();
 	svc_harness_on_send = NULL;
+}
+
+/* A round cut short goes on at the sweep; everyone from there to the back
+ * leaves, so the sweep moves past the back. The round ends there, and the
+ * one that follows tells those in front nothing new: they did not move. */
+static void
+a_round_whose_rest_all_leave_ends_and_tells_nobody_twice(void **state)
+{
+	struct adv adv[2] = { { "anna", NULL, false },
+			      { "bertta", NULL, false } };
+	struct queue_node *n;
+	int i, left = 0;
+
+	(void)state;
+	start_run(adv, 200);
+	say(told[0].c, "{\"type\":\"end\"}");
+	tick();
+	forget_frames();
+	assert_true(svc_pushing(svc));
+	assert_non_null(svc->queue.sweep);
+	while ((n = svc->queue.sweep)) {
+		say(chat_of(n)->resident->conn, "{\"type\":\"end\"}");
+		left++;
+	}
+	assert_true(left > 0 && left < 199);
+	turn();
+	assert_false(svc->pcur.active);
+	settle();
+	for (i = 1; i < n_told; i++)
+		assert_true(told[i].valid == (i < 200 - left));
+	svc_harness_on_send = NULL;
+}
+
+/* POSITIONS_PER_TURN bounds the pushes of one loop turn (issue 14: a
+ * turn that pushes thousands holds up every running chat). In main, the
+ * 250 ms timer (svc_tick) and the check handle (svc_end_turn) run in the
+ * same loop turn, as in tick() here; a tick at a new second with the queue
+ * moved calls chat_push_positions three times, each with a share of its
+ * own. */
+static void
+a_loop_turn_pushes_at_most_a_turns_share(void **state)
+{
+	struct adv adv[2] = { { "anna", NULL, false },
+			      { "bertta", NULL, false } };
+	int i, pushed = 0;
+
+	(void)state;
+	start_run(adv, 300);
+	say(told[0].c, "{\"type\":\"end\"}");
+	turn();
+	later(1);
+	for (i = 1; i < n_told; i++)
+		while (told[i].c->n_read < told[i].c->n_got)
+			pushed += !strcmp(type_of(told[i].c->got[
+					  told[i].c->n_read++]), "position");
+	assert_true(svc_pushing(svc));
+	svc_harness_on_send = NULL;
+	if (pushed > 64)
+		fail_msg("%d position frames in one loop turn", pushed);
 }
 
 /* seeds first..last, each in a world of its own (a file store: one
@@ -381,6 +471,12 @@ test_positions_run(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			random_runs_tell_every_waiting_resident_its_real_position,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_round_whose_rest_all_leave_ends_and_tells_nobody_twice,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_loop_turn_pushes_at_most_a_turns_share,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			random_runs_with_failed_commits_tell_the_real_position_too,
