@@ -80,6 +80,31 @@ only_an_append_at_the_back_leaves_the_shifts_alone(void **state)
 }
 
 static void
+removing_the_sweep_moves_it_on_and_past_the_back(void **state)
+{
+	struct queue q;
+	struct queue_node a = { 0 }, b = { 0 }, c = { 0 };
+
+	(void)state;
+	queue_init(&q);
+	queue_push_back(&q, &a, 1);
+	queue_push_back(&q, &b, 1);
+	queue_push_back(&q, &c, 1);
+	q.sweep = &b;
+	queue_remove(&q, &a);                   /* not the sweep: it stays */
+	assert_ptr_equal(q.sweep, &b);
+	queue_remove(&q, &b);
+	assert_ptr_equal(q.sweep, &c);
+	queue_push_front(&q, &b);               /* b c: the sweep stays at c */
+	assert_ptr_equal(q.sweep, &c);
+	queue_remove(&q, &c);                   /* the back: nothing after */
+	assert_null(q.sweep);
+	queue_remove(&q, &b);
+	assert_null(q.sweep);
+	assert_int_equal(q.length, 0);
+}
+
+static void
 removing_twice_is_harmless(void **state)
 {
 	struct queue q;
@@ -237,6 +262,7 @@ test_queue_run(void)
 		cmocka_unit_test(positions_follow_arrival_order),
 		cmocka_unit_test(removing_the_front_moves_everyone_up),
 		cmocka_unit_test(only_an_append_at_the_back_leaves_the_shifts_alone),
+		cmocka_unit_test(removing_the_sweep_moves_it_on_and_past_the_back),
 		cmocka_unit_test(removing_twice_is_harmless),
 		cmocka_unit_test(push_front_keeps_enqueue_time),
 		cmocka_unit_test(insert_before_places_and_keeps_enqueue_time),
