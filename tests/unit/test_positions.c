@@ -174,6 +174,7 @@ check_all_told(bool wait_too)
 	}
 }
 
+/* Turns until the pushes left over are out, then forget what came. */
 static void
 drain(void)
 {
@@ -199,6 +200,7 @@ settle(void)
 	repeats_ok = false;
 }
 
+/* The runs' own generator: the same seed, the same run, everywhere. */
 static unsigned
 rnd(unsigned *seed)
 {
@@ -206,6 +208,7 @@ rnd(unsigned *seed)
 	return (*seed >> 16) & 0x7fff;
 }
 
+/* A resident connection, followed from now on. */
 static struct net_conn *
 new_resident(void)
 {
@@ -230,6 +233,7 @@ some_connected(unsigned *seed)
 	return NULL;
 }
 
+/* A random resident whose connection dropped with a token to resume. */
 static struct told *
 some_dropped(unsigned *seed)
 {
@@ -269,6 +273,7 @@ struct adv {
 	bool available;
 };
 
+/* One random thing a resident, an advisor, the admin or the clock does. */
 static void
 one_step(unsigned *seed, struct adv *adv)
 {
@@ -357,6 +362,7 @@ start_run(struct adv *adv, int waiting)
 	forget_frames();
 }
 
+/* `steps` random steps, the pushes settled and checked every 50. */
 static void
 one_run(unsigned seed, int steps)
 {
