@@ -15,7 +15,9 @@
  *    which nothing at all was ready to be read (no socket readable, and
  *    libwebsockets holding no data it read but has not handed on: it then
  *    keeps the loop from waiting). A poll that had to wait (libuv's idle
- *    time grew) was quiet until its wait ended. The poll is level-triggered and lws reads at most
+ *    time grew) was quiet until its wait ended, unless it waited longer
+ *    than any timer lets it (OVERLOAD_WAIT_MAX_MS): then the process was
+ *    stopped in it, and only the wait's start was surely quiet. The poll is level-triggered and lws reads at most
  *    its rx buffer at a time, so a socket with more to read stays ready:
  *    every frame read at time t was written by its client after the last
  *    quiet moment. A
@@ -47,6 +49,12 @@
 #define OVERLOAD_TURN_MAX_MS 100     /* one turn's weight in it, at most */
 #define OVERLOAD_UTIL_PPM 900000     /* saturated: 90 % busy or more ... */
 #define OVERLOAD_BACKLOG_MS 200      /* ... and nothing quiet this long */
+/* No poll waits longer than this while the process runs: the service's
+ * tick (250 ms) ends every wait before. A longer wait means the process
+ * was stopped or starved in it (a paused VM, SIGSTOP, a host too busy to
+ * run it), so what it then reads may have come at any time in it: only
+ * the wait's start was surely quiet. */
+#define OVERLOAD_WAIT_MAX_MS 1000
 
 /* The loop's figures; one per service, all times in microseconds on the
  * caller's monotonic clock. */
@@ -69,7 +77,8 @@ void overload_init(struct overload_gauge *g, uint64_t now_us,
  * since the last sample, the poll after it waited: nothing was ready to be
  * read from the last sample until the wait ended, the last quiet moment. A time that goes backwards is
  * taken as the last sample's, an idle total that does as no idle time;
- * idle time beyond the turn's length counts as the whole turn.
+ * idle time beyond the turn's length counts as the whole turn. A wait longer than
+ * OVERLOAD_WAIT_MAX_MS was quiet only at its start.
  */
 void overload_sample(struct overload_gauge *g, uint64_t now_us,
 		     uint64_t idle_us);

@@ -42,6 +42,19 @@ smooth(struct overload_gauge *g, uint64_t len_us, uint64_t busy_us)
 	g->util_ppm += (turn_ppm - g->util_ppm) * dt / (dt + tau);
 }
 
+/* The quiet moment of a poll that started waiting at start_us and waited
+ * waited_us: the end of its wait, unless no timer would have let it wait
+ * so long (OVERLOAD_WAIT_MAX_MS): then the process did not run for part
+ * of it, frames may have come in at any time in it, and a client that
+ * wrote in time while the server was stopped must not pay for that. */
+static uint64_t
+wait_quiet(uint64_t start_us, uint64_t waited_us)
+{
+	if (waited_us > OVERLOAD_WAIT_MAX_MS * (uint64_t)US_PER_MS)
+		return start_us;
+	return start_us + waited_us;
+}
+
 void
 overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 {
@@ -56,7 +69,7 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 	/* The poll after the last sample waited: nothing was ready until its
 	 * wait ended, `idle` after the sample. */
 	if (idle)
-		g->quiet_us = g->at_us + idle;
+		g->quiet_us = wait_quiet(g->at_us, idle);
 	g->busy_us = len - idle;
 	smooth(g, len, g->busy_us);
 	g->at_us = now_us;
@@ -66,7 +79,8 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 
 /* The last quiet moment, counting the poll under way if it has waited
  * (its idle time is already in idle_us once it hands out events): the
- * end of its wait, not the start. Every moment of the wait was quiet, and
+ * end of its wait, not the start (unless the wait was too long to be one,
+ * wait_quiet). Every moment of the wait was quiet, and
  * taking the start would credit a client with the whole wait (up to the
  * next timer, a quarter of a second), so that twelve frames written at
  * once after a quiet spell passed the limit of ten (the sanitizer CI run
@@ -75,7 +89,7 @@ static uint64_t
 quiet_at(const struct overload_gauge *g, uint64_t idle_us)
 {
 	if (idle_us > g->idle_us)
-		return g->at_us + (idle_us - g->idle_us);
+		return wait_quiet(g->at_us, idle_us - g->idle_us);
 	return g->quiet_us;
 }
 

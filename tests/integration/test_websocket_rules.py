@@ -3,11 +3,13 @@ size, message length in characters, rate limit, protocol errors and the
 close after 20 of them."""
 import asyncio
 import json
+import os
+import signal
 
 import pytest
 import websockets
 
-from conftest import Client, queued, raw_upgrade, resident, run
+from conftest import Client, chatting, queued, raw_upgrade, resident, run
 
 
 # ------------------------------------------------------------ handshake
@@ -226,6 +228,33 @@ def test_10_messages_in_a_second_are_not_rate_limited(shared_server):
         assert not r.unread("error"), r.unread("error")
         await asyncio.sleep(1.0)
         await r.send({"type": "end"})
+    run(go())
+
+
+def test_frames_written_in_time_while_the_server_was_stopped_are_not_rate_limited(make_server):
+    """A paused VM or a host too busy to run the server (here SIGSTOP for
+    2.5 s): a resident writing 9 messages a second meanwhile has its frames
+    read in one burst when the server runs again. They were sent in time,
+    so none is refused (issue 14), and every one is stored and echoed."""
+    srv = make_server()
+
+    async def go():
+        r, adv = await chatting(srv)
+        texts = [f"viesti {i}" for i in range(45)]
+        try:
+            for i, text in enumerate(texts):
+                if i == 9:
+                    os.kill(srv.proc.pid, signal.SIGSTOP)
+                if i == 31:
+                    os.kill(srv.proc.pid, signal.SIGCONT)
+                await r.send({"type": "msg", "text": text})
+                await asyncio.sleep(1 / 9)
+        finally:
+            os.kill(srv.proc.pid, signal.SIGCONT)
+        for text in texts:
+            await r.recv_type("msg", text=text)
+        assert not r.unread("error"), r.unread("error")
+        assert not r.closed
     run(go())
 
 

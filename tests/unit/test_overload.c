@@ -130,6 +130,32 @@ a_poll_that_waits_counts_before_the_next_sample(void **state)
 	assert_int_equal(backlog(), 50);
 }
 
+/* A wait no timer allows: the process was stopped in it (a paused VM,
+ * SIGSTOP). A client that wrote 9 a second meanwhile sees its frames read
+ * in one burst when the process runs again, and none is refused. */
+static void
+a_wait_too_long_for_a_poll_counts_from_its_start(void **state)
+{
+	struct overload_bucket b;
+
+	(void)state;
+	overload_bucket_init(&b, RATE, now_ms);
+	loop_turn(100, 50);
+	prepare();
+	idle_us += 2500 * MS;               /* stopped 2.5 s in the poll */
+	now_ms += 2500;
+	assert_int_equal(backlog(), 2500);
+	assert_int_equal(burst(&b, 23), 23);  /* 2.5 s at 9 a second */
+	/* Sampled before the next poll, it stays the last quiet moment. */
+	now_ms += 10;
+	prepare();
+	assert_int_equal(backlog(), 2510);
+	/* Right at the limit, a wait still counts from its end. */
+	idle_us += OVERLOAD_WAIT_MAX_MS * MS;
+	now_ms += OVERLOAD_WAIT_MAX_MS;
+	assert_int_equal(backlog(), 0);
+}
+
 static void
 frames_read_during_a_long_backlog_are_not_limited(void **state)
 {
@@ -353,6 +379,7 @@ test_overload_run(void)
 		T(a_fresh_bucket_holds_one_second),
 		T(a_burst_after_a_quiet_moment_is_limited),
 		T(a_poll_that_waits_counts_before_the_next_sample),
+		T(a_wait_too_long_for_a_poll_counts_from_its_start),
 		T(frames_read_during_a_long_backlog_are_not_limited),
 		T(the_refill_stays_ten_a_second_over_a_long_run),
 		T(a_silent_client_saves_up_no_more_than_the_cap),
