@@ -17,10 +17,10 @@
  *    keeps the loop from waiting). A poll that had to wait (libuv's idle
  *    time grew) was quiet until its wait ended, unless it waited longer
  *    than any timer lets it (OVERLOAD_WAIT_MAX_MS): then the process was
- *    stopped in it, and only the wait's start was surely quiet. The poll is level-triggered and lws reads at most
- *    its rx buffer at a time, so a socket with more to read stays ready:
- *    every frame read at time t was written by its client after the last
- *    quiet moment. A
+ *    stopped in it, and only the wait's start was surely quiet. The poll
+ *    is level-triggered and lws reads at most its rx buffer at a time, so
+ *    a socket with more to read stays ready: every frame read at time t
+ *    was written by its client after the last quiet moment. A
  *    client keeping to SVC_RATE_LIMIT frames a second (with a second's
  *    frames at once) can have sent at most rate * (1 s + backlog) of them
  *    since; the rate limit allows that (overload_bucket_take). Missing a
@@ -75,18 +75,20 @@ void overload_init(struct overload_gauge *g, uint64_t now_us,
  * The sample just before each poll: the time and the loop's idle total
  * (time spent waiting in the poll, ever growing). If the idle total grew
  * since the last sample, the poll after it waited: nothing was ready to be
- * read from the last sample until the wait ended, the last quiet moment. A time that goes backwards is
- * taken as the last sample's, an idle total that does as no idle time;
- * idle time beyond the turn's length counts as the whole turn. A wait longer than
- * OVERLOAD_WAIT_MAX_MS was quiet only at its start.
+ * read from the last sample until the wait ended, the last quiet moment.
+ * A time that goes backwards is taken as the last sample's, an idle total
+ * that does as no idle time; idle time beyond the turn's length counts as
+ * the whole turn. A wait longer than OVERLOAD_WAIT_MAX_MS was quiet only
+ * at its start.
  */
 void overload_sample(struct overload_gauge *g, uint64_t now_us,
 		     uint64_t idle_us);
 
 /* Milliseconds since the last quiet moment at `now_ms`, given the loop's
  * idle total now (during a poll's callbacks: if it has grown since the
- * last sample, this poll waited, and the end of its wait was quiet). 0 if the quiet
- * moment is not before now_ms. */
+ * last sample, this poll waited, and the end of its wait was quiet, or
+ * its start if it waited longer than OVERLOAD_WAIT_MAX_MS). 0 if the
+ * quiet moment is not before now_ms. */
 uint64_t overload_backlog_ms(const struct overload_gauge *g, uint64_t now_ms,
 			     uint64_t idle_us);
 
