@@ -61,7 +61,10 @@
 struct overload_gauge {
 	uint64_t at_us;              /* the last sample */
 	uint64_t idle_us;            /* the loop's idle total then */
-	uint64_t quiet_us;           /* the last quiet moment */
+	uint64_t quiet_us;           /* the last quiet moment, as the
+				      * loop saw it (a wait's end) */
+	uint64_t sent_us;            /* the same for what clients sent:
+				      * a too long wait's start */
 	uint64_t busy_us;            /* the last turn less its idle time */
 	int64_t util_ppm;            /* utilisation, parts per million */
 };
@@ -91,6 +94,9 @@ void overload_sample(struct overload_gauge *g, uint64_t now_us,
  * quiet moment is not before now_ms. */
 uint64_t overload_backlog_ms(const struct overload_gauge *g, uint64_t now_ms,
 			     uint64_t idle_us);
+/* overload_saturated, below, asks whether the loop is short of time, not
+ * whether clients wrote in time: it counts every wait as quiet at its end
+ * (a process stopped in a wait was not busy then). */
 
 /* The smoothed utilisation, permille (0..1000). */
 unsigned overload_utilisation_permille(const struct overload_gauge *g);

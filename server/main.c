@@ -43,12 +43,18 @@
 #include "net.h"
 #include "neuvo_version.h"
 #include "notify.h"
+#include "overload.h"
 #include "service.h"
 #include "smtp.h"
 #include "store.h"
 #include "tlsfile.h"
 
 #define TICK_MS 250
+/* overload.c takes a poll's wait longer than OVERLOAD_WAIT_MAX_MS for a
+ * stopped process; the tick must end every wait of a running one well
+ * before that. */
+_Static_assert(TICK_MS * 2 <= OVERLOAD_WAIT_MAX_MS,
+	       "the tick must end every poll's wait before OVERLOAD_WAIT_MAX_MS");
 #define DRAIN_MS 1500           /* time for close frames on SIGTERM */
 
 /* Everything the process runs; one, on main's stack. */

@@ -13,6 +13,7 @@ overload_init(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 	g->at_us = now_us;
 	g->idle_us = idle_us;
 	g->quiet_us = now_us;
+	g->sent_us = now_us;
 	g->busy_us = 0;
 	g->util_ppm = 0;
 }
@@ -68,8 +69,10 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 		idle = len;
 	/* The poll after the last sample waited: nothing was ready until its
 	 * wait ended, `idle` after the sample. */
-	if (idle)
-		g->quiet_us = wait_quiet(g->at_us, idle);
+	if (idle) {
+		g->quiet_us = g->at_us + idle;
+		g->sent_us = wait_quiet(g->at_us, idle);
+	}
 	g->busy_us = len - idle;
 	smooth(g, len, g->busy_us);
 	g->at_us = now_us;
@@ -79,29 +82,39 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 
 /* The last quiet moment, counting the poll under way if it has waited
  * (its idle time is already in idle_us once it hands out events): the
- * end of its wait, not the start (unless the wait was too long to be one,
- * wait_quiet). Every moment of the wait was quiet, and
+ * end of its wait, not the start. Every moment of the wait was quiet, and
  * taking the start would credit a client with the whole wait (up to the
  * next timer, a quarter of a second), so that twelve frames written at
  * once after a quiet spell passed the limit of ten (the sanitizer CI run
- * caught it). */
+ * caught it). For what clients sent (`sent`), a wait too long to be one
+ * counts from its start (wait_quiet); for the loop's own time it does
+ * not. */
 static uint64_t
-quiet_at(const struct overload_gauge *g, uint64_t idle_us)
+quiet_at(const struct overload_gauge *g, uint64_t idle_us, bool sent)
 {
-	if (idle_us > g->idle_us)
-		return wait_quiet(g->at_us, idle_us - g->idle_us);
-	return g->quiet_us;
+	uint64_t waited = idle_us - g->idle_us;
+
+	if (idle_us <= g->idle_us)
+		return sent ? g->sent_us : g->quiet_us;
+	return sent ? wait_quiet(g->at_us, waited) : g->at_us + waited;
+}
+
+static uint64_t
+backlog_ms(const struct overload_gauge *g, uint64_t now_ms, uint64_t idle_us,
+	   bool sent)
+{
+	uint64_t now_us = now_ms * US_PER_MS, q = quiet_at(g, idle_us, sent);
+
+	if (now_us <= q)
+		return 0;
+	return (now_us - q) / US_PER_MS;
 }
 
 uint64_t
 overload_backlog_ms(const struct overload_gauge *g, uint64_t now_ms,
 		    uint64_t idle_us)
 {
-	uint64_t now_us = now_ms * US_PER_MS, q = quiet_at(g, idle_us);
-
-	if (now_us <= q)
-		return 0;
-	return (now_us - q) / US_PER_MS;
+	return backlog_ms(g, now_ms, idle_us, true);
 }
 
 unsigned
@@ -125,7 +138,7 @@ overload_saturated(const struct overload_gauge *g, uint64_t now_ms,
 		   uint64_t idle_us)
 {
 	return g->util_ppm >= OVERLOAD_UTIL_PPM &&
-	       overload_backlog_ms(g, now_ms, idle_us) >= OVERLOAD_BACKLOG_MS;
+	       backlog_ms(g, now_ms, idle_us, false) >= OVERLOAD_BACKLOG_MS;
 }
 
 void
