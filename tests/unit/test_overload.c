@@ -156,6 +156,43 @@ a_wait_too_long_for_a_poll_counts_from_its_start(void **state)
 	assert_int_equal(backlog(), 0);
 }
 
+/* Just over the limit, a wait counts from its start, both while the poll
+ * hands out its frames and after the sample that follows it. */
+static void
+a_wait_just_over_the_limit_counts_from_its_start(void **state)
+{
+	(void)state;
+	loop_turn(100, 50);
+	prepare();
+	idle_us += (OVERLOAD_WAIT_MAX_MS + 1) * MS;
+	now_ms += OVERLOAD_WAIT_MAX_MS + 1;
+	assert_int_equal(backlog(), OVERLOAD_WAIT_MAX_MS + 1);
+	prepare();
+	assert_int_equal(backlog(), OVERLOAD_WAIT_MAX_MS + 1);
+}
+
+/* A loop busy 97 % of the time but reading everything, stopped 2.5 s in
+ * a poll (a paused VM): the hellos that poll reads were written while it
+ * was stopped, and the loop is not short of time. Nobody is turned away,
+ * as before the wait counted from its start. */
+static void
+a_pause_in_a_poll_of_a_busy_loop_turns_nobody_away(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++)
+		loop_turn(30, 1);
+	prepare();
+	assert_false(saturated());
+	idle_us += 2500 * MS;
+	now_ms += 2500;
+	assert_false(saturated());
+	now_ms += 5;
+	prepare();
+	assert_false(saturated());
+}
+
 static void
 frames_read_during_a_long_backlog_are_not_limited(void **state)
 {
@@ -380,6 +417,8 @@ test_overload_run(void)
 		T(a_burst_after_a_quiet_moment_is_limited),
 		T(a_poll_that_waits_counts_before_the_next_sample),
 		T(a_wait_too_long_for_a_poll_counts_from_its_start),
+		T(a_wait_just_over_the_limit_counts_from_its_start),
+		T(a_pause_in_a_poll_of_a_busy_loop_turns_nobody_away),
 		T(frames_read_during_a_long_backlog_are_not_limited),
 		T(the_refill_stays_ten_a_second_over_a_long_run),
 		T(a_silent_client_saves_up_no_more_than_the_cap),
