@@ -545,7 +545,8 @@ chat_on_resume(struct svc *s, struct peer *p, const struct proto_in *in)
 	/* `resumed` does not carry the flag: a `position` follows if due,
 	 * from a round that starts at the front, where c may stand. */
 	c->sent_late = false;
-	chat_positions_rewalk(s);
+	if (pos)
+		chat_positions_rewalk(s);
 	svc_send_history(s, p, proto_out_resumed(proto_state_of(c->state), pos,
 		c->sent_wait, chat_history_json(s, c, "resident"),
 		c->state == CHAT_ACTIVE && c->advisor ? c->advisor->name

@@ -236,6 +236,33 @@ def test_a_burst_of_queue_changes_gives_at_most_two_position_pushes(make_server)
     run(go())
 
 
+def test_a_take_while_many_wait_tells_each_its_new_position_over_many_turns(make_server):
+    """150 wait: more than two loop turns' share of position pushes (64
+    each), so the pushes after the front is taken go out over several
+    turns, in one round that goes on where each turn stopped. Everyone
+    hears the new position (CONTRACT section 4: whenever it changes), the
+    last of them too, and nobody a wrong one."""
+    n = 150
+    server = make_server(queue__max_length=str(n + 10),
+                         server__max_connections_per_ip=str(n + 20), **MANY_CHATS)
+
+    async def go():
+        waiting = [(await queued(server))[0] for _ in range(n)]
+        await asyncio.sleep(0.6)
+        for c in waiting:
+            c.drop("position")
+        a = await advisor(server)
+        await a.send({"type": "take"})
+        await a.recv_type("chat", chat=waiting[0].chat)
+        for i, c in enumerate(waiting[1:], start=1):
+            p = await c.recv_type("position", timeout=10)
+            assert p["position"] == i, (i, p)
+        await asyncio.sleep(0.6)
+        for i, c in enumerate(waiting[1:], start=1):
+            assert [p["position"] for p in c.unread("position")] in ([], [i]), i
+    run(go())
+
+
 def test_queue_push_after_a_burst_shows_the_final_queue(make_server):
     server = make_server(**MANY_CHATS)
 
