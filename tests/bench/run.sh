@@ -84,6 +84,13 @@ BUILD=$ROOT/build-bench
 # Another neuvo-server to measure (an older build, for a before/after
 # comparison in one run): NEUVO_BENCH_SERVER=/path/to/neuvo-server.
 server_bin=${NEUVO_BENCH_SERVER:-$BUILD/neuvo-server}
+# Its own build's neuvo-admin makes the database, so the schema measured is
+# that build's (another build's migrations would make it this one's).
+admin_bin=$BUILD/neuvo-admin
+if [[ -n ${NEUVO_BENCH_SERVER:-} ]]; then
+	admin_bin=$(dirname "$NEUVO_BENCH_SERVER")/neuvo-admin
+	[[ -x $admin_bin ]] || { echo "run.sh: no neuvo-admin beside $NEUVO_BENCH_SERVER" >&2; exit 1; }
+fi
 neuvo_label=${NEUVO_BENCH_LABEL:-neuvo}   # its name in the CSV and table
 mkdir -p "$out"
 work=$(mktemp -d /tmp/neuvo-bench.XXXXXX)
@@ -204,7 +211,7 @@ neuvo_config() {
 # adds each account (slowly).
 neuvo_accounts() {
 	local ini=$1 db=$2 n=$3 i
-	echo "$password" | "$BUILD/neuvo-admin" --config "$ini" advisor add bench1 --name "Bench 1" >/dev/null
+	echo "$password" | "$admin_bin" --config "$ini" advisor add bench1 --name "Bench 1" >/dev/null
 	if ! python3 - "$db" "$n" "$password" <<-'EOF'
 	import base64, hashlib, os, sqlite3, sys
 	db, n, password = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -224,10 +231,10 @@ neuvo_accounts() {
 	then
 		echo "(writing advisor rows failed; adding $n accounts with neuvo-admin)"
 		for i in $(seq 2 "$n"); do
-			echo "$password" | "$BUILD/neuvo-admin" --config "$ini" advisor add "bench$i" --name "Bench $i" >/dev/null
+			echo "$password" | "$admin_bin" --config "$ini" advisor add "bench$i" --name "Bench $i" >/dev/null
 		done
 	fi
-	[[ $("$BUILD/neuvo-admin" --config "$ini" advisor list | grep -c '^bench') -ge $n ]]
+	[[ $("$admin_bin" --config "$ini" advisor list | grep -c '^bench') -ge $n ]]
 }
 
 max_step() {
