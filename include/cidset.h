@@ -3,19 +3,22 @@
  * memory so that a new message need not ask the store first.
  *
  * A `msg` may carry a cid; a resend of a stored cid is answered with the
- * stored message (CONTRACT.md section 7). The store's unique index is the
- * truth. Asking it before every insert cost a B-tree search a message
- * (issue 14's profile: ~5 % of the server's CPU at 9,000 msgs/s). A chat
- * made in this run keeps the 64-bit hashes of its stored (sender, cid)
- * pairs here: a pair not in the set was never stored, so the store need
- * not be asked; a pair in it (a resend, or a hash collision) still is.
+ * stored message (CONTRACT.md section 7). The stored messages are the
+ * truth, but the store keeps no index on cids (a message would cost its
+ * commit a page of its chat's own: store.c, migration 7), so asking it
+ * walks the chat's rows. Each chat keeps the 64-bit hashes of its stored
+ * (sender, cid) pairs here: a pair not in a complete set was never stored,
+ * so the store is told the key is new and does not look; a pair in it (a
+ * resend, or a hash collision) is looked up.
  *
  * The one invariant: no false negatives while the set is `complete`. So a
- * set starts complete only for a chat made in this run (a chat restored
- * after a restart has stored cids nobody hashed: it starts incomplete), and
- * a set that would pass CIDSET_MAX entries gives up and becomes incomplete
- * (every lookup then goes to the store, as before). A rolled-back insert
- * leaves its hash in: a false positive, which only costs a lookup.
+ * set starts complete for a chat made in this run, and a chat rebuilt
+ * after a restart starts incomplete and is made complete from the keys its
+ * chat stored (restore.c) before anything is sent to it. A set that would
+ * pass CIDSET_MAX entries gives up and becomes incomplete (every key is
+ * then looked up in the store; only a chat an advisor kept going for
+ * thousands of messages gets there). A rolled-back insert leaves its hash
+ * in: a false positive, which only costs a lookup.
  *
  * Pure logic, memory only (hashes of cids, never the cids). One per chat,
  * owned by it (cidset_free), touched only on the event-loop thread.

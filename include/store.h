@@ -231,18 +231,23 @@ struct store_msg {
 	bool redacted;
 	const char *cid;        /* the sender's message key, NULL when none:
 				 * read by store_message_put only */
+	bool cid_new;           /* the caller knows the chat holds no such
+				 * key from this sender: not looked up */
 };
 
 /*
  * Store one message with its client key m->cid (may be NULL). The key is
- * opaque here and stored as given, at most once per chat and sender (a
- * UNIQUE index, so the schema itself refuses a double). The service passes
- * the frame's `cid` as its compact JSON text, so that 7 and "7" differ and
- * the history can give each own message its cid back (the clients match
- * their unsent messages by it after a resume). It is kept only while the
- * chat is open: store_chat_ended forgets it. Returns 0 when stored, 1 when
- * this chat already holds the key from this sender (nothing stored, the
- * turn's transaction goes on; answer with store_message_by_cid), or -1.
+ * opaque here and stored as given, at most once per chat and sender: the
+ * chat's rows are searched for it first, unless m->cid_new says the caller
+ * knows it is new (there is no index on keys, so that a message costs its
+ * commit no page of its chat's own: store.c, migration 7). The service
+ * passes the frame's `cid` as its compact JSON text, so that 7 and "7"
+ * differ and the history can give each own message its cid back (the
+ * clients match their unsent messages by it after a resume). It is kept
+ * while the chat can be resumed: store_chat_forget_cids forgets it.
+ * Returns 0 when stored, 1 when this chat already holds the key from this
+ * sender (nothing stored, the turn's transaction goes on; answer with
+ * store_message_by_cid), or -1 (a seq the chat holds already is -1 too).
  */
 int store_message_put(struct store *st, int64_t chat_id,
 		      const struct store_msg *m);
@@ -251,6 +256,18 @@ int store_message_put(struct store *st, int64_t chat_id,
  * the service passes keys. */
 int store_message_add(struct store *st, int64_t chat_id,
 		      const struct store_msg *m);
+
+/*
+ * Calls fn(ctx, from, cid) for every key chat `chat_id` still holds (the
+ * strings are the store's, valid during the call only), in no order; a
+ * nonzero return from fn stops the walk. For a chat rebuilt after a stop,
+ * whose cid set must know every key it stored. Returns 0 when every key
+ * was given, 1 when fn stopped it, -1 on a failed read (logged).
+ */
+int store_message_keys_each(struct store *st, int64_t chat_id,
+			    int (*fn)(void *ctx, const char *from,
+				      const char *cid),
+			    void *ctx);
 
 /*
  * The message stored with key `cid` from `from` in chat `chat_id`. Returns

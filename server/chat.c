@@ -627,6 +627,7 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	unsigned found = 0;
 	char *key = cid ? json_dumps(cid, JSON_COMPACT | JSON_ENCODE_ANY)
 			: NULL;
+	bool maybe;
 	char *clean;
 	long chars;
 
@@ -636,9 +637,10 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	}
 	/* A resend of what is stored already is answered, not checked or
 	 * stored again. The store is asked only when the chat's cid set
-	 * cannot rule it out (cidset.h). */
-	if (key && cidset_maybe(&c->cids, cidset_hash(from, key)) &&
-	    answer_resend(s, c, from, key, cid)) {
+	 * cannot rule it out (cidset.h); when it can, the store is told the
+	 * key is new and does not look either. */
+	maybe = key && cidset_maybe(&c->cids, cidset_hash(from, key));
+	if (maybe && answer_resend(s, c, from, key, cid)) {
 		free(key);
 		return;
 	}
@@ -659,6 +661,7 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	m.at = svc_now(s);
 	m.redacted = found != 0;
 	m.cid = key;
+	m.cid_new = key && !maybe;
 	post_message(s, c, from, !strcmp(from, "resident") ? clean : text, &m,
 		     cid);
 	/* post_message takes the id back when the message was not stored. */

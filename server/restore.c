@@ -82,7 +82,7 @@ chat_from_store(const struct store_chat *sc, int64_t now)
 	if (!c)
 		return NULL;
 	c->id = sc->id;
-	/* Its stored cids were never hashed in this run. */
+	/* Its stored cids were never hashed in this run (restore_keys). */
 	cidset_init(&c->cids, false);
 	memcpy(c->token, sc->token, sizeof(c->token));
 	snprintf(c->lang, sizeof(c->lang), "%s", sc->lang);
@@ -105,6 +105,29 @@ chat_from_store(const struct store_chat *sc, int64_t now)
 	       (size_t)sc->n_stat_rows * sizeof(c->stat_rows[0]));
 	c->n_stat_rows = sc->n_stat_rows;
 	return c;
+}
+
+static int
+key_add(void *ctx, const char *from, const char *cid)
+{
+	cidset_add(ctx, cidset_hash(from, cid));
+	return 0;
+}
+
+/* c's cid set from the keys its chat holds, so that its next messages are
+ * checked in memory as a new chat's are. A failed read leaves the set
+ * incomplete: every key is then looked up in the store. Read after the
+ * chats' read, like the desk's text below. */
+static void
+restore_keys(struct svc *s, struct chat *c)
+{
+	cidset_free(&c->cids);
+	cidset_init(&c->cids, true);
+	if (store_message_keys_each(s->st, c->id, key_add, &c->cids)) {
+		log_err("restore: chat %lld: its cids not read; each is looked "
+			"up", (long long)c->id);
+		cidset_free(&c->cids);
+	}
 }
 
 static int
@@ -170,6 +193,7 @@ int
 restore_chats(struct svc *s, int64_t now)
 {
 	struct restore r = { s, now, NULL, 0, 0, 0, 0, false };
+	struct chat *c;
 	size_t i;
 	int rc = store_open_chats_each(s->st, restore_one, &r);
 
@@ -182,6 +206,9 @@ restore_chats(struct svc *s, int64_t now)
 	free(r.requeue);
 	if (rc == 0 && !r.failed)
 		rc = restore_desk_chars(s);
+	if (rc == 0 && !r.failed)
+		for (c = s->chats; c; c = c->next)
+			restore_keys(s, c);
 	if (rc || r.failed || store_commit(s->st)) {
 		log_err("service: the open chats could not be rebuilt");
 		return -1;

@@ -159,6 +159,37 @@ static const char *const migrations[] = {
 	"  answered_at INTEGER,"
 	"  email TEXT);"
 	"CREATE INDEX questions_asked ON questions(asked_at);",
+	/* messages in arrival order (issue 14, docs/capacity.md 2.0i). Kept
+	 * by (chat_id, seq) and with a unique index on the cids, each message
+	 * landed on its chat's own leaf of two B-trees: two pages or more a
+	 * message in every commit, most of what a busy turn wrote and synced.
+	 * Now rows append at one end of the table, and the one index, on
+	 * (chat_id, seq), finds a chat's rows and keeps seq unique in it. A
+	 * cid is kept at most once per chat and sender by store_message_put,
+	 * which looks it up unless the service vouches that it is new (a
+	 * chat's cid set, cidset.h, knows every key its chat stored).
+	 * keyed: the chat's messages may still hold cids; cleared when they
+	 * are, so a start finds the cids to forget without reading every
+	 * message. The rows keep their order: by chat, then seq. */
+	"CREATE TABLE messages_by_arrival ("
+	"  id INTEGER PRIMARY KEY,"
+	"  chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  sender TEXT NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  redacted INTEGER NOT NULL,"
+	"  cid TEXT);"
+	"INSERT INTO messages_by_arrival (chat_id, seq, sender, text, at, "
+	"  redacted, cid) SELECT chat_id, seq, sender, text, at, redacted, "
+	"  cid FROM messages ORDER BY chat_id, seq;"
+	"ALTER TABLE chats ADD COLUMN keyed INTEGER NOT NULL DEFAULT 1;"
+	"UPDATE chats SET keyed = 0 WHERE ended_at IS NOT NULL AND id NOT IN "
+	"  (SELECT chat_id FROM messages WHERE cid IS NOT NULL);"
+	"DROP TABLE messages;"
+	"ALTER TABLE messages_by_arrival RENAME TO messages;"
+	"CREATE UNIQUE INDEX messages_chat ON messages(chat_id, seq);"
+	"CREATE INDEX chats_keyed ON chats(id) WHERE keyed;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -172,6 +203,11 @@ static const char *const migrations[] = {
 /* Open chats a stop left: all of them (?2 = 1) or those without a token. */
 #define ORPHANS \
 	"FROM chats WHERE ended_at IS NULL AND (?2 OR token IS NULL)"
+
+/* Keyed chats nothing resumes now: ended, or every one (?2 = 1), or
+ * without a token. */
+#define ORPHAN_KEYED \
+	"keyed AND (ended_at IS NOT NULL OR ?2 OR token IS NULL)"
 
 /* Every statement, by what it does (the name is for the log). */
 static const struct {
@@ -198,6 +234,8 @@ static const struct {
 	[Q_CHAT_FORGET_CIDS] = {"chat forget cids",
 		"UPDATE messages SET cid = NULL WHERE chat_id = ? AND "
 		"cid IS NOT NULL"},
+	[Q_CHAT_UNKEY] = {"chat unkey",
+		"UPDATE chats SET keyed = 0 WHERE id = ?"},
 	[Q_CHAT_TOUCH] = {"chat touch",
 		"UPDATE chats SET last_activity = "
 		"max(coalesce(last_activity, 0), ?) WHERE id = ?"},
@@ -222,11 +260,13 @@ static const struct {
 		" AND taken_at IS NULL AND served = 0)"},
 	/* Also the chats a stop left ended but not yet forgotten (their
 	 * cids are kept through the resume grace): nothing resumes them now.
-	 * Driven by the partial cid index: only rows still keyed are read. */
+	 * Driven by the partial index of keyed chats: only their rows are
+	 * read. */
 	[Q_ORPHAN_FORGET_CIDS] = {"orphan forget cids",
 		"UPDATE messages SET cid = NULL WHERE cid IS NOT NULL AND "
-		"(SELECT c.ended_at IS NOT NULL OR ?2 OR c.token IS NULL "
-		"FROM chats c WHERE c.id = messages.chat_id)"},
+		"chat_id IN (SELECT id FROM chats WHERE " ORPHAN_KEYED ")"},
+	[Q_ORPHAN_UNKEY] = {"orphan unkey",
+		"UPDATE chats SET keyed = 0 WHERE " ORPHAN_KEYED},
 	[Q_ORPHAN_CLOSE] = {"orphan close",
 		"UPDATE chats SET ended_at = min(?1, " LAST_SIGN "), "
 		"ended_by = 'restart', token = NULL, advisor_id = NULL "
@@ -251,6 +291,9 @@ static const struct {
 	[Q_MSG_BY_CID] = {"message by cid",
 		"SELECT seq, sender, text, at, redacted, cid FROM messages "
 		"WHERE chat_id = ? AND sender = ? AND cid = ?"},
+	[Q_MSG_KEYS] = {"message keys",
+		"SELECT sender, cid FROM messages WHERE chat_id = ? AND "
+		"cid IS NOT NULL"},
 	[Q_MSGS] = {"messages",
 		"SELECT seq, sender, text, at, redacted, cid FROM messages "
 		"WHERE chat_id = ? ORDER BY seq"},

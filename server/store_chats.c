@@ -70,9 +70,9 @@ store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by)
 int
 store_chat_forget_cids(struct store *st, int64_t id)
 {
-	if (store_begin(st))
+	if (store_begin(st) || store_q_run(st, Q_CHAT_FORGET_CIDS, "i", id))
 		return -1;
-	return store_q_run(st, Q_CHAT_FORGET_CIDS, "i", id);
+	return store_q_run(st, Q_CHAT_UNKEY, "i", id);
 }
 
 int
@@ -116,6 +116,7 @@ close_left_open(struct store *st, int64_t now, bool all)
 	if (store_begin(st) || store_q_run(st, Q_ORPHAN_ENDED, "ii", now, flag) ||
 	    store_q_run(st, Q_ORPHAN_ABANDONED, "ii", now, flag) ||
 	    store_q_run(st, Q_ORPHAN_FORGET_CIDS, "ii", now, flag) ||
+	    store_q_run(st, Q_ORPHAN_UNKEY, "ii", now, flag) ||
 	    store_q_run(st, Q_ORPHAN_CLOSE, "ii", now, flag)) {
 		store_rollback(st);
 		return -1;
@@ -314,29 +315,41 @@ store_open_chats_each(struct store *st,
 
 /* -------------------------------------------------------------- messages */
 
+/* Does chat_id hold key `cid` from `from`? 1 yes, 0 no, -1 unknown (a
+ * failed read, logged). A walk of the chat's rows (there is no index on
+ * cids: see migration 7 in store.c), so the service asks only when its
+ * cid set cannot rule the key out. */
+static int
+holds_key(struct store *st, int64_t chat_id, const char *from,
+	  const char *cid)
+{
+	sqlite3_stmt *s = store_q_prepare(st, Q_MSG_BY_CID, "iss", chat_id,
+					  from, cid);
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = store_q_step(st, Q_MSG_BY_CID, s);
+	store_q_done(st, Q_MSG_BY_CID, s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_message_put(struct store *st, int64_t chat_id, const struct store_msg *m)
 {
-	sqlite3_stmt *s;
 	int rc;
 
 	if (store_begin(st))
 		return -1;
-	s = store_q_prepare(st, Q_MSG_ADD, "iissiis", chat_id, m->seq, m->from, m->text,
-		    m->at, (int64_t)m->redacted, m->cid);
-	if (!s)
-		return -1;
-	rc = sqlite3_step(s);
-	/* The cid index, not the (chat, seq) key: a resend, not a bug. */
-	if (rc != SQLITE_DONE &&
-	    sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE) {
-		store_q_done(st, Q_MSG_ADD, s);
-		return 1;
+	if (m->cid && !m->cid_new) {
+		rc = holds_key(st, chat_id, m->from, m->cid);
+		if (rc)
+			return rc;
 	}
-	if (rc != SQLITE_DONE)
-		store_fail(st, store_query_name(Q_MSG_ADD));
-	store_q_done(st, Q_MSG_ADD, s);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_q_run(st, Q_MSG_ADD, "iissiis", chat_id, m->seq, m->from,
+			   m->text, m->at, (int64_t)m->redacted, m->cid);
 }
 
 int
@@ -400,6 +413,35 @@ store_message_by_cid(struct store *st, int64_t chat_id, const char *from,
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_message_keys_each(struct store *st, int64_t chat_id,
+			int (*fn)(void *ctx, const char *from, const char *cid),
+			void *ctx)
+{
+	sqlite3_stmt *s = store_q_prepare(st, Q_MSG_KEYS, "i", chat_id);
+	int rc;
+
+	if (!s)
+		return -1;
+	while ((rc = store_q_step(st, Q_MSG_KEYS, s)) == SQLITE_ROW) {
+		const char *from = (const char *)sqlite3_column_text(s, 0);
+		const char *cid = (const char *)sqlite3_column_text(s, 1);
+
+		if (!from || !cid) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		if (fn(ctx, from, cid)) {
+			rc = SQLITE_ROW;
+			break;
+		}
+	}
+	store_q_done(st, Q_MSG_KEYS, s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == SQLITE_ROW ? 1 : -1;
 }
 
 int

@@ -106,8 +106,10 @@ spread_round(struct store *st, const char *path, int n)
 		snprintf(cid, sizeof(cid), "\"c%d\"", i);
 		m.seq = ++seqs[c];
 		m.cid = cid;
+		m.cid_new = true;       /* as the service's cid set vouches */
+		/* The service dates a message's event by its chat's start. */
 		if (store_message_put(st, chats[c], &m) ||
-		    store_stat_add(st, 1, "message", 1, "resident", NULL))
+		    store_stat_add(st, 2 + c, "message", 1, "resident", NULL))
 			return -1;
 		if ((i + 1) % SPREAD_PER_COMMIT == 0 && store_commit(st))
 			return -1;

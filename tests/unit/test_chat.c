@@ -14,6 +14,7 @@
  */
 #include "overload.h"
 #include "svc_harness.h"
+#include "../../server/svc_internal.h" /* a case reads a cid set */
 
 /* ------------------------------------------------------ hello and the queue */
 
@@ -2084,6 +2085,40 @@ restart_keeps_the_queue_order_and_history(void **state)
 	assert_int_equal(status_int("queue_length"), 2);
 }
 
+/* A chat rebuilt after a restart reads the keys it stored into its cid
+ * set (restore.c), so its next messages are checked in memory, as a new
+ * chat's are (the store has no index on cids): the set is complete, an
+ * old key is still answered with its stored MSG and a new one is stored
+ * once. */
+static void
+a_restarted_chat_knows_its_cids_in_memory(void **state)
+{
+	struct net_conn *r1, *r;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r1);
+	say(r1, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k1\"}");
+	say(r1, "{\"type\":\"msg\",\"text\":\"toka\",\"cid\":2}");
+	turn();
+	restart_service();
+	resume_as(r1->token, &r);
+	assert_non_null(svc->chats);
+	assert_true(svc->chats->cids.complete);
+	assert_int_equal(svc->chats->cids.n, 2);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k1\"}");
+	turn();
+	o = next_of(r, "msg");
+	assert_int_equal(jint(o, "id"), 1);
+	assert_string_equal(jstr(o, "cid"), "k1");
+	say(r, "{\"type\":\"msg\",\"text\":\"uusi\",\"cid\":\"k3\"}");
+	say(r, "{\"type\":\"msg\",\"text\":\"uusi\",\"cid\":\"k3\"}");
+	turn();
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 3);
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 3);
+	assert_int_equal(metric("neuvo_messages_total"), 1);
+}
+
 static void
 restart_gives_the_advisor_its_chats_at_token_login(void **state)
 {
@@ -2782,6 +2817,7 @@ test_chat_run(void)
 			setup_file, teardown),
 		T(shutdown_ends_chats_closing_and_closes_everyone),
 		T(restart_keeps_the_queue_order_and_history),
+		T(a_restarted_chat_knows_its_cids_in_memory),
 		T(restart_gives_the_advisor_its_chats_at_token_login),
 		T(restart_not_resumed_ends_by_disconnect_counted_once),
 		T(handed_back_and_left_is_not_counted_abandoned),

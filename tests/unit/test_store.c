@@ -107,7 +107,7 @@ static int
 put(struct store *st, int64_t chat, int64_t seq, const char *from,
     const char *text, const char *cid)
 {
-	struct store_msg m = { seq, from, text, 1000 + seq, false, cid };
+	struct store_msg m = { seq, from, text, 1000 + seq, false, cid, false };
 
 	return store_message_put(st, chat, &m);
 }
@@ -701,21 +701,104 @@ same_seq_twice_is_an_error_not_a_resend(void **state)
 	assert_false(store_error_unavailable(STORE_ERR_OTHER));
 }
 
+/* No index on cids (migration 7): the store looks a key up unless the
+ * caller vouches that it is new, and then takes its word. */
 static void
-unique_cid_is_enforced_by_the_schema(void **state)
+a_key_vouched_new_is_not_looked_up(void **state)
 {
 	struct fx *f = opened(state);
 	int64_t id = new_chat(f->st, 100, NULL, 1);
-	sqlite3 *db;
+	struct store_msg m = { 1, "resident", "x", 1, false, "\"a\"", true };
 
-	assert_int_equal(put(f->st, id, 1, "resident", "x", "a"), 0);
+	assert_int_equal(store_message_put(f->st, id, &m), 0);
+	m.seq = 2;
+	assert_int_equal(store_message_put(f->st, id, &m), 0);
+	m.seq = 3;
+	m.cid_new = false;
+	assert_int_equal(store_message_put(f->st, id, &m), 1);
 	assert_int_equal(store_commit(f->st), 0);
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "INSERT INTO messages (chat_id, seq, "
-				      "sender, text, at, redacted, cid) VALUES "
-				      "(1, 9, 'resident', 'x', 1, 0, 'a')",
-				      NULL, NULL, NULL), SQLITE_CONSTRAINT);
-	sqlite3_close(db);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages"), 2);
+}
+
+/* Messages go in arrival order whatever their chat; one unique index on
+ * (chat_id, seq) finds a chat's, and none is kept on cids. */
+static void
+messages_are_kept_in_arrival_order(void **state)
+{
+	struct fx *f = opened(state);
+	int64_t a = new_chat(f->st, 100, NULL, 1);
+	int64_t b = new_chat(f->st, 100, NULL, 2);
+
+	assert_int_equal(put(f->st, b, 1, "resident", "b1", "\"x\""), 0);
+	assert_int_equal(put(f->st, a, 1, "resident", "a1", "\"x\""), 0);
+	assert_int_equal(put(f->st, b, 2, "advisor", "b2", NULL), 0);
+	assert_int_equal(put(f->st, a, 2, "resident", "a2", NULL), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(sql_int(f->path, "SELECT group_concat(text, '') = "
+				 "'b1a1b2a2' FROM (SELECT text FROM messages "
+				 "ORDER BY id)"), 1);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sqlite_schema "
+				 "WHERE name = 'messages_cid'"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM sqlite_schema "
+				 "WHERE name = 'messages_chat' AND sql LIKE "
+				 "'CREATE UNIQUE INDEX%(chat_id, seq)'"), 1);
+}
+
+struct keys {
+	int n;
+	int stop_at;            /* stop the walk at this key (0: never) */
+	char seen[8][16];
+};
+
+static int
+key_seen(void *ctx, const char *from, const char *cid)
+{
+	struct keys *k = ctx;
+
+	snprintf(k->seen[k->n % 8], sizeof(k->seen[0]), "%c%s", from[0], cid);
+	return ++k->n == k->stop_at;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* What a rebuilt chat's cid set is made from: its own keys, each with its
+ * sender, none of another chat's, none once forgotten. */
+static void
+keys_of_a_chat_are_read_until_forgotten(void **state)
+{
+	struct fx *f = opened(state);
+	int64_t a = new_chat(f->st, 100, NULL, 1);
+	int64_t b = new_chat(f->st, 100, NULL, 2);
+	struct keys k = { 0 };
+
+	assert_int_equal(put(f->st, a, 1, "resident", "x", "1"), 0);
+	assert_int_equal(put(f->st, b, 1, "resident", "x", "9"), 0);
+	assert_int_equal(put(f->st, a, 2, "advisor", "x", "1"), 0);
+	assert_int_equal(put(f->st, a, 3, "resident", "x", NULL), 0);
+	assert_int_equal(put(f->st, a, 4, "resident", "x", "\"2\""), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(store_message_keys_each(f->st, a, key_seen, &k), 0);
+	assert_int_equal(k.n, 3);
+	qsort(k.seen, 3, sizeof(k.seen[0]), key_cmp);
+	assert_string_equal(k.seen[0], "a1");
+	assert_string_equal(k.seen[1], "r\"2\"");
+	assert_string_equal(k.seen[2], "r1");
+	k = (struct keys){ .stop_at = 2 };
+	assert_int_equal(store_message_keys_each(f->st, a, key_seen, &k), 1);
+	assert_int_equal(k.n, 2);
+	assert_int_equal(store_chat_forget_cids(f->st, a), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	k = (struct keys){ 0 };
+	assert_int_equal(store_message_keys_each(f->st, a, key_seen, &k), 0);
+	assert_int_equal(k.n, 0);
+	assert_int_equal(sql_int(f->path, "SELECT keyed FROM chats WHERE "
+				 "id = 1"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT keyed FROM chats WHERE "
+				 "id = 2"), 1);
 }
 
 static void
@@ -723,7 +806,7 @@ old_add_ignores_the_cid_field(void **state)
 {
 	struct fx *f = opened(state);
 	int64_t id = new_chat(f->st, 100, NULL, 1);
-	struct store_msg m = { 1, "resident", "x", 1, false, "a" };
+	struct store_msg m = { 1, "resident", "x", 1, false, "a", false };
 
 	assert_int_equal(store_message_add(f->st, id, &m), 0);
 	m.seq = 2;
@@ -1444,7 +1527,9 @@ test_store_run(void)
 		T(same_cid_elsewhere_is_a_new_message),
 		T(unknown_cid_is_not_found),
 		T(same_seq_twice_is_an_error_not_a_resend),
-		T(unique_cid_is_enforced_by_the_schema),
+		T(a_key_vouched_new_is_not_looked_up),
+		T(messages_are_kept_in_arrival_order),
+		T(keys_of_a_chat_are_read_until_forgotten),
 		T(old_add_ignores_the_cid_field),
 		T(history_can_be_read_inside_a_history_callback),
 		T(token_is_valid_until_its_absolute_expiry),
