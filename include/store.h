@@ -139,10 +139,18 @@ int store_chat_requeued(struct store *st, int64_t id);
  * the resume grace a resident may resend a message the end overtook, and
  * gets the stored MSG back (CONTRACT.md section 7). */
 int store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by);
-/* Forget the cids of chat `id`'s messages: it has ended and nobody can
- * resend to it any more (its resume grace is over). A stop before this
- * leaves them to store_close_orphans/store_close_unresumable. */
+/* Chat `id` has ended and nobody can resend to it any more (its resume
+ * grace is over): its messages' cids are to go, and go at the next
+ * store_forget_cids_due. Until then they are still read; the service no
+ * longer asks. A stop before that leaves them to store_close_orphans or
+ * store_close_unresumable. */
 int store_chat_forget_cids(struct store *st, int64_t id);
+/* Forget the cids of every chat store_chat_forget_cids named, in the
+ * turn's transaction; *chats = how many chats. One statement for many
+ * chats: messages are stored in arrival order, so the rows of chats that
+ * ran at the same time share pages, and clearing them together writes
+ * each page once where a statement a chat wrote it once per chat. */
+int store_forget_cids_due(struct store *st, int64_t *chats);
 /* A sign of life that is not a message (a ping answering idle_warning):
  * the rebuilt chat's idle clock starts from the latest of this, the take,
  * the start and the last message. */
@@ -244,7 +252,7 @@ struct store_msg {
  * passes the frame's `cid` as its compact JSON text, so that 7 and "7"
  * differ and the history can give each own message its cid back (the
  * clients match their unsent messages by it after a resume). It is kept
- * while the chat can be resumed: store_chat_forget_cids forgets it.
+ * while the chat can be resumed (store_chat_forget_cids).
  * Returns 0 when stored, 1 when this chat already holds the key from this
  * sender (nothing stored, the turn's transaction goes on; answer with
  * store_message_by_cid), or -1 (a seq the chat holds already is -1 too).

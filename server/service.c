@@ -608,6 +608,26 @@ maybe_purge(struct svc *s, int64_t now)
 		 s->cfg->retention_days);
 }
 
+/* The cids of chats whose resume grace is over (chat.c named them with
+ * store_chat_forget_cids) go together once every resume_grace_s: chats
+ * that ran at the same time share the pages of their messages, so one
+ * statement for all of them writes each page once, where one a chat wrote
+ * it again for each. A cid so stays at most one more grace, and a restart
+ * forgets every one at once. */
+static void
+maybe_forget_cids(struct svc *s, int64_t now)
+{
+	int64_t n;
+
+	if (now < s->next_forget)
+		return;
+	s->next_forget = now + (s->cfg->resume_grace_s > 0
+				? s->cfg->resume_grace_s : 1);
+	if (store_forget_cids_due(s->st, &n))
+		log_err("service: ended chats' cids not forgotten; trying "
+			"again in %d s", s->cfg->resume_grace_s);
+}
+
 /* While the store is down: one tiny write a second, outside any turn's
  * transaction, to learn when writes work again. */
 static void
@@ -637,6 +657,7 @@ svc_tick(struct svc *s)
 		limits_sweep(s, now);
 		questions_sweep(s, now);
 		maybe_purge(s, now);
+		maybe_forget_cids(s, now);
 		/* may_not_be_served follows the clock, not only the queue. */
 		chat_push_positions(s);
 	}

@@ -168,9 +168,12 @@ static const char *const migrations[] = {
 	 * cid is kept at most once per chat and sender by store_message_put,
 	 * which looks it up unless the service vouches that it is new (a
 	 * chat's cid set, cidset.h, knows every key its chat stored).
-	 * keyed: the chat's messages may still hold cids; cleared when they
-	 * are, so a start finds the cids to forget without reading every
-	 * message. The rows keep their order: by chat, then seq. */
+	 * keyed: 1 while the chat's messages may hold cids, 2 once they are
+	 * to go (store_chat_forget_cids), 0 when they are gone
+	 * (store_forget_cids_due clears many chats' at once, since chats that
+	 * ran at the same time share pages); so a start finds the cids to
+	 * forget without reading every message. The rows keep their order: by
+	 * chat, then seq. */
 	"CREATE TABLE messages_by_arrival ("
 	"  id INTEGER PRIMARY KEY,"
 	"  chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,"
@@ -189,7 +192,7 @@ static const char *const migrations[] = {
 	"DROP TABLE messages;"
 	"ALTER TABLE messages_by_arrival RENAME TO messages;"
 	"CREATE UNIQUE INDEX messages_chat ON messages(chat_id, seq);"
-	"CREATE INDEX chats_keyed ON chats(id) WHERE keyed;",
+	"CREATE INDEX chats_keyed ON chats(keyed);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -207,7 +210,7 @@ static const char *const migrations[] = {
 /* Keyed chats nothing resumes now: ended, or every one (?2 = 1), or
  * without a token. */
 #define ORPHAN_KEYED \
-	"keyed AND (ended_at IS NOT NULL OR ?2 OR token IS NULL)"
+	"keyed > 0 AND (ended_at IS NOT NULL OR ?2 OR token IS NULL)"
 
 /* Every statement, by what it does (the name is for the log). */
 static const struct {
@@ -232,10 +235,12 @@ static const struct {
 		"UPDATE chats SET ended_at = ?, ended_by = ?, token = NULL, "
 		"advisor_id = NULL WHERE id = ?"},
 	[Q_CHAT_FORGET_CIDS] = {"chat forget cids",
-		"UPDATE messages SET cid = NULL WHERE chat_id = ? AND "
-		"cid IS NOT NULL"},
-	[Q_CHAT_UNKEY] = {"chat unkey",
-		"UPDATE chats SET keyed = 0 WHERE id = ?"},
+		"UPDATE chats SET keyed = 2 WHERE id = ? AND keyed > 0"},
+	[Q_DUE_FORGET_CIDS] = {"due forget cids",
+		"UPDATE messages SET cid = NULL WHERE cid IS NOT NULL AND "
+		"chat_id IN (SELECT id FROM chats WHERE keyed = 2)"},
+	[Q_DUE_UNKEY] = {"due unkey",
+		"UPDATE chats SET keyed = 0 WHERE keyed = 2"},
 	[Q_CHAT_TOUCH] = {"chat touch",
 		"UPDATE chats SET last_activity = "
 		"max(coalesce(last_activity, 0), ?) WHERE id = ?"},
@@ -260,8 +265,7 @@ static const struct {
 		" AND taken_at IS NULL AND served = 0)"},
 	/* Also the chats a stop left ended but not yet forgotten (their
 	 * cids are kept through the resume grace): nothing resumes them now.
-	 * Driven by the partial index of keyed chats: only their rows are
-	 * read. */
+	 * Driven by the index of keyed chats: only their rows are read. */
 	[Q_ORPHAN_FORGET_CIDS] = {"orphan forget cids",
 		"UPDATE messages SET cid = NULL WHERE cid IS NOT NULL AND "
 		"chat_id IN (SELECT id FROM chats WHERE " ORPHAN_KEYED ")"},

@@ -70,9 +70,20 @@ store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by)
 int
 store_chat_forget_cids(struct store *st, int64_t id)
 {
-	if (store_begin(st) || store_q_run(st, Q_CHAT_FORGET_CIDS, "i", id))
+	if (store_begin(st))
 		return -1;
-	return store_q_run(st, Q_CHAT_UNKEY, "i", id);
+	return store_q_run(st, Q_CHAT_FORGET_CIDS, "i", id);
+}
+
+int
+store_forget_cids_due(struct store *st, int64_t *chats)
+{
+	*chats = 0;
+	if (store_begin(st) || store_q_run(st, Q_DUE_FORGET_CIDS, "") ||
+	    store_q_run(st, Q_DUE_UNKEY, ""))
+		return -1;
+	*chats = sqlite3_changes(st->db);
+	return 0;
 }
 
 int

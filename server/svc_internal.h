@@ -350,6 +350,7 @@ struct svc {
 	int64_t last_sweep;
 	struct svc_counters n;
 	int64_t next_purge;              /* when the daily purge is due */
+	int64_t next_forget;             /* when ended chats' cids go */
 	bool wal_dirty;                  /* deleted rows may linger in the WAL */
 	int64_t next_checkpoint;         /* earliest retry while a reader holds it */
 	struct hours_date today;         /* local day of chats_today */

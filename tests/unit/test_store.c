@@ -637,6 +637,7 @@ cids_are_forgotten_after_the_end_or_at_the_next_start(void **state)
 	int64_t b = new_chat(f->st, 100, NULL, 2);
 	int64_t c = new_chat(f->st, 100, NULL, 3);
 	int64_t d = new_chat(f->st, 100, NULL, 4);
+	int64_t n;
 
 	assert_int_equal(put(f->st, a, 1, "resident", "x", "k"), 0);
 	assert_int_equal(put(f->st, b, 1, "resident", "x", "k"), 0);
@@ -649,12 +650,25 @@ cids_are_forgotten_after_the_end_or_at_the_next_start(void **state)
 				 "WHERE cid IS NOT NULL"), 4);
 	assert_int_equal(store_chat_forget_cids(f->st, d), 0);
 	assert_int_equal(store_commit(f->st), 0);
+	/* Named, they go with the next due clearing, together. */
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
+				 "WHERE cid IS NOT NULL"), 4);
+	assert_int_equal(store_forget_cids_due(f->st, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
 				 "WHERE cid IS NOT NULL"), 3);
+	assert_int_equal(store_forget_cids_due(f->st, &n), 0);
+	assert_int_equal(n, 0);
+	/* A chat named while a stop came: a start forgets it too. */
+	assert_int_equal(store_chat_forget_cids(f->st, a), 0);
+	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(store_close_orphans(f->st, 300), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
 				 "WHERE cid IS NOT NULL"), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages"), 4);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM chats "
+				 "WHERE keyed > 0"), 0);
 }
 
 static void
@@ -774,6 +788,7 @@ keys_of_a_chat_are_read_until_forgotten(void **state)
 	int64_t a = new_chat(f->st, 100, NULL, 1);
 	int64_t b = new_chat(f->st, 100, NULL, 2);
 	struct keys k = { 0 };
+	int64_t n;
 
 	assert_int_equal(put(f->st, a, 1, "resident", "x", "1"), 0);
 	assert_int_equal(put(f->st, b, 1, "resident", "x", "9"), 0);
@@ -791,6 +806,8 @@ keys_of_a_chat_are_read_until_forgotten(void **state)
 	assert_int_equal(store_message_keys_each(f->st, a, key_seen, &k), 1);
 	assert_int_equal(k.n, 2);
 	assert_int_equal(store_chat_forget_cids(f->st, a), 0);
+	assert_int_equal(store_forget_cids_due(f->st, &n), 0);
+	assert_int_equal(n, 1);
 	assert_int_equal(store_commit(f->st), 0);
 	k = (struct keys){ 0 };
 	assert_int_equal(store_message_keys_each(f->st, a, key_seen, &k), 0);
