@@ -167,7 +167,8 @@ sql_exec(const char *path, const char *sql)
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 1000);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
 }
 
@@ -1059,6 +1060,8 @@ admin_change_is_seen_by_the_server(void **state)
 static sqlite3_vfs *real_vfs;
 static sqlite3_vfs shim_vfs;
 static int shim_write_rc;       /* SQLITE_OK: writes pass */
+static int shim_writes_left = -1; /* then writes fail with SQLITE_FULL;
+				   * -1: never */
 static bool shim_readonly;      /* open the main file read-only */
 
 struct shim_file {
@@ -1089,6 +1092,10 @@ shim_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 off)
 {
 	if (shim_write_rc != SQLITE_OK)
 		return shim_write_rc;
+	if (shim_writes_left == 0)
+		return SQLITE_FULL;
+	if (shim_writes_left > 0)
+		shim_writes_left--;
 	return real_of(f)->pMethods->xWrite(real_of(f), b, n, off);
 }
 
@@ -1264,6 +1271,7 @@ setup_shim(void **state)
 	shim_vfs.xCurrentTime = shim_current_time;
 	shim_vfs.xGetLastError = shim_last_error;
 	shim_write_rc = SQLITE_OK;
+	shim_writes_left = -1;
 	shim_readonly = false;
 	if (sqlite3_vfs_register(&shim_vfs, 1) != SQLITE_OK)
 		return -1;
@@ -1274,11 +1282,215 @@ static int
 teardown_shim(void **state)
 {
 	shim_write_rc = SQLITE_OK;
+	shim_writes_left = -1;
 	shim_readonly = false;
 	teardown(state);
 	sqlite3_vfs_unregister(&shim_vfs);
 	sqlite3_vfs_register(real_vfs, 1);
 	return 0;
+}
+
+/* ------------------------------------------------ migration 7, from 6 */
+
+/* A file at schema 6 (messages WITHOUT ROWID keyed by (chat_id, seq),
+ * unique index on the cids, no chats.keyed), made by taking a current
+ * file back: the older tables are as migrations 1-6 left them. Then
+ * M6_CHATS chats: every third ended with keyed messages, every third
+ * ended without, the rest open (every fourth of those without a token:
+ * a chat from before restarts), M6_MSGS messages each, written in
+ * shuffled order, with NULL cids, 7 next to "7", and some long texts.
+ * `expected` keeps a copy of the messages, which migration 7 leaves
+ * alone. */
+#define M6_CHATS 300
+#define M6_MSGS 12
+#define M6_LONG 40000           /* chars in a long text */
+
+static void
+make_schema_6(struct fx *f)
+{
+	char *sql, *long_text;
+	size_t cap = 1 << 20, n = 0;
+	int c, i, k;
+
+	opened((void **)&f);
+	store_close(f->st);
+	f->st = NULL;
+	sql_exec(f->path,
+		 "DROP INDEX chats_keyed;"
+		 "ALTER TABLE chats DROP COLUMN keyed;"
+		 "DROP TABLE messages;"
+		 "CREATE TABLE messages (chat_id INTEGER NOT NULL REFERENCES "
+		 "  chats(id) ON DELETE CASCADE, seq INTEGER NOT NULL, sender "
+		 "  TEXT NOT NULL, text TEXT NOT NULL, at INTEGER NOT NULL, "
+		 "  redacted INTEGER NOT NULL, cid TEXT, PRIMARY KEY (chat_id, "
+		 "  seq)) WITHOUT ROWID;"
+		 "CREATE UNIQUE INDEX messages_cid ON messages(chat_id, sender, "
+		 "  cid) WHERE cid IS NOT NULL;"
+		 "PRAGMA user_version = 6;");
+	sql = malloc(cap);
+	long_text = malloc(M6_LONG + 1);
+	assert_non_null(sql);
+	assert_non_null(long_text);
+	for (i = 0; i < M6_LONG; i++)
+		long_text[i] = (char)('a' + i % 26);
+	long_text[M6_LONG] = '\0';
+	n += (size_t)snprintf(sql + n, cap - n, "BEGIN;");
+	for (c = 1; c <= M6_CHATS; c++)
+		n += (size_t)snprintf(sql + n, cap - n,
+			"INSERT INTO chats (id, started_at, lang, ended_at, "
+			"token) VALUES (%d, %d, 'fi', %s, %s);", c, 100 + c,
+			c % 3 == 0 ? "NULL" : "5000",
+			c % 3 != 0 ? "NULL" : c % 4 == 0 ? "NULL" : "x'01'");
+	snprintf(sql + n, cap - n, "COMMIT;");
+	sql_exec(f->path, sql);
+	n = 0;
+	/* seq descending, chats interleaved: the order of writing is not
+	 * the order of any key */
+	for (k = M6_MSGS; k >= 1; k--) {
+		n = (size_t)snprintf(sql, cap, "BEGIN;");
+		for (c = M6_CHATS; c >= 1; c--) {
+			char cid[16];
+
+			if (c % 3 == 2 || k % 4 == 0)
+				snprintf(cid, sizeof(cid), "NULL");
+			else if (k <= 2)        /* 7 and "7" */
+				snprintf(cid, sizeof(cid), k == 1 ? "'7'"
+					 : "'\"7\"'");
+			else
+				snprintf(cid, sizeof(cid), "'\"c%d\"'", k);
+			n += (size_t)snprintf(sql + n, cap - n,
+				"INSERT INTO messages VALUES (%d, %d, '%s', "
+				"%s, %d, %d, %s);", c, k,
+				k % 2 ? "resident" : "advisor",
+				k == 5 && c % 10 == 0 ? "'LONG'" : "'m' || "
+				"hex(randomblob(8))", 1000 + k, k % 5 == 0,
+				cid);
+		}
+		snprintf(sql + n, cap - n, "COMMIT;");
+		sql_exec(f->path, sql);
+	}
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	{
+		sqlite3_stmt *s;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE messages SET "
+			"text = ? WHERE text = 'LONG'", -1, &s, NULL),
+			SQLITE_OK);
+		sqlite3_bind_text(s, 1, long_text, -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	sql_exec(f->path, "CREATE TABLE expected AS SELECT * FROM "
+		 "messages;");
+	free(sql);
+	free(long_text);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM expected"),
+			 M6_CHATS * M6_MSGS);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM expected "
+				 "WHERE length(text) = " "40000"), M6_CHATS / 10);
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 6);
+}
+
+/* Every message of `expected` is in messages as it was, and no other. */
+static void
+messages_as_expected(struct fx *f)
+{
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages"),
+			 M6_CHATS * M6_MSGS);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM (SELECT "
+				 "chat_id, seq, sender, text, at, redacted, cid "
+				 "FROM messages EXCEPT SELECT * FROM expected)"),
+			 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM (SELECT * "
+				 "FROM expected EXCEPT SELECT chat_id, seq, "
+				 "sender, text, at, redacted, cid FROM "
+				 "messages)"), 0);
+}
+
+/* Passes on f3963e6: migration 7 copies every message as it was, in
+ * (chat, seq) order, marks keyed exactly the chats whose cids a start
+ * must still forget, keeps the foreign key and its cascade, and a start
+ * then forgets the cids of every chat nothing can resume (and only
+ * those) through the keyed index. */
+static void
+schema_6_migrates_every_message_in_chat_order(void **state)
+{
+	struct fx *f = *state;
+	int64_t n, open_left;
+
+	make_schema_6(f);
+	opened(state);
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 7);
+	messages_as_expected(f);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages a "
+				 "JOIN messages b ON b.id = a.id + 1 WHERE "
+				 "(b.chat_id, b.seq) < (a.chat_id, a.seq)"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM "
+				 "pragma_foreign_key_check"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM "
+				 "pragma_integrity_check WHERE "
+				 "integrity_check = 'ok'"), 1);
+	/* keyed: 0 only for ended chats holding no cid */
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM chats WHERE "
+				 "keyed != (ended_at IS NULL OR id IN (SELECT "
+				 "chat_id FROM expected WHERE cid IS NOT "
+				 "NULL))"), 0);
+	assert_true(sql_int(f->path, "SELECT count(*) FROM chats WHERE "
+			    "NOT keyed") > 0);
+	/* The start: the cids of chats nothing resumes go, the others stay. */
+	assert_int_equal(store_close_unresumable(f->st, 9000), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages m "
+				 "JOIN chats c ON c.id = m.chat_id WHERE "
+				 "m.cid IS NOT NULL AND c.token IS NULL"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages m "
+				 "JOIN chats c ON c.id = m.chat_id WHERE "
+				 "c.token IS NOT NULL AND m.cid IS NOT "
+				 "(SELECT cid FROM expected e WHERE e.chat_id = "
+				 "m.chat_id AND e.seq = m.seq)"), 0);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM chats WHERE "
+				 "keyed AND token IS NULL"), 0);
+	/* The purge takes the ended chats' messages with them; the open
+	 * (resumable) ones keep theirs. */
+	assert_int_equal(store_commit(f->st), 0);
+	open_left = sql_int(f->path, "SELECT count(*) FROM chats WHERE "
+			    "ended_at IS NULL");
+	assert_true(open_left > 0);
+	assert_int_equal(store_purge(f->st, 100000, &n), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	assert_int_equal(n, M6_CHATS - open_left);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages"),
+			 open_left * M6_MSGS);
+	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages m "
+				 "JOIN chats c ON c.id = m.chat_id WHERE "
+				 "c.ended_at IS NULL"), open_left * M6_MSGS);
+}
+
+/* Passes on f3963e6: a disk that fills up in the middle of migration 7
+ * refuses the start and leaves the file at schema 6 with every message;
+ * the next start with room migrates it whole. */
+static void
+schema_6_migration_cut_by_a_full_disk_loses_nothing(void **state)
+{
+	struct fx *f = *state;
+	int left;
+
+	make_schema_6(f);
+	for (left = 2; left <= 1024; left *= 2) {
+		shim_writes_left = left;
+		assert_int_equal(store_open(f->path, 1000, &f->st), -1);
+		assert_null(f->st);
+		shim_writes_left = -1;
+		assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 6);
+		assert_int_equal(sql_int(f->path, "SELECT count(*) FROM "
+					 "sqlite_schema WHERE name = "
+					 "'messages_by_arrival'"), 0);
+		messages_as_expected(f);
+	}
+	opened(state);
+	assert_int_equal(sql_int(f->path, "PRAGMA user_version"), 7);
+	messages_as_expected(f);
 }
 
 /* A turn that writes one message to a fresh chat; returns its commit. */
@@ -1519,6 +1731,8 @@ test_store_run(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(old_database_is_migrated_to_the_current_schema),
+		T(schema_6_migrates_every_message_in_chat_order),
+		TV(schema_6_migration_cut_by_a_full_disk_loses_nothing),
 		T(old_database_keeps_accounts_and_history),
 		T(old_open_chats_are_listed_without_a_token),
 		T(old_database_takes_new_writes),
