@@ -7,18 +7,23 @@
  * truth, but the store keeps no index on cids (a message would cost its
  * commit a page of its chat's own: store.c, migration 7), so asking it
  * walks the chat's rows. Each chat keeps the 64-bit hashes of its stored
- * (sender, cid) pairs here: a pair not in a complete set was never stored,
- * so the store is told the key is new and does not look; a pair in it (a
- * resend, or a hash collision) is looked up.
+ * (sender, cid) pairs here, each with the seq of its message: a pair not
+ * in a complete set was never stored, so the store is told the key is new
+ * and does not look; a pair in it (a resend, or a hash collision) is read
+ * by its seq, through the store's (chat_id, seq) index, and compared. Only
+ * an incomplete set makes the store walk the chat's rows.
  *
  * The one invariant: no false negatives while the set is `complete`. So a
  * set starts complete for a chat made in this run, and a chat rebuilt
  * after a restart starts incomplete and is made complete from the keys its
  * chat stored (restore.c) before anything is sent to it. A set that would
  * pass CIDSET_MAX entries gives up and becomes incomplete (every key is
- * then looked up in the store; only a chat an advisor kept going for
- * thousands of messages gets there). A rolled-back insert leaves its hash
- * in: a false positive, which only costs a lookup.
+ * then looked up in the store, a walk of the chat). A rolled-back insert
+ * leaves its hash in: a false positive, which only costs a lookup that
+ * finds another message (or none) at its seq, so the key is new. Two keys
+ * of one chat and sender with the same 64-bit hash (made on purpose: the
+ * hash is not secret) look alike here, so a resend of the second may be
+ * stored again: only in the chat of whoever made them.
  *
  * Pure logic, memory only (hashes of cids, never the cids). One per chat,
  * owned by it (cidset_free), touched only on the event-loop thread.
@@ -30,10 +35,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CIDSET_MAX 8192         /* entries before the set gives up */
+/* Entries before the set gives up. Above the default max_chat_chars
+ * (50,000; every message holds a character at least), so with the default
+ * limits no chat gets there; with max_chat_chars set higher a chat can,
+ * and then each new key costs a walk of the chat (README, [limits]). */
+#define CIDSET_MAX 65536
+
+struct cidset_slot {
+	uint64_t h;             /* 0: empty */
+	int64_t seq;            /* the message first stored with it */
+};
 
 struct cidset {
-	uint64_t *slots;        /* open addressing; 0 marks an empty slot */
+	struct cidset_slot *slots; /* open addressing */
 	size_t cap;             /* slots, a power of two (0: none yet) */
 	size_t n;               /* entries */
 	bool complete;          /* every stored pair is in (see above) */
@@ -52,8 +66,14 @@ uint64_t cidset_hash(const char *sender, const char *key);
  * complete and h is not in it: then the store has no such message. */
 bool cidset_maybe(const struct cidset *set, uint64_t h);
 
-/* Records a stored pair. On running out of memory or past CIDSET_MAX the
- * set frees its slots and becomes incomplete (lookups go to the store). */
-void cidset_add(struct cidset *set, uint64_t h);
+/* The seq of the message last stored with hash h;
+ * 0 when the set holds no h (or is incomplete). A hash is not its cid: the
+ * caller checks the message at that seq is the same sender and key. */
+int64_t cidset_seq(const struct cidset *set, uint64_t h);
+
+/* Records a pair stored as message `seq`. On running out of memory or past
+ * CIDSET_MAX the set frees its slots and becomes incomplete (lookups go to
+ * the store). */
+void cidset_add(struct cidset *set, uint64_t h, int64_t seq);
 
 #endif

@@ -145,12 +145,14 @@ int store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by);
  * longer asks. A stop before that leaves them to store_close_orphans or
  * store_close_unresumable. */
 int store_chat_forget_cids(struct store *st, int64_t id);
-/* Forget the cids of every chat store_chat_forget_cids named, in the
- * turn's transaction; *chats = how many chats. One statement for many
+/* Forget the cids of every chat store_chat_forget_cids named, and of any
+ * chat ended before `ended_before` that still holds some (a name lost with
+ * a failed commit), in the turn's transaction; *chats = how many chats. One statement for many
  * chats: messages are stored in arrival order, so the rows of chats that
  * ran at the same time share pages, and clearing them together writes
  * each page once where a statement a chat wrote it once per chat. */
-int store_forget_cids_due(struct store *st, int64_t *chats);
+int store_forget_cids_due(struct store *st, int64_t ended_before,
+			  int64_t *chats);
 /* A sign of life that is not a message (a ping answering idle_warning):
  * the rebuilt chat's idle clock starts from the latest of this, the take,
  * the start and the last message. */
@@ -266,7 +268,8 @@ int store_message_add(struct store *st, int64_t chat_id,
 		      const struct store_msg *m);
 
 /*
- * Calls fn(ctx, from, cid) for every key chat `chat_id` still holds (the
+ * Calls fn(ctx, from, cid, seq) for every key chat `chat_id` still holds,
+ * with the seq of its message (the
  * strings are the store's, valid during the call only), in no order; a
  * nonzero return from fn stops the walk. For a chat rebuilt after a stop,
  * whose cid set must know every key it stored. Returns 0 when every key
@@ -274,11 +277,19 @@ int store_message_add(struct store *st, int64_t chat_id,
  */
 int store_message_keys_each(struct store *st, int64_t chat_id,
 			    int (*fn)(void *ctx, const char *from,
-				      const char *cid),
+				      const char *cid, int64_t seq),
 			    void *ctx);
 
+/* Message `seq` of chat `chat_id`, as store_message_by_cid gives it (its
+ * cid NULL when it has none): 0, 1 when there is none, or -1. Through the
+ * (chat_id, seq) index: what a resend costs when the chat's cid set holds
+ * its key (cidset_seq). */
+int store_message_at(struct store *st, int64_t chat_id, int64_t seq,
+		     struct store_msg *out);
+
 /*
- * The message stored with key `cid` from `from` in chat `chat_id`. Returns
+ * The message stored with key `cid` from `from` in chat `chat_id` (a walk
+ * of the chat's rows: no index is kept on keys). Returns
  * 0 and fills *out (its strings are heap copies owned by the caller: free
  * them with store_msg_release), 1 when there is none, or -1.
  */

@@ -559,29 +559,54 @@ sender_peer(const struct chat *c, const char *from)
 	return !strcmp(from, "resident") ? c->resident : advisor_peer(c);
 }
 
+/* The stored message of `from` with key `key` in c, read by the seq its
+ * cid set gives (an indexed read), or by a walk of the chat's rows when
+ * the set cannot tell (incomplete). A message at that seq with another
+ * sender or key is a rolled-back insert's or a hash collision's: the key
+ * is then taken as not stored. 0 found (*m filled), 1 not stored, -1
+ * unknown (a failed read). */
+static int
+stored_by_key(struct svc *s, struct chat *c, const char *from,
+	      const char *key, struct store_msg *m)
+{
+	int64_t seq = cidset_seq(&c->cids, cidset_hash(from, key));
+	int rc;
+
+	if (!seq)
+		return store_message_by_cid(s->st, c->id, from, key, m);
+	rc = store_message_at(s->st, c->id, seq, m);
+	if (rc == 0 && (strcmp(m->from, from) || !m->cid ||
+			strcmp(m->cid, key))) {
+		store_msg_release(m);
+		return 1;
+	}
+	return rc;
+}
+
 /*
  * A `msg` whose cid (`key`, its compact JSON text) this chat already holds
  * from `from`: the sender gets the stored MSG again, same id, with the cid
  * as it sent it (CONTRACT.md section 7); the other side got it the first
- * time. Returns true when answered so, false when there is no such message
- * (or it cannot be read).
+ * time. Returns 1 when answered so, 0 when there is no such message, -1
+ * when that cannot be read.
  */
-static bool
+static int
 answer_resend(struct svc *s, struct chat *c, const char *from,
 	      const char *key, json_t *cid)
 {
 	bool by_resident = !strcmp(from, "resident");
 	struct store_msg m;
 	struct proto_msg pm;
+	int rc = stored_by_key(s, c, from, key, &m);
 
-	if (store_message_by_cid(s->st, c->id, from, key, &m))
-		return false;
+	if (rc)
+		return rc > 0 ? 0 : -1;
 	pm = (struct proto_msg){ m.seq, m.from, m.text, m.at,
 				 by_resident ? m.redacted : false };
 	svc_send_soft(s, sender_peer(c, from),
 		      proto_out_msg(&pm, cid, by_resident ? 0 : c->id));
 	store_msg_release(&m);
-	return true;
+	return 1;
 }
 
 /* Store one message and show it to both sides. `shown` is what the sender
@@ -598,14 +623,15 @@ post_message(struct svc *s, struct chat *c, const char *from,
 
 	if (rc) {
 		c->seq--;
-		if (rc < 0 || !answer_resend(s, c, from, stored->cid, cid))
+		if (rc < 0 || answer_resend(s, c, from, stored->cid, cid) <= 0)
 			svc_write_failed(s, sender_peer(c, from),
 					 "message not saved, please send again");
 		return;
 	}
 	s->n.messages++;
 	if (stored->cid)
-		cidset_add(&c->cids, cidset_hash(from, stored->cid));
+		cidset_add(&c->cids, cidset_hash(from, stored->cid),
+			   stored->seq);
 	svc_stat(s, c->started_at, STATS_MESSAGE, 1, from);
 	c->last_activity = stored->at;
 	c->last_msg_at = stored->at;
@@ -628,6 +654,7 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	char *key = cid ? json_dumps(cid, JSON_COMPACT | JSON_ENCODE_ANY)
 			: NULL;
 	bool maybe;
+	int held = 0;
 	char *clean;
 	long chars;
 
@@ -637,10 +664,13 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	}
 	/* A resend of what is stored already is answered, not checked or
 	 * stored again. The store is asked only when the chat's cid set
-	 * cannot rule it out (cidset.h); when it can, the store is told the
-	 * key is new and does not look either. */
+	 * cannot rule it out (cidset.h); when it can, or the store said the
+	 * key is not there, the store is told the key is new and does not
+	 * look again. */
 	maybe = key && cidset_maybe(&c->cids, cidset_hash(from, key));
-	if (maybe && answer_resend(s, c, from, key, cid)) {
+	if (maybe)
+		held = answer_resend(s, c, from, key, cid);
+	if (held > 0) {
 		free(key);
 		return;
 	}
@@ -661,7 +691,7 @@ on_message(struct svc *s, struct chat *c, const char *from, const char *text,
 	m.at = svc_now(s);
 	m.redacted = found != 0;
 	m.cid = key;
-	m.cid_new = key && !maybe;
+	m.cid_new = key && held == 0;
 	post_message(s, c, from, !strcmp(from, "resident") ? clean : text, &m,
 		     cid);
 	/* post_message takes the id back when the message was not stored. */
@@ -683,7 +713,7 @@ resent_after_end(struct svc *s, struct chat *c, const char *from,
 	if (!cid || c->cids_forgotten)
 		return false;
 	key = json_dumps(cid, JSON_COMPACT | JSON_ENCODE_ANY);
-	answered = key && answer_resend(s, c, from, key, cid);
+	answered = key && answer_resend(s, c, from, key, cid) > 0;
 	free(key);
 	return answered;
 }

@@ -1,7 +1,7 @@
 /*
  * cidset.c - the stored cids of one chat as hashes in memory (cidset.h):
- * an open-addressing table of 64-bit FNV-1a hashes, linear probing, grown
- * at half full. Lets the message path skip the store's lookup for a cid
+ * an open-addressing table of 64-bit FNV-1a hashes with the seq of each
+ * one's message, linear probing, grown at half full. Lets the message path skip the store's lookup for a cid
  * that was never stored.
  */
 #include <stdlib.h>
@@ -51,7 +51,7 @@ slot_of(const struct cidset *set, uint64_t h)
 {
 	size_t mask = set->cap - 1, i = (size_t)(h ^ (h >> 32)) & mask;
 
-	while (set->slots[i] && set->slots[i] != h)
+	while (set->slots[i].h && set->slots[i].h != h)
 		i = (i + 1) & mask;
 	return i;
 }
@@ -63,7 +63,18 @@ cidset_maybe(const struct cidset *set, uint64_t h)
 		return true;
 	if (!set->cap)
 		return false;
-	return set->slots[slot_of(set, h)] == h;
+	return set->slots[slot_of(set, h)].h == h;
+}
+
+int64_t
+cidset_seq(const struct cidset *set, uint64_t h)
+{
+	const struct cidset_slot *sl;
+
+	if (!set->complete || !set->cap)
+		return 0;
+	sl = &set->slots[slot_of(set, h)];
+	return sl->h == h ? sl->seq : 0;
 }
 
 /* Doubles the table (16 slots at first). false: out of memory. */
@@ -71,7 +82,8 @@ static bool
 grow(struct cidset *set)
 {
 	size_t cap = set->cap ? set->cap * 2 : 16, i;
-	uint64_t *old = set->slots, *slots = calloc(cap, sizeof(*slots));
+	struct cidset_slot *old = set->slots;
+	struct cidset_slot *slots = calloc(cap, sizeof(*slots));
 	size_t old_cap = set->cap;
 
 	if (!slots)
@@ -79,14 +91,14 @@ grow(struct cidset *set)
 	set->slots = slots;
 	set->cap = cap;
 	for (i = 0; i < old_cap; i++)
-		if (old[i])
-			set->slots[slot_of(set, old[i])] = old[i];
+		if (old[i].h)
+			set->slots[slot_of(set, old[i].h)] = old[i];
 	free(old);
 	return true;
 }
 
 void
-cidset_add(struct cidset *set, uint64_t h)
+cidset_add(struct cidset *set, uint64_t h, int64_t seq)
 {
 	size_t i;
 
@@ -98,8 +110,10 @@ cidset_add(struct cidset *set, uint64_t h)
 		return;
 	}
 	i = slot_of(set, h);
-	if (set->slots[i] == h)
-		return;
-	set->slots[i] = h;
-	set->n++;
+	/* A later message takes it: an earlier one of this hash was rolled
+	 * back (or is another key's, a collision, see cidset.h). */
+	if (set->slots[i].h != h)
+		set->n++;
+	set->slots[i].h = h;
+	set->slots[i].seq = seq;
 }

@@ -108,9 +108,9 @@ chat_from_store(const struct store_chat *sc, int64_t now)
 }
 
 static int
-key_add(void *ctx, const char *from, const char *cid)
+key_add(void *ctx, const char *from, const char *cid, int64_t seq)
 {
-	cidset_add(ctx, cidset_hash(from, cid));
+	cidset_add(ctx, cidset_hash(from, cid), seq);
 	return 0;
 }
 

@@ -608,6 +608,10 @@ maybe_purge(struct svc *s, int64_t now)
 		 s->cfg->retention_days);
 }
 
+/* A chat ended this long ago has its cids forgotten even if the turn
+ * that named it failed to commit (no resend comes an hour after the end). */
+#define FORGET_LOST_S 3600
+
 /* The cids of chats whose resume grace is over (chat.c named them with
  * store_chat_forget_cids) go together once every resume_grace_s: chats
  * that ran at the same time share the pages of their messages, so one
@@ -623,7 +627,7 @@ maybe_forget_cids(struct svc *s, int64_t now)
 		return;
 	s->next_forget = now + (s->cfg->resume_grace_s > 0
 				? s->cfg->resume_grace_s : 1);
-	if (store_forget_cids_due(s->st, &n))
+	if (store_forget_cids_due(s->st, now - FORGET_LOST_S, &n))
 		log_err("service: ended chats' cids not forgotten; trying "
 			"again in %d s", s->cfg->resume_grace_s);
 }

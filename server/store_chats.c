@@ -76,11 +76,12 @@ store_chat_forget_cids(struct store *st, int64_t id)
 }
 
 int
-store_forget_cids_due(struct store *st, int64_t *chats)
+store_forget_cids_due(struct store *st, int64_t ended_before, int64_t *chats)
 {
 	*chats = 0;
-	if (store_begin(st) || store_q_run(st, Q_DUE_FORGET_CIDS, "") ||
-	    store_q_run(st, Q_DUE_UNKEY, ""))
+	if (store_begin(st) ||
+	    store_q_run(st, Q_DUE_FORGET_CIDS, "i", ended_before) ||
+	    store_q_run(st, Q_DUE_UNKEY, "i", ended_before))
 		return -1;
 	*chats = sqlite3_changes(st->db);
 	return 0;
@@ -394,32 +395,20 @@ store_msg_release(struct store_msg *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int
-store_message_by_cid(struct store *st, int64_t chat_id, const char *from,
-		     const char *cid, struct store_msg *out)
+/* The row s stands on, as heap copies in *out (store_msg_release).
+ * -1 when out of memory (logged; *out then empty). */
+static int
+copy_msg(sqlite3_stmt *s, struct store_msg *out)
 {
-	sqlite3_stmt *s = store_q_prepare(st, Q_MSG_BY_CID, "iss", chat_id, from, cid);
 	struct store_msg m;
-	int rc;
 
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return -1;
-	rc = store_q_step(st, Q_MSG_BY_CID, s);
-	if (rc == SQLITE_ROW) {
-		fill_msg(s, &m);
-		*out = m;
-		out->from = m.from ? strdup(m.from) : NULL;
-		out->text = m.text ? strdup(m.text) : NULL;
-		out->cid = m.cid ? strdup(m.cid) : NULL;
-	}
-	store_q_done(st, Q_MSG_BY_CID, s);
-	if (rc == SQLITE_DONE)
-		return 1;
-	if (rc != SQLITE_ROW)
-		return -1;
-	if (!out->from || !out->text || !out->cid) {
-		log_err("store: message by cid: out of memory");
+	fill_msg(s, &m);
+	*out = m;
+	out->from = m.from ? strdup(m.from) : NULL;
+	out->text = m.text ? strdup(m.text) : NULL;
+	out->cid = m.cid ? strdup(m.cid) : NULL;
+	if (!out->from || !out->text || (m.cid && !out->cid)) {
+		log_err("store: out of memory reading a message");
 		store_msg_release(out);
 		return -1;
 	}
@@ -427,8 +416,47 @@ store_message_by_cid(struct store *st, int64_t chat_id, const char *from,
 }
 
 int
+store_message_by_cid(struct store *st, int64_t chat_id, const char *from,
+		     const char *cid, struct store_msg *out)
+{
+	sqlite3_stmt *s = store_q_prepare(st, Q_MSG_BY_CID, "iss", chat_id, from, cid);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return -1;
+	rc = store_q_step(st, Q_MSG_BY_CID, s);
+	if (rc == SQLITE_ROW)
+		rc = copy_msg(s, out) ? SQLITE_NOMEM : SQLITE_ROW;
+	store_q_done(st, Q_MSG_BY_CID, s);
+	if (rc == SQLITE_DONE)
+		return 1;
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_message_at(struct store *st, int64_t chat_id, int64_t seq,
+		 struct store_msg *out)
+{
+	sqlite3_stmt *s = store_q_prepare(st, Q_MSG_AT, "ii", chat_id, seq);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return -1;
+	rc = store_q_step(st, Q_MSG_AT, s);
+	if (rc == SQLITE_ROW)
+		rc = copy_msg(s, out) ? SQLITE_NOMEM : SQLITE_ROW;
+	store_q_done(st, Q_MSG_AT, s);
+	if (rc == SQLITE_DONE)
+		return 1;
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
 store_message_keys_each(struct store *st, int64_t chat_id,
-			int (*fn)(void *ctx, const char *from, const char *cid),
+			int (*fn)(void *ctx, const char *from, const char *cid,
+				  int64_t seq),
 			void *ctx)
 {
 	sqlite3_stmt *s = store_q_prepare(st, Q_MSG_KEYS, "i", chat_id);
@@ -441,10 +469,11 @@ store_message_keys_each(struct store *st, int64_t chat_id,
 		const char *cid = (const char *)sqlite3_column_text(s, 1);
 
 		if (!from || !cid) {
+			log_err("store: message keys: out of memory");
 			rc = SQLITE_NOMEM;
 			break;
 		}
-		if (fn(ctx, from, cid)) {
+		if (fn(ctx, from, cid, sqlite3_column_int64(s, 2))) {
 			rc = SQLITE_ROW;
 			break;
 		}

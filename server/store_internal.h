@@ -55,6 +55,7 @@ enum query {
 	Q_MSG_ADD,
 	Q_MSG_BY_CID,
 	Q_MSG_KEYS,
+	Q_MSG_AT,
 	Q_MSGS,
 	Q_EVENT_ADD,
 	Q_ADVISOR_ADD,

@@ -94,7 +94,7 @@ forget_round(struct store *st, const char *path, const int64_t *chats,
 	for (i = 0; i < SPREAD_CHATS; i++)
 		if (store_chat_forget_cids(st, chats[i]) || store_commit(st))
 			return -1;
-	if (store_forget_cids_due(st, &cleared) || store_commit(st))
+	if (store_forget_cids_due(st, 0, &cleared) || store_commit(st))
 		return -1;
 	printf("%-28s %8d writes  %8.1f us/write  %6.0f WAL bytes/write\n",
 	       "their cids forgotten", n, (now_ms() - t0) * 1e3 / n,

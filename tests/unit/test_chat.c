@@ -15,6 +15,7 @@
 #include "overload.h"
 #include "svc_harness.h"
 #include "../../server/svc_internal.h" /* a case reads a cid set */
+#include "../../server/store_internal.h" /* cases count the store's steps */
 
 /* ------------------------------------------------------ hello and the queue */
 
@@ -2016,9 +2017,10 @@ shutdown_ends_chats_closing_and_closes_everyone(void **state)
 
 /* A stop of any kind and a new start over the same store: every
  * connection drops, the service goes, a new one rebuilds from the store as
- * main does (CONTRACT section 7). */
+ * main does (CONTRACT section 7). progress (NULL: none) is SQLite's
+ * progress handler, given the store, while the new service rebuilds. */
 static void
-restart_service(void)
+restart_service_with(int (*progress)(void *ctx))
 {
 	struct net_conn *c;
 
@@ -2032,7 +2034,16 @@ restart_service(void)
 	assert_int_equal(store_close_unresumable(st, clk), 0);
 	svc = svc_new(&loop, cfg, st, &test_io);
 	assert_non_null(svc);
+	if (progress)
+		sqlite3_progress_handler(st->db, 1, progress, st);
 	assert_int_equal(svc_restore(svc), 0);
+	sqlite3_progress_handler(st->db, 0, NULL, NULL);
+}
+
+static void
+restart_service(void)
+{
+	restart_service_with(NULL);
 }
 
 /* A resident's resume on a new connection; the `resumed` frame. */
@@ -2343,6 +2354,318 @@ resent_cid_after_the_end_is_answered_until_the_grace_ends(void **state)
 	assert_int_equal(store_message_by_cid(st, id, "resident", "\"k\"", &m),
 			 1);
 	assert_int_equal(store_message_by_cid(st, id, "advisor", "9", &m), 1);
+}
+
+/* ------------------------------------------- what a cid costs the store */
+
+/* Every virtual-machine step the store's prepared statements have run so
+ * far: what a turn cost the store, counted rather than timed. */
+static long long
+store_steps(void)
+{
+	long long n = 0;
+	int i;
+
+	for (i = 0; i < Q_N; i++)
+		if (st->stmts[i])
+			n += sqlite3_stmt_status(st->stmts[i],
+						 SQLITE_STMTSTATUS_VM_STEP, 0);
+	return n;
+}
+
+static struct chat *
+chat_numbered(int64_t id)
+{
+	struct chat *c;
+
+	for (c = svc->chats; c; c = c->next)
+		if (c->id == id)
+			return c;
+	fail_msg("no chat %lld", (long long)id);
+	return NULL;
+}
+
+/* n more one-letter messages from the advisor in chat id, written
+ * straight to the store (as n turns of the advisor's `msg` would), then
+ * committed. */
+static void
+lengthen_chat(int64_t id, int n)
+{
+	struct chat *c = chat_numbered(id);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct store_msg m = { ++c->seq, "advisor", "x", clk, false,
+				       NULL, false };
+
+		assert_int_equal(store_message_add(st, id, &m), 0);
+	}
+	turn();
+}
+
+/* The frames c got so far go (GOT_MAX holds a few hundred). */
+static void
+drop_got(struct net_conn *c)
+{
+	int i;
+
+	for (i = 0; i < c->n_got; i++)
+		json_decref(c->got[i]);
+	c->n_got = c->n_read = 0;
+}
+
+#define LONG_CHAT 20000         /* messages: 20,000 chars, under the cap */
+#define STEPS_OK 5000           /* an indexed lookup takes ~100 */
+
+/* A resend is never ruled out by the cid set (its hash is in it), so it
+ * always asks the store. That must be a lookup, not a walk of the chat
+ * (the walk stops at the match: the newest message costs the most):
+ * resends are not counted against any limit, and a resident can make a
+ * chat LONG_CHAT messages long with max_chat_chars at its default. Fails
+ * on f3963e6: with no index on cids each resend reads every row of the
+ * chat (~35 ms a resend at 50,000 messages, measured with Python's
+ * sqlite3 on the same schema), so one resident resending in a loop holds
+ * the event loop for everyone. */
+static void
+a_resend_in_a_long_chat_is_not_a_walk_of_it(void **state)
+{
+	struct net_conn *r, *a;
+	long long before, steps;
+	int64_t id;
+	int i;
+
+	(void)state;
+	id = chatting(&r, &a);
+	lengthen_chat(id, LONG_CHAT);
+	/* The newest message: the one a client resends after a drop. */
+	say(r, "{\"type\":\"msg\",\"text\":\"uusin\",\"cid\":\"k\"}");
+	turn();
+	skip_all(r);
+	skip_all(a);
+	before = store_steps();
+	for (i = 0; i < 10; i++)
+		say(r, "{\"type\":\"msg\",\"text\":\"uusin\",\"cid\":\"k\"}");
+	turn();
+	steps = store_steps() - before;
+	for (i = 0; i < 10; i++)
+		assert_int_equal(jint(next_of(r, "msg"), "id"), LONG_CHAT + 1);
+	expect_none_of(a, "msg");
+	if (steps > 10 * STEPS_OK)
+		fail_msg("10 resends of the newest message in a chat of %d "
+			 "messages cost the store %lld steps", LONG_CHAT + 1,
+			 steps);
+}
+
+/* Past CIDSET_MAX keys a chat's cid set gives up, and then a new message
+ * with a cid asks the store, which walks the chat's rows (no index on
+ * keys). The default max_chat_chars (50,000, below CIDSET_MAX) keeps a
+ * chat from getting there; a larger one lets it. Then a new key must cost
+ * one walk, not two: on f3963e6 answer_resend walked, found nothing, and
+ * store_message_put walked again (holds_key) because the miss was not
+ * passed on. */
+static void
+past_cidset_max_a_new_key_walks_the_chat_once(void **state)
+{
+	struct net_conn *r, *a;
+	long long before, steps, walk;
+	struct store_msg m;
+	int64_t id;
+	int i, j;
+
+	(void)state;
+	cfg->max_chat_chars = 4 * CIDSET_MAX;
+	id = chatting(&r, &a);
+	for (i = 0; i <= CIDSET_MAX; i += 50) {
+		for (j = i; j < i + 50 && j <= CIDSET_MAX; j++)
+			say(r, "{\"type\":\"msg\",\"text\":\"x\",\"cid\":%d}",
+			    j);
+		turn();
+		drop_got(r);
+		drop_got(a);
+	}
+	assert_false(chat_numbered(id)->cids.complete);
+	assert_int_equal(metric("neuvo_messages_total"), CIDSET_MAX + 1);
+	before = store_steps();
+	assert_int_equal(store_message_by_cid(st, id, "resident", "\"ei\"",
+					      &m), 1);
+	walk = store_steps() - before;
+	before = store_steps();
+	say(r, "{\"type\":\"msg\",\"text\":\"uusi\",\"cid\":\"uusi\"}");
+	turn();
+	steps = store_steps() - before;
+	assert_int_equal(jint(next_of(r, "msg"), "id"), CIDSET_MAX + 2);
+	if (steps > walk + STEPS_OK)
+		fail_msg("a new key in a chat of %d messages cost the store "
+			 "%lld steps; one walk of it costs %lld",
+			 CIDSET_MAX + 1, steps, walk);
+}
+
+/* A chat's cids are forgotten past its resume grace (privacy: kept only
+ * while it can be resumed). When the turn that named them fails to
+ * commit, the store still holds them, so they must be forgotten anyway.
+ * Failed on f3963e6, and before it: chat_sweep marks cids_forgotten before
+ * the commit, so the rolled-back cids stayed in the store (and the chat
+ * keyed) until the next start, however long that was. Now any chat ended
+ * an hour before still keyed is cleared with the named ones. */
+static void
+cids_forgotten_in_a_failed_turn_are_forgotten_again(void **state)
+{
+	struct net_conn *r, *a;
+	struct store_msg m;
+	int64_t id;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	say(a, "{\"type\":\"end\",\"chat\":%lld}", (long long)id);
+	turn();
+	drop(r);
+	clk += cfg->resume_grace_s + 1;
+	clk_ms += (uint64_t)(cfg->resume_grace_s + 1) * 1000;
+	svc_tick(svc);
+	commit_failing();
+	later(1);                       /* the probe: writes work again */
+	later(cfg->resume_grace_s + 1);
+	later(1);
+	assert_int_equal(store_message_by_cid(st, id, "resident", "\"k\"",
+					      &m), 0);
+	store_msg_release(&m);          /* within the hour: still there */
+	later(3600);
+	later(cfg->resume_grace_s + 1);
+	if (store_message_by_cid(st, id, "resident", "\"k\"", &m) == 0) {
+		store_msg_release(&m);
+		fail_msg("chat %lld still holds its cid past the grace",
+			 (long long)id);
+	}
+}
+
+/* SQLite's progress handler: interrupts the store's read of a chat's
+ * keys (Q_MSG_KEYS) while it runs, and nothing else. */
+static int
+interrupt_keys_read(void *ctx)
+{
+	struct store *s = ctx;
+
+	return s->stmts[Q_MSG_KEYS] && sqlite3_stmt_busy(s->stmts[Q_MSG_KEYS]);
+}
+
+/* Passes on f3963e6. A restart whose read of a chat's keys fails
+ * (restore_keys) leaves the chat's cid set incomplete, and the chat
+ * still keeps each key once: an old key is answered with its MSG, a new
+ * one sent twice in one turn is stored once. */
+static void
+restart_with_the_keys_read_failing_still_stores_each_key_once(void **state)
+{
+	struct net_conn *r1, *r;
+	json_t *o;
+
+	(void)state;
+	queue_resident(&r1);
+	say(r1, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k1\"}");
+	say(r1, "{\"type\":\"msg\",\"text\":\"toka\",\"cid\":7}");
+	turn();
+	restart_service_with(interrupt_keys_read);
+	assert_non_null(svc->chats);
+	assert_false(svc->chats->cids.complete);
+	resume_as(r1->token, &r);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k1\"}");
+	say(r, "{\"type\":\"msg\",\"text\":\"toka\",\"cid\":\"7\"}");
+	say(r, "{\"type\":\"msg\",\"text\":\"toka\",\"cid\":\"7\"}");
+	say(r, "{\"type\":\"msg\",\"text\":\"toka\",\"cid\":7}");
+	turn();
+	o = next_of(r, "msg");
+	assert_int_equal(jint(o, "id"), 1);
+	assert_string_equal(jstr(o, "cid"), "k1");
+	o = next_of(r, "msg");
+	assert_int_equal(jint(o, "id"), 3);          /* "7" is not 7 */
+	assert_string_equal(jstr(o, "cid"), "7");
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 3);
+	o = next_of(r, "msg");
+	assert_int_equal(jint(o, "id"), 2);
+	assert_int_equal(jint(o, "cid"), 7);
+	assert_int_equal(metric("neuvo_messages_total"), 1);
+}
+
+/* Passes on f3963e6. A chat past CIDSET_MAX keys rebuilt after a restart
+ * gets an incomplete set (cidset_add gives up while restore_keys reads),
+ * and still keeps each key once. */
+static void
+restart_past_cidset_max_still_stores_each_key_once(void **state)
+{
+	struct net_conn *r, *a, *r2;
+	int64_t id;
+	int i, j;
+
+	(void)state;
+	cfg->max_chat_chars = 4 * CIDSET_MAX;   /* past the set's cap */
+	id = chatting(&r, &a);
+	for (i = 0; i <= CIDSET_MAX; i += 50) {
+		for (j = i; j < i + 50 && j <= CIDSET_MAX; j++)
+			say(r, "{\"type\":\"msg\",\"text\":\"x\",\"cid\":%d}",
+			    j);
+		turn();
+		drop_got(r);
+		drop_got(a);
+	}
+	restart_service();
+	assert_false(chat_numbered(id)->cids.complete);
+	resume_as(r->token, &r2);
+	say(r2, "{\"type\":\"msg\",\"text\":\"x\",\"cid\":0}");
+	say(r2, "{\"type\":\"msg\",\"text\":\"x\",\"cid\":%d}", CIDSET_MAX);
+	say(r2, "{\"type\":\"msg\",\"text\":\"uusi\",\"cid\":\"uusi\"}");
+	say(r2, "{\"type\":\"msg\",\"text\":\"uusi\",\"cid\":\"uusi\"}");
+	turn();
+	assert_int_equal(jint(next_of(r2, "msg"), "id"), 1);
+	assert_int_equal(jint(next_of(r2, "msg"), "id"), CIDSET_MAX + 1);
+	assert_int_equal(jint(next_of(r2, "msg"), "id"), CIDSET_MAX + 2);
+	assert_int_equal(jint(next_of(r2, "msg"), "id"), CIDSET_MAX + 2);
+	assert_int_equal(metric("neuvo_messages_total"), 1);
+}
+
+/* Passes on f3963e6. A keyed message whose turn fails to commit leaves
+ * its hash in the set (a false positive): the resends that follow, two
+ * in one turn, store it once, as the first store of it. */
+static void
+resend_after_a_failed_commit_is_stored_once(void **state)
+{
+	struct net_conn *r, *a;
+	struct store_msg m;
+	long long before;
+	int64_t id, h;
+	json_t *o;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	turn();
+	skip_all(r);
+	skip_all(a);
+	say(r, "{\"type\":\"msg\",\"text\":\"hukkuu\",\"cid\":\"h\"}");
+	commit_failing();
+	expect_error(r, "unavailable");
+	skip_all(r);
+	skip_all(a);
+	later(1);                       /* the probe: writes work again */
+	skip_all(r);
+	skip_all(a);
+	before = metric("neuvo_messages_total");
+	say(r, "{\"type\":\"msg\",\"text\":\"hukkuu\",\"cid\":\"h\"}");
+	say(r, "{\"type\":\"msg\",\"text\":\"hukkuu\",\"cid\":\"h\"}");
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	turn();
+	o = next_of(r, "msg");
+	h = jint(o, "id");
+	assert_true(h > 1);
+	assert_string_equal(jstr(o, "text"), "hukkuu");
+	assert_int_equal(jint(next_of(r, "msg"), "id"), h);
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 1);
+	assert_int_equal(jint(next_of(a, "msg"), "id"), h);
+	expect_none_of(a, "msg");
+	assert_int_equal(metric("neuvo_messages_total"), before + 1);
+	assert_int_equal(store_message_by_cid(st, id, "resident", "\"h\"", &m),
+			 0);
+	assert_int_equal(m.seq, h);
+	store_msg_release(&m);
 }
 
 static void
@@ -2825,6 +3148,16 @@ test_chat_run(void)
 		T(restart_hands_back_chats_of_a_removed_account),
 		T(resent_cid_is_answered_with_the_stored_message),
 		T(resent_cid_after_the_end_is_answered_until_the_grace_ends),
+		T(a_resend_in_a_long_chat_is_not_a_walk_of_it),
+		T(past_cidset_max_a_new_key_walks_the_chat_once),
+		T(restart_with_the_keys_read_failing_still_stores_each_key_once),
+		T(restart_past_cidset_max_still_stores_each_key_once),
+		cmocka_unit_test_setup_teardown(
+			resend_after_a_failed_commit_is_stored_once,
+			setup_file, teardown),
+		cmocka_unit_test_setup_teardown(
+			cids_forgotten_in_a_failed_turn_are_forgotten_again,
+			setup_file, teardown),
 		T(drain_refuses_hello_and_ends_when_the_chats_have),
 		T(status_reports_queue_advisors_and_estimate),
 		T(metrics_carry_the_network_counts),

@@ -40,7 +40,7 @@ restored_set_rules_out_nothing(void **state)
 	(void)state;
 	cidset_init(&set, false);
 	assert_true(cidset_maybe(&set, cidset_hash("resident", "\"a\"")));
-	cidset_add(&set, cidset_hash("resident", "\"a\""));
+	cidset_add(&set, cidset_hash("resident", "\"a\""), 1);
 	assert_null(set.slots);         /* nothing kept for nothing */
 	assert_true(cidset_maybe(&set, cidset_hash("advisor", "\"b\"")));
 }
@@ -54,7 +54,7 @@ stored_pairs_are_found_through_growth(void **state)
 	(void)state;
 	cidset_init(&set, true);
 	for (i = 0; i < 3000; i++)
-		cidset_add(&set, key_hash("resident", i));
+		cidset_add(&set, key_hash("resident", i), 1);
 	assert_int_equal(set.n, 3000);
 	for (i = 0; i < 3000; i++)
 		assert_true(cidset_maybe(&set, key_hash("resident", i)));
@@ -70,7 +70,7 @@ sender_is_part_of_the_pair(void **state)
 	(void)state;
 	cidset_init(&set, true);
 	for (i = 0; i < 500; i++)
-		cidset_add(&set, key_hash("resident", i));
+		cidset_add(&set, key_hash("resident", i), 1);
 	/* The advisor's same cids are other pairs (a hash collision could
 	 * say "maybe", which only costs a lookup: count, do not demand). */
 	for (i = 0; i < 500; i++)
@@ -87,8 +87,8 @@ adding_twice_counts_once(void **state)
 
 	(void)state;
 	cidset_init(&set, true);
-	cidset_add(&set, cidset_hash("resident", "1"));
-	cidset_add(&set, cidset_hash("resident", "1"));
+	cidset_add(&set, cidset_hash("resident", "1"), 1);
+	cidset_add(&set, cidset_hash("resident", "1"), 1);
 	assert_int_equal(set.n, 1);
 	cidset_free(&set);
 }
@@ -102,12 +102,36 @@ past_the_cap_the_set_gives_up_safely(void **state)
 	(void)state;
 	cidset_init(&set, true);
 	for (i = 0; i <= CIDSET_MAX; i++)
-		cidset_add(&set, key_hash("resident", i));
+		cidset_add(&set, key_hash("resident", i), 1);
 	assert_false(set.complete);
 	assert_null(set.slots);
 	/* Every pair, stored or not, now goes to the store. */
 	assert_true(cidset_maybe(&set, key_hash("resident", 1)));
 	assert_true(cidset_maybe(&set, key_hash("resident", CIDSET_MAX + 7)));
+}
+
+/* The seq a resend is read back by: the last message stored with the
+ * hash (an earlier one may have been rolled back), none when not held or
+ * when the set cannot tell. */
+static void
+the_seq_of_a_key_is_the_last_stored(void **state)
+{
+	struct cidset set;
+
+	(void)state;
+	cidset_init(&set, true);
+	assert_int_equal(cidset_seq(&set, cidset_hash("resident", "a")), 0);
+	cidset_add(&set, cidset_hash("resident", "a"), 3);
+	cidset_add(&set, cidset_hash("advisor", "a"), 4);
+	assert_int_equal(cidset_seq(&set, cidset_hash("resident", "a")), 3);
+	cidset_add(&set, cidset_hash("resident", "a"), 9);
+	assert_int_equal(cidset_seq(&set, cidset_hash("resident", "a")), 9);
+	assert_int_equal(cidset_seq(&set, cidset_hash("advisor", "a")), 4);
+	assert_int_equal(set.n, 2);
+	cidset_free(&set);
+	cidset_init(&set, false);
+	cidset_add(&set, cidset_hash("resident", "a"), 3);
+	assert_int_equal(cidset_seq(&set, cidset_hash("resident", "a")), 0);
 }
 
 static void
@@ -123,6 +147,7 @@ test_cidset_run(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(new_set_rules_out_everything),
+		cmocka_unit_test(the_seq_of_a_key_is_the_last_stored),
 		cmocka_unit_test(restored_set_rules_out_nothing),
 		cmocka_unit_test(stored_pairs_are_found_through_growth),
 		cmocka_unit_test(sender_is_part_of_the_pair),

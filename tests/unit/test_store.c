@@ -654,12 +654,12 @@ cids_are_forgotten_after_the_end_or_at_the_next_start(void **state)
 	/* Named, they go with the next due clearing, together. */
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
 				 "WHERE cid IS NOT NULL"), 4);
-	assert_int_equal(store_forget_cids_due(f->st, &n), 0);
+	assert_int_equal(store_forget_cids_due(f->st, 0, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_commit(f->st), 0);
 	assert_int_equal(sql_int(f->path, "SELECT count(*) FROM messages "
 				 "WHERE cid IS NOT NULL"), 3);
-	assert_int_equal(store_forget_cids_due(f->st, &n), 0);
+	assert_int_equal(store_forget_cids_due(f->st, 0, &n), 0);
 	assert_int_equal(n, 0);
 	/* A chat named while a stop came: a start forgets it too. */
 	assert_int_equal(store_chat_forget_cids(f->st, a), 0);
@@ -766,11 +766,12 @@ struct keys {
 };
 
 static int
-key_seen(void *ctx, const char *from, const char *cid)
+key_seen(void *ctx, const char *from, const char *cid, int64_t seq)
 {
 	struct keys *k = ctx;
 
-	snprintf(k->seen[k->n % 8], sizeof(k->seen[0]), "%c%s", from[0], cid);
+	snprintf(k->seen[k->n % 8], sizeof(k->seen[0]), "%c%s@%lld", from[0],
+		 cid, (long long)seq);
 	return ++k->n == k->stop_at;
 }
 
@@ -800,14 +801,14 @@ keys_of_a_chat_are_read_until_forgotten(void **state)
 	assert_int_equal(store_message_keys_each(f->st, a, key_seen, &k), 0);
 	assert_int_equal(k.n, 3);
 	qsort(k.seen, 3, sizeof(k.seen[0]), key_cmp);
-	assert_string_equal(k.seen[0], "a1");
-	assert_string_equal(k.seen[1], "r\"2\"");
-	assert_string_equal(k.seen[2], "r1");
+	assert_string_equal(k.seen[0], "a1@2");
+	assert_string_equal(k.seen[1], "r\"2\"@4");
+	assert_string_equal(k.seen[2], "r1@1");
 	k = (struct keys){ .stop_at = 2 };
 	assert_int_equal(store_message_keys_each(f->st, a, key_seen, &k), 1);
 	assert_int_equal(k.n, 2);
 	assert_int_equal(store_chat_forget_cids(f->st, a), 0);
-	assert_int_equal(store_forget_cids_due(f->st, &n), 0);
+	assert_int_equal(store_forget_cids_due(f->st, 0, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_commit(f->st), 0);
 	k = (struct keys){ 0 };
