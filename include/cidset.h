@@ -19,11 +19,11 @@
  * chat stored (restore.c) before anything is sent to it. A set that would
  * pass CIDSET_MAX entries gives up and becomes incomplete (every key is
  * then looked up in the store, a walk of the chat). A rolled-back insert
- * leaves its hash in: a false positive, which only costs a lookup that
- * finds another message (or none) at its seq, so the key is new. Two keys
- * of one chat and sender with the same 64-bit hash (made on purpose: the
- * hash is not secret) look alike here, so a resend of the second may be
- * stored again: only in the chat of whoever made them.
+ * leaves its hash in, and two keys may share a hash (2^-64 a pair: the
+ * hash is keyed with a secret, cidset_seed): then the message at the seq
+ * held is not the key's (or is gone), and the store walks the chat's rows
+ * for it, so no key is ever taken as new on the set's word alone unless
+ * the set lacks its hash.
  *
  * Pure logic, memory only (hashes of cids, never the cids). One per chat,
  * owned by it (cidset_free), touched only on the event-loop thread.
@@ -59,7 +59,17 @@ void cidset_init(struct cidset *set, bool complete);
 /* Frees the slots; the set is then empty and incomplete. */
 void cidset_free(struct cidset *set);
 
-/* The hash of one (sender, cid key) pair; never 0. */
+/* The hash key, 16 secret bytes drawn at each start (main.c), before any
+ * set is filled: a client that cannot predict hashes can neither make two
+ * keys collide nor crowd one run of slots. Unseeded, the key is zero (the
+ * unit tests). */
+void cidset_seed(const uint8_t key[16]);
+
+/* SipHash-2-4 of data under key, as cidset_hash computes it (for tests
+ * against the reference vectors). */
+uint64_t cidset_siphash(const uint8_t key[16], const void *data, size_t len);
+
+/* The hash of one (sender, cid key) pair under the seeded key; never 0. */
 uint64_t cidset_hash(const char *sender, const char *key);
 
 /* May the pair of hash h have been stored? false only when the set is

@@ -560,11 +560,10 @@ sender_peer(const struct chat *c, const char *from)
 }
 
 /* The stored message of `from` with key `key` in c, read by the seq its
- * cid set gives (an indexed read), or by a walk of the chat's rows when
- * the set cannot tell (incomplete). A message at that seq with another
- * sender or key is a rolled-back insert's or a hash collision's: the key
- * is then taken as not stored. 0 found (*m filled), 1 not stored, -1
- * unknown (a failed read). */
+ * cid set gives (an indexed read). When the set cannot tell (incomplete),
+ * or the message at that seq is not this key's (a rolled-back insert's
+ * seq, or another key with the same hash), the chat's rows are walked.
+ * 0 found (*m filled), 1 not stored, -1 unknown (a failed read). */
 static int
 stored_by_key(struct svc *s, struct chat *c, const char *from,
 	      const char *key, struct store_msg *m)
@@ -575,12 +574,14 @@ stored_by_key(struct svc *s, struct chat *c, const char *from,
 	if (!seq)
 		return store_message_by_cid(s->st, c->id, from, key, m);
 	rc = store_message_at(s->st, c->id, seq, m);
-	if (rc == 0 && (strcmp(m->from, from) || !m->cid ||
-			strcmp(m->cid, key))) {
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && !strcmp(m->from, from) && m->cid &&
+	    !strcmp(m->cid, key))
+		return 0;
+	if (rc == 0)
 		store_msg_release(m);
-		return 1;
-	}
-	return rc;
+	return store_message_by_cid(s->st, c->id, from, key, m);
 }
 
 /*

@@ -1,7 +1,7 @@
 /*
  * cidset.c - the stored cids of one chat as hashes in memory (cidset.h):
- * an open-addressing table of 64-bit FNV-1a hashes with the seq of each
- * one's message, linear probing, grown at half full. Lets the message path skip the store's lookup for a cid
+ * an open-addressing table of keyed 64-bit hashes (SipHash-2-4) with the
+ * seq of each one's message, linear probing, grown at half full. Lets the message path skip the store's lookup for a cid
  * that was never stored.
  */
 #include <stdlib.h>
@@ -24,24 +24,116 @@ cidset_free(struct cidset *set)
 	cidset_init(set, false);
 }
 
-static uint64_t
-fnv1a(uint64_t h, const char *s)
+/* The hash key: secret, drawn at each start (cidset_seed), so a client
+ * cannot choose keys that collide or crowd one run of slots. The sets are
+ * memory only and rebuilt at a start, so a new key each start is safe. */
+static uint64_t key0, key1;
+
+void
+cidset_seed(const uint8_t key[16])
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
+	int i;
+
+	key0 = key1 = 0;
+	for (i = 7; i >= 0; i--) {
+		key0 = key0 << 8 | key[i];
+		key1 = key1 << 8 | key[8 + i];
 	}
-	return h;
+}
+
+/* SipHash-2-4 (Aumasson and Bernstein), fed a byte at a time. */
+struct sip {
+	uint64_t v[4];
+	uint64_t m;             /* the bytes of the word being filled */
+	size_t len;             /* bytes fed */
+};
+
+#define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+static void
+sip_round(uint64_t v[4])
+{
+	v[0] += v[1]; v[1] = ROTL(v[1], 13); v[1] ^= v[0];
+	v[0] = ROTL(v[0], 32);
+	v[2] += v[3]; v[3] = ROTL(v[3], 16); v[3] ^= v[2];
+	v[0] += v[3]; v[3] = ROTL(v[3], 21); v[3] ^= v[0];
+	v[2] += v[1]; v[1] = ROTL(v[1], 17); v[1] ^= v[2];
+	v[2] = ROTL(v[2], 32);
+}
+
+static void
+sip_word(struct sip *s, uint64_t m)
+{
+	s->v[3] ^= m;
+	sip_round(s->v);
+	sip_round(s->v);
+	s->v[0] ^= m;
+}
+
+static void
+sip_init(struct sip *s, uint64_t k0, uint64_t k1)
+{
+	s->v[0] = k0 ^ 0x736f6d6570736575ULL;
+	s->v[1] = k1 ^ 0x646f72616e646f6dULL;
+	s->v[2] = k0 ^ 0x6c7967656e657261ULL;
+	s->v[3] = k1 ^ 0x7465646279746573ULL;
+	s->m = 0;
+	s->len = 0;
+}
+
+static void
+sip_byte(struct sip *s, unsigned char b)
+{
+	s->m |= (uint64_t)b << (8 * (s->len % 8));
+	if (++s->len % 8 == 0) {
+		sip_word(s, s->m);
+		s->m = 0;
+	}
+}
+
+static uint64_t
+sip_end(struct sip *s)
+{
+	int i;
+
+	sip_word(s, s->m | (uint64_t)(s->len & 0xff) << 56);
+	s->v[2] ^= 0xff;
+	for (i = 0; i < 4; i++)
+		sip_round(s->v);
+	return s->v[0] ^ s->v[1] ^ s->v[2] ^ s->v[3];
+}
+
+uint64_t
+cidset_siphash(const uint8_t key[16], const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t k[2] = { 0, 0 };
+	struct sip s;
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		k[0] = k[0] << 8 | key[i];
+		k[1] = k[1] << 8 | key[8 + i];
+	}
+	sip_init(&s, k[0], k[1]);
+	while (len--)
+		sip_byte(&s, *p++);
+	return sip_end(&s);
 }
 
 uint64_t
 cidset_hash(const char *sender, const char *key)
 {
-	uint64_t h = fnv1a(0xcbf29ce484222325ULL, sender);
+	struct sip s;
+	uint64_t h;
 
-	h ^= 0xff;              /* a separator no UTF-8 text holds */
-	h *= 0x100000001b3ULL;
-	h = fnv1a(h, key);
+	sip_init(&s, key0, key1);
+	for (; *sender; sender++)
+		sip_byte(&s, (unsigned char)*sender);
+	sip_byte(&s, 0xff);     /* a separator no UTF-8 text holds */
+	for (; *key; key++)
+		sip_byte(&s, (unsigned char)*key);
+	h = sip_end(&s);
 	return h ? h : 1;
 }
 

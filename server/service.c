@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/rand.h>
 
 #include "log.h"
 #include "svc_internal.h"
@@ -367,10 +368,19 @@ svc_new(struct uv_loop_s *loop, const struct config *cfg, struct store *st,
 	const struct svc_io *io)
 {
 	struct svc *s = calloc(1, sizeof(*s));
+	uint8_t cid_key[16];
 	double mean;
 
 	if (!s)
 		return NULL;
+	/* Every chat's cid set hashes under a key no client knows (cidset.h);
+	 * the sets are memory only, so a new key each start is safe. */
+	if (RAND_bytes(cid_key, sizeof(cid_key)) != 1) {
+		log_err("service: no random bytes for the cid key");
+		free(s);
+		return NULL;
+	}
+	cidset_seed(cid_key);
 	s->loop = loop;
 	s->cfg = cfg;
 	s->st = st;

@@ -134,6 +134,45 @@ the_seq_of_a_key_is_the_last_stored(void **state)
 	assert_int_equal(cidset_seq(&set, cidset_hash("resident", "a")), 0);
 }
 
+/* SipHash-2-4's reference vectors (key 00..0f), as OpenSSL's SIPHASH MAC
+ * gives them (`openssl mac -macopt hexkey:000102...0f -macopt size:8
+ * SIPHASH`): the empty text, one zero byte, "abc", and 19 bytes (two
+ * words and a tail). */
+static void
+siphash_gives_the_reference_values(void **state)
+{
+	uint8_t key[16];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	assert_true(cidset_siphash(key, "", 0) == 0x726fdb47dd0e0e31ULL);
+	assert_true(cidset_siphash(key, "\0", 1) == 0x74f839c593dc67fdULL);
+	assert_true(cidset_siphash(key, "abc", 3) == 0x5dbcfa53aa2007a5ULL);
+	assert_true(cidset_siphash(key, "0123456789abcdefXYZ", 19) ==
+		    0x7a415d962d6e2404ULL);
+}
+
+/* The set's hash is keyed: another key, other hashes. */
+static void
+the_hash_follows_the_seeded_key(void **state)
+{
+	uint8_t key[16] = { 1 };
+	uint64_t a, b;
+
+	(void)state;
+	cidset_seed(key);
+	a = cidset_hash("resident", "\"k\"");
+	key[0] = 2;
+	cidset_seed(key);
+	b = cidset_hash("resident", "\"k\"");
+	assert_true(a != b);
+	key[0] = 1;
+	cidset_seed(key);
+	assert_true(cidset_hash("resident", "\"k\"") == a);
+}
+
 static void
 hash_is_never_the_empty_mark(void **state)
 {
@@ -148,6 +187,8 @@ test_cidset_run(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(new_set_rules_out_everything),
 		cmocka_unit_test(the_seq_of_a_key_is_the_last_stored),
+		cmocka_unit_test(siphash_gives_the_reference_values),
+		cmocka_unit_test(the_hash_follows_the_seeded_key),
 		cmocka_unit_test(restored_set_rules_out_nothing),
 		cmocka_unit_test(stored_pairs_are_found_through_growth),
 		cmocka_unit_test(sender_is_part_of_the_pair),
