@@ -2668,6 +2668,76 @@ resend_after_a_failed_commit_is_stored_once(void **state)
 	store_msg_release(&m);
 }
 
+/* Review of aa1be09: two keys with one 64-bit hash. FNV-1a is not
+ * secret and its steps are invertible, so a preimage of a chosen hash is
+ * a meet in the middle away; and the hash covers the sender, so a resident
+ * can aim a cid at another sender's key (a client whose cids are
+ * counters). Forged here as cidset_add records a real collision: the
+ * resident's message takes the hash of the advisor's key. The advisor's
+ * resend must still be answered with its stored MSG (CONTRACT section 7:
+ * a cid stored for that chat and sender is not stored again). Fails on
+ * aa1be09: stored_by_key reads the resident's message at the hash's seq,
+ * takes the mismatch for "not stored", and sets cid_new, so the store
+ * does not look either: the advisor's message is stored and shown twice.
+ * (On f3963e6 a set hit asked the store by cid: one walk, right answer.) */
+static void
+a_colliding_hash_does_not_store_a_resend_twice(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+	json_t *o;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":\"a1\"}", (long long)id);
+	turn();
+	assert_int_equal(jint(next_of(a, "msg"), "id"), 1);
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 1);
+	say(r, "{\"type\":\"msg\",\"text\":\"kysymys\",\"cid\":\"x\"}");
+	turn();
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 2);
+	assert_int_equal(jint(next_of(a, "msg"), "id"), 2);
+	/* The resident's "x" hashed as the advisor's "a1" would. */
+	cidset_add(&chat_numbered(id)->cids,
+		   cidset_hash("advisor", "\"a1\""), 2);
+	say(a, "{\"type\":\"msg\",\"chat\":%lld,\"text\":\"vastaus\","
+	    "\"cid\":\"a1\"}", (long long)id);
+	turn();
+	o = next_of(a, "msg");
+	assert_int_equal(jint(o, "id"), 1);
+	assert_string_equal(jstr(o, "cid"), "a1");
+	expect_none_of(r, "msg");
+	assert_int_equal(metric("neuvo_messages_total"), 2);
+}
+
+/* The same with one sender (cidset.h says only the maker's own chat
+ * suffers; CONTRACT section 7 still says not stored again). Fails on
+ * aa1be09 as above: "k" is stored twice. */
+static void
+a_colliding_hash_of_ones_own_keys_does_not_store_twice(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	say(r, "{\"type\":\"msg\",\"text\":\"toka\",\"cid\":\"j\"}");
+	turn();
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 1);
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 2);
+	skip_all(a);
+	/* "j" hashed as "k" would: the later message takes the hash. */
+	cidset_add(&chat_numbered(id)->cids,
+		   cidset_hash("resident", "\"k\""), 2);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	turn();
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 1);
+	expect_none_of(a, "msg");
+	assert_int_equal(metric("neuvo_messages_total"), 2);
+}
+
 static void
 drain_refuses_hello_and_ends_when_the_chats_have(void **state)
 {
@@ -3158,6 +3228,8 @@ test_chat_run(void)
 		cmocka_unit_test_setup_teardown(
 			cids_forgotten_in_a_failed_turn_are_forgotten_again,
 			setup_file, teardown),
+		T(a_colliding_hash_does_not_store_a_resend_twice),
+		T(a_colliding_hash_of_ones_own_keys_does_not_store_twice),
 		T(drain_refuses_hello_and_ends_when_the_chats_have),
 		T(status_reports_queue_advisors_and_estimate),
 		T(metrics_carry_the_network_counts),
