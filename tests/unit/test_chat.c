@@ -2738,6 +2738,45 @@ a_colliding_hash_of_ones_own_keys_does_not_store_twice(void **state)
 	assert_int_equal(metric("neuvo_messages_total"), 2);
 }
 
+/* The collision again, with the colliding message lost to a failed
+ * commit: the hash now names a seq that holds nothing. "k" is stored as
+ * id 1; "j", whose hash is k's (forged as above, after the turn), is
+ * rolled back. A resend of "k" must be answered with id 1. Fails on
+ * aa1be09: store_message_at finds no row at seq 2, stored_by_key says
+ * "not stored", and cid_new keeps the store from looking: "k" is stored
+ * a second time. */
+static void
+a_colliding_hash_lost_to_a_failed_commit_does_not_store_twice(void **state)
+{
+	struct net_conn *r, *a;
+	int64_t id;
+	json_t *o;
+
+	(void)state;
+	id = chatting(&r, &a);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	turn();
+	assert_int_equal(jint(next_of(r, "msg"), "id"), 1);
+	skip_all(r);
+	skip_all(a);
+	say(r, "{\"type\":\"msg\",\"text\":\"hukkuu\",\"cid\":\"j\"}");
+	commit_failing();
+	expect_error(r, "unavailable");
+	skip_all(r);
+	skip_all(a);
+	/* "j" was message 2 (rolled back) and hashed as "k" would. */
+	cidset_add(&chat_numbered(id)->cids,
+		   cidset_hash("resident", "\"k\""), 2);
+	later(1);                       /* the probe: writes work again */
+	skip_all(r);
+	skip_all(a);
+	say(r, "{\"type\":\"msg\",\"text\":\"eka\",\"cid\":\"k\"}");
+	turn();
+	o = next_of(r, "msg");
+	assert_int_equal(jint(o, "id"), 1);
+	expect_none_of(a, "msg");
+}
+
 static void
 drain_refuses_hello_and_ends_when_the_chats_have(void **state)
 {
@@ -3230,6 +3269,9 @@ test_chat_run(void)
 			setup_file, teardown),
 		T(a_colliding_hash_does_not_store_a_resend_twice),
 		T(a_colliding_hash_of_ones_own_keys_does_not_store_twice),
+		cmocka_unit_test_setup_teardown(
+			a_colliding_hash_lost_to_a_failed_commit_does_not_store_twice,
+			setup_file, teardown),
 		T(drain_refuses_hello_and_ends_when_the_chats_have),
 		T(status_reports_queue_advisors_and_estimate),
 		T(metrics_carry_the_network_counts),
