@@ -181,6 +181,71 @@ hash_is_never_the_empty_mark(void **state)
 	assert_int_not_equal(cidset_hash("resident", ""), 0);
 }
 
+/* Review of aa1be09: the set's hash is FNV-1a with no secret, so anyone
+ * who reads the source can choose cids whose slots pile up. The sender's
+ * FNV-1a, written out as an attacker would: */
+static uint64_t
+public_fnv(const char *sender, const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	const char *p;
+
+	for (p = sender; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	h = (h ^ 0xff) * 0x100000001b3ULL;
+	for (p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+/* The longest run of filled slots: what a lookup that lands in it walks. */
+static size_t
+longest_run(const struct cidset *set)
+{
+	size_t i, run = 0, best = 0;
+
+	for (i = 0; i < 2 * set->cap; i++) {
+		run = set->slots[i & (set->cap - 1)].h ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	return best < set->cap ? best : set->cap;
+}
+
+/* 2,000 cids a resident may send (a minute's search offline finds the
+ * 50,000 a default chat holds), all aimed at one slot of a 4,096-slot
+ * table: every add and every lookup that lands there then walks all of
+ * them (linear probing). With CIDSET_MAX raised to 65,536 in aa1be09 a
+ * chat's set can hold 50,000 such keys: each message to it, and each
+ * resend, reads up to 800 KB of slots. Fails on aa1be09: the run is 2,000
+ * long; a hash the sender cannot predict (a per-process key) spreads them
+ * as any other cids (a run of a few dozen). */
+static void
+chosen_cids_do_not_pile_up_in_one_run(void **state)
+{
+	struct cidset set;
+	char key[48];
+	int n = 0, i = 0;
+	uint64_t h;
+
+	(void)state;
+	cidset_init(&set, true);
+	while (n < 2000) {
+		snprintf(key, sizeof(key), "\"x%d\"", i++);
+		h = public_fnv("resident", key);
+		if (((h ^ (h >> 32)) & 4095) != 7)
+			continue;
+		n++;
+		cidset_add(&set, cidset_hash("resident", key), n);
+	}
+	assert_true(set.complete);
+	assert_int_equal(set.cap, 4096);
+	if (longest_run(&set) > 256)
+		fail_msg("2,000 chosen cids fill a run of %zu slots",
+			 longest_run(&set));
+	cidset_free(&set);
+}
+
 int
 test_cidset_run(void)
 {
@@ -195,6 +260,7 @@ test_cidset_run(void)
 		cmocka_unit_test(adding_twice_counts_once),
 		cmocka_unit_test(past_the_cap_the_set_gives_up_safely),
 		cmocka_unit_test(hash_is_never_the_empty_mark),
+		cmocka_unit_test(chosen_cids_do_not_pile_up_in_one_run),
 	};
 
 	return cmocka_run_group_tests_name("cidset", tests, NULL, NULL);
