@@ -43,7 +43,7 @@
 
 struct cidset_slot {
 	uint64_t h;             /* 0: empty */
-	int64_t seq;            /* the message first stored with it */
+	int64_t seq;            /* the message last stored with it */
 };
 
 struct cidset {
@@ -59,7 +59,7 @@ void cidset_init(struct cidset *set, bool complete);
 /* Frees the slots; the set is then empty and incomplete. */
 void cidset_free(struct cidset *set);
 
-/* The hash key, 16 secret bytes drawn at each start (main.c), before any
+/* The hash key, 16 secret bytes drawn at each start (svc_new), before any
  * set is filled: a client that cannot predict hashes can neither make two
  * keys collide nor crowd one run of slots. Unseeded, the key is zero (the
  * unit tests). */
@@ -76,9 +76,9 @@ uint64_t cidset_hash(const char *sender, const char *key);
  * complete and h is not in it: then the store has no such message. */
 bool cidset_maybe(const struct cidset *set, uint64_t h);
 
-/* The seq of the message last stored with hash h;
- * 0 when the set holds no h (or is incomplete). A hash is not its cid: the
- * caller checks the message at that seq is the same sender and key. */
+/* The seq of the message last stored with hash h; 0 when the set holds
+ * no h (or is incomplete). A hash is not its cid: the caller checks the
+ * message at that seq is the same sender and key. */
 int64_t cidset_seq(const struct cidset *set, uint64_t h);
 
 /* Records a pair stored as message `seq`. On running out of memory or past

@@ -147,10 +147,11 @@ int store_chat_ended(struct store *st, int64_t id, int64_t at, const char *by);
 int store_chat_forget_cids(struct store *st, int64_t id);
 /* Forget the cids of every chat store_chat_forget_cids named, and of any
  * chat ended before `ended_before` that still holds some (a name lost with
- * a failed commit), in the turn's transaction; *chats = how many chats. One statement for many
- * chats: messages are stored in arrival order, so the rows of chats that
- * ran at the same time share pages, and clearing them together writes
- * each page once where a statement a chat wrote it once per chat. */
+ * a failed commit), in the turn's transaction; *chats = how many chats.
+ * One statement for many chats: messages are stored in arrival order, so
+ * the rows of chats that ran at the same time share pages, and clearing
+ * them together writes each page once where a statement a chat wrote it
+ * once per chat. */
 int store_forget_cids_due(struct store *st, int64_t ended_before,
 			  int64_t *chats);
 /* A sign of life that is not a message (a ping answering idle_warning):
@@ -269,9 +270,8 @@ int store_message_add(struct store *st, int64_t chat_id,
 
 /*
  * Calls fn(ctx, from, cid, seq) for every key chat `chat_id` still holds,
- * with the seq of its message (the
- * strings are the store's, valid during the call only), in no order; a
- * nonzero return from fn stops the walk. For a chat rebuilt after a stop,
+ * with the seq of its message (the strings are the store's, valid during
+ * the call only), in no order; a nonzero return from fn stops the walk. For a chat rebuilt after a stop,
  * whose cid set must know every key it stored. Returns 0 when every key
  * was given, 1 when fn stopped it, -1 on a failed read (logged).
  */

@@ -1,8 +1,9 @@
 /*
  * cidset.c - the stored cids of one chat as hashes in memory (cidset.h):
  * an open-addressing table of keyed 64-bit hashes (SipHash-2-4) with the
- * seq of each one's message, linear probing, grown at half full. Lets the message path skip the store's lookup for a cid
- * that was never stored.
+ * seq of each one's message, linear probing, grown at half full. Lets the
+ * message path skip the store's lookup for a cid that was never stored,
+ * and read a resend's message by its seq.
  */
 #include <stdlib.h>
 
@@ -29,16 +30,23 @@ cidset_free(struct cidset *set)
  * memory only and rebuilt at a start, so a new key each start is safe. */
 static uint64_t key0, key1;
 
-void
-cidset_seed(const uint8_t key[16])
+/* The 16 key bytes as SipHash's two little-endian words. */
+static void
+key_words(const uint8_t key[16], uint64_t *k0, uint64_t *k1)
 {
 	int i;
 
-	key0 = key1 = 0;
+	*k0 = *k1 = 0;
 	for (i = 7; i >= 0; i--) {
-		key0 = key0 << 8 | key[i];
-		key1 = key1 << 8 | key[8 + i];
+		*k0 = *k0 << 8 | key[i];
+		*k1 = *k1 << 8 | key[8 + i];
 	}
+}
+
+void
+cidset_seed(const uint8_t key[16])
+{
+	key_words(key, &key0, &key1);
 }
 
 /* SipHash-2-4 (Aumasson and Bernstein), fed a byte at a time. */
@@ -107,15 +115,11 @@ uint64_t
 cidset_siphash(const uint8_t key[16], const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t k[2] = { 0, 0 };
+	uint64_t k0, k1;
 	struct sip s;
-	int i;
 
-	for (i = 7; i >= 0; i--) {
-		k[0] = k[0] << 8 | key[i];
-		k[1] = k[1] << 8 | key[8 + i];
-	}
-	sip_init(&s, k[0], k[1]);
+	key_words(key, &k0, &k1);
+	sip_init(&s, k0, k1);
 	while (len--)
 		sip_byte(&s, *p++);
 	return sip_end(&s);

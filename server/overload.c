@@ -92,10 +92,11 @@ overload_sample(struct overload_gauge *g, uint64_t now_us, uint64_t idle_us)
 static uint64_t
 quiet_at(const struct overload_gauge *g, uint64_t idle_us, bool sent)
 {
-	uint64_t waited = idle_us - g->idle_us;
+	uint64_t waited;
 
 	if (idle_us <= g->idle_us)
 		return sent ? g->sent_us : g->quiet_us;
+	waited = idle_us - g->idle_us;
 	return sent ? wait_quiet(g->at_us, waited) : g->at_us + waited;
 }
 

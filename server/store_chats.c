@@ -415,42 +415,40 @@ copy_msg(sqlite3_stmt *s, struct store_msg *out)
 	return 0;
 }
 
-int
-store_message_by_cid(struct store *st, int64_t chat_id, const char *from,
-		     const char *cid, struct store_msg *out)
+/* Step s, prepared for query q, to its one row, as store_message_by_cid
+ * gives it: 0 and *out filled, 1 when there is none, or -1. */
+static int
+read_msg(struct store *st, enum query q, sqlite3_stmt *s,
+	 struct store_msg *out)
 {
-	sqlite3_stmt *s = store_q_prepare(st, Q_MSG_BY_CID, "iss", chat_id, from, cid);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return -1;
-	rc = store_q_step(st, Q_MSG_BY_CID, s);
+	rc = store_q_step(st, q, s);
 	if (rc == SQLITE_ROW)
 		rc = copy_msg(s, out) ? SQLITE_NOMEM : SQLITE_ROW;
-	store_q_done(st, Q_MSG_BY_CID, s);
+	store_q_done(st, q, s);
 	if (rc == SQLITE_DONE)
 		return 1;
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int
+store_message_by_cid(struct store *st, int64_t chat_id, const char *from,
+		     const char *cid, struct store_msg *out)
+{
+	return read_msg(st, Q_MSG_BY_CID, store_q_prepare(st, Q_MSG_BY_CID,
+			"iss", chat_id, from, cid), out);
+}
+
+int
 store_message_at(struct store *st, int64_t chat_id, int64_t seq,
 		 struct store_msg *out)
 {
-	sqlite3_stmt *s = store_q_prepare(st, Q_MSG_AT, "ii", chat_id, seq);
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (!s)
-		return -1;
-	rc = store_q_step(st, Q_MSG_AT, s);
-	if (rc == SQLITE_ROW)
-		rc = copy_msg(s, out) ? SQLITE_NOMEM : SQLITE_ROW;
-	store_q_done(st, Q_MSG_AT, s);
-	if (rc == SQLITE_DONE)
-		return 1;
-	return rc == SQLITE_ROW ? 0 : -1;
+	return read_msg(st, Q_MSG_AT, store_q_prepare(st, Q_MSG_AT, "ii",
+			chat_id, seq), out);
 }
 
 int

@@ -2668,7 +2668,7 @@ resend_after_a_failed_commit_is_stored_once(void **state)
 	store_msg_release(&m);
 }
 
-/* Review of aa1be09: two keys with one 64-bit hash. FNV-1a is not
+/* Review of abbcaf5: two keys with one 64-bit hash. FNV-1a is not
  * secret and its steps are invertible, so a preimage of a chosen hash is
  * a meet in the middle away; and the hash covers the sender, so a resident
  * can aim a cid at another sender's key (a client whose cids are
@@ -2676,7 +2676,7 @@ resend_after_a_failed_commit_is_stored_once(void **state)
  * resident's message takes the hash of the advisor's key. The advisor's
  * resend must still be answered with its stored MSG (CONTRACT section 7:
  * a cid stored for that chat and sender is not stored again). Fails on
- * aa1be09: stored_by_key reads the resident's message at the hash's seq,
+ * abbcaf5: stored_by_key reads the resident's message at the hash's seq,
  * takes the mismatch for "not stored", and sets cid_new, so the store
  * does not look either: the advisor's message is stored and shown twice.
  * (On f3963e6 a set hit asked the store by cid: one walk, right answer.) */
@@ -2711,9 +2711,9 @@ a_colliding_hash_does_not_store_a_resend_twice(void **state)
 	assert_int_equal(metric("neuvo_messages_total"), 2);
 }
 
-/* The same with one sender (cidset.h says only the maker's own chat
+/* The same with one sender (cidset.h said only the maker's own chat
  * suffers; CONTRACT section 7 still says not stored again). Fails on
- * aa1be09 as above: "k" is stored twice. */
+ * abbcaf5 as above: "k" is stored twice. */
 static void
 a_colliding_hash_of_ones_own_keys_does_not_store_twice(void **state)
 {
@@ -2742,7 +2742,7 @@ a_colliding_hash_of_ones_own_keys_does_not_store_twice(void **state)
  * commit: the hash now names a seq that holds nothing. "k" is stored as
  * id 1; "j", whose hash is k's (forged as above, after the turn), is
  * rolled back. A resend of "k" must be answered with id 1. Fails on
- * aa1be09: store_message_at finds no row at seq 2, stored_by_key says
+ * abbcaf5: store_message_at finds no row at seq 2, stored_by_key says
  * "not stored", and cid_new keeps the store from looking: "k" is stored
  * a second time. */
 static void

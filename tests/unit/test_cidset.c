@@ -181,7 +181,7 @@ hash_is_never_the_empty_mark(void **state)
 	assert_int_not_equal(cidset_hash("resident", ""), 0);
 }
 
-/* Review of aa1be09: the set's hash is FNV-1a with no secret, so anyone
+/* Review of abbcaf5: the set's hash is FNV-1a with no secret, so anyone
  * who reads the source can choose cids whose slots pile up. The sender's
  * FNV-1a, written out as an attacker would: */
 static uint64_t
@@ -215,9 +215,9 @@ longest_run(const struct cidset *set)
 /* 2,000 cids a resident may send (a minute's search offline finds the
  * 50,000 a default chat holds), all aimed at one slot of a 4,096-slot
  * table: every add and every lookup that lands there then walks all of
- * them (linear probing). With CIDSET_MAX raised to 65,536 in aa1be09 a
+ * them (linear probing). With CIDSET_MAX raised to 65,536 in abbcaf5 a
  * chat's set can hold 50,000 such keys: each message to it, and each
- * resend, reads up to 800 KB of slots. Fails on aa1be09: the run is 2,000
+ * resend, reads up to 800 KB of slots. Fails on abbcaf5: the run is 2,000
  * long; a hash the sender cannot predict (a per-process key) spreads them
  * as any other cids (a run of a few dozen). */
 static void
